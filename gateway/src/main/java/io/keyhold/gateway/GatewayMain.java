@@ -1,10 +1,125 @@
 package io.keyhold.gateway;
 
-/** Starts the Keyhold gateway (filled in by the gateway issue). */
-public final class GatewayMain {
-  private GatewayMain() {}
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line: {@code java -jar keyhold-gateway.jar [--port N] [--data-dir DIR] [--pg-url URL]
+ * [--config FILE]}. With nothing given it runs an embedded PostgreSQL under {@code ./keyhold-data},
+ * seeds a demo shop the first time and prints what a newcomer needs. Stops on SIGINT/SIGTERM.
+ */
+@Command(name = "keyhold-gateway", mixinStandardHelpOptions = true, version = "Keyhold gateway 0.1.0",
+    description = "Escrow gateway for card keys.")
+public final class GatewayMain implements Callable<Integer> {
+  static final String DEMO_FILE = "demo-shop.txt";
+
+  @Option(names = "--port", description = "HTTP port (default ${DEFAULT-VALUE}; 0 = any free port).")
+  Integer port;
+
+  @Option(names = "--host", description = "Address to bind (default 127.0.0.1).")
+  String host;
+
+  @Option(names = "--data-dir", description = "Data folder: secrets and the embedded database (default ./keyhold-data).")
+  Path dataDir;
+
+  @Option(names = "--pg-url", description = "PostgreSQL URL (postgres://user:pass@host:port/db); "
+      + "default: env KEYHOLD_PG_URL, else an embedded server in <data-dir>/pg.")
+  String pgUrl;
+
+  @Option(names = "--config", description = "JSON config file (keys: see GatewayConfig.Builder#applyJson).")
+  Path configFile;
+
+  @Option(names = "--no-demo", description = "Do not seed the demo shop on first start.")
+  boolean noDemo;
+
+  private final PrintStream out;
+
+  GatewayMain(PrintStream out) {
+    this.out = out;
+  }
 
   public static void main(String[] args) {
-    throw new UnsupportedOperationException("the gateway is not built yet (issue 4)");
+    int exit = new CommandLine(new GatewayMain(System.out)).execute(args);
+    if (exit != 0) {
+      System.exit(exit);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    GatewayConfig config = config();
+    Gateway gateway = Gateway.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.close();
+      } catch (Exception e) {
+        System.err.println("gateway did not stop cleanly: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "keyhold-shutdown"));
+    banner(gateway);
+    stopped.await();
+    return 0;
+  }
+
+  GatewayConfig config() throws Exception {
+    GatewayConfig.Builder builder = GatewayConfig.builder();
+    if (configFile != null) {
+      builder.applyJson(new JsonObject(Files.readString(configFile, StandardCharsets.UTF_8)));
+    }
+    builder.applyEnvironment(System.getenv());
+    if (port != null) builder.port(port);
+    if (host != null) builder.host(host);
+    if (dataDir != null) builder.dataDir(dataDir);
+    if (pgUrl != null) builder.pgUrl(pgUrl);
+    if (noDemo) builder.seedDemo(false);
+    return builder.build();
+  }
+
+  private void banner(Gateway gateway) throws Exception {
+    String base = gateway.baseUrl();
+    out.println();
+    out.println("Keyhold gateway is running.");
+    out.println("  API            " + base + "/v1");
+    out.println("  OpenAPI        " + base + "/openapi.yaml");
+    out.println("  Health         " + base + "/health/ready");
+    out.println("  Metrics        " + base + "/metrics");
+    out.println("  Database       " + (gateway.database().embedded()
+        ? "embedded PostgreSQL in " + gateway.config().dataDir().resolve(Gateway.EMBEDDED_PG_DIR)
+        : gateway.database().location()));
+    if (System.getenv(GatewayConfig.ENV_ADMIN_TOKEN) == null && gateway.config().secrets().adminToken() == null) {
+      out.println("  Admin token    " + gateway.secrets().adminToken()
+          + "   (stored in " + gateway.config().dataDir().resolve("secrets.properties") + ")");
+    } else {
+      out.println("  Admin token    from KEYHOLD_ADMIN_TOKEN / config");
+    }
+    DemoShop.Seeded demo = gateway.demo();
+    Path demoFile = gateway.config().dataDir().resolve(DEMO_FILE);
+    if (demo != null) {
+      String text = "Demo merchant  " + demo.merchantId() + "\n"
+          + "Demo API key   " + demo.apiKey() + "\n"
+          + "Demo SKU       " + demo.skuId() + " (" + demo.keys() + " keys in stock)\n";
+      Files.deleteIfExists(demoFile);
+      Files.createFile(demoFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(demoFile, text, StandardCharsets.UTF_8);
+      out.println("  Demo shop      seeded now:");
+      text.lines().forEach(line -> out.println("    " + line));
+      out.println("  Try:  curl -H 'Authorization: Bearer " + demo.apiKey() + "' " + base + "/v1/skus/" + demo.skuId());
+    } else if (Files.exists(demoFile)) {
+      out.println("  Demo shop      seeded at first start; its API key is in " + demoFile);
+    }
+    out.println("Stop with Ctrl-C.");
+    out.flush();
   }
 }

@@ -1,0 +1,299 @@
+package io.keyhold.gateway;
+
+import io.keyhold.gateway.admin.AdminRoutes;
+import io.keyhold.gateway.admin.MerchantService;
+import io.keyhold.gateway.catalog.Catalog;
+import io.keyhold.gateway.catalog.CatalogRoutes;
+import io.keyhold.gateway.crypto.GatewaySecrets;
+import io.keyhold.gateway.db.Database;
+import io.keyhold.gateway.http.Authenticator;
+import io.keyhold.gateway.http.Endpoints;
+import io.keyhold.gateway.http.Idempotency;
+import io.keyhold.gateway.http.OpenApiValidation;
+import io.keyhold.gateway.http.Problem;
+import io.keyhold.gateway.http.ProblemCode;
+import io.keyhold.gateway.http.Problems;
+import io.keyhold.gateway.stock.StockRoutes;
+import io.keyhold.gateway.stock.StockVault;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: Vert.x with Micrometer metrics, the database (embedded or configured,
+ * migrated), the secrets, the services, and the HTTP server.
+ *
+ * <p>{@link #start} and {@link #close} block; call them from a plain thread (main, a test), never
+ * from a Vert.x thread. Start-up does its blocking work (secrets file, embedded PostgreSQL, Flyway)
+ * before Vert.x serves anything.
+ *
+ * <p>To add an API: write the operation in {@code openapi.yaml}, then mount a handler in
+ * {@link #mountRoutes} with {@link Endpoints#post}/{@link Endpoints#get} (see {@link StockRoutes}).
+ */
+public final class Gateway implements AutoCloseable {
+  public static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+  public static final Duration READY_QUERY_TIMEOUT = Duration.ofSeconds(2);
+  /** The embedded PostgreSQL cluster's folder under the data folder. */
+  public static final String EMBEDDED_PG_DIR = "pg";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  private static final String FINGERPRINT_CHECK = "fingerprint_key_check";
+
+  private final GatewayConfig config;
+  private final GatewaySecrets secrets;
+  private final Database database;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private Pool pool;
+  private HttpServer server;
+  private MerchantService merchants;
+  private Catalog catalog;
+  private StockVault stock;
+  private Idempotency idempotency;
+  private DemoShop.Seeded demo;
+  private boolean closed;
+
+  private Gateway(GatewayConfig config, GatewaySecrets secrets, Database database, Vertx vertx,
+      PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.secrets = secrets;
+    this.database = database;
+    this.vertx = vertx;
+    this.registry = registry;
+  }
+
+  /** Starts a gateway and answers once it serves HTTP. Blocking. */
+  public static Gateway start(GatewayConfig config) throws Exception {
+    refuseVertxThread("start");
+    LOG.info("starting gateway with {}", config);
+    GatewaySecrets secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
+    Database database = Database.prepare(config.pgUrl(), config.dataDir().resolve(EMBEDDED_PG_DIR));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(
+            new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    Gateway gateway = new Gateway(config, secrets, database, vertx, registry);
+    try {
+      await(gateway.boot(), START_TIMEOUT);
+    } catch (Exception e) {
+      try {
+        gateway.close();
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    LOG.info("gateway serving on http://{}:{}", config.host(), gateway.port());
+    return gateway;
+  }
+
+  private Future<Void> boot() {
+    pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax());
+    merchants = new MerchantService(pool, secrets.vault());
+    catalog = new Catalog();
+    stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
+    idempotency = new Idempotency(pool, secrets.vault(), config.clock());
+    return checkFingerprintKey()
+        .compose(ignored -> OpenApiValidation.load(vertx))
+        .compose(validation -> {
+          Router router = Router.router(vertx);
+          router.route().handler(TimeoutHandler.create(config.requestTimeoutMs(), 503));
+          Problems.install(router);
+          mountService(router, validation);
+          Endpoints endpoints = new Endpoints(router, new Authenticator(pool, secrets.adminToken()), validation,
+              idempotency, config.bodyLimitBytes());
+          mountRoutes(endpoints);
+          return config.seedDemo()
+              ? DemoShop.seedOnce(pool, merchants, catalog, stock).map(seeded -> {
+                this.demo = seeded;
+                return router;
+              })
+              : Future.succeededFuture(router);
+        })
+        .compose(router -> vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
+            .requestHandler(router)
+            .listen())
+        .map(listening -> {
+          this.server = listening;
+          return null;
+        });
+  }
+
+  private void mountRoutes(Endpoints endpoints) {
+    AdminRoutes.mount(endpoints, pool, merchants);
+    CatalogRoutes.mount(endpoints, pool, catalog, stock);
+    StockRoutes.mount(endpoints, pool, catalog, stock);
+  }
+
+  private void mountService(Router router, OpenApiValidation validation) {
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
+    router.get("/health/ready").handler(ctx -> pool.query("SELECT 1").execute()
+        .timeout(READY_QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .onSuccess(rows -> ctx.json(new JsonObject().put("status", "ready")))
+        .onFailure(failure -> {
+          LOG.warn("readiness check failed: {}", failure.toString());
+          Problems.send(ctx, Problem.of(ProblemCode.NOT_READY));
+        }));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    Buffer document = validation.document();
+    router.get("/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
+        .end(document));
+  }
+
+  /**
+   * Stores a value derived from the fingerprint key in the database on first use, and refuses to
+   * run with another key: duplicates would silently stop being caught.
+   */
+  private Future<Void> checkFingerprintKey() {
+    byte[] check = secrets.fingerprints().checkValue();
+    return pool.preparedQuery("INSERT INTO gateway_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .execute(Tuple.of(FINGERPRINT_CHECK, Buffer.buffer(check)))
+        .compose(ignored -> pool.preparedQuery("SELECT value FROM gateway_meta WHERE name = $1")
+            .execute(Tuple.of(FINGERPRINT_CHECK)))
+        .compose(rows -> Arrays.equals(rows.iterator().next().getBuffer("value").getBytes(), check)
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("the fingerprint key differs from the one this database"
+                + " was set up with; every gateway of one database needs the same fingerprint key")));
+  }
+
+  /** The port the HTTP server listens on (the real one when the config asked for 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The base URL of links handed out. */
+  public String baseUrl() {
+    return config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://localhost:" + port();
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public GatewaySecrets secrets() {
+    return secrets;
+  }
+
+  /** The one registry every meter binds to (Vert.x, JVM, and later the adapters' breakers). */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  public MerchantService merchants() {
+    return merchants;
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  public StockVault stock() {
+    return stock;
+  }
+
+  public Idempotency idempotency() {
+    return idempotency;
+  }
+
+  /** What the first start seeded, or null (seeded before, or not asked). */
+  DemoShop.Seeded demo() {
+    return demo;
+  }
+
+  /**
+   * Stops serving (in-flight requests get {@link GatewayConfig#shutdownGraceMs()} to finish), closes
+   * the pool, stops an embedded database, then Vert.x. Blocking; safe to call twice.
+   */
+  @Override
+  public synchronized void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    refuseVertxThread("close");
+    Duration budget = Duration.ofMillis(config.shutdownGraceMs()).plusSeconds(30);
+    Exception failure = null;
+    try {
+      if (server != null) {
+        await(server.shutdown(config.shutdownGraceMs(), TimeUnit.MILLISECONDS), budget);
+      }
+    } catch (Exception e) {
+      failure = e;
+    }
+    try {
+      await(database.close(vertx), budget);
+    } catch (Exception e) {
+      failure = failure == null ? e : failure;
+    }
+    // Vert.x last, awaited on its own: nothing may be chained on a Vert.x that is closing.
+    try {
+      await(vertx.close(), budget);
+    } catch (Exception e) {
+      failure = failure == null ? e : failure;
+    }
+    registry.close();
+    LOG.info("gateway stopped");
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static void refuseVertxThread(String what) {
+    if (Context.isOnVertxThread()) {
+      throw new IllegalStateException("Gateway." + what + " blocks; call it from a plain thread, not a Vert.x thread");
+    }
+  }
+
+  static <T> T await(Future<T> future, Duration timeout) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      throw new TimeoutException("gave up waiting after " + timeout);
+    }
+  }
+}

@@ -1,0 +1,384 @@
+package io.keyhold.gateway;
+
+import io.keyhold.gateway.crypto.SecretOverrides;
+import io.keyhold.gateway.http.Idempotency;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything the gateway is started with. Immutable; built by {@link Builder}, which rejects a bad
+ * value and names it. {@link #toString()} shows no secret.
+ *
+ * <p>Sources, later ones winning: the defaults below, a JSON config file ({@link Builder#applyJson},
+ * keys in snake_case as listed there), the environment ({@link Builder#applyEnvironment}), then
+ * command-line flags.
+ */
+public final class GatewayConfig {
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final Path DEFAULT_DATA_DIR = Path.of("keyhold-data");
+  /** About 16 connections were best on 2 cores; more only queue (DESIGN.md, Storage). */
+  public static final int DEFAULT_POOL_MAX_SIZE = 16;
+  public static final int POOL_MAX_SIZE_MAX = 256;
+  /** Queries waiting for a connection before the gateway answers 503 overloaded. */
+  public static final int DEFAULT_POOL_WAIT_QUEUE_MAX = 512;
+  public static final int POOL_WAIT_QUEUE_MAX_MAX = 100_000;
+  /** Fits a stock upload of {@link #DEFAULT_STOCK_BATCH_MAX} keys of the longest allowed length. */
+  public static final long DEFAULT_BODY_LIMIT_BYTES = 512 * 1024;
+  public static final long BODY_LIMIT_BYTES_MIN = 1024;
+  public static final long BODY_LIMIT_BYTES_MAX = 16 * 1024 * 1024;
+  public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+  public static final long REQUEST_TIMEOUT_MS_MIN = 100;
+  public static final int DEFAULT_STOCK_BATCH_MAX = 1000;
+  /** The OpenAPI document caps an upload at 1000 keys; config may only lower it. */
+  public static final int STOCK_BATCH_MAX_MAX = 1000;
+  public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+  public static final long SHUTDOWN_GRACE_MS_MAX = 300_000;
+
+  public static final String ENV_PG_URL = "KEYHOLD_PG_URL";
+  public static final String ENV_ADMIN_TOKEN = "KEYHOLD_ADMIN_TOKEN";
+  public static final String ENV_VAULT_KEYS = "KEYHOLD_VAULT_KEYS";
+  public static final String ENV_FINGERPRINT_KEY = "KEYHOLD_FINGERPRINT_KEY";
+  public static final String ENV_EVIDENCE_SEED = "KEYHOLD_EVIDENCE_SEED";
+
+  private final String host;
+  private final int port;
+  private final Path dataDir;
+  private final String pgUrl;
+  private final String publicBaseUrl;
+  private final int poolMaxSize;
+  private final int poolWaitQueueMax;
+  private final long bodyLimitBytes;
+  private final long requestTimeoutMs;
+  private final int stockBatchMax;
+  private final long shutdownGraceMs;
+  private final boolean seedDemo;
+  private final SecretOverrides secrets;
+  private final Clock clock;
+
+  private GatewayConfig(Builder b) {
+    this.host = b.host;
+    this.port = b.port;
+    this.dataDir = b.dataDir;
+    this.pgUrl = b.pgUrl;
+    this.publicBaseUrl = b.publicBaseUrl;
+    this.poolMaxSize = b.poolMaxSize;
+    this.poolWaitQueueMax = b.poolWaitQueueMax;
+    this.bodyLimitBytes = b.bodyLimitBytes;
+    this.requestTimeoutMs = b.requestTimeoutMs;
+    this.stockBatchMax = b.stockBatchMax;
+    this.shutdownGraceMs = b.shutdownGraceMs;
+    this.seedDemo = b.seedDemo;
+    this.secrets = new SecretOverrides(b.vaultKeys, b.fingerprintKey, b.evidenceSeed, b.adminToken);
+    this.clock = b.clock;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The address the HTTP server binds; loopback unless opened on purpose. */
+  public String host() {
+    return host;
+  }
+
+  /** The HTTP port; 0 picks a free one (tests). */
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The database URL, or null for the embedded PostgreSQL under {@code <data-dir>/pg}. */
+  public String pgUrl() {
+    return pgUrl;
+  }
+
+  /** The base of links the gateway hands out, or null for {@code http://localhost:<port>}. */
+  public String publicBaseUrl() {
+    return publicBaseUrl;
+  }
+
+  public int poolMaxSize() {
+    return poolMaxSize;
+  }
+
+  public int poolWaitQueueMax() {
+    return poolWaitQueueMax;
+  }
+
+  public long bodyLimitBytes() {
+    return bodyLimitBytes;
+  }
+
+  public long requestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  /** Most card keys one stock upload may carry. */
+  public int stockBatchMax() {
+    return stockBatchMax;
+  }
+
+  public long shutdownGraceMs() {
+    return shutdownGraceMs;
+  }
+
+  /** Whether the first start seeds a demo merchant, SKU and stock. */
+  public boolean seedDemo() {
+    return seedDemo;
+  }
+
+  public SecretOverrides secrets() {
+    return secrets;
+  }
+
+  /** The clock every deadline is computed with; tests move it. */
+  public Clock clock() {
+    return clock;
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.dataDir = dataDir;
+    b.pgUrl = pgUrl;
+    b.publicBaseUrl = publicBaseUrl;
+    b.poolMaxSize = poolMaxSize;
+    b.poolWaitQueueMax = poolWaitQueueMax;
+    b.bodyLimitBytes = bodyLimitBytes;
+    b.requestTimeoutMs = requestTimeoutMs;
+    b.stockBatchMax = stockBatchMax;
+    b.shutdownGraceMs = shutdownGraceMs;
+    b.seedDemo = seedDemo;
+    b.vaultKeys = secrets.vaultKeys();
+    b.fingerprintKey = secrets.fingerprintKey();
+    b.evidenceSeed = secrets.evidenceSeed();
+    b.adminToken = secrets.adminToken();
+    b.clock = clock;
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "GatewayConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir
+        + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
+        + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
+        + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets + "]";
+  }
+
+  /** Builds a {@link GatewayConfig}; every setter checks its value at once. */
+  public static final class Builder {
+    private static final Set<String> JSON_KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
+        "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
+        "shutdown_grace_ms", "seed_demo", "secrets");
+    private static final Set<String> JSON_SECRET_KEYS =
+        Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token");
+
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private Path dataDir = DEFAULT_DATA_DIR;
+    private String pgUrl;
+    private String publicBaseUrl;
+    private int poolMaxSize = DEFAULT_POOL_MAX_SIZE;
+    private int poolWaitQueueMax = DEFAULT_POOL_WAIT_QUEUE_MAX;
+    private long bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES;
+    private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+    private int stockBatchMax = DEFAULT_STOCK_BATCH_MAX;
+    private long shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+    private boolean seedDemo = true;
+    private String vaultKeys;
+    private String fingerprintKey;
+    private String evidenceSeed;
+    private String adminToken;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    public Builder host(String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException("host must not be blank, but was '" + value + "'");
+      }
+      this.host = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      if (value < 0 || value > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535, but was " + value);
+      }
+      this.port = value;
+      return this;
+    }
+
+    public Builder dataDir(Path value) {
+      this.dataDir = Objects.requireNonNull(value, "dataDir");
+      return this;
+    }
+
+    /** A {@code postgres://} or {@code jdbc:postgresql://} URL; null or blank for embedded. */
+    public Builder pgUrl(String value) {
+      if (value != null && !value.isBlank()
+          && !value.matches("(jdbc:postgresql|postgres|postgresql)://.+")) {
+        // The URL may hold a password: say what is wrong without echoing it.
+        throw new IllegalArgumentException(
+            "pg url must start with postgres://, postgresql:// or jdbc:postgresql://");
+      }
+      this.pgUrl = value == null || value.isBlank() ? null : value;
+      return this;
+    }
+
+    public Builder publicBaseUrl(String value) {
+      if (value != null && !value.matches("https?://[^\\s]+")) {
+        throw new IllegalArgumentException("public base url must be an http(s) URL, but was '" + value + "'");
+      }
+      this.publicBaseUrl = value == null ? null : value.replaceFirst("/+$", "");
+      return this;
+    }
+
+    public Builder poolMaxSize(int value) {
+      checkRange("pool max size", value, 1, POOL_MAX_SIZE_MAX);
+      this.poolMaxSize = value;
+      return this;
+    }
+
+    public Builder poolWaitQueueMax(int value) {
+      checkRange("pool wait queue max", value, 1, POOL_WAIT_QUEUE_MAX_MAX);
+      this.poolWaitQueueMax = value;
+      return this;
+    }
+
+    public Builder bodyLimitBytes(long value) {
+      checkRange("body limit bytes", value, BODY_LIMIT_BYTES_MIN, BODY_LIMIT_BYTES_MAX);
+      this.bodyLimitBytes = value;
+      return this;
+    }
+
+    public Builder requestTimeoutMs(long value) {
+      // A request must end before its Idempotency-Key lease does, or a retry could run beside it.
+      checkRange("request timeout ms", value, REQUEST_TIMEOUT_MS_MIN, Idempotency.LEASE.toMillis() / 2);
+      this.requestTimeoutMs = value;
+      return this;
+    }
+
+    public Builder stockBatchMax(int value) {
+      checkRange("stock batch max", value, 1, STOCK_BATCH_MAX_MAX);
+      this.stockBatchMax = value;
+      return this;
+    }
+
+    public Builder shutdownGraceMs(long value) {
+      checkRange("shutdown grace ms", value, 0, SHUTDOWN_GRACE_MS_MAX);
+      this.shutdownGraceMs = value;
+      return this;
+    }
+
+    public Builder seedDemo(boolean value) {
+      this.seedDemo = value;
+      return this;
+    }
+
+    /** Vault master keys, {@code id:base64,id:base64}, the first active; null to use the data folder. */
+    public Builder vaultKeys(String value) {
+      this.vaultKeys = blankToNull(value);
+      return this;
+    }
+
+    public Builder fingerprintKey(String value) {
+      this.fingerprintKey = blankToNull(value);
+      return this;
+    }
+
+    public Builder evidenceSeed(String value) {
+      this.evidenceSeed = blankToNull(value);
+      return this;
+    }
+
+    public Builder adminToken(String value) {
+      this.adminToken = blankToNull(value);
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    /**
+     * Applies a JSON config file's object. Keys: {@code host}, {@code port}, {@code data_dir},
+     * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
+     * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
+     * {@code shutdown_grace_ms}, {@code seed_demo}, and {@code secrets} ({@code vault_keys},
+     * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}). An unknown key is an
+     * error, so a typo does not pass silently.
+     */
+    public Builder applyJson(JsonObject json) {
+      for (String key : json.fieldNames()) {
+        if (!JSON_KEYS.contains(key)) {
+          throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: " + JSON_KEYS);
+        }
+      }
+      try {
+        if (json.containsKey("host")) host(json.getString("host"));
+        if (json.containsKey("port")) port(json.getInteger("port"));
+        if (json.containsKey("data_dir")) dataDir(Path.of(json.getString("data_dir")));
+        if (json.containsKey("pg_url")) pgUrl(json.getString("pg_url"));
+        if (json.containsKey("public_base_url")) publicBaseUrl(json.getString("public_base_url"));
+        if (json.containsKey("pool_max_size")) poolMaxSize(json.getInteger("pool_max_size"));
+        if (json.containsKey("pool_wait_queue_max")) poolWaitQueueMax(json.getInteger("pool_wait_queue_max"));
+        if (json.containsKey("body_limit_bytes")) bodyLimitBytes(json.getLong("body_limit_bytes"));
+        if (json.containsKey("request_timeout_ms")) requestTimeoutMs(json.getLong("request_timeout_ms"));
+        if (json.containsKey("stock_batch_max")) stockBatchMax(json.getInteger("stock_batch_max"));
+        if (json.containsKey("shutdown_grace_ms")) shutdownGraceMs(json.getLong("shutdown_grace_ms"));
+        if (json.containsKey("seed_demo")) seedDemo(json.getBoolean("seed_demo"));
+      } catch (ClassCastException e) {
+        throw new IllegalArgumentException("a config value has the wrong JSON type: " + e.getMessage());
+      }
+      if (json.containsKey("secrets")) {
+        JsonObject secrets = json.getJsonObject("secrets");
+        for (String key : secrets.fieldNames()) {
+          if (!JSON_SECRET_KEYS.contains(key)) {
+            throw new IllegalArgumentException("unknown config key 'secrets." + key + "'; known: " + JSON_SECRET_KEYS);
+          }
+        }
+        vaultKeys(secrets.getString("vault_keys", vaultKeys));
+        fingerprintKey(secrets.getString("fingerprint_key", fingerprintKey));
+        evidenceSeed(secrets.getString("evidence_seed", evidenceSeed));
+        adminToken(secrets.getString("admin_token", adminToken));
+      }
+      return this;
+    }
+
+    /** Applies {@code KEYHOLD_PG_URL} and the secret variables, when set. */
+    public Builder applyEnvironment(Map<String, String> env) {
+      if (env.get(ENV_PG_URL) != null) pgUrl(env.get(ENV_PG_URL));
+      if (env.get(ENV_ADMIN_TOKEN) != null) adminToken(env.get(ENV_ADMIN_TOKEN));
+      if (env.get(ENV_VAULT_KEYS) != null) vaultKeys(env.get(ENV_VAULT_KEYS));
+      if (env.get(ENV_FINGERPRINT_KEY) != null) fingerprintKey(env.get(ENV_FINGERPRINT_KEY));
+      if (env.get(ENV_EVIDENCE_SEED) != null) evidenceSeed(env.get(ENV_EVIDENCE_SEED));
+      return this;
+    }
+
+    public GatewayConfig build() {
+      return new GatewayConfig(this);
+    }
+
+    private static void checkRange(String name, long value, long min, long max) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
+      }
+    }
+
+    private static String blankToNull(String value) {
+      return value == null || value.isBlank() ? null : value;
+    }
+  }
+}

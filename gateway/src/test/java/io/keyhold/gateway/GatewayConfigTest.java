@@ -1,0 +1,65 @@
+package io.keyhold.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keyhold.gateway.db.DatabaseLocation;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GatewayConfigTest {
+  @Test
+  void defaultsAreTheNamedConstants() {
+    GatewayConfig config = GatewayConfig.builder().build();
+
+    assertThat(config.port()).isEqualTo(GatewayConfig.DEFAULT_PORT);
+    assertThat(config.host()).isEqualTo("127.0.0.1");
+    assertThat(config.dataDir()).isEqualTo(Path.of("keyhold-data"));
+    assertThat(config.pgUrl()).isNull();
+    assertThat(config.poolMaxSize()).isEqualTo(16);
+    assertThat(config.seedDemo()).isTrue();
+  }
+
+  @Test
+  void rejectsBadValuesNamingThem() {
+    assertThatThrownBy(() -> GatewayConfig.builder().port(-3)).hasMessage("port must be between 0 and 65535, but was -3");
+    assertThatThrownBy(() -> GatewayConfig.builder().poolMaxSize(0)).hasMessageContaining("but was 0");
+    assertThatThrownBy(() -> GatewayConfig.builder().stockBatchMax(5000)).hasMessageContaining("but was 5000");
+    assertThatThrownBy(() -> GatewayConfig.builder().requestTimeoutMs(60_000)).hasMessageContaining("but was 60000");
+    assertThatThrownBy(() -> GatewayConfig.builder().pgUrl("mysql://root:hunter2@db/x"))
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void jsonFileThenEnvironmentApplyInOrderAndUnknownKeysFail() {
+    GatewayConfig config = GatewayConfig.builder()
+        .applyJson(new JsonObject().put("port", 9000).put("pg_url", "postgres://a@file/db")
+            .put("secrets", new JsonObject().put("admin_token", "kha_from_file_0123456789")))
+        .applyEnvironment(Map.of("KEYHOLD_PG_URL", "postgres://b:pw@env:5433/db"))
+        .build();
+
+    assertThat(config.port()).isEqualTo(9000);
+    assertThat(config.pgUrl()).isEqualTo("postgres://b:pw@env:5433/db");
+    assertThat(config.secrets().adminToken()).isEqualTo("kha_from_file_0123456789");
+    assertThat(config.toString()).doesNotContain("kha_from_file").doesNotContain("pw@");
+    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject().put("prot", 1)))
+        .hasMessageContaining("unknown config key 'prot'");
+  }
+
+  @Test
+  void databaseUrlsParseInEveryFormAndHideThePassword() {
+    DatabaseLocation url = DatabaseLocation.parse("postgres://keyhold:s%40cret@db.local:5433/escrow");
+    DatabaseLocation jdbc = DatabaseLocation.parse("jdbc:postgresql://db.local/escrow?user=keyhold&password=s3");
+
+    assertThat(url.password()).isEqualTo("s@cret");
+    assertThat(url.port()).isEqualTo(5433);
+    assertThat(url.jdbcUrl()).isEqualTo("jdbc:postgresql://db.local:5433/escrow");
+    assertThat(url.toString()).doesNotContain("cret");
+    assertThat(jdbc.user()).isEqualTo("keyhold");
+    assertThat(jdbc.password()).isEqualTo("s3");
+    assertThat(jdbc.port()).isEqualTo(5432);
+    assertThat(DatabaseLocation.parse(url.url()).password()).isEqualTo("s@cret");
+  }
+}
