@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  * never a guess, and it never releases or refunds anything by itself: the order retries until its
  * validation deadline, then its SKU policy decides.
  */
-public enum KeyVerdict {
+public enum KeyVerdict implements Coded {
   /** The key exists, is not used, and may be shown to the buyer. */
   VALID("valid"),
   /** The key does not exist or fails its format or checksum. */
@@ -31,7 +31,8 @@ public enum KeyVerdict {
     this.code = code;
   }
 
-  /** The stable code persisted and sent over the wire; never {@code ordinal()}. */
+  /** The stable code persisted and sent over the wire; never the constant's position. */
+  @Override
   public String code() {
     return code;
   }

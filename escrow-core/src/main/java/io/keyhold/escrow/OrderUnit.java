@@ -1,0 +1,85 @@
+package io.keyhold.escrow;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One unit of an order: one card key and its verdict. Holds a reference to the stored, encrypted key
+ * and its fingerprint — never the key itself. A unit whose key was found bad keeps that key's
+ * reference (and state {@link UnitState#INVALID} or {@link UnitState#REDEEMED}) until the replacement
+ * arrives.
+ *
+ * @param index position in the order, from 0
+ * @param state where the unit is
+ * @param keyRef the current key's reference, or null when no key arrived since the last request
+ * @param fingerprint the current key's fingerprint, or null with {@code keyRef}
+ * @param deliveries how many keys arrived for this unit so far
+ * @param replacements how many replacements were requested for this unit so far
+ * @param checks how many verdicts arrived for the current key
+ * @param deliveredAt when the current key arrived, or null with {@code keyRef}
+ * @param checkedAt when the last verdict for the current key arrived, or null
+ */
+public record OrderUnit(
+    int index, UnitState state, String keyRef, String fingerprint, int deliveries, int replacements,
+    int checks, Instant deliveredAt, Instant checkedAt) {
+
+  /** Checks that key fields come together and that the state fits them. */
+  public OrderUnit {
+    Check.range("index", index, 0, Order.MAX_QUANTITY - 1);
+    Objects.requireNonNull(state, "state must not be null");
+    Check.range("deliveries", deliveries, 0, Integer.MAX_VALUE);
+    Check.range("replacements", replacements, 0, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_LIMIT);
+    Check.range("checks", checks, 0, Order.MAX_CHECKS_PER_KEY);
+    boolean hasKey = keyRef != null;
+    if (hasKey != (fingerprint != null) || hasKey != (deliveredAt != null)) {
+      throw new IllegalArgumentException("unit " + index + ": keyRef, fingerprint and deliveredAt must be set together");
+    }
+    if (hasKey) {
+      Check.externalId("keyRef", keyRef);
+      Check.fingerprint("fingerprint", fingerprint);
+    }
+    boolean needsKey = state == UnitState.DELIVERED || state == UnitState.VALID
+        || state == UnitState.UNKNOWN || state == UnitState.RELEASED;
+    if ((needsKey && !hasKey) || (state == UnitState.PENDING && hasKey)) {
+      throw new IllegalArgumentException("unit " + index + " in state " + state
+          + (hasKey ? " must not hold a key" : " must hold a key"));
+    }
+  }
+
+  /** A unit without a key, as placed. */
+  static OrderUnit pending(int index) {
+    return new OrderUnit(index, UnitState.PENDING, null, null, 0, 0, 0, null, null);
+  }
+
+  /** True when the unit holds a key reference (valid or not). */
+  public boolean hasKey() {
+    return keyRef != null;
+  }
+
+  /** True when a replacement was requested and the new key has not arrived yet. */
+  public boolean awaitsReplacement() {
+    return replacements > 0 && state.lacksUsableKey();
+  }
+
+  /** True when the unit never had a key and no replacement was requested: it waits for the first delivery. */
+  public boolean awaitsFirstDelivery() {
+    return state == UnitState.PENDING && deliveries == 0 && replacements == 0;
+  }
+
+  OrderUnit delivered(String newKeyRef, String newFingerprint, Instant at) {
+    return new OrderUnit(index, UnitState.DELIVERED, newKeyRef, newFingerprint, deliveries + 1, replacements, 0, at, null);
+  }
+
+  OrderUnit checked(UnitState verdictState, Instant at) {
+    return new OrderUnit(index, verdictState, keyRef, fingerprint, deliveries, replacements,
+        Math.min(checks + 1, Order.MAX_CHECKS_PER_KEY), deliveredAt, at);
+  }
+
+  OrderUnit inState(UnitState newState) {
+    return new OrderUnit(index, newState, keyRef, fingerprint, deliveries, replacements, checks, deliveredAt, checkedAt);
+  }
+
+  OrderUnit replacementRequested() {
+    return new OrderUnit(index, state, keyRef, fingerprint, deliveries, replacements + 1, checks, deliveredAt, checkedAt);
+  }
+}
