@@ -1,0 +1,5 @@
+/**
+ * The Keyhold merchant protocol over HTTP (see PROTOCOL.md): the {@code http} adapter and the
+ * {@code http} issuer validator.
+ */
+package io.keyhold.adapters.http;

@@ -1,0 +1,269 @@
+package io.keyhold.adapters.signature;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Signs and verifies messages the way the Keyhold merchant protocol says (PROTOCOL.md, section 3):
+ * {@code Keyhold-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>}, one
+ * {@code v1} per active secret (two during a rotation), a replay window in both directions, a replay
+ * cache of accepted signatures, and constant-time comparison. The gateway uses the same class to sign
+ * its webhooks.
+ *
+ * <p>Thread-safe and cheap enough for an event loop: one HMAC-SHA256 per secret over a body of at most
+ * a few tens of kilobytes takes microseconds.
+ */
+public final class Signatures {
+
+  /** The header carrying the signature, on every request and answer. */
+  public static final String HEADER = "Keyhold-Signature";
+  /** How far {@code t} may be from the receiver's clock, either way, by default. */
+  public static final int DEFAULT_REPLAY_WINDOW_SECONDS = 300;
+  /** Largest replay window accepted. */
+  public static final int MAX_REPLAY_WINDOW_SECONDS = 3_600;
+  /** Secrets active at once: the current one and, during a rotation, the next. */
+  public static final int MAX_ACTIVE_SECRETS = 2;
+  /** Shortest secret accepted, in UTF-8 bytes. */
+  public static final int MIN_SECRET_BYTES = 16;
+  /** Longest header accepted; bounds the work spent on a hostile one. */
+  public static final int MAX_HEADER_CHARS = 512;
+
+  private static final String ALGORITHM = "HmacSHA256";
+  private static final int SIGNATURE_HEX_CHARS = 64;
+  private static final int MAX_TIMESTAMP_DIGITS = 12;
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final List<SecretKeySpec> secrets;
+  private final Clock clock;
+  private final int replayWindowSeconds;
+  private final ReplayCache replayCache;
+
+  private Signatures(Builder builder) {
+    if (builder.secrets.isEmpty()) {
+      throw new IllegalArgumentException("at least one secret must be set, but none was");
+    }
+    this.secrets = List.copyOf(builder.secrets);
+    this.clock = builder.clock;
+    this.replayWindowSeconds = builder.replayWindowSeconds;
+    this.replayCache = builder.replayCache != null ? builder.replayCache : ReplayCache.withDefaultCapacity();
+  }
+
+  /** A builder: one or two secrets required; system clock, 300 s window and a default replay cache otherwise. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The header value for {@code body}, signed now with every active secret. */
+  public String sign(Buffer body) {
+    return sign(body.getBytes(), clock.instant().getEpochSecond());
+  }
+
+  /** The header value for {@code body}, signed now with every active secret. */
+  public String sign(byte[] body) {
+    return sign(body, clock.instant().getEpochSecond());
+  }
+
+  /** The header value for {@code body} as if signed at {@code unixSeconds}. */
+  public String sign(byte[] body, long unixSeconds) {
+    if (unixSeconds < 0) {
+      throw new IllegalArgumentException("unixSeconds must be at least 0, but was " + unixSeconds);
+    }
+    StringBuilder header = new StringBuilder("t=").append(unixSeconds);
+    for (SecretKeySpec secret : secrets) {
+      header.append(",v1=").append(HEX.formatHex(hmac(secret, unixSeconds, body)));
+    }
+    return header.toString();
+  }
+
+  /** Verifies {@code header} (may be null) against the raw {@code body}; see {@link SignatureCheck}. */
+  public SignatureCheck verify(String header, Buffer body) {
+    return verify(header, body == null ? new byte[0] : body.getBytes());
+  }
+
+  /**
+   * Verifies {@code header} (may be null) against the raw {@code body}: the header's form, then the
+   * replay window, then every {@code v1} against every active secret in constant time, then the
+   * replay cache, in which a valid signature is recorded.
+   */
+  public SignatureCheck verify(String header, byte[] body) {
+    Objects.requireNonNull(body, "body");
+    if (header == null || header.isEmpty()) {
+      return SignatureCheck.MISSING;
+    }
+    ParsedHeader parsed = ParsedHeader.parse(header);
+    if (parsed == null) {
+      return SignatureCheck.MALFORMED;
+    }
+    long now = clock.instant().getEpochSecond();
+    if (Math.abs(now - parsed.timestamp) > replayWindowSeconds) {
+      return SignatureCheck.STALE;
+    }
+    byte[] matched = null;
+    for (SecretKeySpec secret : secrets) {
+      byte[] expected = hmac(secret, parsed.timestamp, body);
+      for (byte[] candidate : parsed.signatures) {
+        if (MessageDigest.isEqual(expected, candidate)) {
+          matched = candidate;
+        }
+      }
+    }
+    if (matched == null) {
+      return SignatureCheck.MISMATCH;
+    }
+    return replayCache.record(parsed.timestamp + ":" + HEX.formatHex(matched),
+        parsed.timestamp + replayWindowSeconds, now);
+  }
+
+  /** The replay window, in seconds. */
+  public int replayWindowSeconds() {
+    return replayWindowSeconds;
+  }
+
+  /** Number of active secrets (1, or 2 during a rotation). */
+  public int activeSecrets() {
+    return secrets.size();
+  }
+
+  private static byte[] hmac(SecretKeySpec secret, long unixSeconds, byte[] body) {
+    try {
+      Mac mac = Mac.getInstance(ALGORITHM);
+      mac.init(secret);
+      mac.update(Long.toString(unixSeconds).getBytes(StandardCharsets.US_ASCII));
+      mac.update((byte) '.');
+      return mac.doFinal(body);
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      // Every Java 17 runtime ships HmacSHA256; reaching this is a broken JVM, not an input problem.
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+
+  /** Never shows the secrets. */
+  @Override
+  public String toString() {
+    return "Signatures[secrets=" + secrets.size() + ", replayWindowSeconds=" + replayWindowSeconds + "]";
+  }
+
+  private record ParsedHeader(long timestamp, List<byte[]> signatures) {
+
+    /** The header's {@code t} and {@code v1} values, or null when it does not follow the recipe. */
+    static ParsedHeader parse(String header) {
+      if (header.length() > MAX_HEADER_CHARS) {
+        return null;
+      }
+      Long timestamp = null;
+      List<byte[]> signatures = new ArrayList<>(MAX_ACTIVE_SECRETS);
+      for (String part : header.split(",", -1)) {
+        int equals = part.indexOf('=');
+        if (equals <= 0) {
+          return null;
+        }
+        String name = part.substring(0, equals).trim();
+        String value = part.substring(equals + 1).trim();
+        if (name.equals("t")) {
+          if (timestamp != null || value.isEmpty() || value.length() > MAX_TIMESTAMP_DIGITS || !allDigits(value)) {
+            return null;
+          }
+          timestamp = Long.parseLong(value);
+        } else if (name.equals("v1")) {
+          if (signatures.size() == MAX_ACTIVE_SECRETS || value.length() != SIGNATURE_HEX_CHARS || !isHex(value)) {
+            return null;
+          }
+          signatures.add(HEX.parseHex(value.toLowerCase(Locale.ROOT)));
+        }
+        // Other names are ignored on purpose: room for a future scheme (v2) beside v1.
+      }
+      if (timestamp == null || signatures.isEmpty()) {
+        return null;
+      }
+      return new ParsedHeader(timestamp, signatures);
+    }
+
+    private static boolean allDigits(String value) {
+      for (int i = 0; i < value.length(); i++) {
+        if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean isHex(String value) {
+      for (int i = 0; i < value.length(); i++) {
+        if (Character.digit(value.charAt(i), 16) < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Builds {@link Signatures}; rejects bad values, naming them (never a secret's value). */
+  public static final class Builder {
+    private final List<SecretKeySpec> secrets = new ArrayList<>(MAX_ACTIVE_SECRETS);
+    private Clock clock = Clock.systemUTC();
+    private int replayWindowSeconds = DEFAULT_REPLAY_WINDOW_SECONDS;
+    private ReplayCache replayCache;
+
+    private Builder() {}
+
+    /** Adds an active secret (at most {@value Signatures#MAX_ACTIVE_SECRETS}, at least 16 UTF-8 bytes each). */
+    public Builder secret(String secret) {
+      Objects.requireNonNull(secret, "secret");
+      if (secrets.size() == MAX_ACTIVE_SECRETS) {
+        throw new IllegalArgumentException(
+            "at most " + MAX_ACTIVE_SECRETS + " secrets may be active, but a third was added");
+      }
+      byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length < MIN_SECRET_BYTES) {
+        throw new IllegalArgumentException(
+            "a secret must be at least " + MIN_SECRET_BYTES + " bytes, but one was " + bytes.length);
+      }
+      secrets.add(new SecretKeySpec(bytes, ALGORITHM));
+      return this;
+    }
+
+    /** Adds each of these secrets. */
+    public Builder secrets(List<String> secrets) {
+      secrets.forEach(this::secret);
+      return this;
+    }
+
+    /** The clock {@code t} is taken from and checked against. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** 1 to {@value Signatures#MAX_REPLAY_WINDOW_SECONDS}. */
+    public Builder replayWindowSeconds(int seconds) {
+      if (seconds < 1 || seconds > MAX_REPLAY_WINDOW_SECONDS) {
+        throw new IllegalArgumentException(
+            "replayWindowSeconds must be between 1 and " + MAX_REPLAY_WINDOW_SECONDS + ", but was " + seconds);
+      }
+      this.replayWindowSeconds = seconds;
+      return this;
+    }
+
+    /** The cache of accepted signatures; one of default capacity when not set. */
+    public Builder replayCache(ReplayCache replayCache) {
+      this.replayCache = Objects.requireNonNull(replayCache, "replayCache");
+      return this;
+    }
+
+    /** The signer and verifier. */
+    public Signatures build() {
+      return new Signatures(this);
+    }
+  }
+}

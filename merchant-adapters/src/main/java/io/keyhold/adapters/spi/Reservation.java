@@ -1,0 +1,39 @@
+package io.keyhold.adapters.spi;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A hold on stock made at checkout: {@code quantity} keys of {@code skuId} set aside until
+ * {@code until}, after which the merchant may sell them again. It is the handle a later
+ * {@link MerchantAdapter#cancel(Reservation)} or an order's delivery refers to.
+ *
+ * @param reservationId the idempotency key of the hold
+ * @param merchantId the merchant holding the stock
+ * @param skuId the SKU held
+ * @param quantity how many keys are held, from 1 to {@value #MAX_QUANTITY}
+ * @param until when the hold lapses; never later than the time asked for
+ */
+public record Reservation(String reservationId, String merchantId, String skuId, int quantity, Instant until) {
+
+  /** Largest quantity one reservation may hold (the protocol's bound). */
+  public static final int MAX_QUANTITY = 100;
+
+  /** Rejects malformed identifiers and a quantity outside 1..{@value #MAX_QUANTITY}. */
+  public Reservation {
+    Identifiers.require("reservationId", reservationId);
+    Identifiers.require("merchantId", merchantId);
+    Identifiers.require("skuId", skuId);
+    requireQuantity(quantity);
+    Objects.requireNonNull(until, "until");
+  }
+
+  /** Returns {@code quantity} when it is within 1..{@value #MAX_QUANTITY}, else throws naming it. */
+  public static int requireQuantity(int quantity) {
+    if (quantity < 1 || quantity > MAX_QUANTITY) {
+      throw new IllegalArgumentException(
+          "quantity must be between 1 and " + MAX_QUANTITY + ", but was " + quantity);
+    }
+    return quantity;
+  }
+}

@@ -1,0 +1,2 @@
+/** Local key validators: the {@code format} validator (pattern and checksum per SKU). */
+package io.keyhold.adapters.validators;
