@@ -2,6 +2,7 @@ package io.keyhold.gateway;
 
 import io.keyhold.gateway.admin.AdminRoutes;
 import io.keyhold.gateway.admin.MerchantService;
+import io.keyhold.gateway.buyer.BuyerSide;
 import io.keyhold.gateway.catalog.Catalog;
 import io.keyhold.gateway.catalog.CatalogRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
@@ -13,8 +14,12 @@ import io.keyhold.gateway.http.OpenApiValidation;
 import io.keyhold.gateway.http.Problem;
 import io.keyhold.gateway.http.ProblemCode;
 import io.keyhold.gateway.http.Problems;
+import io.keyhold.gateway.orders.OrderChanges;
+import io.keyhold.gateway.orders.OrderStore;
+import io.keyhold.gateway.wiring.OrderEngine;
 import io.keyhold.gateway.stock.StockRoutes;
 import io.keyhold.gateway.stock.StockVault;
+import io.keyhold.gateway.wiring.KeyStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -71,8 +76,11 @@ public final class Gateway implements AutoCloseable {
   private MerchantService merchants;
   private Catalog catalog;
   private StockVault stock;
+  private OrderStore orders;
+  private OrderEngine engine;
   private Idempotency idempotency;
   private DemoShop.Seeded demo;
+  private BuyerSide buyerSide;
   private boolean closed;
 
   private Gateway(GatewayConfig config, GatewaySecrets secrets, Database database, Vertx vertx,
@@ -116,12 +124,18 @@ public final class Gateway implements AutoCloseable {
     merchants = new MerchantService(pool, secrets.vault());
     catalog = new Catalog();
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
+    orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
     idempotency = new Idempotency(pool, secrets.vault(), config.clock());
     return checkFingerprintKey()
-        .compose(ignored -> OpenApiValidation.load(vertx))
+        .compose(ignored -> OrderEngine.create(vertx, pool, config.engine(), config.clock(), orders, stock, catalog,
+            merchants, idempotency, secrets, registry, this::baseUrl, this::selfUrl))
+        .compose(created -> {
+          this.engine = created;
+          return OpenApiValidation.load(vertx);
+        })
         .compose(validation -> {
           Router router = Router.router(vertx);
-          router.route().handler(TimeoutHandler.create(config.requestTimeoutMs(), 503));
+          router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router);
           mountService(router, validation);
           Endpoints endpoints = new Endpoints(router, new Authenticator(pool, secrets.adminToken()), validation,
@@ -142,6 +156,7 @@ public final class Gateway implements AutoCloseable {
             .listen())
         .map(listening -> {
           this.server = listening;
+          engine.startWorkers();
           return null;
         });
   }
@@ -150,6 +165,9 @@ public final class Gateway implements AutoCloseable {
     AdminRoutes.mount(endpoints, pool, merchants);
     CatalogRoutes.mount(endpoints, pool, catalog, stock);
     StockRoutes.mount(endpoints, pool, catalog, stock);
+    engine.mount(endpoints);
+    buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
+        secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }
 
   private void mountService(Router router, OpenApiValidation validation) {
@@ -231,6 +249,33 @@ public final class Gateway implements AutoCloseable {
     return stock;
   }
 
+  /**
+   * Where this instance's own server answers, for calls it makes to itself (the sandbox provider's
+   * notices): loopback when it listens on every address.
+   */
+  public String selfUrl() {
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = "127.0.0.1";
+    }
+    return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** The order engine: adapters, checkout, payments, outbox, sweeper. */
+  public OrderEngine engine() {
+    return engine;
+  }
+
+  /** The orders' store (load, apply events, change announcements). */
+  public OrderStore orders() {
+    return orders;
+  }
+
+  /** The buyer API, evidence, audit, disputes and pages (their services). */
+  public BuyerSide buyerSide() {
+    return buyerSide;
+  }
+
   public Idempotency idempotency() {
     return idempotency;
   }
@@ -254,11 +299,26 @@ public final class Gateway implements AutoCloseable {
     Duration budget = Duration.ofMillis(config.shutdownGraceMs()).plusSeconds(30);
     Exception failure = null;
     try {
+      if (engine != null) {
+        // Stop claiming deadlines and outbox rows first; what is under way is stored before the pool closes.
+        await(engine.stop(config.shutdownGraceMs()), budget);
+      }
+    } catch (Exception e) {
+      failure = e;
+    }
+    try {
       if (server != null) {
         await(server.shutdown(config.shutdownGraceMs(), TimeUnit.MILLISECONDS), budget);
       }
     } catch (Exception e) {
-      failure = e;
+      failure = failure == null ? e : failure;
+    }
+    try {
+      if (engine != null) {
+        await(engine.close(), budget);
+      }
+    } catch (Exception e) {
+      failure = failure == null ? e : failure;
     }
     try {
       await(database.close(vertx), budget);

@@ -2,6 +2,7 @@ package io.keyhold.gateway;
 
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.http.Idempotency;
+import io.keyhold.gateway.wiring.EngineConfig;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,6 +60,7 @@ public final class GatewayConfig {
   private final boolean seedDemo;
   private final SecretOverrides secrets;
   private final Clock clock;
+  private final EngineConfig engine;
 
   private GatewayConfig(Builder b) {
     this.host = b.host;
@@ -75,6 +77,7 @@ public final class GatewayConfig {
     this.seedDemo = b.seedDemo;
     this.secrets = new SecretOverrides(b.vaultKeys, b.fingerprintKey, b.evidenceSeed, b.adminToken);
     this.clock = b.clock;
+    this.engine = b.engine;
   }
 
   public static Builder builder() {
@@ -144,6 +147,11 @@ public final class GatewayConfig {
     return clock;
   }
 
+  /** The order engine's pacing and limits (sweeper, outbox, sandbox payments). */
+  public EngineConfig engine() {
+    return engine;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.host = host;
@@ -163,6 +171,7 @@ public final class GatewayConfig {
     b.evidenceSeed = secrets.evidenceSeed();
     b.adminToken = secrets.adminToken();
     b.clock = clock;
+    b.engine = engine;
     return b;
   }
 
@@ -172,14 +181,14 @@ public final class GatewayConfig {
         + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
         + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
         + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
-        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets + "]";
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets + ", " + engine + "]";
   }
 
   /** Builds a {@link GatewayConfig}; every setter checks its value at once. */
   public static final class Builder {
     private static final Set<String> JSON_KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
         "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-        "shutdown_grace_ms", "seed_demo", "secrets");
+        "shutdown_grace_ms", "seed_demo", "secrets", "engine");
     private static final Set<String> JSON_SECRET_KEYS =
         Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token");
 
@@ -200,6 +209,7 @@ public final class GatewayConfig {
     private String evidenceSeed;
     private String adminToken;
     private Clock clock = Clock.systemUTC();
+    private EngineConfig engine = EngineConfig.defaults();
 
     private Builder() {}
 
@@ -312,11 +322,17 @@ public final class GatewayConfig {
       return this;
     }
 
+    public Builder engine(EngineConfig value) {
+      this.engine = Objects.requireNonNull(value, "engine");
+      return this;
+    }
+
     /**
      * Applies a JSON config file's object. Keys: {@code host}, {@code port}, {@code data_dir},
      * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
      * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
-     * {@code shutdown_grace_ms}, {@code seed_demo}, and {@code secrets} ({@code vault_keys},
+     * {@code shutdown_grace_ms}, {@code seed_demo}, {@code engine} (see
+     * {@link EngineConfig.Builder#applyJson}), and {@code secrets} ({@code vault_keys},
      * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}). An unknown key is an
      * error, so a typo does not pass silently.
      */
@@ -341,6 +357,9 @@ public final class GatewayConfig {
         if (json.containsKey("seed_demo")) seedDemo(json.getBoolean("seed_demo"));
       } catch (ClassCastException e) {
         throw new IllegalArgumentException("a config value has the wrong JSON type: " + e.getMessage());
+      }
+      if (json.containsKey("engine")) {
+        engine(engine.toBuilder().applyJson(json.getJsonObject("engine")).build());
       }
       if (json.containsKey("secrets")) {
         JsonObject secrets = json.getJsonObject("secrets");

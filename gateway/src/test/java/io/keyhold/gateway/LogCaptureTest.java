@@ -8,6 +8,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import io.keyhold.gateway.buyer.Purchases;
 import io.keyhold.gateway.testing.TestGateway;
 import io.keyhold.gateway.testing.TestGateway.Merchant;
 import java.nio.file.Files;
@@ -54,6 +55,20 @@ class LogCaptureTest {
         List<Long> ids = TestGateway.await(gw.gateway().stock().reserve(merchant.id(), sku, 2, "log-order",
             java.time.OffsetDateTime.now().plusMinutes(1)));
         TestGateway.await(gw.gateway().stock().open(gw.gateway().pool(), merchant.id(), ids));
+        // A whole buyer life too: sold, paid, checked, revealed, confirmed; a cancel; a wrong token.
+        Purchases buyers = new Purchases(gw);
+        Purchases.Shop shop = buyers.stockShop(4, null);
+        secrets.addAll(shop.keys());
+        secrets.add(shop.merchant().apiKey());
+        secrets.add(shop.merchant().webhookSecret());
+        Purchases.Purchase kept = buyers.readyOrder(shop, 2);
+        secrets.add(kept.token());
+        assertThat(buyers.act(kept, "reveal").status()).isEqualTo(200);
+        assertThat(buyers.act(kept, "confirm").status()).isEqualTo(200);
+        Purchases.Purchase cancelled = buyers.readyOrder(shop, 1);
+        secrets.add(cancelled.token());
+        assertThat(buyers.act(cancelled, "cancel").status()).isEqualTo(200);
+        assertThat(gw.get(cancelled.path(""), cancelled.token() + "x").status()).isEqualTo(404);
         Properties stored = new Properties();
         try (var reader = Files.newBufferedReader(gw.gateway().config().dataDir().resolve("secrets.properties"))) {
           stored.load(reader);
@@ -81,6 +96,6 @@ class LogCaptureTest {
     for (String secret : secrets) {
       assertThat(logs).doesNotContain(secret);
     }
-    assertThat(logs).doesNotContain("LOGKEY");
+    assertThat(logs).doesNotContain("LOGKEY").doesNotContain("CARD-");
   }
 }

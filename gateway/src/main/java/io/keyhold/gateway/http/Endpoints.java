@@ -119,7 +119,8 @@ public final class Endpoints {
   private void run(RoutingContext ctx, HttpMethod method, ApiHandler handler) {
     Caller caller = ctx.get(Authenticator.CALLER);
     JsonObject body = ctx.get(BODY);
-    String key = method == HttpMethod.POST ? ctx.request().getHeader(Idempotency.HEADER) : null;
+    String key = method == HttpMethod.POST && caller.kind() != Caller.Kind.PUBLIC
+        ? ctx.request().getHeader(Idempotency.HEADER) : null;
     if (key == null) {
       invoke(handler, new ApiRequest(ctx, caller, body, idempotency, null))
           .onSuccess(reply -> send(ctx, reply))

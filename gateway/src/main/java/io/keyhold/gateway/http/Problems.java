@@ -51,7 +51,7 @@ public final class Problems {
     response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.CONTENT_TYPE);
     switch (problem.code()) {
       case UNAUTHENTICATED -> response.putHeader("WWW-Authenticate", "Bearer");
-      case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT ->
+      case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND ->
           response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
       default -> { }
     }
