@@ -1,0 +1,133 @@
+package io.keyhold.simulator.env;
+
+import io.keyhold.gateway.Gateway;
+import io.keyhold.gateway.GatewayConfig;
+import io.keyhold.gateway.wiring.EngineConfig;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A gateway started in this process for one run, on 127.0.0.1 and a free port, with a fresh data
+ * folder (embedded PostgreSQL inside it, unless a PostgreSQL URL is given) that is deleted at
+ * {@link #stop()}. The simulator still reaches it over HTTP only.
+ */
+public final class EmbeddedGateway implements GatewayTarget {
+  private final Gateway gateway;
+  private final Path dataDir;
+  private final boolean deleteDataDir;
+  private final String adminToken;
+  private final boolean externalDatabase;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  private EmbeddedGateway(Gateway gateway, Path dataDir, boolean deleteDataDir, String adminToken,
+      boolean externalDatabase) {
+    this.gateway = gateway;
+    this.dataDir = dataDir;
+    this.deleteDataDir = deleteDataDir;
+    this.adminToken = adminToken;
+    this.externalDatabase = externalDatabase;
+  }
+
+  /**
+   * Starts a gateway. Blocking (about a second for the embedded database, plus migrations).
+   *
+   * @param dataDir the data folder, or null for a fresh temporary one deleted at close
+   * @param pgUrl a PostgreSQL URL, or null for an embedded server in the data folder
+   * @param poolMaxSize the gateway's pool size, or 0 for its default
+   * @param noticeChaos whether the sandbox payment provider repeats and reorders its notices
+   */
+  public static EmbeddedGateway start(Path dataDir, String pgUrl, int poolMaxSize, boolean noticeChaos)
+      throws Exception {
+    boolean temporary = dataDir == null;
+    Path dir = temporary ? Files.createTempDirectory("keyhold-simulator-") : dataDir;
+    String token = "sim_admin_" + HexFormat.of().formatHex(randomBytes());
+    GatewayConfig.Builder config = GatewayConfig.builder()
+        .host("127.0.0.1")
+        .port(0)
+        .dataDir(dir)
+        .seedDemo(false)
+        .adminToken(token)
+        .pgUrl(pgUrl)
+        .engine(EngineConfig.builder().sandboxChaos(noticeChaos).build());
+    if (poolMaxSize > 0) {
+      config.poolMaxSize(poolMaxSize);
+    }
+    try {
+      Gateway gateway = Gateway.start(config.build());
+      return new EmbeddedGateway(gateway, dir, temporary, token, pgUrl != null);
+    } catch (Exception e) {
+      if (temporary) {
+        deleteTree(dir);
+      }
+      throw e;
+    }
+  }
+
+  private static byte[] randomBytes() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return bytes;
+  }
+
+  @Override
+  public String baseUrl() {
+    return "http://127.0.0.1:" + gateway.port();
+  }
+
+  @Override
+  public String adminToken() {
+    return adminToken;
+  }
+
+  @Override
+  public String describe() {
+    return "embedded gateway at " + baseUrl() + " (" + (externalDatabase ? "PostgreSQL at the given URL"
+        : "embedded PostgreSQL") + ", data in " + dataDir + (deleteDataDir ? ", deleted after the run" : "") + ")";
+  }
+
+  /** The gateway's process id is this one: its resident memory is the simulator's too. */
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Stops the gateway and deletes a temporary data folder; safe to call twice (a shutdown hook may race the run). */
+  @Override
+  public void stop() throws Exception {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      gateway.close();
+    } finally {
+      if (deleteDataDir) {
+        deleteTree(dataDir);
+      }
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}

@@ -1,0 +1,296 @@
+package io.keyhold.simulator.load;
+
+import io.keyhold.simulator.client.Amount;
+import io.keyhold.simulator.client.ApiProblem;
+import io.keyhold.simulator.client.CheckoutSession;
+import io.keyhold.simulator.client.FollowTimeoutException;
+import io.keyhold.simulator.client.OrderView;
+import io.keyhold.simulator.env.Shop;
+import io.keyhold.simulator.report.Outcome;
+import io.keyhold.simulator.report.Phase;
+import io.keyhold.simulator.report.RunMetrics;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One buyer, through the public API only: the shop creates a checkout session for it, it pays
+ * through the sandbox (the way its {@link PaymentMove} says), follows its order, and once the keys
+ * are ready does what its {@link Behaviour} says (confirm, dispute, cancel, only inspect), then
+ * follows the order to its end. Every wait ends at the run's stop at the latest.
+ *
+ * <p>Used on the simulation's event-loop context only.
+ */
+final class VirtualBuyer {
+  /** How long after the pay deadline a late payer pays. */
+  static final long LATE_BY_MS = 2_000;
+  /** The problem code of a checkout whose shop could not be reached. */
+  static final String MERCHANT_UNAVAILABLE = "merchant_unavailable";
+  /** A dispute reason of the buyer API. */
+  static final String DISPUTE_REASON = "key_invalid";
+  static final String DISPUTE_TEXT = "simulated dispute: the key does not work";
+
+
+  private final RunContext run;
+  private final BuyerPlan plan;
+  private final Shop shop;
+  private final Amount unitPrice;
+  private final Map<String, Long> firstSeenMs = new HashMap<>();
+  private String orderId;
+  private String token;
+  private String state;
+  private long payPressedAtMs = -1;
+
+  VirtualBuyer(RunContext run, BuyerPlan plan, Shop shop) {
+    this.run = run;
+    this.plan = plan;
+    this.shop = shop;
+    this.unitPrice = new Amount(run.config().priceMinor(), run.config().currency());
+  }
+
+  /** The whole visit; never fails, every failure is an {@link Outcome}. */
+  Future<Outcome> visit() {
+    long arrivalAtMs = run.startMs() + plan.arrivalMs();
+    run.metrics().recordMs(Phase.ADMISSION_WAIT, run.nowMs() - arrivalAtMs);
+    long checkoutStartNs = System.nanoTime();
+    return run.client().createCheckout(shop.apiKey(), shop.skuId(), plan.quantity(), plan.buyerRef(),
+            run.runId() + "-checkout-" + plan.index())
+        .transform(result -> {
+          long micros = (System.nanoTime() - checkoutStartNs) / 1_000;
+          if (result.failed()) {
+            return Future.succeededFuture(checkoutFailed(result.cause(), micros));
+          }
+          run.metrics().record(Phase.CHECKOUT, micros);
+          run.metrics().count(RunMetrics.Series.CHECKOUTS);
+          return placed(result.result(), arrivalAtMs);
+        });
+  }
+
+  private Outcome checkoutFailed(Throwable failure, long micros) {
+    if (run.nowMs() >= run.stopAtMs()) {
+      // The run ended while this buyer waited (in the client's queue, or for a slow answer).
+      run.error("createCheckout still waiting at the stop");
+      return Outcome.UNFINISHED;
+    }
+    if (failure instanceof ApiProblem problem) {
+      if (problem.outOfStock()) {
+        run.metrics().record(Phase.CHECKOUT, micros);
+        return Outcome.SOLD_OUT;
+      }
+      run.error("createCheckout " + problem.status() + " " + problem.code());
+      if (MERCHANT_UNAVAILABLE.equals(problem.code())) {
+        return Outcome.SHOP_UNAVAILABLE;
+      }
+      if (problem.status() == 503 || problem.status() == 429) {
+        return Outcome.OVERLOADED;
+      }
+      return problem.status() >= 400 && problem.status() < 500 ? Outcome.REJECTED : Outcome.ERROR;
+    }
+    run.error("createCheckout " + failure.getClass().getSimpleName());
+    return Outcome.ERROR;
+  }
+
+  private Future<Outcome> placed(CheckoutSession session, long arrivalAtMs) {
+    orderId = session.orderId();
+    token = session.orderToken();
+    run.books().opened(orderId, plan.buyerRef(), shop.skuId(), plan.quantity(), unitPrice);
+    moved(OrderView.AWAITING_PAYMENT);
+    if (token != null) {
+      run.token(orderId, token);
+    } else {
+      run.error("createCheckout gave no order token");
+      return Future.succeededFuture(Outcome.ERROR);
+    }
+    if (plan.behaviour() == Behaviour.ABANDON) {
+      return Future.succeededFuture(Outcome.ABANDONED);
+    }
+    return pay()
+        .compose(paid -> follow(this::actionable))
+        .compose(this::act)
+        .map(last -> finished(last, arrivalAtMs))
+        .recover(this::failed);
+  }
+
+  // ---- paying ----
+
+  private Future<Void> pay() {
+    Amount total = unitPrice.times(plan.quantity());
+    Future<Boolean> due = plan.payment() == PaymentMove.LATE ? waitPastPayDeadline() : think().map(true);
+    return due.compose(payNow -> {
+      if (!payNow) {
+        return Future.succeededFuture();
+      }
+      Future<Void> first = payOnce(1, total, plan.payment() == PaymentMove.REPEAT);
+      return plan.payment() == PaymentMove.DOUBLE ? first.compose(ignored -> payOnce(2, total, false)) : first;
+    }).recover(failure -> {
+      // A payment refused (an order already expired, a sandbox error): the order goes on without it.
+      run.error("pay " + describe(failure));
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Waits until just after the pay deadline; false when the run stops first (the buyer then never pays). */
+  private Future<Boolean> waitPastPayDeadline() {
+    return run.client().order(orderId, token).compose(view -> {
+      seen(view);
+      Instant payBy = view.deadlines().get("pay_by");
+      long payAt = payBy != null ? payBy.toEpochMilli() + LATE_BY_MS
+          : run.nowMs() + run.config().deadlines().payWithinSeconds() * 1000L + LATE_BY_MS;
+      if (payAt >= run.stopAtMs()) {
+        return Future.succeededFuture(false);
+      }
+      return run.pause(payAt - run.nowMs()).map(true);
+    });
+  }
+
+  private Future<Void> payOnce(int attempt, Amount total, boolean pressTwice) {
+    return run.client().createPayment(orderId, token, total, run.runId() + "-pay-" + orderId + "-" + attempt)
+        .compose(paymentId -> {
+          if (payPressedAtMs < 0) {
+            payPressedAtMs = run.nowMs();
+          }
+          Future<?> press = run.client().confirmPayment(paymentId, run.runId() + "-confirm-" + paymentId);
+          // A double click: two requests at once, each its own (no shared idempotency key).
+          Future<?> again = pressTwice
+              ? run.client().confirmPayment(paymentId, run.runId() + "-confirm-again-" + paymentId)
+              : Future.failedFuture("not pressed twice");
+          return Future.join(press, again).transform(ignored -> {
+            if (press.succeeded() || again.succeeded()) {
+              run.books().paid(orderId, paymentId, total);
+              return Future.<Void>succeededFuture();
+            }
+            if (press.cause() instanceof ApiProblem problem && problem.status() == 0) {
+              // No answer: the sandbox may have taken the money. The books accept either.
+              run.books().paymentUnknown(orderId, paymentId, total);
+            } else if (press.cause() instanceof ApiProblem problem && problem.status() >= 500) {
+              // "Not done, retry", through every retry: by the API's word the money was not taken.
+              run.books().paymentRefused(orderId, paymentId, total);
+            }
+            return Future.<Void>failedFuture(press.cause());
+          });
+        });
+  }
+
+  // ---- following and acting ----
+
+  private Future<OrderView> follow(Predicate<OrderView> until) {
+    return run.follower().await(orderId, token, until, run.stopAtMs(), this::seen);
+  }
+
+  /**
+   * The end of the order for this buyer. For a buyer who paid, an order that expired with nothing
+   * refunded is not the end yet: the payment arrived late and is then fulfilled (the order comes
+   * back) or refunded.
+   */
+  private boolean ended(OrderView view) {
+    if (!view.terminal()) {
+      return false;
+    }
+    boolean paid = payPressedAtMs > 0;
+    boolean refunded = view.refunded() != null && view.refunded().minor() > 0;
+    return !(paid && OrderView.EXPIRED.equals(view.state()) && !refunded);
+  }
+
+  private boolean actionable(OrderView view) {
+    return ended(view) || OrderView.READY.equals(view.state()) || OrderView.INSPECTION.equals(view.state())
+        || OrderView.DISPUTED.equals(view.state());
+  }
+
+  private Future<OrderView> act(OrderView view) {
+    if (ended(view)) {
+      return Future.succeededFuture(view);
+    }
+    if (!OrderView.READY.equals(view.state())) {
+      return follow(this::ended);
+    }
+    Future<?> action = switch (plan.behaviour()) {
+      case CANCEL -> think().compose(v -> run.client().cancel(orderId, token)).map(this::seen);
+      case CONFIRM -> reveal().compose(v -> think()).compose(v -> run.client().confirm(orderId, token))
+          .map(this::seen);
+      case DISPUTE -> reveal().compose(v -> think())
+          .compose(v -> run.client().dispute(orderId, token, DISPUTE_REASON, DISPUTE_TEXT))
+          .compose(answer -> run.arbiter().disputed(orderId, answer, plan.award()));
+      case INSPECT -> reveal();
+      case ABANDON -> Future.succeededFuture();
+    };
+    return action.transform(result -> {
+      if (result.failed()) {
+        run.error(plan.behaviour().code() + " " + describe(result.cause()));
+      }
+      return follow(this::ended);
+    });
+  }
+
+  private Future<Void> reveal() {
+    return think().compose(v -> run.client().reveal(orderId, token)).map(revealed -> {
+      run.books().revealed(orderId, revealed, Instant.ofEpochMilli(run.nowMs()));
+      seen(revealed);
+      return null;
+    });
+  }
+
+  private Future<Void> think() {
+    return run.pause(plan.thinkMs());
+  }
+
+  private OrderView seen(OrderView view) {
+    run.books().observed(view, Instant.ofEpochMilli(run.nowMs()));
+    moved(view.state());
+    return view;
+  }
+
+  private void moved(String to) {
+    if (!to.equals(state)) {
+      run.metrics().stateChanged(state, to);
+      state = to;
+      firstSeenMs.putIfAbsent(to, run.nowMs());
+    }
+  }
+
+  // ---- the end ----
+
+  private Outcome finished(OrderView last, long arrivalAtMs) {
+    Outcome outcome = Outcome.ofTerminalState(last.state());
+    if (outcome == null) {
+      return Outcome.UNFINISHED;
+    }
+    long funded = at(last, "order.funded", OrderView.FUNDED);
+    long ready = at(last, "order.ready", OrderView.READY);
+    long released = at(last, "order.released", OrderView.RELEASED);
+    if (payPressedAtMs > 0 && funded > 0) {
+      run.metrics().recordMs(Phase.PAY_TO_FUNDED, funded - payPressedAtMs);
+    }
+    if (funded > 0 && ready > 0) {
+      run.metrics().recordMs(Phase.FUNDED_TO_READY, ready - funded);
+    }
+    if (ready > 0 && released > 0 && outcome == Outcome.RELEASED) {
+      run.metrics().recordMs(Phase.READY_TO_RELEASED, released - ready);
+    }
+    run.metrics().recordMs(Phase.LIFECYCLE, run.nowMs() - arrivalAtMs);
+    return outcome;
+  }
+
+  /** When an event first happened: the gateway's timeline if it says, else when the buyer first saw the state. */
+  private long at(OrderView view, String event, String stateSeen) {
+    Instant instant = view.timeline().get(event);
+    if (instant != null) {
+      return instant.toEpochMilli();
+    }
+    return firstSeenMs.getOrDefault(stateSeen, -1L);
+  }
+
+  private Future<Outcome> failed(Throwable failure) {
+    if (failure instanceof FollowTimeoutException) {
+      return Future.succeededFuture(Outcome.UNFINISHED);
+    }
+    run.error("follow " + describe(failure));
+    return Future.succeededFuture(Outcome.ERROR);
+  }
+
+  private static String describe(Throwable failure) {
+    return failure instanceof ApiProblem problem ? problem.status() + " " + problem.code()
+        : failure.getClass().getSimpleName();
+  }
+}

@@ -1,0 +1,83 @@
+package io.keyhold.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.simulator.env.EmbeddedGateway;
+import io.keyhold.simulator.report.Outcome;
+import io.keyhold.simulator.report.Phase;
+import io.keyhold.simulator.report.ReportFiles;
+import io.keyhold.simulator.report.RunReport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Whole rehearsals against a real gateway started in-process on an embedded PostgreSQL, driven over
+ * HTTP only: the short {@code flash-sale} and {@code bad-keys} runs CI is to pass (issue 6).
+ * They take about a minute together on two cores.
+ */
+class SimulatorEndToEndTest {
+  private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+  private RunReport rehearse(SimulationConfig config, Path reportDir) throws Exception {
+    EmbeddedGateway gateway = EmbeddedGateway.start(null, System.getenv("KEYHOLD_TEST_PG_URL"), 0,
+        config.chaos().noticeChaos());
+    try {
+      return new Simulation(config, gateway, reportDir, new PrintStream(console, true, StandardCharsets.UTF_8), false)
+          .run();
+    } finally {
+      gateway.stop();
+    }
+  }
+
+  private String printed() {
+    return console.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aShortFlashSaleSellsEveryKeyOnceAndPassesItsAudit(@TempDir Path reportDir) throws Exception {
+    SimulationConfig config = SimulationConfig.builder(Profile.FLASH_SALE).buyers(800).stock(150)
+        .arrivalSeconds(3).drainSeconds(40).seed(6).build();
+
+    RunReport report = rehearse(config, reportDir);
+
+    assertThat(report.audit().violations()).as(printed()).isEmpty();
+    assertThat(report.failures()).as(printed()).isEmpty();
+    assertThat(report.exitCode()).isZero();
+    assertThat(report.outcomes().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(800);
+    assertThat(report.outcomes().getOrDefault(Outcome.SOLD_OUT, 0)).as(printed()).isGreaterThan(500);
+    assertThat(report.completedLifecycles()).as(printed()).isGreaterThan(100);
+    assertThat(report.phase(Phase.CHECKOUT).count()).isGreaterThan(600);
+    assertThat(report.phase(Phase.FUNDED_TO_READY).count()).isPositive();
+    assertThat(Files.readString(reportDir.resolve(ReportFiles.HTML))).contains("<svg");
+    assertThat(printed()).contains("AUDIT PASSED");
+  }
+
+  @Test
+  void aShortBadKeysRunResuppliesOrRefundsAndPassesItsAudit(@TempDir Path reportDir) throws Exception {
+    SimulationConfig config = SimulationConfig.builder(Profile.BAD_KEYS).buyers(150).stock(200)
+        .arrivalSeconds(5).seed(6).build();
+
+    RunReport report = rehearse(config, reportDir);
+
+    assertThat(report.audit().violations()).as(printed()).isEmpty();
+    assertThat(report.failures()).as(printed()).isEmpty();
+    assertThat(report.exitCode()).isZero();
+    assertThat(report.completedLifecycles()).as(printed()).isGreaterThan(100);
+    assertThat(report.audit().toJson().getJsonObject("books").getBoolean("balanced")).isTrue();
+  }
+
+  @Test
+  void theCommandLineRunsAProfileInProcessAndExitsZero(@TempDir Path reportDir) {
+    int exit = SimulatorMain.commandLine(new PrintStream(console, true, StandardCharsets.UTF_8), System.err)
+        .execute("run", "--profile", "flash-sale", "--buyers", "300", "--stock", "60", "--duration", "2",
+            "--drain-seconds", "40", "--progress", "plain", "--out", reportDir.toString());
+
+    assertThat(exit).as(printed()).isZero();
+    assertThat(reportDir.resolve(ReportFiles.JSON)).exists();
+  }
+}

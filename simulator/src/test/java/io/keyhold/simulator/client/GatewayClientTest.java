@@ -1,0 +1,148 @@
+package io.keyhold.simulator.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keyhold.simulator.testing.FakeGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The client against a real HTTP server that answers like the gateway's contract (notes/API.md) says. */
+class GatewayClientTest {
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+
+  @Test
+  void anOverloadedCheckoutIsAskedAgainWithTheSameIdempotencyKeyAfterRetryAfter() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      if (calls.incrementAndGet() == 1) {
+        request.response().setStatusCode(503).putHeader("Retry-After", "0")
+            .putHeader("Content-Type", "application/problem+json")
+            .end(new JsonObject().put("status", 503).put("code", "overloaded").encode());
+        return;
+      }
+      request.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("id", "cs_1").put("order_id", "ord_1")
+              .put("url", "http://x/checkout/cs_1").put("order_url", "http://x/orders/ord_1?t=tok%2Fen").encode());
+    })) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
+
+      CheckoutSession session = await(client.createCheckout("khk_merchant", "sku_1", 2, "buyer-1", "idem-1"));
+
+      assertThat(session.id()).isEqualTo("cs_1");
+      assertThat(session.orderId()).isEqualTo("ord_1");
+      assertThat(session.orderToken()).isEqualTo("tok/en");
+      assertThat(session.toString()).doesNotContain("tok/en");
+      assertThat(fake.requests()).hasSize(2).allSatisfy(seen -> {
+        assertThat(seen.idempotencyKey()).isEqualTo("idem-1");
+        assertThat(seen.authorization()).isEqualTo("Bearer khk_merchant");
+        assertThat(seen.uri()).isEqualTo("/v1/checkout-sessions");
+      });
+      assertThat(client.answerCounts()).containsEntry("createCheckout 503", 1L).containsEntry("createCheckout 201", 1L);
+    }
+  }
+
+  @Test
+  void soldOutIsAProblemWithItsStableCodeAndIsNotRetried() throws Exception {
+    try (FakeGateway fake = FakeGateway.start(request -> request.response().setStatusCode(409)
+        .putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject().put("status", 409).put("code", "out_of_stock").put("detail", "no key left").encode()))) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
+
+      assertThatThrownBy(() -> await(client.createCheckout("khk", "sku_1", 1, "b", "idem")))
+          .isInstanceOfSatisfying(ApiProblem.class, problem -> {
+            assertThat(problem.outOfStock()).isTrue();
+            assertThat(problem.status()).isEqualTo(409);
+            assertThat(problem.retryable()).isFalse();
+          });
+      assertThat(fake.requests()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aCheckoutAnswerWithoutTokenInItsLinkAsksTheSessionForIt() throws Exception {
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      if (request.method().name().equals("POST")) {
+        request.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("id", "cs_2").put("order_id", "ord_2").encode());
+      } else {
+        request.response().putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("id", "cs_2").put("order_id", "ord_2").put("order_token", "t2").encode());
+      }
+    })) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
+
+      CheckoutSession session = await(client.createCheckout("khk", "sku_1", 1, "b", "idem"));
+
+      assertThat(session.orderToken()).isEqualTo("t2");
+      assertThat(fake.requests()).extracting(FakeGateway.Seen::uri).containsExactly("/v1/checkout-sessions",
+          "/v1/checkout-sessions/cs_2");
+    }
+  }
+
+  @Test
+  void aGatewayThatIsNotThereGivesNoAnswerAfterTheRetries() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    GatewayClient client = GatewayClient.create(vertx, "http://127.0.0.1:" + port, "admin", 4, 2_000);
+
+    assertThatThrownBy(() -> await(client.audit(60))).isInstanceOfSatisfying(ApiProblem.class,
+        problem -> assertThat(problem.code()).isEqualTo(ApiProblem.NO_ANSWER));
+    assertThat(client.answerCounts()).containsEntry("audit 0", (long) GatewayClient.RETRIES_MAX + 1);
+  }
+
+  @Test
+  void buyersCallsAndShopsCallsUseTheirOwnPools() {
+    assertThat(GatewayClient.buyerSide("/v1/sandbox/payments")).isTrue();
+    assertThat(GatewayClient.buyerSide("/v1/buyer/orders/ord_1")).isTrue();
+    assertThat(GatewayClient.buyerSide("/v1/checkout-sessions/cs_1")).isTrue();
+    assertThat(GatewayClient.buyerSide("/v1/checkout-sessions")).isFalse();
+    assertThat(GatewayClient.buyerSide("/admin/v1/audit")).isFalse();
+  }
+
+  @Test
+  void afterTheRunStopsABuyersCallIsNeitherSentNorRetried() throws Exception {
+    try (FakeGateway fake = FakeGateway.start(request -> request.response().setStatusCode(503)
+        .putHeader("Retry-After", "0").putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject().put("status", 503).put("code", "overloaded").encode()))) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
+      GatewayClient stopped = client.sendingBefore(System.currentTimeMillis() - 1);
+      GatewayClient stopsSoon = client.sendingBefore(System.currentTimeMillis() + 30);
+
+      assertThatThrownBy(() -> await(stopped.order("ord_1", "t"))).isInstanceOfSatisfying(ApiProblem.class,
+          problem -> assertThat(problem.code()).isEqualTo(ApiProblem.NOT_SENT));
+      assertThat(fake.requests()).isEmpty();
+      assertThatThrownBy(() -> await(stopsSoon.order("ord_1", "t"))).isInstanceOf(ApiProblem.class);
+      // Sent once or twice before the stop, then never again, although 503 is worth retrying.
+      assertThat(fake.requests().size()).isBetween(1, 2);
+      assertThat(client.callsInFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aBaseUrlMustBeHttpWithAHost() {
+    assertThatThrownBy(() -> GatewayClient.normalizeBaseUrl("ftp://x")).hasMessageContaining("'ftp://x'");
+    assertThatThrownBy(() -> GatewayClient.normalizeBaseUrl("http://x/?a=b")).hasMessageContaining("no query");
+    assertThat(GatewayClient.normalizeBaseUrl("http://127.0.0.1:8080/")).isEqualTo("http://127.0.0.1:8080");
+  }
+}

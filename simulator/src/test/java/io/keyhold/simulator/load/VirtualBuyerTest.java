@@ -1,0 +1,85 @@
+package io.keyhold.simulator.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.simulator.Profile;
+import io.keyhold.simulator.SimulationConfig;
+import io.keyhold.simulator.audit.Books;
+import io.keyhold.simulator.client.FollowMode;
+import io.keyhold.simulator.client.GatewayClient;
+import io.keyhold.simulator.client.OrderFollower;
+import io.keyhold.simulator.env.Shop;
+import io.keyhold.simulator.report.Outcome;
+import io.keyhold.simulator.report.RunMetrics;
+import io.keyhold.simulator.testing.FakeGateway;
+import io.keyhold.simulator.testing.OnContext;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How a buyer's visit ends when the checkout is refused. The real gateway cannot be made to answer
+ * these on purpose at a chosen moment, so a fake one (a real HTTP server) answers them.
+ */
+class VirtualBuyerTest {
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private Outcome visitAgainst(FakeGateway fake, RunMetrics[] metricsOut) throws Exception {
+    SimulationConfig config = SimulationConfig.builder(Profile.FLASH_SALE).buyers(1).thinkMsMax(0).build();
+    GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 2, 5_000);
+    long start = System.currentTimeMillis();
+    RunMetrics metrics = new RunMetrics(System::currentTimeMillis, start, 1, 60);
+    metricsOut[0] = metrics;
+    RunContext run = new RunContext(vertx, config, client, new OrderFollower(client, FollowMode.POLL,
+        System::currentTimeMillis), new Books(), metrics, "test", start);
+    Shop shop = new Shop(0, Shop.STOCK, "mer_1", "khk_1", "sku_1", 1, null);
+    BuyerPlan plan = new BuyerPlan(0, 0, 0, 1, Behaviour.CONFIRM, PaymentMove.NORMAL, 0, Award.RELEASE);
+    return OnContext.await(vertx, () -> new VirtualBuyer(run, plan, shop).visit(), 30);
+  }
+
+  private static FakeGateway answering(int status, String code) throws Exception {
+    return FakeGateway.start(request -> request.response().setStatusCode(status)
+        .putHeader("Retry-After", "0").putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject().put("status", status).put("code", code).encode()));
+  }
+
+  @Test
+  void aSoldOutCheckoutEndsTheVisitAsSoldOutWithItsLatencyMeasured() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    try (FakeGateway fake = answering(409, "out_of_stock")) {
+      assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
+      assertThat(fake.requests()).hasSize(1);
+    }
+    assertThat(metrics[0].stats(io.keyhold.simulator.report.Phase.CHECKOUT).count()).isEqualTo(1);
+  }
+
+  @Test
+  void aShopThatCannotBeReachedIsNotCountedAsAnOverloadedGateway() throws Exception {
+    try (FakeGateway fake = answering(503, "merchant_unavailable")) {
+      assertThat(visitAgainst(fake, new RunMetrics[1])).isEqualTo(Outcome.SHOP_UNAVAILABLE);
+    }
+  }
+
+  @Test
+  void aGatewayOverloadedThroughEveryRetryEndsTheVisitOverloaded() throws Exception {
+    try (FakeGateway fake = answering(503, "overloaded")) {
+      assertThat(visitAgainst(fake, new RunMetrics[1])).isEqualTo(Outcome.OVERLOADED);
+      assertThat(fake.requests()).hasSize(GatewayClient.RETRIES_MAX + 1)
+          .extracting(FakeGateway.Seen::idempotencyKey).containsOnly("test-checkout-0");
+    }
+  }
+
+  @Test
+  void anotherRefusalIsARejectedCheckout() throws Exception {
+    try (FakeGateway fake = answering(400, "validation_failed")) {
+      assertThat(visitAgainst(fake, new RunMetrics[1])).isEqualTo(Outcome.REJECTED);
+    }
+  }
+}
