@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The gateway's HTTP API as the simulator uses it: operator, merchant, checkout, sandbox payment and
- * buyer calls (the contract in notes/API.md). Nothing else: the simulator never reads the
+ * buyer calls (the contract in the gateway's /openapi.yaml). Nothing else: the simulator never reads the
  * gateway's database or classes.
  *
  * <p>Every POST carries an {@code Idempotency-Key}, so a call that got no answer or a 503 is asked

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
-/** Builds buyer-API order answers as the contract (notes/API.md) writes them, for tests. */
+/** Builds buyer-API order answers as the contract (the gateway's /openapi.yaml) writes them, for tests. */
 final class OrderJson {
   private final JsonObject json;
 

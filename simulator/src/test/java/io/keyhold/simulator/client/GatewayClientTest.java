@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The client against a real HTTP server that answers like the gateway's contract (notes/API.md) says. */
+/** The client against a real HTTP server that answers as the gateway's /openapi.yaml says. */
 class GatewayClientTest {
   private final Vertx vertx = Vertx.vertx();
 
