@@ -20,6 +20,7 @@ import java.util.Objects;
  * so a route cannot exist without being documented. Every route gets, in order:
  *
  * <ol>
+ *   <li>(where given) an {@link InFlightLimit}: 503 {@code overloaded} past it;
  *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
  *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
  *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
@@ -55,21 +56,31 @@ public final class Endpoints {
 
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, handler);
+    return mount(operationId, HttpMethod.POST, access, null, handler);
+  }
+
+  /** As {@link #post(String, Caller.Kind, ApiHandler)}, with at most {@code limit} such requests served at once. */
+  public Route post(String operationId, Caller.Kind access, InFlightLimit limit, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, Objects.requireNonNull(limit, "limit"), handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, handler);
+    return mount(operationId, HttpMethod.GET, access, null, handler);
   }
 
-  private Route mount(String operationId, HttpMethod method, Caller.Kind access, ApiHandler handler) {
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, InFlightLimit limit,
+      ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {
       throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
     }
     String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
+    if (limit != null) {
+      // A route of its own before the operation's, so a refused request is not even read.
+      router.route(method, path).handler(limit.handler());
+    }
     Route route = router.route(method, path);
     if (method == HttpMethod.POST) {
       route.handler(bodyHandler);
