@@ -29,6 +29,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -132,8 +133,8 @@ class BuyerPagesBrowserTest {
     returnFromProvider();
 
     waitUntil("the order to be ready", () -> "ready".equals(bodyState()));
-    assertThat(driver.findElement(By.cssSelector("li[data-step='ready']")).getAttribute("class")).contains("done");
-    assertThat(driver.findElement(By.cssSelector("li[data-step='paid']")).getAttribute("class")).contains("done");
+    waitUntil("the timeline step 'ready' done", () -> stepDone("ready"));
+    waitUntil("the timeline step 'paid' done", () -> stepDone("paid"));
     assertThat(driver.getPageSource()).as("no key before the reveal").doesNotContain(shop.keys().toArray(new String[0]));
     assertThat(text("keys-card")).contains("密封");
     screenshots("purchase-2-ready", "zh-CN");
@@ -143,21 +144,23 @@ class BuyerPagesBrowserTest {
 
     grantClipboard();
     waitVisible(By.id("reveal")).click();
-    WebElement key = waitVisible(By.id("key-0"));
-    assertThat(shop.keys()).contains(key.getText());
-    assertThat(bodyState()).isEqualTo("inspection");
+    // The page re-renders on every live event, so the key is read by id each time, never through an old element.
+    waitVisible(By.id("key-0"));
+    String key = text("key-0");
+    assertThat(shop.keys()).contains(key);
+    waitUntil("the reveal to be recorded", () -> "inspection".equals(bodyState()));
     driver.findElement(By.cssSelector("button.copy")).click();
     waitText(By.id("copy-status"), "copied");
     Object clipboard = ((JavascriptExecutor) driver).executeAsyncScript(
         "var done = arguments[arguments.length - 1];"
             + "navigator.clipboard.readText().then(done, function (e) { done('unreadable: ' + e); });");
-    assertThat(clipboard).isEqualTo(key.getText());
-    assertThat(driver.getCurrentUrl()).doesNotContain(key.getText());
+    assertThat(clipboard).isEqualTo(key);
+    assertThat(driver.getCurrentUrl()).doesNotContain(key);
     screenshots("purchase-3-revealed", "en");
 
     waitVisible(By.id("confirm")).click();
     waitUntil("the money to be released", () -> "released".equals(bodyState()));
-    assertThat(driver.findElement(By.cssSelector("li[data-step='released']")).getAttribute("class")).contains("done");
+    waitUntil("the timeline step 'released' done", () -> stepDone("released"));
     screenshots("purchase-4-released", "en");
     switchLanguage("zh-CN");
     waitText(By.id("status"), "已完成");
@@ -208,7 +211,7 @@ class BuyerPagesBrowserTest {
     assertThat(((JavascriptExecutor) driver).executeScript("return window.keyholdSamePage;"))
         .as("the page was not reloaded").isEqualTo("yes");
     assertThat(waitVisible(By.id("refund-card")).getText()).contains("10.00");
-    assertThat(driver.findElement(By.cssSelector("li[data-step='refunded']")).getAttribute("class")).contains("done");
+    waitUntil("the timeline step 'refunded' done", () -> stepDone("refunded"));
     assertThat(text("status")).contains("已退款");
     screenshots("refund-3-refunded", "zh-CN");
     switchLanguage("en");
@@ -295,6 +298,12 @@ class BuyerPagesBrowserTest {
     return driver.findElement(By.tagName("html"));
   }
 
+  private boolean stepDone(String step) {
+    List<WebElement> found = driver.findElements(By.cssSelector("li[data-step='" + step + "']"));
+    String classes = found.isEmpty() ? null : found.get(0).getAttribute("class");
+    return classes != null && classes.contains("done");
+  }
+
   private String bodyState() {
     return driver.findElement(By.tagName("body")).getAttribute("data-state");
   }
@@ -304,7 +313,7 @@ class BuyerPagesBrowserTest {
   }
 
   private WebElement waitVisible(By by) {
-    return new WebDriverWait(driver, WAIT).until(d -> {
+    return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
       List<WebElement> found = d.findElements(by);
       return !found.isEmpty() && found.get(0).isDisplayed() && found.get(0).isEnabled() ? found.get(0) : null;
     });
@@ -318,7 +327,7 @@ class BuyerPagesBrowserTest {
   }
 
   private void waitUntil(String what, java.util.function.BooleanSupplier condition) {
-    new WebDriverWait(driver, WAIT).withMessage(() -> "waiting for " + what + " on " + driver.getCurrentUrl())
+    new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).withMessage(() -> "waiting for " + what + " on " + driver.getCurrentUrl())
         .until(d -> condition.getAsBoolean());
   }
 
