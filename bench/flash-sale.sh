@@ -11,7 +11,8 @@
 #
 # Knobs (environment): SIMULATOR_JAR (simulator/target/keyhold-simulator.jar), PGBENCH_SECONDS (20), PGBENCH_CLIENTS (16), PGBENCH_THREADS (2), BENCH_PORT (18480),
 # SIM_ARGS (extra simulator flags, e.g. "--buyers 20000"), SIM_TIMEOUT_SECONDS (300),
-# GATEWAY_JAVA_OPTS ("-Xms256m -Xmx1g"), KEEP_WORK (1 keeps the work folder with report.json/html),
+# GATEWAY_JAVA_OPTS ("-Xms256m -Xmx1g"), GATEWAY_ARGS (e.g. "--config tuned.json"), SIMULATOR_JAVA_OPTS ("-XX:TieredStopAtLevel=1"),
+# WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure).
 set -euo pipefail
 
@@ -24,6 +25,10 @@ BENCH_PORT="${BENCH_PORT:-18480}"
 SIM_ARGS="${SIM_ARGS:-}"
 SIM_TIMEOUT_SECONDS="${SIM_TIMEOUT_SECONDS:-300}"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms256m -Xmx1g}"
+GATEWAY_ARGS="${GATEWAY_ARGS:-}"
+# The load generator is not what is measured: C1 only, so its JIT does not take a core from the gateway.
+SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
+WARMUP_ARGS="${WARMUP_ARGS---buyers 1500 --stock 300 --drain-seconds 15}"
 READY_TIMEOUT_SECONDS=120
 PG_HOST=127.0.0.1
 PG_PORT=5432
@@ -135,9 +140,10 @@ if [[ "${RAW_ONLY:-0}" == 1 ]]; then
 fi
 
 log "2/2 the flash sale: gateway on $GW_DB (its own process), simulator against it"
+# shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS and GATEWAY_ARGS are flag lists on purpose
 KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keyhold.gateway.GatewayMain \
   --port "$BENCH_PORT" --data-dir "$WORK/gateway-data" --no-demo \
-  --pg-url "postgresql://$ROLE:$ROLE_PASSWORD@$PG_HOST:$PG_PORT/$GW_DB" >"$WORK/gateway.log" 2>&1 &
+  --pg-url "postgresql://$ROLE:$ROLE_PASSWORD@$PG_HOST:$PG_PORT/$GW_DB" $GATEWAY_ARGS >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 READY=0
 for _ in $(seq 1 "$READY_TIMEOUT_SECONDS"); do
@@ -152,14 +158,35 @@ if [[ "$READY" != 1 ]]; then
 fi
 RSS_READY_KB="$(awk '/VmRSS/{print $2}' "/proc/$GATEWAY_PID/status")"
 
-SIM_EXIT=0
-# shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
-timeout "$SIM_TIMEOUT_SECONDS" java -jar "$JAR" run --profile flash-sale \
-  --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
-  --out "$WORK/report" --progress plain $SIM_ARGS || SIM_EXIT=$?
+# A gateway about to face a promotion has been serving for a while: a short warm-up rehearsal first (its own
+# shop and SKU, not counted), so the measured run is not mostly the JIT compiling the gateway's hot paths.
+if [[ -n "$WARMUP_ARGS" ]]; then
+  log "warm-up (not measured): $WARMUP_ARGS"
+  # shellcheck disable=SC2086  # flag lists on purpose
+  timeout "$SIM_TIMEOUT_SECONDS" java $SIMULATOR_JAVA_OPTS -jar "$JAR" run --profile flash-sale \
+    --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
+    --out "$WORK/warmup" --progress plain $WARMUP_ARGS >"$WORK/warmup.log" 2>&1 \
+    || echo "warm-up exited $? (its report: $WORK/warmup)"
+fi
 
+# Where the machine's CPU goes during the measured run: the gateway's and the simulator's own shares, from
+# /proc; what the machine spent besides them is mostly PostgreSQL.
+machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
+process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+read -r BUSY_BEFORE ALL_BEFORE <<<"$(machine_ticks)"
+GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
+
+SIM_EXIT=0
+TIMEFORMAT='%U %S'
+# shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
+{ time { timeout "$SIM_TIMEOUT_SECONDS" java $SIMULATOR_JAVA_OPTS -jar "$JAR" run --profile flash-sale \
+  --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
+  --out "$WORK/report" --progress plain $SIM_ARGS 2>&1 || SIM_EXIT=$?; } ; } 2>"$WORK/simulator.cpu"
+
+read -r BUSY_AFTER ALL_AFTER <<<"$(machine_ticks)"
+GATEWAY_RUN_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
 PEAK_RSS_KB="$(awk '/VmHWM/{print $2}' "/proc/$GATEWAY_PID/status" 2>/dev/null || echo 0)"
-GATEWAY_CPU_TICKS="$(awk '{print $14 + $15}' "/proc/$GATEWAY_PID/stat" 2>/dev/null || echo 0)"
+GATEWAY_CPU_TICKS="$(process_ticks "$GATEWAY_PID")"
 
 REPORT="$WORK/report/report.json"
 if [[ ! -f "$REPORT" ]]; then
@@ -188,6 +215,12 @@ done
 printf 'gateway peak RSS: %d MiB (at ready: %d MiB; JVM options: %s)\n' "$((PEAK_RSS_KB / 1024))" \
   "$((RSS_READY_KB / 1024))" "$GATEWAY_JAVA_OPTS"
 printf 'gateway CPU: %.1f s over its life\n' "$(awk -v t="$GATEWAY_CPU_TICKS" -v h="$CLK_TCK" 'BEGIN { print t / h }')"
+read -r SIM_USER SIM_SYS <"$WORK/simulator.cpu" || true
+awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_RUN_TICKS" \
+    -v simu="${SIM_USER:-0}" -v sims="${SIM_SYS:-0}" -v h="$CLK_TCK" -v cores="$(nproc)" 'BEGIN {
+  wall = all / h / cores; sim = simu + sims; g = gw / h; m = busy / h
+  printf "CPU during the measured run (%.1f s wall, %d cores): machine busy %.0f%%; gateway %.1f s, simulator %.1f s, the rest (mostly PostgreSQL) %.1f s\n", wall, cores, (all > 0 ? 100 * busy / all : 0), g, sim, m - g - sim
+}'
 printf 'ratio lifecycles/s / raw transactions/s: %s\n' "$RATIO"
 printf 'audit: %s; oversold: %s; keys to two buyers: %s\n' \
   "$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -350,7 +351,10 @@ public final class GatewayClient implements AutoCloseable {
       if (failure instanceof ApiProblem problem && problem.retryable() && retry < RETRIES_MAX
           && (method == HttpMethod.GET || idempotencyKey != null) && System.currentTimeMillis() < sendBeforeMs) {
         long backoff = Math.max(RETRY_DELAY_MS_MIN, RETRY_DELAY_MS_MIN << retry);
-        long delay = Math.min(RETRY_DELAY_MS_MAX, problem.retryAfterMs() > 0 ? problem.retryAfterMs() : backoff);
+        long base = Math.min(RETRY_DELAY_MS_MAX, problem.retryAfterMs() > 0 ? problem.retryAfterMs() : backoff);
+        // Jitter on top of the asked delay, as well-behaved clients do: a crowd told "retry after 1 s"
+        // must not come back in the same millisecond. Timing only, so not drawn from the run's seed.
+        long delay = base + ThreadLocalRandom.current().nextLong(base + 1);
         return vertx.timer(delay).compose(fired ->
             attempt(operation, method, path, bearer, body, idempotencyKey, retry + 1));
       }
