@@ -10,6 +10,7 @@ import io.keyhold.gateway.db.Database;
 import io.keyhold.gateway.http.Authenticator;
 import io.keyhold.gateway.http.Endpoints;
 import io.keyhold.gateway.http.Idempotency;
+import io.keyhold.gateway.http.InFlightLimit;
 import io.keyhold.gateway.http.OpenApiValidation;
 import io.keyhold.gateway.http.Problem;
 import io.keyhold.gateway.http.ProblemCode;
@@ -62,6 +63,8 @@ public final class Gateway implements AutoCloseable {
   public static final Duration READY_QUERY_TIMEOUT = Duration.ofSeconds(2);
   /** The embedded PostgreSQL cluster's folder under the data folder. */
   public static final String EMBEDDED_PG_DIR = "pg";
+  /** API requests may fill a quarter of the pool's wait queue; see {@link #apiRequestsInFlightMax}. */
+  static final int API_SHARE_OF_POOL_QUEUE = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final String FINGERPRINT_CHECK = "fingerprint_key_check";
@@ -138,8 +141,10 @@ public final class Gateway implements AutoCloseable {
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router);
           mountService(router, validation);
+          InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config));
+          registry.gauge("keyhold.api.requests.in_flight", requests, InFlightLimit::inFlight);
           Endpoints endpoints = new Endpoints(router, new Authenticator(pool, secrets.adminToken()), validation,
-              idempotency, config.bodyLimitBytes());
+              idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
           return config.seedDemo()
               ? DemoShop.seedOnce(pool, merchants, catalog, stock).map(seeded -> {
@@ -159,6 +164,16 @@ public final class Gateway implements AutoCloseable {
           engine.startWorkers();
           return null;
         });
+  }
+
+  /**
+   * API requests served at once: a quarter of the database pool's wait queue. A request waits for at
+   * most a few connections at once (a buyer's view reads three things in parallel), so however hard
+   * buyers and shops push, part of the queue stays free and the sweeper and the outbox, which move the
+   * money and the keys, are never refused a connection.
+   */
+  static int apiRequestsInFlightMax(GatewayConfig config) {
+    return Math.max(1, config.poolWaitQueueMax() / API_SHARE_OF_POOL_QUEUE);
   }
 
   private void mountRoutes(Endpoints endpoints) {

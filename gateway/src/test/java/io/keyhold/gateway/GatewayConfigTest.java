@@ -11,6 +11,13 @@ import org.junit.jupiter.api.Test;
 
 class GatewayConfigTest {
   @Test
+  void apiRequestsMayFillAQuarterOfThePoolQueueAndAlwaysOne() {
+    assertThat(Gateway.apiRequestsInFlightMax(GatewayConfig.builder().build()))
+        .isEqualTo(GatewayConfig.DEFAULT_POOL_WAIT_QUEUE_MAX / 4);
+    assertThat(Gateway.apiRequestsInFlightMax(GatewayConfig.builder().poolWaitQueueMax(2).build())).isEqualTo(1);
+  }
+
+  @Test
   void defaultsAreTheNamedConstants() {
     GatewayConfig config = GatewayConfig.builder().build();
 

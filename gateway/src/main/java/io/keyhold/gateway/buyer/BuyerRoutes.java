@@ -47,7 +47,7 @@ public final class BuyerRoutes {
   public static void mount(Endpoints endpoints, BuyerOrders buyers, OrderStreams streams, EvidenceBundles evidence) {
     BuyerRoutes routes = new BuyerRoutes(buyers, streams, evidence);
     endpoints.get("getBuyerOrder", Caller.Kind.BUYER, routes::getOrder);
-    endpoints.get("getBuyerOrderEvents", Caller.Kind.BUYER,
+    endpoints.stream("getBuyerOrderEvents", Caller.Kind.BUYER,
         request -> streams.serve(request.routingContext(), request.caller().requireOrderId()));
     endpoints.post("revealBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Reveal()));
     endpoints.post("confirmBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Confirm()));

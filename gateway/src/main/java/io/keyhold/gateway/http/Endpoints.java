@@ -20,7 +20,8 @@ import java.util.Objects;
  * so a route cannot exist without being documented. Every route gets, in order:
  *
  * <ol>
- *   <li>(where given) an {@link InFlightLimit}: 503 {@code overloaded} past it;
+ *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
+ *       past it, before anything is read (long-lived event streams have their own limits instead);
  *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
  *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
  *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
@@ -44,10 +45,12 @@ public final class Endpoints {
   private final OpenApiValidation validation;
   private final Idempotency idempotency;
   private final BodyHandler bodyHandler;
+  private final InFlightLimit requests;
 
   public Endpoints(Router router, Authenticator authenticator, OpenApiValidation validation, Idempotency idempotency,
-      long bodyLimitBytes) {
+      long bodyLimitBytes, InFlightLimit requests) {
     this.router = router;
+    this.requests = Objects.requireNonNull(requests, "requests");
     this.authenticator = authenticator;
     this.validation = validation;
     this.idempotency = idempotency;
@@ -56,30 +59,33 @@ public final class Endpoints {
 
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, null, handler);
-  }
-
-  /** As {@link #post(String, Caller.Kind, ApiHandler)}, with at most {@code limit} such requests served at once. */
-  public Route post(String operationId, Caller.Kind access, InFlightLimit limit, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, Objects.requireNonNull(limit, "limit"), handler);
+    return mount(operationId, HttpMethod.POST, access, true, handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, null, handler);
+    return mount(operationId, HttpMethod.GET, access, true, handler);
   }
 
-  private Route mount(String operationId, HttpMethod method, Caller.Kind access, InFlightLimit limit,
-      ApiHandler handler) {
+  /**
+   * Mounts the GET operation {@code operationId} that answers with a long-lived stream. It takes no
+   * place among {@link #requests}, which it would hold for its whole life; the stream's handler
+   * limits streams itself.
+   */
+  public Route stream(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.GET, access, false, handler);
+  }
+
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {
       throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
     }
     String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
-    if (limit != null) {
-      // A route of its own before the operation's, so a refused request is not even read.
-      router.route(method, path).handler(limit.handler());
+    if (limited) {
+      // A route of its own before the operation's: Vert.x Web wants the body handler first on a route.
+      router.route(method, path).handler(requests.handler());
     }
     Route route = router.route(method, path);
     if (method == HttpMethod.POST) {

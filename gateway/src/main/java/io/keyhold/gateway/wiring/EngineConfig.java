@@ -27,11 +27,6 @@ public final class EngineConfig {
   public static final long DEFAULT_SANDBOX_NOTICE_DELAY_MS = 50;
   /** Extra seconds a checkout reservation outlives the payment deadline, so the sweeper expires the order first. */
   public static final long DEFAULT_RESERVATION_GRACE_SECONDS = 60;
-  /**
-   * Checkout sessions being created at once at most; more are answered 503 at once. A flash sale's
-   * checkouts then queue in the shops' clients, not in the database pool that payments need too.
-   */
-  public static final int DEFAULT_CHECKOUTS_IN_FLIGHT_MAX = 256;
   public static final long INTERVAL_MS_MIN = 5;
   public static final long INTERVAL_MS_MAX = 3_600_000;
   public static final int BATCH_MAX_MAX = 10_000;
@@ -40,7 +35,7 @@ public final class EngineConfig {
   private static final Set<String> JSON_KEYS = Set.of("sweep_interval_ms", "sweep_batch_max", "outbox_interval_ms",
       "outbox_batch_max", "outbox_concurrency_max", "outbox_attempts_max", "outbox_lease_ms",
       "outbox_backoff_base_ms", "outbox_backoff_max_ms", "sandbox_chaos", "sandbox_notice_delay_ms",
-      "reservation_grace_seconds", "checkouts_in_flight_max", "workers");
+      "reservation_grace_seconds", "workers");
 
   private final long sweepIntervalMs;
   private final int sweepBatchMax;
@@ -54,7 +49,6 @@ public final class EngineConfig {
   private final boolean sandboxChaos;
   private final long sandboxNoticeDelayMs;
   private final long reservationGraceSeconds;
-  private final int checkoutsInFlightMax;
   private final boolean workers;
 
   private EngineConfig(Builder b) {
@@ -70,7 +64,6 @@ public final class EngineConfig {
     this.sandboxChaos = b.sandboxChaos;
     this.sandboxNoticeDelayMs = b.sandboxNoticeDelayMs;
     this.reservationGraceSeconds = b.reservationGraceSeconds;
-    this.checkoutsInFlightMax = b.checkoutsInFlightMax;
     this.workers = b.workers;
   }
 
@@ -136,10 +129,6 @@ public final class EngineConfig {
     return reservationGraceSeconds;
   }
 
-  public int checkoutsInFlightMax() {
-    return checkoutsInFlightMax;
-  }
-
   /** Whether this instance runs the sweeper and the outbox (false only for tests that drive them by hand). */
   public boolean workers() {
     return workers;
@@ -159,7 +148,6 @@ public final class EngineConfig {
     b.sandboxChaos = sandboxChaos;
     b.sandboxNoticeDelayMs = sandboxNoticeDelayMs;
     b.reservationGraceSeconds = reservationGraceSeconds;
-    b.checkoutsInFlightMax = checkoutsInFlightMax;
     b.workers = workers;
     return b;
   }
@@ -172,7 +160,6 @@ public final class EngineConfig {
         + ", outboxLeaseMs=" + outboxLeaseMs + ", outboxBackoffBaseMs=" + outboxBackoffBaseMs
         + ", outboxBackoffMaxMs=" + outboxBackoffMaxMs + ", sandboxChaos=" + sandboxChaos
         + ", sandboxNoticeDelayMs=" + sandboxNoticeDelayMs + ", reservationGraceSeconds=" + reservationGraceSeconds
-        + ", checkoutsInFlightMax=" + checkoutsInFlightMax
         + ", workers=" + workers + "]";
   }
 
@@ -190,7 +177,6 @@ public final class EngineConfig {
     private boolean sandboxChaos;
     private long sandboxNoticeDelayMs = DEFAULT_SANDBOX_NOTICE_DELAY_MS;
     private long reservationGraceSeconds = DEFAULT_RESERVATION_GRACE_SECONDS;
-    private int checkoutsInFlightMax = DEFAULT_CHECKOUTS_IN_FLIGHT_MAX;
     private boolean workers = true;
 
     private Builder() {}
@@ -266,12 +252,6 @@ public final class EngineConfig {
       return this;
     }
 
-    public Builder checkoutsInFlightMax(int value) {
-      checkRange("checkouts in flight max", value, 1, BATCH_MAX_MAX);
-      this.checkoutsInFlightMax = value;
-      return this;
-    }
-
     public Builder workers(boolean value) {
       this.workers = value;
       return this;
@@ -299,7 +279,6 @@ public final class EngineConfig {
         if (json.containsKey("reservation_grace_seconds")) {
           reservationGraceSeconds(json.getLong("reservation_grace_seconds"));
         }
-        if (json.containsKey("checkouts_in_flight_max")) checkoutsInFlightMax(json.getInteger("checkouts_in_flight_max"));
         if (json.containsKey("workers")) workers(json.getBoolean("workers"));
       } catch (ClassCastException e) {
         throw new IllegalArgumentException("an engine config value has the wrong JSON type: " + e.getMessage());

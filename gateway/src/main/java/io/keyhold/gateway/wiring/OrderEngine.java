@@ -5,7 +5,6 @@ import io.keyhold.gateway.admin.MerchantService;
 import io.keyhold.gateway.catalog.Catalog;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.http.Endpoints;
-import io.keyhold.gateway.http.InFlightLimit;
 import io.keyhold.gateway.http.Idempotency;
 import io.keyhold.gateway.orders.OrderStore;
 import io.keyhold.gateway.outbox.OutboxDispatcher;
@@ -60,14 +59,11 @@ public final class OrderEngine {
   private final Sweeper sweeper;
   private final WebClient client;
   private final Supplier<String> baseUrl;
-  private final InFlightLimit checkoutsInFlight;
 
   private OrderEngine(EngineConfig config, Pool pool, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
       Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
-      Sweeper sweeper, WebClient client, Supplier<String> baseUrl, MeterRegistry meters) {
+      Sweeper sweeper, WebClient client, Supplier<String> baseUrl) {
     this.config = config;
-    this.checkoutsInFlight = new InFlightLimit("checkout", config.checkoutsInFlightMax());
-    meters.gauge("keyhold.checkouts.in_flight", checkoutsInFlight, InFlightLimit::inFlight);
     this.pool = pool;
     this.orders = orders;
     this.adapters = adapters;
@@ -110,7 +106,7 @@ public final class OrderEngine {
           OutboxDispatcher outbox = new OutboxDispatcher(vertx, pool, clock, config, runner.handlers(), meters);
           Sweeper sweeper = new Sweeper(vertx, orders, stock, idempotency, config, meters);
           return new OrderEngine(config, pool, orders, adapters, keys, deliveries, checkout, payments, sandbox,
-              outbox, sweeper, client, baseUrl, meters);
+              outbox, sweeper, client, baseUrl);
         }));
   }
 
@@ -128,7 +124,7 @@ public final class OrderEngine {
 
   /** Mounts checkout, the merchant order API and the payment routes. */
   public void mount(Endpoints endpoints) {
-    OrderRoutes.mount(endpoints, pool, orders, deliveries, checkout, checkoutsInFlight);
+    OrderRoutes.mount(endpoints, pool, orders, deliveries, checkout);
     PaymentRoutes.mount(endpoints, payments, sandbox, orders, baseUrl);
   }
 

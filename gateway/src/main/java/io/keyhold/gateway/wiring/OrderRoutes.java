@@ -6,7 +6,6 @@ import io.keyhold.escrow.OrderUnit;
 import io.keyhold.gateway.http.ApiRequest;
 import io.keyhold.gateway.http.Caller;
 import io.keyhold.gateway.http.Endpoints;
-import io.keyhold.gateway.http.InFlightLimit;
 import io.keyhold.gateway.http.FieldError;
 import io.keyhold.gateway.http.JsonInput;
 import io.keyhold.gateway.http.Problem;
@@ -57,9 +56,9 @@ public final class OrderRoutes {
   }
 
   public static void mount(Endpoints endpoints, Pool pool, OrderStore orders, Deliveries deliveries,
-      Checkout checkout, InFlightLimit checkouts) {
+      Checkout checkout) {
     OrderRoutes routes = new OrderRoutes(pool, orders, deliveries);
-    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, checkouts, checkout::create);
+    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, checkout::create);
     endpoints.get("getCheckoutSession", Caller.Kind.PUBLIC, checkout::get);
     endpoints.get("getOrder", Caller.Kind.MERCHANT, routes::get);
     endpoints.get("listOrders", Caller.Kind.MERCHANT, routes::list);
