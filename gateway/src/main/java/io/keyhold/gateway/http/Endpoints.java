@@ -21,7 +21,8 @@ import java.util.Objects;
  *
  * <ol>
  *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
- *       past it, before anything is read (long-lived event streams have their own limits instead);
+ *       past it, before anything is read (not for long-lived event streams, which have their own
+ *       limits, nor for payment notices, see {@link #notice});
  *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
  *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
  *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
@@ -60,6 +61,15 @@ public final class Endpoints {
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
     return mount(operationId, HttpMethod.POST, access, true, handler);
+  }
+
+  /**
+   * Mounts the POST operation that takes a payment provider's notices. It takes no place among
+   * {@link #requests}: a notice moves money, one per payment, and a provider refused under load backs
+   * off for minutes or hours while the buyer waits for a paid order.
+   */
+  public Route notice(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, false, handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */

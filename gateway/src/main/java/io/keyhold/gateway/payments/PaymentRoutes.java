@@ -52,7 +52,7 @@ public final class PaymentRoutes {
   public static void mount(Endpoints endpoints, Payments payments, SandboxProvider sandbox, OrderStore orders,
       Supplier<String> baseUrl) {
     PaymentRoutes routes = new PaymentRoutes(payments, sandbox, orders, baseUrl);
-    endpoints.post("paymentNotify", Caller.Kind.PUBLIC, routes::notify);
+    endpoints.notice("paymentNotify", Caller.Kind.PUBLIC, routes::notify);
     endpoints.post("createSandboxPayment", Caller.Kind.PUBLIC, routes::start);
     endpoints.post("confirmSandboxPayment", Caller.Kind.PUBLIC, routes::confirm);
     endpoints.get("getSandboxPayPage", Caller.Kind.PUBLIC, routes::page);
