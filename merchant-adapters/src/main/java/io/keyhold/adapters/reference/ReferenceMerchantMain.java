@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,6 +20,10 @@ import picocli.CommandLine.Option;
 @Command(name = "keyhold-reference-merchant", mixinStandardHelpOptions = true, version = "keyhold reference merchant 1",
     description = "A card shop speaking the Keyhold merchant protocol, with a fake issuer and switchable faults.")
 public final class ReferenceMerchantMain implements Callable<Integer> {
+  /** Not a static field: main must name the logging config before logging starts. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(ReferenceMerchantMain.class);
+  }
 
   private static final int START_TIMEOUT_SECONDS = 30;
 
@@ -118,14 +124,14 @@ public final class ReferenceMerchantMain implements Callable<Integer> {
       try {
         vertx.close().await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (Exception e) {
-        System.err.println("keyhold-reference-merchant: shutdown: " + e.getMessage());
+        log().warn("shutdown did not finish cleanly: {}", e.getMessage());
       }
     }, "reference-merchant-shutdown"));
     if (options.secrets().contains(ReferenceMerchantOptions.DEV_SECRET)) {
-      System.out.println("warning: using the public dev secret; pass --secret or set KEYHOLD_REFERENCE_SECRET");
+      log().warn("using the public dev secret; pass --secret or set KEYHOLD_REFERENCE_SECRET");
     }
-    System.out.println("keyhold reference merchant listening on " + merchant.baseUrl()
-        + " (stock " + options.stock() + ", faults " + options.faults().toJson().encode() + ")");
+    log().info("keyhold reference merchant listening on {} (stock {}, faults {})", merchant.baseUrl(), options.stock(),
+        options.faults().toJson().encode());
     return 0;
   }
 

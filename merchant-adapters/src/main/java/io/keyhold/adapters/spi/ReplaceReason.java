@@ -30,7 +30,7 @@ public enum ReplaceReason {
     this.code = code;
   }
 
-  /** The stable code sent on the wire and persisted; never {@code ordinal()}. */
+  /** The stable code sent on the wire and persisted; never the constant's position. */
   public String code() {
     return code;
   }
