@@ -89,6 +89,7 @@ public final class StockVault {
   private final KeyVault vault;
   private final Fingerprints fingerprints;
   private final int batchMax;
+  private final ShortStock shortStock = new ShortStock();
 
   public StockVault(Vertx vertx, Pool pool, KeyVault vault, Fingerprints fingerprints, int batchMax) {
     if (batchMax <= 0) {
@@ -178,6 +179,7 @@ public final class StockVault {
         })
         .map(rows -> {
           assert rows.rowCount() == keys.size() : "stored " + rows.rowCount() + " of " + keys.size() + " keys";
+          shortStock.forgetSku(keys.merchantId, keys.skuId);
           return new UploadResult(keys.skuId, rows.rowCount());
         });
   }
@@ -204,10 +206,21 @@ public final class StockVault {
         .compose(rows -> {
           List<Long> ids = new ArrayList<>(rows.rowCount());
           rows.forEach(row -> ids.add(row.getLong("id")));
-          return ids.size() == quantity
-              ? Future.succeededFuture(ids)
-              : Future.failedFuture(new OutOfStockException(skuId, quantity, ids.size()));
+          if (ids.size() == quantity) {
+            return Future.succeededFuture(ids);
+          }
+          shortStock.remember(merchantId, skuId, ids.size());
+          return Future.failedFuture(new OutOfStockException(skuId, quantity, ids.size()));
         });
+  }
+
+  /**
+   * True when a claim for {@code quantity} keys of the SKU came up short within the last
+   * {@link ShortStock#MEMORY} and no keys came back since, as far as this instance saw: the caller may
+   * answer "out of stock" without a transaction. A hint only; {@link #reserve} alone sells.
+   */
+  public boolean knownShort(String merchantId, String skuId, int quantity) {
+    return shortStock.isShort(merchantId, skuId, quantity);
   }
 
   /** {@link #reserve(SqlClient, String, String, int, String, OffsetDateTime)} in its own transaction. */
@@ -219,7 +232,12 @@ public final class StockVault {
   /** Gives the keys reserved under {@code reservationRef} back; answers how many. */
   public Future<Integer> release(SqlClient tx, String merchantId, String reservationRef) {
     checkRef(reservationRef);
-    return tx.preparedQuery(RELEASE).execute(Tuple.of(merchantId, reservationRef)).map(rows -> rows.rowCount());
+    return tx.preparedQuery(RELEASE).execute(Tuple.of(merchantId, reservationRef)).map(rows -> {
+      if (rows.rowCount() > 0) {
+        shortStock.forgetMerchant(merchantId);
+      }
+      return rows.rowCount();
+    });
   }
 
   /**
@@ -251,6 +269,7 @@ public final class StockVault {
       List<ReleasedKey> released = new ArrayList<>(rows.rowCount());
       rows.forEach(row -> released.add(new ReleasedKey(row.getString("merchant_id"), row.getString("sku_id"),
           row.getLong("id"), row.getString("reservation_ref"))));
+      released.forEach(key -> shortStock.forgetSku(key.merchantId(), key.skuId()));
       return released;
     });
   }

@@ -98,6 +98,10 @@ public final class StockAdapter implements MerchantAdapter {
     }
   }
 
+  private static MerchantRefusedException outOfStock(int quantity) {
+    return new MerchantRefusedException(Refusal.OUT_OF_STOCK, "fewer than " + quantity + " keys are free");
+  }
+
   @Override
   public Future<Reservation> reserve(String skuId, int quantity, Instant until) {
     try {
@@ -107,15 +111,17 @@ public final class StockAdapter implements MerchantAdapter {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    if (vault.knownShort(merchantId, skuId, quantity)) {
+      // A flash sale's sold-out crowd: answered from memory, no transaction each.
+      return Future.failedFuture(outOfStock(quantity));
+    }
     String reservationId = Ids.newId(RESERVATION_PREFIX);
     return pool.withTransaction(tx -> tx.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId))
             .compose(rows -> rows.size() == 0
                 ? Future.failedFuture(new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU"))
                 : vault.reserve(tx, merchantId, skuId, quantity, reservationId, until.atOffset(ZoneOffset.UTC))))
-        .recover(failure -> failure instanceof StockVault.OutOfStockException
-            ? Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK,
-                "fewer than " + quantity + " keys are free"))
-            : Future.failedFuture(failure))
+        .recover(failure -> Future.failedFuture(failure instanceof StockVault.OutOfStockException
+            ? outOfStock(quantity) : failure))
         .map(ids -> new Reservation(reservationId, merchantId, skuId, quantity, until));
   }
 

@@ -177,6 +177,33 @@ class StockVaultTest {
   }
 
   @Test
+  void remembersAShortageForLargerClaimsUntilKeysComeBack() {
+    Merchant merchant = gw.createMerchant("Short Shop");
+    String sku = gw.createSku(merchant);
+    gw.uploadKeys(merchant, sku, keys("SHORT", 2));
+    assertThat(vault.knownShort(merchant.id(), sku, 1)).as("nothing known before a claim came up short").isFalse();
+
+    assertThatThrownBy(() -> TestGateway.await(vault.reserve(merchant.id(), sku, 3, "too-many", inMinutes(5))))
+        .isInstanceOf(StockVault.OutOfStockException.class);
+
+    assertThat(vault.knownShort(merchant.id(), sku, 3)).isTrue();
+    assertThat(vault.knownShort(merchant.id(), sku, 2)).as("two keys were free: a claim for two may go on").isFalse();
+    TestGateway.await(vault.reserve(merchant.id(), sku, 2, "both", inMinutes(5)));
+    assertThatThrownBy(() -> TestGateway.await(vault.reserve(merchant.id(), sku, 1, "none-left", inMinutes(5))))
+        .isInstanceOf(StockVault.OutOfStockException.class);
+    assertThat(vault.knownShort(merchant.id(), sku, 1)).isTrue();
+
+    int released = TestGateway.await(gw.gateway().pool().withTransaction(tx -> vault.release(tx, merchant.id(), "both")));
+    assertThat(released).isEqualTo(2);
+    assertThat(vault.knownShort(merchant.id(), sku, 1)).as("keys came back").isFalse();
+    assertThatThrownBy(() -> TestGateway.await(vault.reserve(merchant.id(), sku, 3, "again", inMinutes(5))))
+        .isInstanceOf(StockVault.OutOfStockException.class);
+    gw.uploadKeys(merchant, sku, keys("MORE", 1));
+    assertThat(vault.knownShort(merchant.id(), sku, 3)).as("an upload").isFalse();
+    assertThat(TestGateway.await(vault.reserve(merchant.id(), sku, 3, "all-three", inMinutes(5)))).hasSize(3);
+  }
+
+  @Test
   void deliveredKeysOpenToWhatWasUploadedAndLeaveTheStock() {
     Merchant merchant = gw.createMerchant("Deliver Shop");
     String sku = gw.createSku(merchant);
