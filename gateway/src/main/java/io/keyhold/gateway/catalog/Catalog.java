@@ -1,5 +1,7 @@
 package io.keyhold.gateway.catalog;
 
+import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.keyhold.gateway.db.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -25,11 +27,13 @@ public final class Catalog {
 
   private static final String COLUMNS = "merchant_id, id, name, price_minor, currency, pay_within_seconds,"
       + " deliver_within_seconds, validate_within_seconds, resupply_within_seconds, max_resupply_attempts,"
-      + " inspection_window_seconds, max_hold_seconds, adapter_type, validators, created_at";
+      + " inspection_window_seconds, max_hold_seconds, unknown_verdict_policy, late_payment_policy, adapter_type,"
+      + " validators, created_at";
   private static final String INSERT = "INSERT INTO skus (merchant_id, id, name, price_minor, currency,"
       + " pay_within_seconds, deliver_within_seconds, validate_within_seconds, resupply_within_seconds,"
-      + " max_resupply_attempts, inspection_window_seconds, max_hold_seconds, adapter_type, validators)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING " + COLUMNS;
+      + " max_resupply_attempts, inspection_window_seconds, max_hold_seconds, unknown_verdict_policy,"
+      + " late_payment_policy, adapter_type, validators)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM skus WHERE merchant_id = $1 AND id = $2";
 
   static {
@@ -55,6 +59,8 @@ public final class Catalog {
         .addInteger(p.maxResupplyAttempts())
         .addInteger(p.inspectionWindowSeconds())
         .addInteger(p.maxHoldSeconds())
+        .addString(p.unknownVerdict().code())
+        .addString(p.latePayment().code())
         .addString(sku.adapterType())
         .addValue(validators);
     return tx.preparedQuery(INSERT).execute(row).map(rows -> toSku(rows.iterator().next()));
@@ -70,7 +76,9 @@ public final class Catalog {
     DeadlinePolicy policy = new DeadlinePolicy(row.getInteger("pay_within_seconds"),
         row.getInteger("deliver_within_seconds"), row.getInteger("validate_within_seconds"),
         row.getInteger("resupply_within_seconds"), row.getInteger("max_resupply_attempts"),
-        row.getInteger("inspection_window_seconds"), row.getInteger("max_hold_seconds"));
+        row.getInteger("inspection_window_seconds"), row.getInteger("max_hold_seconds"),
+        UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")),
+        LatePaymentPolicy.fromCode(row.getString("late_payment_policy")));
     List<ValidatorSpec> validators = new ArrayList<>();
     JsonArray stored = (JsonArray) row.getValue("validators");
     for (int i = 0; i < stored.size(); i++) {

@@ -1,8 +1,13 @@
 package io.keyhold.gateway.catalog;
 
+import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.UnknownVerdictPolicy;
+import io.keyhold.gateway.http.FieldError;
 import io.keyhold.gateway.http.JsonInput;
 import io.vertx.core.json.JsonObject;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A SKU's deadlines, in seconds, each within its bounds (checked here and by the API). The order
@@ -15,9 +20,12 @@ import java.util.Set;
  * @param maxResupplyAttempts replacements per unit before its refund
  * @param inspectionWindowSeconds after the reveal, before release
  * @param maxHoldSeconds before an order never revealed is released
+ * @param unknownVerdict what a key still UNKNOWN at its validation deadline gets: a replacement or a refund
+ * @param latePayment what a payment after expiry gets: the keys when stock is still free, or a refund
  */
 public record DeadlinePolicy(int payWithinSeconds, int deliverWithinSeconds, int validateWithinSeconds,
-    int resupplyWithinSeconds, int maxResupplyAttempts, int inspectionWindowSeconds, int maxHoldSeconds) {
+    int resupplyWithinSeconds, int maxResupplyAttempts, int inspectionWindowSeconds, int maxHoldSeconds,
+    UnknownVerdictPolicy unknownVerdict, LatePaymentPolicy latePayment) {
   public static final int PAY_WITHIN_SECONDS_MIN = 60;
   public static final int PAY_WITHIN_SECONDS_MAX = 86_400;
   public static final int DELIVER_WITHIN_SECONDS_MIN = 10;
@@ -32,10 +40,13 @@ public record DeadlinePolicy(int payWithinSeconds, int deliverWithinSeconds, int
   public static final int MAX_HOLD_SECONDS_MIN = 3_600;
   public static final int MAX_HOLD_SECONDS_MAX = 90 * 86_400;
 
-  public static final DeadlinePolicy DEFAULT = new DeadlinePolicy(900, 600, 300, 600, 2, 86_400, 7 * 86_400);
+  public static final DeadlinePolicy DEFAULT = new DeadlinePolicy(900, 600, 300, 600, 2, 86_400, 7 * 86_400,
+      UnknownVerdictPolicy.RESUPPLY, LatePaymentPolicy.FULFIL_IF_STOCK);
 
   static final Set<String> FIELDS = Set.of("pay_within_seconds", "deliver_within_seconds", "validate_within_seconds",
-      "resupply_within_seconds", "max_resupply_attempts", "inspection_window_seconds", "max_hold_seconds");
+      "resupply_within_seconds", "max_resupply_attempts", "inspection_window_seconds", "max_hold_seconds",
+      "unknown_verdict_policy", "late_payment_policy");
+  private static final int POLICY_CODE_LENGTH_MAX = 32;
 
   public DeadlinePolicy {
     check("pay within seconds", payWithinSeconds, PAY_WITHIN_SECONDS_MIN, PAY_WITHIN_SECONDS_MAX);
@@ -46,6 +57,8 @@ public record DeadlinePolicy(int payWithinSeconds, int deliverWithinSeconds, int
     check("inspection window seconds", inspectionWindowSeconds, INSPECTION_WINDOW_SECONDS_MIN,
         INSPECTION_WINDOW_SECONDS_MAX);
     check("max hold seconds", maxHoldSeconds, MAX_HOLD_SECONDS_MIN, MAX_HOLD_SECONDS_MAX);
+    Objects.requireNonNull(unknownVerdict, "unknownVerdict");
+    Objects.requireNonNull(latePayment, "latePayment");
   }
 
   private static void check(String name, int value, int min, int max) {
@@ -71,7 +84,26 @@ public record DeadlinePolicy(int payWithinSeconds, int deliverWithinSeconds, int
     int inspection = in.optionalInt("inspection_window_seconds", INSPECTION_WINDOW_SECONDS_MIN,
         INSPECTION_WINDOW_SECONDS_MAX, DEFAULT.inspectionWindowSeconds);
     int hold = in.optionalInt("max_hold_seconds", MAX_HOLD_SECONDS_MIN, MAX_HOLD_SECONDS_MAX, DEFAULT.maxHoldSeconds);
-    return in.valid() ? new DeadlinePolicy(pay, deliver, validate, resupply, attempts, inspection, hold) : DEFAULT;
+    UnknownVerdictPolicy unknown = code(in, "unknown_verdict_policy", UnknownVerdictPolicy::fromCode,
+        DEFAULT.unknownVerdict);
+    LatePaymentPolicy late = code(in, "late_payment_policy", LatePaymentPolicy::fromCode, DEFAULT.latePayment);
+    return in.valid()
+        ? new DeadlinePolicy(pay, deliver, validate, resupply, attempts, inspection, hold, unknown, late)
+        : DEFAULT;
+  }
+
+  /** An optional policy code; an unknown one is recorded as {@code invalid_value}. */
+  private static <T> T code(JsonInput in, String field, Function<String, T> fromCode, T fallback) {
+    String code = in.optionalString(field, 1, POLICY_CODE_LENGTH_MAX);
+    if (code == null) {
+      return fallback;
+    }
+    try {
+      return fromCode.apply(code);
+    } catch (IllegalArgumentException e) {
+      in.reject(field, FieldError.Code.INVALID_VALUE, "is not one of the known codes");
+      return fallback;
+    }
   }
 
   public JsonObject toJson() {
@@ -82,6 +114,8 @@ public record DeadlinePolicy(int payWithinSeconds, int deliverWithinSeconds, int
         .put("resupply_within_seconds", resupplyWithinSeconds)
         .put("max_resupply_attempts", maxResupplyAttempts)
         .put("inspection_window_seconds", inspectionWindowSeconds)
-        .put("max_hold_seconds", maxHoldSeconds);
+        .put("max_hold_seconds", maxHoldSeconds)
+        .put("unknown_verdict_policy", unknownVerdict.code())
+        .put("late_payment_policy", latePayment.code());
   }
 }

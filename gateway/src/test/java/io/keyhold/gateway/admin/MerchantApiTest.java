@@ -104,7 +104,8 @@ class MerchantApiTest {
     Merchant merchant = gw.createMerchant("Catalog Shop");
     Response created = gw.post("/v1/skus", merchant.apiKey(), new JsonObject()
         .put("name", "Steam 50").put("price", 5_000).put("currency", "EUR")
-        .put("policy", new JsonObject().put("deliver_within_seconds", 120).put("max_resupply_attempts", 1))
+        .put("policy", new JsonObject().put("deliver_within_seconds", 120).put("max_resupply_attempts", 1)
+            .put("unknown_verdict_policy", "refund").put("late_payment_policy", "refund"))
         .put("validators", List.of(new JsonObject().put("type", "format").put("pattern", "^[A-Z0-9]{15}$")
             .put("checksum", "luhn"), new JsonObject().put("type", "http").put("url", "https://issuer.example/check")))
         .encode());
@@ -119,6 +120,12 @@ class MerchantApiTest {
     assertThat(sku.getJsonObject("policy").getInteger("deliver_within_seconds")).isEqualTo(120);
     assertThat(sku.getJsonObject("policy").getInteger("max_resupply_attempts")).isEqualTo(1);
     assertThat(sku.getJsonObject("policy").getInteger("pay_within_seconds")).isEqualTo(900);
+    assertThat(sku.getJsonObject("policy").getString("unknown_verdict_policy")).isEqualTo("refund");
+    assertThat(sku.getJsonObject("policy").getString("late_payment_policy")).isEqualTo("refund");
+    io.vertx.sqlclient.Row stored = gw.query(
+        "SELECT unknown_verdict_policy, late_payment_policy FROM skus WHERE id = $1", id).get(0);
+    assertThat(stored.getString("unknown_verdict_policy")).as("what checkouts read").isEqualTo("refund");
+    assertThat(stored.getString("late_payment_policy")).as("what checkouts read").isEqualTo("refund");
     assertThat(sku.getJsonArray("validators")).hasSize(2);
     assertThat(sku.getJsonObject("stock").getLong("available")).isZero();
   }

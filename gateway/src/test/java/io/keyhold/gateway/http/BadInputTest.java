@@ -63,6 +63,9 @@ class BadInputTest {
             "validation_failed", "/colour"),
         Arguments.of("policy out of bounds", "{\"name\":\"Card\",\"price\":100,\"currency\":\"CNY\","
             + "\"policy\":{\"pay_within_seconds\":5}}", "validation_failed", "/policy/pay_within_seconds"),
+        Arguments.of("unknown late-payment policy", "{\"name\":\"Card\",\"price\":100,\"currency\":\"CNY\","
+            + "\"policy\":{\"late_payment_policy\":\"keep_the_money\"}}", "validation_failed",
+            "/policy/late_payment_policy"),
         Arguments.of("bad validator regex", "{\"name\":\"Card\",\"price\":100,\"currency\":\"CNY\","
             + "\"validators\":[{\"type\":\"format\",\"pattern\":\"([\"}]}", "validation_failed", "/validators/0/pattern"),
         Arguments.of("unknown validator", "{\"name\":\"Card\",\"price\":100,\"currency\":\"CNY\","

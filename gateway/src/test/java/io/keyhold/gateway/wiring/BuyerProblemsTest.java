@@ -341,6 +341,28 @@ class BuyerProblemsTest {
     assertThat(flows.order(shop, punctual.orderId()).getString("state")).isEqualTo("awaiting_payment");
   }
 
+  @Test
+  void refundsAPaymentAfterExpiryEvenWithStockFreeWhenTheSkuSaysRefund() {
+    Flows.Merchant shop = flows.stockMerchant("Strict shop");
+    String sku = flows.sku(shop, Flows.shortPolicy().put("late_payment_policy", "refund"), null);
+    flows.upload(shop, sku, List.of("STRICT-" + UUID.randomUUID()));
+    Flows.Session late = flows.checkout(shop, sku, 1);
+    flows.advance(Duration.ofSeconds(61));
+    flows.awaitState(shop, late.orderId(), "expired");
+    awaitEffectsDone(late.orderId());
+
+    String paymentId = flows.pay(late, 1);
+
+    flows.awaitTrue("the late payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1",
+        late.orderId());
+    JsonObject expired = flows.order(shop, late.orderId());
+    assertThat(expired.getString("state")).isEqualTo("expired");
+    assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.gw.query("SELECT count(*) FROM stock_keys WHERE sku_id = $1 AND state = 'available'", sku)
+        .get(0).getLong(0)).as("the key stays in stock").isEqualTo(1);
+  }
+
   // ---- merchants see only their own orders
 
   @Test
