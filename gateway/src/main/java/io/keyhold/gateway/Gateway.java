@@ -130,8 +130,8 @@ public final class Gateway implements AutoCloseable {
     orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
     idempotency = new Idempotency(pool, secrets.vault(), config.clock());
     return checkFingerprintKey()
-        .compose(ignored -> OrderEngine.create(vertx, pool, config.engine(), config.clock(), orders, stock, catalog,
-            merchants, idempotency, secrets, registry, this::baseUrl, this::selfUrl))
+        .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
+            orders, stock, catalog, merchants, idempotency, secrets, registry, this::baseUrl, this::selfUrl))
         .compose(created -> {
           this.engine = created;
           return OpenApiValidation.load(vertx);
@@ -167,10 +167,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * API requests served at once: a quarter of the database pool's wait queue. A request waits for at
-   * most a few connections at once (a buyer's view reads three things in parallel), so however hard
-   * buyers and shops push, part of the queue stays free and the sweeper and the outbox, which move the
-   * money and the keys, are never refused a connection.
+   * API requests served at once: a quarter of the API pool's wait queue. A request waits for at most a
+   * few connections at once (a buyer's view reads three things in parallel), so however hard buyers and
+   * shops push, part of the queue stays free for what must not be refused: payment notices, and the
+   * statements the order engine's effects still send through this pool (a shop adapter's stock claims).
+   * The engine itself works on a pool of its own ({@link Database#ENGINE_POOL_NAME}).
    */
   static int apiRequestsInFlightMax(GatewayConfig config) {
     return Math.max(1, config.poolWaitQueueMax() / API_SHARE_OF_POOL_QUEUE);

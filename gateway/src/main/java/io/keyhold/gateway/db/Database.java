@@ -22,12 +22,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database {
   public static final String POOL_NAME = "keyhold-pg";
+  /**
+   * The order engine's own pool (sweeper, outbox, the effects they run): however many buyers and shops
+   * wait for the API pool, delivering keys, refunding and releasing never queue behind them.
+   */
+  public static final String ENGINE_POOL_NAME = "keyhold-pg-engine";
+  public static final int ENGINE_POOL_SIZE = 4;
+  /** The engine works in bounded batches (sweep and outbox batch limits), so its queue stays short. */
+  public static final int ENGINE_POOL_WAIT_QUEUE_MAX = 1_024;
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   private final DatabaseLocation location;
   private final EmbeddedPostgresServer embedded;
   private Pool pool;
+  private Pool enginePool;
 
   private Database(DatabaseLocation location, EmbeddedPostgresServer embedded) {
     this.location = location;
@@ -58,18 +67,24 @@ public final class Database {
     return new Database(location, embedded);
   }
 
-  /** Builds the pool; call once, after {@link #prepare}. */
+  /** Builds the API pool and the engine's pool; call once, after {@link #prepare}. Answers the API pool. */
   public Pool connect(Vertx vertx, int maxSize, int maxWaitQueue) {
     if (pool != null) {
       throw new IllegalStateException("the database pool is already built");
     }
-    pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(POOL_NAME).setShared(false))
+    pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue);
+    enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX);
+    LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; to {}",
+        maxSize, maxWaitQueue, ENGINE_POOL_SIZE, location);
+    return pool;
+  }
+
+  private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false))
         .connectingTo(location.connectOptions())
         .using(vertx)
         .build();
-    LOG.info("database pool: {} connections at most, {} waiting at most, to {}", maxSize, maxWaitQueue, location);
-    return pool;
   }
 
   public Pool pool() {
@@ -77,6 +92,14 @@ public final class Database {
       throw new IllegalStateException("the database pool is not built yet");
     }
     return pool;
+  }
+
+  /** The order engine's pool; see {@link #ENGINE_POOL_NAME}. */
+  public Pool enginePool() {
+    if (enginePool == null) {
+      throw new IllegalStateException("the database pools are not built yet");
+    }
+    return enginePool;
   }
 
   public DatabaseLocation location() {
@@ -89,7 +112,8 @@ public final class Database {
 
   /** Closes the pool, then stops the embedded server if this database started one. */
   public Future<Void> close(Vertx vertx) {
-    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> closed = pool == null ? Future.succeededFuture()
+        : Future.join(pool.close(), enginePool.close()).mapEmpty();
     return closed.transform(ignored -> embedded == null
         ? Future.<Void>succeededFuture()
         : vertx.executeBlocking(() -> {

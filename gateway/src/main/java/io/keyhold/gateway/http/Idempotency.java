@@ -84,6 +84,11 @@ public final class Idempotency {
     return pool;
   }
 
+  /** The same records worked through {@code other} (the order engine's pool, for the sweeper's purge). */
+  public Idempotency using(Pool other) {
+    return new Idempotency(other, vault, clock);
+  }
+
   /** SHA-256 over the method, the path and the body bytes. */
   public static byte[] requestHash(HttpMethod method, String path, Buffer body) {
     try {

@@ -106,6 +106,11 @@ public final class OrderStore {
     this.changes = Objects.requireNonNull(changes, "changes");
   }
 
+  /** The same store working through {@code other} (the order engine's own pool). */
+  public OrderStore using(Pool other) {
+    return new OrderStore(vertx, other, clock, changes);
+  }
+
   public Pool pool() {
     return pool;
   }

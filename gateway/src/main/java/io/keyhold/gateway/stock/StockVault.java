@@ -89,9 +89,15 @@ public final class StockVault {
   private final KeyVault vault;
   private final Fingerprints fingerprints;
   private final int batchMax;
-  private final ShortStock shortStock = new ShortStock();
+  private final ShortStock shortStock;
 
   public StockVault(Vertx vertx, Pool pool, KeyVault vault, Fingerprints fingerprints, int batchMax) {
+    this(vertx, pool, vault, fingerprints, batchMax, new ShortStock());
+  }
+
+  private StockVault(Vertx vertx, Pool pool, KeyVault vault, Fingerprints fingerprints, int batchMax,
+      ShortStock shortStock) {
+    this.shortStock = shortStock;
     if (batchMax <= 0) {
       throw new IllegalArgumentException("batch max must be greater than 0, but was " + batchMax);
     }
@@ -100,6 +106,11 @@ public final class StockVault {
     this.vault = vault;
     this.fingerprints = fingerprints;
     this.batchMax = batchMax;
+  }
+
+  /** The same vault working through {@code other} (the order engine's own pool); one sold-out memory for both. */
+  public StockVault using(Pool other) {
+    return new StockVault(vertx, other, vault, fingerprints, batchMax, shortStock);
   }
 
   public int batchMax() {

@@ -81,12 +81,14 @@ public final class OrderEngine {
   /**
    * Builds the engine (loads the sandbox's shared secret; nothing runs yet).
    *
+   * @param pool the API's pool: checkouts, payments, the merchant routes
+   * @param enginePool the order engine's own pool: the sweeper, the outbox and the effects they run
    * @param baseUrl the base of links handed to buyers
    * @param selfUrl where this instance's own HTTP server answers (for the sandbox's notices)
    */
-  public static Future<OrderEngine> create(Vertx vertx, Pool pool, EngineConfig config, Clock clock, OrderStore orders,
-      StockVault stock, Catalog catalog, MerchantService merchants, Idempotency idempotency, GatewaySecrets secrets,
-      MeterRegistry meters, Supplier<String> baseUrl, Supplier<String> selfUrl) {
+  public static Future<OrderEngine> create(Vertx vertx, Pool pool, Pool enginePool, EngineConfig config, Clock clock,
+      OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Idempotency idempotency,
+      GatewaySecrets secrets, MeterRegistry meters, Supplier<String> baseUrl, Supplier<String> selfUrl) {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
         .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
     MerchantAdapters adapters = new MerchantAdapters(vertx, pool, secrets.vault(), AdapterRegistry.load(),
@@ -101,10 +103,14 @@ public final class OrderEngine {
           providers.add(sandbox);
           Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers);
           Webhooks webhooks = new Webhooks(pool, client, merchants, orders, clock);
-          EffectRunner runner = new EffectRunner(pool, orders, adapters, deliveries, keys, catalog, payments,
+          // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
+          OrderStore engineOrders = orders.using(enginePool);
+          EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,
+              new Deliveries(engineOrders, keys), keys, catalog, payments,
               webhooks, sandbox);
-          OutboxDispatcher outbox = new OutboxDispatcher(vertx, pool, clock, config, runner.handlers(), meters);
-          Sweeper sweeper = new Sweeper(vertx, orders, stock, idempotency, config, meters);
+          OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, runner.handlers(), meters);
+          Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), idempotency.using(enginePool),
+              config, meters);
           return new OrderEngine(config, pool, orders, adapters, keys, deliveries, checkout, payments, sandbox,
               outbox, sweeper, client, baseUrl);
         }));
