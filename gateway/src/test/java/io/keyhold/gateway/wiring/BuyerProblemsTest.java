@@ -276,10 +276,7 @@ class BuyerProblemsTest {
     Flows.Merchant shop = flows.stockMerchant("Late payer shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
     flows.upload(shop, sku, List.of("LATE-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
-    flows.advance(Duration.ofSeconds(61));
-    flows.awaitState(shop, session.orderId(), "expired");
-    awaitEffectsDone(session.orderId());
+    Flows.Session session = expiredOrder(shop, sku);
 
     flows.pay(session, 1);
 
@@ -293,10 +290,7 @@ class BuyerProblemsTest {
     Flows.Merchant shop = flows.stockMerchant("Stormy late shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
     flows.upload(shop, sku, List.of("STORM-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
-    flows.advance(Duration.ofSeconds(61));
-    flows.awaitState(shop, session.orderId(), "expired");
-    awaitEffectsDone(session.orderId());
+    Flows.Session session = expiredOrder(shop, sku);
     String paymentId = flows.startPayment(session, Flows.PRICE);
     JsonObject notice = new JsonObject().put("id", "ntc_storm").put("type", "payment.succeeded")
         .put("payment_id", paymentId).put("order_id", session.orderId())
@@ -323,19 +317,12 @@ class BuyerProblemsTest {
     Flows.Merchant shop = flows.stockMerchant("Sold out shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
     flows.upload(shop, sku, List.of("ONLY-" + UUID.randomUUID()));
-    Flows.Session late = flows.checkout(shop, sku, 1);
-    flows.advance(Duration.ofSeconds(61));
-    flows.awaitState(shop, late.orderId(), "expired");
-    awaitEffectsDone(late.orderId());
+    Flows.Session late = expiredOrder(shop, sku);
     Flows.Session punctual = flows.checkout(shop, sku, 1);
 
     String paymentId = flows.pay(late, 1);
 
-    flows.awaitTrue("the late payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1",
-        late.orderId());
-    JsonObject expired = flows.order(shop, late.orderId());
-    assertThat(expired.getString("state")).isEqualTo("expired");
-    assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+    assertLatePaymentRefunded(shop, late.orderId());
     assertThat(flows.evidenceTypes(late.orderId())).contains("payment.refunded").doesNotContain("order.funded");
     assertRefundedBySandbox(paymentId, Flows.PRICE);
     assertThat(flows.order(shop, punctual.orderId()).getString("state")).isEqualTo("awaiting_payment");
@@ -346,18 +333,11 @@ class BuyerProblemsTest {
     Flows.Merchant shop = flows.stockMerchant("Strict shop");
     String sku = flows.sku(shop, Flows.shortPolicy().put("late_payment_policy", "refund"), null);
     flows.upload(shop, sku, List.of("STRICT-" + UUID.randomUUID()));
-    Flows.Session late = flows.checkout(shop, sku, 1);
-    flows.advance(Duration.ofSeconds(61));
-    flows.awaitState(shop, late.orderId(), "expired");
-    awaitEffectsDone(late.orderId());
+    Flows.Session late = expiredOrder(shop, sku);
 
     String paymentId = flows.pay(late, 1);
 
-    flows.awaitTrue("the late payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1",
-        late.orderId());
-    JsonObject expired = flows.order(shop, late.orderId());
-    assertThat(expired.getString("state")).isEqualTo("expired");
-    assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+    assertLatePaymentRefunded(shop, late.orderId());
     assertRefundedBySandbox(paymentId, Flows.PRICE);
     assertThat(flows.gw.query("SELECT count(*) FROM stock_keys WHERE sku_id = $1 AND state = 'available'", sku)
         .get(0).getLong(0)).as("the key stays in stock").isEqualTo(1);
@@ -479,6 +459,23 @@ class BuyerProblemsTest {
   private static Instant evidenceTime(String orderId, String type) {
     return flows.gw.query("SELECT at FROM evidence_events WHERE order_id = $1 AND type = $2", orderId, type)
         .get(0).getOffsetDateTime("at").toInstant();
+  }
+
+  /** A checkout left unpaid past its payment deadline, expired by the sweeper with its effects carried out. */
+  private static Flows.Session expiredOrder(Flows.Merchant shop, String sku) {
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    flows.advance(Duration.ofSeconds(61));
+    flows.awaitState(shop, session.orderId(), "expired");
+    awaitEffectsDone(session.orderId());
+    return session;
+  }
+
+  /** The expired order refunded its late payment once and stayed expired. */
+  private static void assertLatePaymentRefunded(Flows.Merchant shop, String orderId) {
+    flows.awaitTrue("the late payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1", orderId);
+    JsonObject expired = flows.order(shop, orderId);
+    assertThat(expired.getString("state")).isEqualTo("expired");
+    assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
   }
 
   private static void awaitEffectsDone(String orderId) {
