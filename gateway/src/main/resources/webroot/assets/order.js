@@ -306,6 +306,10 @@
       list.push({ id: 'resupplying', at: lastAt('resupply.requested'), tone: 'alert',
         done: view.state !== 'resupplying' });
     }
+    if (firstAt('order.units_refunded')) {
+      // Units that could not be fulfilled were refunded; the valid ones stay sealed for the buyer.
+      list.push({ id: 'units_refunded', at: firstAt('order.units_refunded'), tone: 'refund', done: true });
+    }
     list.push({ id: 'ready', at: firstAt('order.ready') });
     list.push({ id: 'revealed', at: firstAt('order.revealed') });
     if (view.dispute) {

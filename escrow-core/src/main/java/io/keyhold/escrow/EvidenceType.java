@@ -38,7 +38,12 @@ public enum EvidenceType implements Coded {
   /** Every unit was refunded to the buyer. */
   ORDER_REFUNDED("order.refunded", true),
   /** Some units were released, the others refunded. */
-  ORDER_PARTIALLY_REFUNDED("order.partially_refunded", true);
+  ORDER_PARTIALLY_REFUNDED("order.partially_refunded", true),
+  /**
+   * Units that could not be fulfilled were refunded while their valid siblings stay held, sealed, until
+   * the buyer's confirmation, the end of the inspection window, or the maximum hold.
+   */
+  UNITS_REFUNDED("order.units_refunded", true);
 
   private static final CodeLookup<EvidenceType> CODES = CodeLookup.of(EvidenceType.class, "evidence type");
 

@@ -99,6 +99,20 @@ public record Order(
     if ((state == OrderState.INSPECTION || state == OrderState.DISPUTED) && revealedAt == null) {
       throw new IllegalArgumentException("order " + id + " in state " + state + " must have revealedAt");
     }
+    for (OrderUnit unit : units) {
+      // A unit is released only when its order settles for good; a refund may come earlier, but only
+      // once the money was taken in and fulfilment has started.
+      if (unit.state() == UnitState.RELEASED && !state.isTerminal()) {
+        throw new IllegalArgumentException("order " + id + " in state " + state + " has released unit " + unit.index());
+      }
+      if (unit.state() == UnitState.REFUNDED && (fundedAt == null || state == OrderState.FUNDED)) {
+        throw new IllegalArgumentException("order " + id + " in state " + state + " has refunded unit " + unit.index());
+      }
+      if (state.isTerminal() && fundedAt != null && !unit.state().isSettled()) {
+        throw new IllegalArgumentException("order " + id + " in state " + state + " has unit " + unit.index()
+            + " still held in state " + unit.state());
+      }
+    }
     if ((state == OrderState.DISPUTED) != (dispute != null && !dispute.isDecided())) {
       throw new IllegalArgumentException("order " + id + " in state " + state + " has dispute " + dispute);
     }
@@ -165,9 +179,23 @@ public record Order(
     return payments.stream().filter(p -> p.use() == PaymentUse.FUNDED).map(PaymentRecord::paymentId).findFirst();
   }
 
-  /** What the escrow holds for this order: the total while funded and not yet settled, else zero. */
+  /**
+   * What the escrow holds for this order: the price of every unit not yet released or refunded while
+   * the order is funded, else zero.
+   */
   public Money escrowBalance() {
-    return fundedAt != null && !state.isTerminal() ? total() : Money.zero(unitPrice.currency());
+    return fundedAt != null ? unitPrice.times(heldUnits().size()) : Money.zero(unitPrice.currency());
+  }
+
+  /** The indices of the units whose price is still in escrow (neither released nor refunded), in order. */
+  public List<Integer> heldUnits() {
+    List<Integer> held = new ArrayList<>();
+    for (OrderUnit unit : units) {
+      if (!unit.state().isSettled()) {
+        held.add(unit.index());
+      }
+    }
+    return held;
   }
 
   /** The payment deadline. */
@@ -217,12 +245,18 @@ public record Order(
       case FUNDED:
       case VALIDATING:
       case RESUPPLYING:
-        Instant next = resupplyBy();
+        // Each held unit waits on the deadline of the party it waits for.
+        Instant next = null;
         for (OrderUnit unit : units) {
+          if (unit.state().isSettled()) {
+            continue;
+          }
           if (unit.awaitsFirstDelivery()) {
             next = earliest(next, deliverBy());
           } else if (unit.state().awaitsVerdict()) {
             next = earliest(next, validateBy(unit));
+          } else if (unit.awaitsReplacement()) {
+            next = earliest(next, resupplyBy());
           }
         }
         return next;

@@ -33,20 +33,24 @@ public enum OrderArrow implements Coded {
   FUNDED_TO_RESUPPLYING(FUNDED, RESUPPLYING),
   /** The buyer cancelled, or no key came and no resupply is allowed. */
   FUNDED_TO_REFUNDED(FUNDED, REFUNDED),
-  /** Every unit's key was found valid. */
+  /**
+   * The last verdicts arrived and every unit still held is valid — also when units that could not be
+   * fulfilled were refunded just now: their valid siblings stay held, sealed.
+   */
   VALIDATING_TO_READY(VALIDATING, READY),
+  /**
+   * Attempts or the resupply window ran out with some units valid: the others were refunded, the
+   * valid ones stay held, sealed, for the buyer to reveal.
+   */
+  RESUPPLYING_TO_READY(RESUPPLYING, READY),
   /** A key was bad (or unchecked at its deadline) and a replacement was requested. */
   VALIDATING_TO_RESUPPLYING(VALIDATING, RESUPPLYING),
   /** The buyer cancelled, or a unit could not be re-supplied and no unit was valid. */
   VALIDATING_TO_REFUNDED(VALIDATING, REFUNDED),
-  /** A unit could not be re-supplied; the valid units were released, the rest refunded. */
-  VALIDATING_TO_PARTIALLY_REFUNDED(VALIDATING, PARTIALLY_REFUNDED),
   /** Every outstanding replacement key arrived. */
   RESUPPLYING_TO_VALIDATING(RESUPPLYING, VALIDATING),
   /** The buyer cancelled, or attempts or the resupply window ran out with no valid unit. */
   RESUPPLYING_TO_REFUNDED(RESUPPLYING, REFUNDED),
-  /** Attempts or the resupply window ran out; the valid units were released, the rest refunded. */
-  RESUPPLYING_TO_PARTIALLY_REFUNDED(RESUPPLYING, PARTIALLY_REFUNDED),
   /** The buyer revealed the keys; the inspection window starts. */
   READY_TO_INSPECTION(READY, INSPECTION),
   /** The buyer cancelled before the reveal, or a sealed key turned out to be sold elsewhere with no resupply left. */
@@ -55,10 +59,12 @@ public enum OrderArrow implements Coded {
   READY_TO_RELEASED(READY, RELEASED),
   /** A sealed key turned out to be sold elsewhere too; a replacement was requested. */
   READY_TO_RESUPPLYING(READY, RESUPPLYING),
-  /** A sealed key turned out to be sold elsewhere too, with no resupply left; the other units were released. */
+  /** {@link Order#holdUntil()} passed without a reveal, after some units had been refunded. */
   READY_TO_PARTIALLY_REFUNDED(READY, PARTIALLY_REFUNDED),
   /** The buyer confirmed, or the inspection window closed. */
   INSPECTION_TO_RELEASED(INSPECTION, RELEASED),
+  /** The buyer confirmed, or the inspection window closed, after some units had been refunded. */
+  INSPECTION_TO_PARTIALLY_REFUNDED(INSPECTION, PARTIALLY_REFUNDED),
   /** The buyer disputed within the inspection window. */
   INSPECTION_TO_DISPUTED(INSPECTION, DISPUTED),
   /** The arbiter released every unit. */

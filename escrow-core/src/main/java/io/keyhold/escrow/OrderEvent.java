@@ -1,5 +1,6 @@
 package io.keyhold.escrow;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -160,11 +161,20 @@ public sealed interface OrderEvent {
       awards = Collections.unmodifiableMap(sorted);
     }
 
-    /** The same award for every unit of an order of {@code quantity} units: a whole-order release or refund. */
-    public static ArbiterDecided wholeOrder(Award award, int quantity) {
-      Check.range("quantity", quantity, 1, Order.MAX_QUANTITY);
+    /**
+     * The same award for every unit of {@code order} still held in escrow: a whole-order release or
+     * refund. Units refunded before the dispute are not named; their money already went back.
+     */
+    public static ArbiterDecided wholeOrder(Award award, Order order) {
+      Collection<Integer> named = order.dispute() != null && order.dispute().isDecided()
+          ? order.dispute().awards().keySet() // asked again: the same units, so a repeat is recognised
+          : order.heldUnits();
+      if (named.isEmpty()) {
+        // Nothing is held: name every unit and let the order refuse the decision with its reason.
+        named = order.units().stream().map(OrderUnit::index).toList();
+      }
       Map<Integer, Award> awards = new TreeMap<>();
-      for (int unit = 0; unit < quantity; unit++) {
+      for (int unit : named) {
         awards.put(unit, award);
       }
       return new ArbiterDecided(awards);

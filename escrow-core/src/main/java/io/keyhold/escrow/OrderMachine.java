@@ -33,6 +33,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -239,8 +240,8 @@ final class OrderMachine {
         progress();
       }
       case VALID -> progress();
-      case INVALID -> replaceOrSettle(Map.of(unit.index(), ReplacementReason.INVALID));
-      case REDEEMED -> replaceOrSettle(Map.of(unit.index(), ReplacementReason.REDEEMED));
+      case INVALID -> replaceOrRefund(Map.of(unit.index(), ReplacementReason.INVALID));
+      case REDEEMED -> replaceOrRefund(Map.of(unit.index(), ReplacementReason.REDEEMED));
     }
     return finish();
   }
@@ -267,7 +268,7 @@ final class OrderMachine {
     units[unit.index()] = unit.inState(UnitState.INVALID);
     record(EvidenceType.UNIT_DUPLICATE_KEY, details("unit", Integer.toString(unit.index()),
         "key_ref", unit.keyRef(), "fingerprint", unit.fingerprint()));
-    replaceOrSettle(Map.of(unit.index(), ReplacementReason.DUPLICATE_KEY));
+    replaceOrRefund(Map.of(unit.index(), ReplacementReason.DUPLICATE_KEY));
     return finish();
   }
 
@@ -295,33 +296,36 @@ final class OrderMachine {
     return finish();
   }
 
+  /**
+   * Judges each held unit on the deadline that belongs to it: the first key on the delivery deadline,
+   * a key's verdict on its validation deadline, a replacement on the resupply window. A unit that can no
+   * longer be fulfilled is refunded alone; the others go on.
+   */
   private void onFulfilmentDeadline() {
     Instant resupplyBy = before.resupplyBy();
-    if (resupplyBy != null && !now.isBefore(resupplyBy)) {
-      settleNotFulfilled("resupply_window_closed");
-      return;
-    }
+    boolean windowClosed = resupplyBy != null && !now.isBefore(resupplyBy);
     Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
-    boolean giveUp = false;
+    Map<Integer, String> failed = new LinkedHashMap<>();
     for (OrderUnit unit : units) {
-      if (unit.awaitsFirstDelivery() && !now.isBefore(before.deliverBy())) {
+      if (unit.state().isSettled()) {
+        continue;
+      }
+      if (unit.awaitsReplacement() && windowClosed) {
+        failed.put(unit.index(), "resupply_window_closed");
+      } else if (unit.awaitsFirstDelivery() && !now.isBefore(before.deliverBy())) {
         bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
       } else if (unit.state().awaitsVerdict() && !now.isBefore(before.validateBy(unit))) {
         record(EvidenceType.UNIT_VALIDATION_TIMED_OUT, details("unit", Integer.toString(unit.index()),
             "key_ref", unit.keyRef(), "checks", Integer.toString(unit.checks())));
         if (before.policy().unknownVerdictPolicy() == UnknownVerdictPolicy.REFUND) {
-          giveUp = true;
+          failed.put(unit.index(), "verdict_unknown");
         } else {
           units[unit.index()] = unit.inState(UnitState.INVALID);
           bad.put(unit.index(), ReplacementReason.VERDICT_UNKNOWN);
         }
       }
     }
-    if (giveUp) {
-      settleNotFulfilled("verdict_unknown");
-    } else {
-      replaceOrSettle(bad);
-    }
+    replaceOrRefund(bad, failed);
   }
 
   // ---- buyer and arbiter
@@ -349,10 +353,16 @@ final class OrderMachine {
 
   private Outcome onConfirm() {
     if (state == INSPECTION) {
+      Instant endsAt = before.inspectionEndsAt();
+      if (!now.isBefore(endsAt)) {
+        // The window the buyer was shown is over: the sweeper releases the keys for its own reason.
+        return reject(RejectionCode.INSPECTION_WINDOW_CLOSED, "the inspection window of order "
+            + before.id() + " closed at " + endsAt);
+      }
       settle(unit -> Award.RELEASE, ReleaseReason.CONFIRMED, RefundReason.NOT_FULFILLED, "confirmed");
       return finish();
     }
-    if (state == RELEASED && revealedAt != null) {
+    if ((state == RELEASED || state == PARTIALLY_REFUNDED) && revealedAt != null && dispute == null) {
       return duplicate();
     }
     if (state == READY) {
@@ -427,10 +437,10 @@ final class OrderMachine {
       }
       return notAllowed("an arbiter decision");
     }
-    if (decision.awards().size() != units.length || decision.awards().keySet().stream()
-        .anyMatch(unit -> unit >= units.length)) {
-      return reject(RejectionCode.AWARDS_DO_NOT_MATCH_UNITS, "order " + before.id() + " has units 0.."
-          + (units.length - 1) + ", but the awards name units " + decision.awards().keySet());
+    List<Integer> held = before.heldUnits();
+    if (!decision.awards().keySet().equals(new TreeSet<>(held))) {
+      return reject(RejectionCode.AWARDS_DO_NOT_MATCH_UNITS, "order " + before.id() + " holds units " + held
+          + " in escrow (the others were refunded already), but the awards name units " + decision.awards().keySet());
     }
     dispute = dispute.decided(decision.awards(), now);
     record(EvidenceType.DISPUTE_DECIDED, details(
@@ -451,42 +461,48 @@ final class OrderMachine {
     return state == FUNDED || state == VALIDATING || state == RESUPPLYING;
   }
 
+  /** Requests a replacement for each bad unit, or refunds it alone when it cannot be re-supplied. */
+  private void replaceOrRefund(Map<Integer, ReplacementReason> bad) {
+    replaceOrRefund(bad, new LinkedHashMap<>());
+  }
+
   /**
-   * Requests a replacement for each bad unit; if any of them cannot be re-supplied (attempts used up,
-   * or the resupply window closed), the order settles at once instead.
+   * Requests a replacement for each bad unit that may still get one; the units in {@code failed} (with
+   * their cause), and bad units whose attempts ran out or whose resupply window closed, are refunded
+   * alone — their siblings go on. With no unit left held, the order settles.
    */
-  private void replaceOrSettle(Map<Integer, ReplacementReason> bad) {
+  private void replaceOrRefund(Map<Integer, ReplacementReason> bad, Map<Integer, String> failed) {
     Instant resupplyBy = before.resupplyBy();
     boolean windowOpen = resupplyBy == null || now.isBefore(resupplyBy);
-    for (int index : bad.keySet()) {
-      if (!windowOpen || units[index].replacements() >= before.policy().maxResupplyAttempts()) {
-        settleNotFulfilled(windowOpen ? "resupply_attempts_exhausted" : "resupply_window_closed");
-        return;
-      }
-    }
     bad.forEach((index, reason) -> {
-      OrderUnit unit = units[index].replacementRequested();
-      units[index] = unit;
-      if (resupplyStartedAt == null) {
-        resupplyStartedAt = now;
+      if (!windowOpen) {
+        failed.put(index, "resupply_window_closed");
+      } else if (units[index].replacements() >= before.policy().maxResupplyAttempts()) {
+        failed.put(index, "resupply_attempts_exhausted");
+      } else {
+        OrderUnit unit = units[index].replacementRequested();
+        units[index] = unit;
+        if (resupplyStartedAt == null) {
+          resupplyStartedAt = now;
+        }
+        record(EvidenceType.UNIT_REPLACEMENT_REQUESTED, details("unit", Integer.toString(index),
+            "reason", reason.code(), "attempt", Integer.toString(unit.replacements())));
+        effects.add(new Effect.RequestReplacement(
+            key(EffectKind.REQUEST_REPLACEMENT), before.id(), index, reason, unit.replacements()));
       }
-      record(EvidenceType.UNIT_REPLACEMENT_REQUESTED, details("unit", Integer.toString(index),
-          "reason", reason.code(), "attempt", Integer.toString(unit.replacements())));
-      effects.add(new Effect.RequestReplacement(
-          key(EffectKind.REQUEST_REPLACEMENT), before.id(), index, reason, unit.replacements()));
     });
-    progress();
+    if (failed.isEmpty()) {
+      progress();
+    } else {
+      refundUnfulfilled(failed);
+    }
   }
 
   /** Derives the fulfilment state from the units after a change that did not settle the order. */
   private void progress() {
-    if (Arrays.stream(units).allMatch(u -> u.state() == UnitState.VALID)) {
-      if (state != READY) {
-        state = READY;
-        readyAt = now;
-        record(EvidenceType.ORDER_READY, details("units", Integer.toString(units.length)));
-      }
-    } else if (Arrays.stream(units).anyMatch(OrderUnit::awaitsReplacement)) {
+    if (Arrays.stream(units).allMatch(u -> u.state() == UnitState.VALID || u.state().isSettled())) {
+      becomeReady();
+    } else if (Arrays.stream(units).anyMatch(u -> !u.state().isSettled() && u.awaitsReplacement())) {
       state = RESUPPLYING;
     } else if (Arrays.stream(units).anyMatch(u -> u.deliveries() > 0)) {
       state = VALIDATING;
@@ -495,9 +511,53 @@ final class OrderMachine {
     }
   }
 
-  private void settleNotFulfilled(String cause) {
-    settle(unit -> unit.state() == UnitState.VALID ? Award.RELEASE : Award.REFUND,
-        ReleaseReason.PARTIAL_FULFILMENT, RefundReason.NOT_FULFILLED, cause);
+  private void becomeReady() {
+    if (state != READY) {
+      state = READY;
+      readyAt = now;
+      record(EvidenceType.ORDER_READY, details("units", Long.toString(Arrays.stream(units).filter(u -> u.state() == UnitState.VALID).count())));
+    }
+  }
+
+  /**
+   * Refunds the units that can no longer be fulfilled (index to cause). When no other unit is held the
+   * order settles; otherwise only these units are refunded, and their siblings stay held — valid ones
+   * sealed until the buyer's confirmation, the end of the inspection window after the reveal, or the
+   * maximum hold; the others still on their own deadlines. Refunding one unit never releases another.
+   */
+  private void refundUnfulfilled(Map<Integer, String> failed) {
+    String cause = failed.values().iterator().next();
+    boolean othersHeld = Arrays.stream(units)
+        .anyMatch(u -> !u.state().isSettled() && !failed.containsKey(u.index()));
+    if (!othersHeld) {
+      settle(unit -> Award.REFUND, ReleaseReason.PARTIAL_FULFILMENT, RefundReason.NOT_FULFILLED, cause);
+      return;
+    }
+    List<Integer> refunded = new ArrayList<>(failed.keySet());
+    List<String> returnedKeys = new ArrayList<>();
+    for (int index : refunded) {
+      OrderUnit unit = units[index];
+      if (unit.state().awaitsVerdict()) {
+        returnedKeys.add(unit.keyRef());
+      }
+      units[index] = unit.inState(UnitState.REFUNDED);
+    }
+    Money refund = before.unitPrice().times(refunded.size());
+    post(Accounts.escrow(before.id()), refund.negate());
+    post(Accounts.REFUNDS_OUT, refund);
+    record(EvidenceType.UNITS_REFUNDED, details("cause", cause, "refunded_units", join(refunded),
+        "refund", refund.toCanonicalString(), "refund_reason", RefundReason.NOT_FULFILLED.code()));
+    effects.add(new Effect.RefundPayment(key(EffectKind.REFUND_PAYMENT), before.id(), fundingPaymentId(), refund,
+        RefundReason.NOT_FULFILLED));
+    if (!returnedKeys.isEmpty()) {
+      effects.add(new Effect.ReturnKeysToShop(key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), returnedKeys));
+    }
+    progress();
+  }
+
+  private String fundingPaymentId() {
+    return payments.stream().filter(p -> p.use() == PaymentUse.FUNDED).map(PaymentRecord::paymentId).findFirst()
+        .orElseThrow(() -> new IllegalStateException("order " + before.id() + " settles without a funding payment"));
   }
 
   /**
@@ -510,6 +570,9 @@ final class OrderMachine {
     List<Integer> refunded = new ArrayList<>();
     List<String> returnedKeys = new ArrayList<>();
     for (OrderUnit unit : units) {
+      if (unit.state().isSettled()) {
+        continue;
+      }
       if (award.apply(unit) == Award.RELEASE) {
         if (unit.state() != UnitState.VALID) {
           throw new IllegalStateException("order " + before.id() + " would release unit " + unit.index()
@@ -530,12 +593,14 @@ final class OrderMachine {
     Money fee = gross.basisPoints(before.feeBasisPoints(), Order.FEE_ROUNDING);
     Money net = gross.minus(fee);
     Money refund = before.unitPrice().times(refunded.size());
-    post(Accounts.escrow(before.id()), before.total().negate());
+    post(Accounts.escrow(before.id()), gross.plus(refund).negate());
     post(Accounts.merchantPayable(before.merchantId()), net);
     post(Accounts.PLATFORM_FEES, fee);
     post(Accounts.REFUNDS_OUT, refund);
 
-    state = refunded.isEmpty() ? RELEASED : released.isEmpty() ? REFUNDED : PARTIALLY_REFUNDED;
+    boolean anyReleased = Arrays.stream(units).anyMatch(u -> u.state() == UnitState.RELEASED);
+    boolean anyRefunded = Arrays.stream(units).anyMatch(u -> u.state() == UnitState.REFUNDED);
+    state = !anyRefunded ? RELEASED : !anyReleased ? REFUNDED : PARTIALLY_REFUNDED;
     EvidenceType type = switch (state) {
       case RELEASED -> EvidenceType.ORDER_RELEASED;
       case REFUNDED -> EvidenceType.ORDER_REFUNDED;
@@ -557,10 +622,8 @@ final class OrderMachine {
           released, gross, fee, net, releaseReason));
     }
     if (!refunded.isEmpty()) {
-      String paymentId = payments.stream().filter(p -> p.use() == PaymentUse.FUNDED)
-          .map(PaymentRecord::paymentId).findFirst()
-          .orElseThrow(() -> new IllegalStateException("order " + before.id() + " settles without a funding payment"));
-      effects.add(new Effect.RefundPayment(key(EffectKind.REFUND_PAYMENT), before.id(), paymentId, refund, refundReason));
+      effects.add(new Effect.RefundPayment(
+          key(EffectKind.REFUND_PAYMENT), before.id(), fundingPaymentId(), refund, refundReason));
     }
     if (!returnedKeys.isEmpty()) {
       effects.add(new Effect.ReturnKeysToShop(key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), returnedKeys));

@@ -15,7 +15,10 @@ public enum OrderState implements Coded {
   VALIDATING("validating", false),
   /** At least one unit waits for a replacement key from the merchant. */
   RESUPPLYING("resupplying", false),
-  /** Every unit holds a valid key, still sealed: the buyer may reveal or cancel. */
+  /**
+   * Every unit still held in escrow has a valid key, still sealed: the buyer may reveal or cancel. Units
+   * that could not be fulfilled may have been refunded already.
+   */
   READY("ready", false),
   /** The buyer revealed the keys; the inspection window runs. */
   INSPECTION("inspection", false),

@@ -46,6 +46,11 @@ public enum UnitState implements Coded {
     return this == PENDING || this == INVALID || this == REDEEMED;
   }
 
+  /** True when the unit's price has left escrow: released to the merchant or refunded to the buyer. */
+  public boolean isSettled() {
+    return this == REFUNDED || this == RELEASED;
+  }
+
   /** The unit state with this code, or an {@link IllegalArgumentException} naming the code. */
   public static UnitState fromCode(String code) {
     return CODES.find(code);

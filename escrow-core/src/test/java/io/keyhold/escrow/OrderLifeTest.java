@@ -21,6 +21,7 @@ import io.keyhold.escrow.OrderEvent.DuplicateKeyFound;
 import io.keyhold.escrow.OrderEvent.PaymentReceived;
 import java.time.Duration;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -166,21 +167,86 @@ class OrderLifeTest {
   }
 
   @Test
-  void releasesValidUnitsAndRefundsTheRestWhenAttemptsRunOut() {
+  void refundsTheBadUnitAndKeepsTheValidOneSealedWhenAttemptsRunOut() {
     Flow flow = Flow.place(2, policy().maxResupplyAttempts(1).build()).pay().deliverAll()
         .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID).deliver(1);
     assertThat(flow.order.state()).isEqualTo(OrderState.VALIDATING);
 
     flow.verdict(1, KeyVerdict.INVALID);
 
-    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_PARTIALLY_REFUNDED);
+    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_READY);
+    assertThat(flow.order.units()).extracting(OrderUnit::state)
+        .containsExactly(UnitState.VALID, UnitState.REFUNDED);
+    assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
+    assertThat(flow.posted(PAYABLE)).as("nothing reaches the shop before the buyer saw the key")
+        .isEqualTo(Money.zero("EUR"));
+    assertThat(flow.effects(ReleaseFunds.class)).isEmpty();
+    assertThat(flow.effects(RefundPayment.class)).singleElement()
+        .satisfies(r -> assertThat(r.amount()).isEqualTo(PRICE));
+    assertThat(flow.order.escrowBalance()).isEqualTo(PRICE);
+    assertThat(flow.order.nextActionAt()).isEqualTo(flow.order.holdUntil());
+    assertThat(flow.last.evidence()).extracting(EvidenceEvent::type)
+        .contains(EvidenceType.UNITS_REFUNDED, EvidenceType.ORDER_READY);
+  }
+
+  @Test
+  void releasesTheHeldUnitWhenTheBuyerConfirmsAfterAPartialRefund() {
+    Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).pay().deliverAll()
+        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID).reveal();
+    assertThat(flow.order.keyRefsVisibleToBuyer()).as("only the valid key is shown").containsExactly("k-0-1");
+
+    flow.apply(new Confirm());
+
+    assertThat(flow.arrow()).contains(OrderArrow.INSPECTION_TO_PARTIALLY_REFUNDED);
     assertThat(flow.posted(PAYABLE)).isEqualTo(Money.of(975, "EUR"));
     assertThat(flow.posted(Accounts.PLATFORM_FEES)).isEqualTo(Money.of(25, "EUR"));
-    assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
+    assertThat(flow.posted(Accounts.REFUNDS_OUT)).as("refunded once, earlier").isEqualTo(Money.zero("EUR"));
+    assertThat(flow.effects(RefundPayment.class)).isEmpty();
     assertThat(flow.order.units()).extracting(OrderUnit::state)
         .containsExactly(UnitState.RELEASED, UnitState.REFUNDED);
+    assertThat(flow.order.escrowBalance()).isEqualTo(Money.zero("EUR"));
+  }
+
+  @Test
+  void keepsDisputeAndConfirmationOpenWhileTheShownWindowIsOpenAfterAPartialRefund() {
+    Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).pay().deliverAll()
+        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID).reveal();
+    Instant endsAt = flow.order.inspectionEndsAt();
+    flow.at(endsAt.minusSeconds(1));
+
+    flow.apply(new DisputeOpened(DisputeReason.KEY_INVALID, "the code does not work"));
+
+    assertThat(flow.arrow()).contains(OrderArrow.INSPECTION_TO_DISPUTED);
+    flow.reject(new ArbiterDecided(Map.of(0, Award.REFUND, 1, Award.REFUND)), RejectionCode.AWARDS_DO_NOT_MATCH_UNITS);
+    flow.apply(ArbiterDecided.wholeOrder(Award.REFUND, flow.order));
+    assertThat(flow.arrow()).contains(OrderArrow.DISPUTED_TO_REFUNDED);
+    assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
+  }
+
+  @Test
+  void refusesConfirmationOnceTheInspectionWindowClosed() {
+    Flow flow = Flow.place(1, policy().build()).ready().reveal();
+    flow.at(flow.order.inspectionEndsAt());
+
+    flow.reject(new Confirm(), RejectionCode.INSPECTION_WINDOW_CLOSED);
+    flow.dueNow();
+
+    assertThat(flow.arrow()).contains(OrderArrow.INSPECTION_TO_RELEASED);
     assertThat(flow.effects(ReleaseFunds.class)).singleElement()
-        .satisfies(r -> assertThat(r.units()).containsExactly(0));
+        .satisfies(r -> assertThat(r.reason()).isEqualTo(ReleaseReason.INSPECTION_WINDOW_OVER));
+  }
+
+  @Test
+  void refundsTheHeldUnitTooWhenTheBuyerCancelsAfterAPartialRefund() {
+    Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).pay().deliverAll()
+        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID);
+
+    flow.apply(new Cancel());
+
+    assertThat(flow.arrow()).contains(OrderArrow.READY_TO_REFUNDED);
+    assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
+    assertThat(flow.effects(ReturnKeysToShop.class)).singleElement()
+        .satisfies(r -> assertThat(r.keyRefs()).containsExactly("k-0-1"));
   }
 
   @Test
@@ -215,13 +281,29 @@ class OrderLifeTest {
 
     flow.dueNow();
 
-    assertThat(flow.arrow()).contains(OrderArrow.RESUPPLYING_TO_PARTIALLY_REFUNDED);
+    assertThat(flow.arrow()).contains(OrderArrow.RESUPPLYING_TO_READY);
     assertThat(flow.order.units()).extracting(OrderUnit::state)
-        .containsExactly(UnitState.RELEASED, UnitState.RELEASED, UnitState.REFUNDED);
+        .containsExactly(UnitState.VALID, UnitState.VALID, UnitState.REFUNDED);
     assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
-    assertThat(flow.posted(PAYABLE).plus(flow.posted(Accounts.PLATFORM_FEES))).isEqualTo(Money.of(2000, "EUR"));
+    assertThat(flow.posted(PAYABLE)).isEqualTo(Money.zero("EUR"));
     assertThat(flow.effects(RefundPayment.class)).singleElement()
         .satisfies(r -> assertThat(r.amount()).isEqualTo(PRICE));
+  }
+
+  @Test
+  void releasesTheHeldUnitsAtMaxHoldAfterAPartialRefund() {
+    Flow flow = Flow.place(3, policy().build()).pay().deliverAll()
+        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.VALID).verdict(2, KeyVerdict.INVALID).dueNow();
+
+    flow.dueNow();
+
+    assertThat(flow.now).isEqualTo(flow.order.holdUntil());
+    assertThat(flow.arrow()).contains(OrderArrow.READY_TO_PARTIALLY_REFUNDED);
+    assertThat(flow.order.units()).extracting(OrderUnit::state)
+        .containsExactly(UnitState.RELEASED, UnitState.RELEASED, UnitState.REFUNDED);
+    assertThat(flow.posted(PAYABLE).plus(flow.posted(Accounts.PLATFORM_FEES))).isEqualTo(Money.of(2000, "EUR"));
+    assertThat(flow.effects(ReleaseFunds.class)).singleElement()
+        .satisfies(r -> assertThat(r.reason()).isEqualTo(ReleaseReason.MAX_HOLD));
   }
 
   @Test
@@ -273,14 +355,17 @@ class OrderLifeTest {
   }
 
   @Test
-  void releasesTheOtherUnitsWhenASealedDuplicateCannotBeReplaced() {
+  void keepsTheOtherUnitsSealedWhenASealedDuplicateCannotBeReplaced() {
     Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).ready();
 
     flow.apply(new DuplicateKeyFound(0, "k-0-1"));
 
-    assertThat(flow.arrow()).contains(OrderArrow.READY_TO_PARTIALLY_REFUNDED);
+    assertThat(flow.arrow()).as("still ready: the valid unit waits for the buyer").isEmpty();
+    assertThat(flow.order.state()).isEqualTo(OrderState.READY);
     assertThat(flow.order.units()).extracting(OrderUnit::state)
-        .containsExactly(UnitState.REFUNDED, UnitState.RELEASED);
+        .containsExactly(UnitState.REFUNDED, UnitState.VALID);
+    assertThat(flow.posted(PAYABLE)).isEqualTo(Money.zero("EUR"));
+    assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(PRICE);
   }
 
   @Test
@@ -323,7 +408,7 @@ class OrderLifeTest {
   void releasesWhenArbiterAwardsTheMerchant() {
     Flow flow = disputed(2);
 
-    flow.apply(ArbiterDecided.wholeOrder(Award.RELEASE, 2));
+    flow.apply(ArbiterDecided.wholeOrder(Award.RELEASE, flow.order));
 
     assertThat(flow.arrow()).contains(OrderArrow.DISPUTED_TO_RELEASED);
     assertThat(flow.posted(PAYABLE).plus(flow.posted(Accounts.PLATFORM_FEES))).isEqualTo(Money.of(2000, "EUR"));
@@ -333,7 +418,7 @@ class OrderLifeTest {
   void refundsWhenArbiterAwardsTheBuyer() {
     Flow flow = disputed(2);
 
-    flow.apply(ArbiterDecided.wholeOrder(Award.REFUND, 2));
+    flow.apply(ArbiterDecided.wholeOrder(Award.REFUND, flow.order));
 
     assertThat(flow.arrow()).contains(OrderArrow.DISPUTED_TO_REFUNDED);
     assertThat(flow.posted(Accounts.REFUNDS_OUT)).isEqualTo(Money.of(2000, "EUR"));

@@ -12,6 +12,7 @@ import io.keyhold.escrow.Effect.RequestReplacement;
 import io.keyhold.escrow.Effect.ReturnKeysToShop;
 import io.keyhold.escrow.Effect.ValidateUnit;
 import io.keyhold.escrow.OrderEvent.Cancel;
+import io.keyhold.escrow.OrderEvent.DeadlineReached;
 import io.keyhold.escrow.OrderEvent.Confirm;
 import io.keyhold.escrow.OrderEvent.DisputeOpened;
 import io.keyhold.escrow.OrderEvent.DuplicateKeyFound;
@@ -130,9 +131,36 @@ class OrderRulesTest {
 
     flow.dueNow();
 
-    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_PARTIALLY_REFUNDED);
+    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_READY);
+    assertThat(flow.order.units()).extracting(OrderUnit::state).containsExactly(UnitState.VALID, UnitState.REFUNDED);
     assertThat(flow.effects(ReturnKeysToShop.class)).as("the unchecked key goes back").singleElement()
         .satisfies(r -> assertThat(r.keyRefs()).containsExactly("k-1-1"));
+  }
+
+  @Test
+  void keepsCheckingASiblingsKeyWhenAnotherUnitRunsOutOfAttempts() {
+    Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).pay().deliverAll();
+
+    flow.verdict(1, KeyVerdict.INVALID);
+
+    assertThat(flow.order.state()).isEqualTo(OrderState.VALIDATING);
+    assertThat(flow.order.units()).extracting(OrderUnit::state).containsExactly(UnitState.DELIVERED, UnitState.REFUNDED);
+    assertThat(flow.effects(ReturnKeysToShop.class)).as("a key found bad is not returned").isEmpty();
+    flow.verdict(0, KeyVerdict.VALID);
+    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_READY);
+  }
+
+  @Test
+  void judgesAReplacementOnItsOwnValidationDeadlineNotTheResupplyWindow() {
+    Flow flow = Flow.place(1, policy().build()).pay().deliverAll().verdict(0, KeyVerdict.INVALID);
+    Instant resupplyBy = flow.order.resupplyBy();
+    flow.at(resupplyBy.minusSeconds(1)).deliver(0);
+
+    assertThat(flow.order.nextActionAt()).isEqualTo(flow.order.validateBy(flow.order.units().get(0)))
+        .isAfter(resupplyBy);
+    flow.at(resupplyBy).reject(new DeadlineReached(), RejectionCode.NOT_DUE);
+    flow.verdict(0, KeyVerdict.VALID);
+    assertThat(flow.arrow()).contains(OrderArrow.VALIDATING_TO_READY);
   }
 
   @Test
@@ -209,8 +237,8 @@ class OrderRulesTest {
   @Test
   void letsTheBuyerSeeKeysReleasedWithoutAReveal() {
     Flow flow = Flow.place(2, policy().maxResupplyAttempts(0).build()).pay().deliverAll()
-        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID);
-    assertThat(flow.order.state()).isEqualTo(OrderState.PARTIALLY_REFUNDED);
+        .verdict(0, KeyVerdict.VALID).verdict(1, KeyVerdict.INVALID).dueNow();
+    assertThat(flow.order.state()).as("released at max_hold").isEqualTo(OrderState.PARTIALLY_REFUNDED);
 
     flow.reveal();
 
@@ -231,9 +259,12 @@ class OrderRulesTest {
 
     Flow disputed = OrderLifeTest.disputed(1);
     disputed.duplicate(new DisputeOpened(DisputeReason.KEY_INVALID, "does not work"));
-    disputed.apply(OrderEvent.ArbiterDecided.wholeOrder(Award.REFUND, 1));
-    disputed.duplicate(OrderEvent.ArbiterDecided.wholeOrder(Award.REFUND, 1));
-    disputed.reject(OrderEvent.ArbiterDecided.wholeOrder(Award.RELEASE, 1), RejectionCode.STATE_DOES_NOT_ALLOW);
+    OrderEvent.ArbiterDecided refundAll = OrderEvent.ArbiterDecided.wholeOrder(Award.REFUND, disputed.order);
+    OrderEvent.ArbiterDecided releaseAll = OrderEvent.ArbiterDecided.wholeOrder(Award.RELEASE, disputed.order);
+    disputed.apply(refundAll);
+    disputed.duplicate(refundAll);
+    disputed.duplicate(OrderEvent.ArbiterDecided.wholeOrder(Award.REFUND, disputed.order));
+    disputed.reject(releaseAll, RejectionCode.STATE_DOES_NOT_ALLOW);
   }
 
   @Test

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -561,14 +562,20 @@ class RandomOrderSequenceTest {
       flushDuplicateNotice();
       Map<Integer, Award> awards = new TreeMap<>();
       int mode = world.random.nextInt(100);
-      for (int unit = 0; unit < order.quantity(); unit++) {
+      List<Integer> held = order.heldUnits();
+      for (int unit : held) {
         awards.put(unit, mode < 35 ? Award.RELEASE : mode < 70 ? Award.REFUND
             : world.chance(50) ? Award.RELEASE : Award.REFUND);
       }
-      boolean malformed = world.chance(10);
+      boolean malformed = world.chance(10) || awards.isEmpty();
       if (malformed) {
-        if (order.quantity() > 1 && world.chance(50)) {
-          awards.remove(order.quantity() - 1);
+        int choice = world.random.nextInt(3);
+        Optional<OrderUnit> refunded = order.units().stream().filter(u -> u.state() == UnitState.REFUNDED).findFirst();
+        if (held.size() > 1 && choice == 0) {
+          awards.remove(held.get(held.size() - 1));
+        } else if (refunded.isPresent() && choice == 1) {
+          // A unit refunded before the dispute cannot be awarded again.
+          awards.put(refunded.get().index(), Award.RELEASE);
         } else {
           awards.put(order.quantity(), Award.REFUND);
         }
@@ -603,7 +610,7 @@ class RandomOrderSequenceTest {
       for (int i = 0; i < MAX_FINAL_STEPS && !order.isTerminal(); i++) {
         if (order.state() == OrderState.DISPUTED) {
           Map<Integer, Award> awards = new TreeMap<>();
-          for (int unit = 0; unit < order.quantity(); unit++) {
+          for (int unit : order.heldUnits()) {
             awards.put(unit, world.chance(50) ? Award.RELEASE : Award.REFUND);
           }
           apply(new ArbiterDecided(awards), "final arbiter " + awards);
@@ -627,14 +634,15 @@ class RandomOrderSequenceTest {
 
     /**
      * The latest any deadline of a funded order may fall, worked out independently of the order's
-     * code: the first keys by deliverWithin, their verdicts by validateWithin, the whole resupply phase
-     * by resupplyWithin, then maxHold until a reveal and the inspection window after it — shifted by
+     * code: the first keys by deliverWithin, their verdicts by validateWithin, the replacements by the
+     * resupply window, a replacement's verdict by validateWithin after it arrived, then maxHold until a
+     * reveal and the inspection window after it — shifted by
      * the time the sweeper lagged behind a due deadline.
      */
     Instant lastDeadline(Order o) {
       SkuPolicy p = o.policy();
       return o.fundedAt().plus(p.deliverWithin()).plus(p.validateWithin()).plus(p.resupplyWithin())
-          .plus(p.maxHold()).plus(p.inspectionWindow()).plus(lag);
+          .plus(p.validateWithin()).plus(p.maxHold()).plus(p.inspectionWindow()).plus(lag);
     }
 
     // ---- applying an event and checking every invariant
@@ -763,20 +771,32 @@ class RandomOrderSequenceTest {
       }
     }
 
-    /** Invariant 2: the escrow is never negative, holds the total while funded, and nothing once terminal. */
+    /**
+     * Invariant 2: the escrow is never negative, holds the price of every unit not yet released or
+     * refunded while funded, and nothing once terminal.
+     */
     void checkEscrow() {
       for (String code : CURRENCIES) {
         Currency currency = Currency.getInstance(code);
         long held = world.balance(Accounts.escrow(order.id()), currency);
         assertThat(held).as("invariant 2: escrow of %s in %s is never negative", order.id(), code).isNotNegative();
-        long expected = currency.equals(order.unitPrice().currency()) && order.fundedAt() != null && !order.isTerminal()
-            ? order.total().minorUnits() : 0;
+        long heldUnits = order.units().stream()
+            .filter(u -> u.state() != UnitState.RELEASED && u.state() != UnitState.REFUNDED).count();
+        long expected = currency.equals(order.unitPrice().currency()) && order.fundedAt() != null
+            ? Math.multiplyExact(order.unitPrice().minorUnits(), heldUnits) : 0;
+        if (order.isTerminal()) {
+          assertThat(expected).as("invariant 2: a terminal order holds nothing").isZero();
+        }
         assertThat(held).as("invariant 2: escrow of %s in %s, state %s", order.id(), code, order.state())
             .isEqualTo(expected);
       }
     }
 
-    /** Invariant 3: money reaches the merchant only for units checked valid (or awarded by the arbiter). */
+    /**
+     * Invariant 3: money reaches the merchant only for units checked valid (or awarded by the arbiter);
+     * and a unit is released only after the buyer saw it (confirmation, inspection window over, arbiter)
+     * or at the maximum hold — never because a sibling was refunded.
+     */
     void checkReleasedUnits(Order before, Transition transition) {
       int released = 0;
       for (OrderUnit unit : order.units()) {
@@ -787,6 +807,11 @@ class RandomOrderSequenceTest {
               .isEqualTo(UnitState.VALID);
           assertThat(world.answeredValid.contains(unit.keyRef()))
               .as("invariant 3: the validator called key %s of unit %d valid", unit.keyRef(), unit.index()).isTrue();
+          boolean maxHoldReached = before.holdUntil() != null && !now.isBefore(before.holdUntil());
+          assertThat(order.revealedAt() != null || maxHoldReached)
+              .as("release rule: unit %d of %s released unseen before max_hold (state %s -> %s)",
+                  unit.index(), order.id(), before.state(), order.state())
+              .isTrue();
         }
       }
       long toMerchantAndFees = 0;

@@ -152,7 +152,7 @@ class RejectionTest {
 
     Rejection rejection = flow.reject(new ArbiterDecided(Map.of(0, Award.REFUND)), RejectionCode.AWARDS_DO_NOT_MATCH_UNITS);
 
-    assertThat(rejection.detail()).contains("0..1");
+    assertThat(rejection.detail()).contains("[0, 1]");
     flow.reject(new ArbiterDecided(Map.of(0, Award.REFUND, 2, Award.REFUND)), RejectionCode.AWARDS_DO_NOT_MATCH_UNITS);
   }
 

@@ -39,8 +39,9 @@ import java.util.List;
  *   <li>every order with a deadline is past it by at most the sweeper's lag, and every open order
  *       (not terminal, not disputed) has a next deadline;
  *   <li>payments in = released + fees + refunds + held in escrow, to the cent: per order, the money
- *       taken in is fully accounted for on the known accounts, and what escrow holds is the order's
- *       total while it is funded and open, zero otherwise; per currency the same sums form
+ *       taken in is fully accounted for on the known accounts, and what escrow holds is the price of
+ *       the units neither released nor refunded while the order is funded and open, zero otherwise
+ *       (a unit refunded early leaves its siblings held); per currency the same sums form
  *       {@code totals}.
  * </ol>
  */
@@ -122,7 +123,8 @@ public final class LedgerAudit {
               + " SELECT o.id FROM orders o LEFT JOIN per_order p ON p.order_id = o.id"
               + " WHERE coalesce(p.paid_in, 0) <> coalesce(p.accounted, 0) OR coalesce(p.unknown, 0) > 0"
               + " OR coalesce(p.held, 0) <> (CASE WHEN o.state IN " + HOLDING
-              + " THEN o.quantity * o.unit_price_minor ELSE 0 END)"));
+              + " THEN o.unit_price_minor * (SELECT count(*) FROM order_units u WHERE u.merchant_id = o.merchant_id"
+              + " AND u.order_id = o.id AND u.state NOT IN ('released', 'refunded')) ELSE 0 END)"));
 
   private static final String TOTALS = "SELECT currency,"
       + " -coalesce(sum(amount_minor) FILTER (WHERE account = 'payments:in'), 0) AS payments_in,"

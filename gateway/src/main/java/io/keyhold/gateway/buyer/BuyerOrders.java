@@ -153,11 +153,12 @@ public final class BuyerOrders {
         || ((state == OrderState.RELEASED || state == OrderState.PARTIALLY_REFUNDED) && anyReleased));
     boolean cancel = state == OrderState.FUNDED || state == OrderState.VALIDATING
         || state == OrderState.RESUPPLYING || state == OrderState.READY;
-    boolean dispute = state == OrderState.INSPECTION && order.dispute() == null
-        && now.isBefore(order.inspectionEndsAt());
+    // Confirmation and disputes are open exactly while the window the buyer is shown is open.
+    boolean windowOpen = state == OrderState.INSPECTION && now.isBefore(order.inspectionEndsAt());
+    boolean dispute = windowOpen && order.dispute() == null;
     return new JsonObject()
         .put("reveal", reveal)
-        .put("confirm", state == OrderState.INSPECTION)
+        .put("confirm", windowOpen)
         .put("cancel", cancel)
         .put("dispute", dispute);
   }

@@ -100,7 +100,7 @@ public final class Disputes {
    */
   public Future<JsonObject> decide(String disputeId, Decision decision) {
     return orders.apply(orderId(disputeId), null, (tx, current, now) ->
-            Future.succeededFuture(List.of(decision.toEvent(current.order().quantity()))))
+            Future.succeededFuture(List.of(decision.toEvent(current.order()))))
         .map(applied -> {
           if (!applied.found() || applied.before().order().dispute() == null) {
             throw new ProblemException(ProblemCode.NOT_FOUND, "No dispute " + disputeId);
@@ -177,8 +177,8 @@ public final class Disputes {
       }
     }
 
-    OrderEvent.ArbiterDecided toEvent(int quantity) {
-      return award != null ? OrderEvent.ArbiterDecided.wholeOrder(award, quantity) : new OrderEvent.ArbiterDecided(split);
+    OrderEvent.ArbiterDecided toEvent(Order order) {
+      return award != null ? OrderEvent.ArbiterDecided.wholeOrder(award, order) : new OrderEvent.ArbiterDecided(split);
     }
   }
 }

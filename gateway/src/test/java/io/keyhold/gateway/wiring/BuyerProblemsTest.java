@@ -110,25 +110,76 @@ class BuyerProblemsTest {
   // ---- replacement invalid too
 
   @Test
-  void partiallyRefundsWhenTheReplacementIsInvalidToo() {
+  void keepsTheValidUnitSealedAndHeldWhenTheReplacementIsInvalidToo() {
     Flows.Merchant shop = flows.stockMerchant("Bad resupply");
-    JsonObject oneAttempt = Flows.shortPolicy().put("max_resupply_attempts", 1);
-    String sku = flows.sku(shop, oneAttempt, Flows.formatValidator("^GOOD[0-9]+$", "none"));
-    // Claimed in upload order: unit 0 gets the good key, unit 1 the bad one, its replacement the other bad one.
-    flows.upload(shop, sku, List.of("GOOD" + System.nanoTime(), "BAD-" + UUID.randomUUID(), "BAD-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 2);
+    Flows.Session session = twoUnitsOneNeverValid(shop);
     String paymentId = flows.pay(session, 2);
 
-    JsonObject settled = flows.awaitState(shop, session.orderId(), "partially_refunded");
+    JsonObject ready = flows.awaitOrder(shop, session.orderId(),
+        order -> order.getJsonArray("units").getJsonObject(1).getString("state").equals("refunded"), "unit 1 refunded");
 
+    assertThat(ready.getString("state")).isEqualTo("ready");
+    assertThat(ready.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state"))
+        .containsExactly("valid", "refunded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.balance("merchant:" + shop.id() + ":payable")).as("nothing paid before the buyer saw the key")
+        .isZero();
+    assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(Flows.PRICE);
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.units_refunded", "order.ready")
+        .doesNotContain("order.partially_refunded", "order.released");
+  }
+
+  @Test
+  void letsTheBuyerDisputeTheHeldUnitWhileTheShownWindowIsOpen() {
+    Flows.Merchant shop = flows.stockMerchant("Bad resupply, disputed");
+    Flows.Session session = twoUnitsOneNeverValid(shop);
+    flows.pay(session, 2);
+    flows.awaitState(shop, session.orderId(), "ready");
+
+    TestGateway.Response revealed = flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}");
+    assertThat(revealed.status()).as(revealed.toString()).isEqualTo(200);
+    Instant endsAt = Instant.parse(revealed.json().getJsonObject("deadlines").getString("inspection_ends_at"));
+    assertThat(endsAt).isAfter(Instant.now());
+    TestGateway.Response disputed = flows.gw.post(buyerPath(session, "/disputes"), session.token(),
+        "{\"reason\":\"key_invalid\",\"text\":\"the code does not work\"}");
+
+    assertThat(disputed.status()).as(disputed.toString()).isBetween(200, 201);
+    assertThat(flows.order(shop, session.orderId()).getString("state")).isEqualTo("disputed");
+    assertThat(flows.balance("merchant:" + shop.id() + ":payable")).isZero();
+  }
+
+  @Test
+  void paysTheHeldUnitWhenTheBuyerConfirmsAfterAPartialRefund() {
+    Flows.Merchant shop = flows.stockMerchant("Bad resupply, confirmed");
+    Flows.Session session = twoUnitsOneNeverValid(shop);
+    flows.pay(session, 2);
+    flows.awaitState(shop, session.orderId(), "ready");
+    assertThat(flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}").status()).isEqualTo(200);
+
+    TestGateway.Response confirmed = flows.gw.post(buyerPath(session, "/confirm"), session.token(), "{}");
+
+    assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(200);
+    JsonObject settled = flows.awaitState(shop, session.orderId(), "partially_refunded");
     assertThat(settled.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state"))
         .containsExactly("released", "refunded");
     assertThat(settled.getJsonObject("released").getLong("amount")).isEqualTo(Flows.PRICE);
     assertThat(settled.getJsonObject("refunded").getLong("amount")).isEqualTo(Flows.PRICE);
     long fee = Flows.PRICE * 250 / 10_000;
     assertThat(flows.balance("merchant:" + shop.id() + ":payable")).isEqualTo(Flows.PRICE - fee);
-    assertRefundedBySandbox(paymentId, Flows.PRICE);
     assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+  }
+
+  /** An order of two units whose unit 1 gets a bad key and a bad replacement, with one attempt allowed. */
+  private static Flows.Session twoUnitsOneNeverValid(Flows.Merchant shop) {
+    JsonObject oneAttempt = Flows.shortPolicy().put("max_resupply_attempts", 1);
+    String sku = flows.sku(shop, oneAttempt, Flows.formatValidator("^GOOD[0-9]+$", "none"));
+    // Claimed in upload order: unit 0 gets the good key, unit 1 the bad one, its replacement the other bad one.
+    flows.upload(shop, sku, List.of("GOOD" + System.nanoTime(), "BAD-" + UUID.randomUUID(), "BAD-" + UUID.randomUUID()));
+    return flows.checkout(shop, sku, 2);
+  }
+
+  private static String buyerPath(Flows.Session session, String action) {
+    return "/v1/buyer/orders/" + session.orderId() + action;
   }
 
   // ---- the same key sold twice
