@@ -1,11 +1,11 @@
 package io.keyhold.gateway;
 
-import io.keyhold.gateway.admin.MerchantService;
-import io.keyhold.gateway.catalog.Catalog;
-import io.keyhold.gateway.catalog.DeadlinePolicy;
-import io.keyhold.gateway.catalog.NewSku;
-import io.keyhold.gateway.catalog.ValidatorSpec;
-import io.keyhold.gateway.stock.StockVault;
+import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.DeadlinePolicy;
+import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.NewSku;
+import io.keyhold.gateway.store.StockVault;
+import io.keyhold.gateway.store.ValidatorSpec;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package io.keyhold.gateway;
 
+import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.crypto.SecretOverrides;
-import io.keyhold.gateway.http.Idempotency;
-import io.keyhold.gateway.wiring.EngineConfig;
+import io.keyhold.gateway.engine.EngineConfig;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -3,7 +3,7 @@ package io.keyhold.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.keyhold.gateway.db.DatabaseLocation;
+import io.keyhold.gateway.store.DatabaseLocation;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.keyhold.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.keyhold.gateway.testing.TestGateway;
 import io.keyhold.gateway.testing.TestGateway.Response;
+import io.keyhold.gateway.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

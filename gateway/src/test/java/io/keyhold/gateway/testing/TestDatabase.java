@@ -1,6 +1,6 @@
 package io.keyhold.gateway.testing;
 
-import io.keyhold.gateway.db.DatabaseLocation;
+import io.keyhold.gateway.store.DatabaseLocation;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.security.SecureRandom;

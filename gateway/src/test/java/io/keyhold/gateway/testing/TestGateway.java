@@ -2,7 +2,7 @@ package io.keyhold.gateway.testing;
 
 import io.keyhold.gateway.Gateway;
 import io.keyhold.gateway.GatewayConfig;
-import io.keyhold.gateway.db.DatabaseLocation;
+import io.keyhold.gateway.store.DatabaseLocation;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

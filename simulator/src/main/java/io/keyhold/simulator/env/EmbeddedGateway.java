@@ -2,7 +2,7 @@ package io.keyhold.simulator.env;
 
 import io.keyhold.gateway.Gateway;
 import io.keyhold.gateway.GatewayConfig;
-import io.keyhold.gateway.wiring.EngineConfig;
+import io.keyhold.gateway.engine.EngineConfig;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -1,0 +1,47 @@
+package io.keyhold.gateway.adapters;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A payment provider as the gateway sees it: it sends signed notices about payments to
+ * {@code POST /v1/payments/<id>/notify}, and it refunds. One instance serves the whole gateway; it is
+ * created by a {@link PaymentProviderFactory} found with {@code ServiceLoader} (the built-in
+ * {@code sandbox} is registered by the gateway itself).
+ *
+ * <h2>Rules every implementation follows</h2>
+ *
+ * <ul>
+ *   <li><b>Non-blocking.</b> Methods are called on a Vert.x event loop; they never block and never
+ *       throw: every problem is a failed {@code Future}.
+ *   <li><b>Authentic notices only.</b> {@link #readNotice} fails with {@link NoticeRejectedException}
+ *       for a notice whose signature does not verify; the gateway then answers 401 and stores nothing.
+ *       A notice that verifies but repeats an earlier one is read normally: the gateway is idempotent
+ *       by {@link PaymentNotice#transactionId()}.
+ *   <li><b>Idempotent refunds.</b> {@link #refund} with the same {@link RefundRequest#idempotencyKey()}
+ *       refunds once, however often it is called.
+ *   <li><b>No secrets in messages.</b> Signing secrets and card data never reach a log line or an
+ *       exception message.
+ * </ul>
+ */
+public interface PaymentProvider {
+
+  /** The provider's id in URLs and payment ids: 1 to 32 of {@code [a-z0-9_-]}, starting with a letter. */
+  String id();
+
+  /** Verifies and reads one notice from its raw headers and body. */
+  Future<PaymentNotice> readNotice(MultiMap headers, Buffer body);
+
+  /**
+   * Returns {@code request.amount()} of the payment {@code request.transactionId()} to the payer.
+   *
+   * @return the provider's reference for the refund
+   */
+  Future<String> refund(RefundRequest request);
+
+  /** Releases what the provider holds. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
+}

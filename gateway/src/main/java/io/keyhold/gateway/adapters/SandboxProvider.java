@@ -1,0 +1,293 @@
+package io.keyhold.gateway.adapters;
+
+import io.keyhold.adapters.signature.SignatureCheck;
+import io.keyhold.adapters.signature.Signatures;
+import io.keyhold.escrow.Money;
+import io.keyhold.gateway.crypto.KeyVault;
+import io.keyhold.gateway.crypto.SecretHasher;
+import io.keyhold.gateway.store.Ids;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * The built-in {@code sandbox} payment provider. It stands in for a real one and behaves like one:
+ * the buyer's "pay" step is an HTTP call ({@code POST /v1/sandbox/payments}, then
+ * {@code .../confirm}); the provider then sends its notices <em>asynchronously</em> — through the
+ * outbox, kind {@value #NOTICE_KIND} — as signed HTTP POSTs to {@code /v1/payments/sandbox/notify};
+ * with the chaos option on it repeats every notice and shuffles their order, as real providers may.
+ * Refunds are recorded in its own book ({@code sandbox_payments.refunded_minor}).
+ *
+ * <p>Notices are signed like the merchant protocol ({@code Keyhold-Signature: t=..,v1=..}) with a
+ * secret kept sealed in {@code gateway_meta}, shared by every gateway of the database.
+ */
+public final class SandboxProvider implements PaymentProvider {
+  public static final String ID = "sandbox";
+  /** The outbox kind of a notice waiting to be sent. */
+  public static final String NOTICE_KIND = "sandbox_notice";
+  public static final String PAYMENT_PREFIX = "pay";
+  /** Copies of each notice sent with chaos on: 2 to this many, so every notice is repeated. */
+  public static final int CHAOS_COPIES_MAX = 3;
+  /** With chaos on, each copy is delayed by up to this much more, which shuffles their order. */
+  public static final long CHAOS_SPREAD_MS = 300;
+  public static final Duration NOTICE_TIMEOUT = Duration.ofSeconds(10);
+  public static final int NOTICE_BODY_BYTES_MAX = 4096;
+
+  private static final String SECRET_NAME = "sandbox_notice_secret";
+  private static final String SECRET_AAD = "gateway-meta:" + SECRET_NAME;
+  private static final String INSERT_SECRET = "INSERT INTO gateway_meta (name, value) VALUES ($1, $2)"
+      + " ON CONFLICT (name) DO NOTHING";
+  private static final String SELECT_SECRET = "SELECT value FROM gateway_meta WHERE name = $1";
+  private static final String INSERT_PAYMENT = "INSERT INTO sandbox_payments (id, merchant_id, order_id, amount_minor,"
+      + " currency, state, created_at, return_url) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
+  private static final String CONFIRM = "UPDATE sandbox_payments SET state = 'paid', paid_at = $2"
+      + " WHERE id = $1 AND state = 'pending' RETURNING merchant_id, order_id, amount_minor, currency";
+  private static final String FIND = "SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor,"
+      + " return_url FROM sandbox_payments WHERE id = $1";
+  private static final String INSERT_NOTICES = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
+      + " payload, next_attempt_at, created_at) SELECT $1, $2, $3, n.k, n.p::jsonb, n.t, $6"
+      + " FROM unnest($4::text[], $5::text[], $7::timestamptz[]) AS n(k, p, t)"
+      + " ON CONFLICT (idempotency_key) DO NOTHING";
+  private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
+      + " merchant_id, order_id, amount_minor, currency, reason, provider_ref, created_at)"
+      + " SELECT $1, 'sandbox', p.id, p.merchant_id, p.order_id, $3, p.currency, $4, $5, $6"
+      + " FROM sandbox_payments p WHERE p.id = $2 AND p.state = 'paid' AND p.currency = $7"
+      + " AND p.refunded_minor + $3 <= p.amount_minor"
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING provider_ref";
+  private static final String BOOK_REFUND = "UPDATE sandbox_payments SET refunded_minor = refunded_minor + $2"
+      + " WHERE id = $1";
+  private static final String KNOWN_REFUND = "SELECT provider_ref FROM refunds WHERE idempotency_key = $1";
+
+  private final Pool pool;
+  private final WebClient client;
+  private final Clock clock;
+  private final Signatures signatures;
+  private final boolean chaos;
+  private final long noticeDelayMs;
+  private final Supplier<String> selfUrl;
+
+  private SandboxProvider(Pool pool, WebClient client, Clock clock, Signatures signatures, boolean chaos,
+      long noticeDelayMs, Supplier<String> selfUrl) {
+    this.pool = pool;
+    this.client = client;
+    this.clock = clock;
+    this.signatures = signatures;
+    this.chaos = chaos;
+    this.noticeDelayMs = noticeDelayMs;
+    this.selfUrl = selfUrl;
+  }
+
+  /**
+   * Loads (or, the first time for this database, creates) the notice secret and builds the provider.
+   *
+   * @param selfUrl where this gateway listens, for the notices it sends itself (known once it serves)
+   */
+  public static Future<SandboxProvider> create(Pool pool, WebClient client, KeyVault vault, Clock clock, boolean chaos,
+      long noticeDelayMs, Supplier<String> selfUrl) {
+    KeyVault.Sealed fresh = vault.sealString(SecretHasher.newToken("khs_"), SECRET_AAD);
+    Buffer stored = Buffer.buffer().appendString(fresh.keyId()).appendByte((byte) 0).appendBytes(fresh.ciphertext());
+    return pool.preparedQuery(INSERT_SECRET).execute(Tuple.of(SECRET_NAME, stored))
+        .compose(ignored -> pool.preparedQuery(SELECT_SECRET).execute(Tuple.of(SECRET_NAME)))
+        .map(rows -> {
+          byte[] value = rows.iterator().next().getBuffer("value").getBytes();
+          int split = indexOfZero(value);
+          String keyId = new String(value, 0, split, java.nio.charset.StandardCharsets.US_ASCII);
+          byte[] blob = java.util.Arrays.copyOfRange(value, split + 1, value.length);
+          String secret = vault.openString(new KeyVault.Sealed(keyId, blob), SECRET_AAD);
+          Signatures signatures = Signatures.builder().secret(secret).clock(clock).build();
+          return new SandboxProvider(pool, client, clock, signatures, chaos, noticeDelayMs, selfUrl);
+        });
+  }
+
+  private static int indexOfZero(byte[] value) {
+    for (int i = 0; i < value.length; i++) {
+      if (value[i] == 0) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("the stored sandbox secret is malformed");
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  // ---- the buyer's side
+
+  /** A payment the buyer started: pending until confirmed; {@code returnUrl} a same-origin path, or null. */
+  public record SandboxPayment(String id, String merchantId, String orderId, Money amount, String state,
+      long refundedMinor, String returnUrl) {
+    public JsonObject toJson(String payUrl) {
+      return new JsonObject()
+          .put("payment_id", id)
+          .put("order_id", orderId)
+          .put("amount", new JsonObject().put("amount", amount.minorUnits())
+              .put("currency", amount.currency().getCurrencyCode()))
+          .put("state", state)
+          .put("refunded", new JsonObject().put("amount", refundedMinor)
+              .put("currency", amount.currency().getCurrencyCode()))
+          .put("pay_url", payUrl)
+          .put("return_url", returnUrl);
+    }
+  }
+
+  /**
+   * Starts a payment of {@code amount} for an order (the caller checked the order token);
+   * {@code returnUrl} is where the pay page sends the buyer afterwards (a checked same-origin path) or null.
+   */
+  public Future<SandboxPayment> start(String merchantId, String orderId, Money amount, String returnUrl) {
+    String id = Ids.newId(PAYMENT_PREFIX);
+    return pool.preparedQuery(INSERT_PAYMENT)
+        .execute(Tuple.tuple().addString(id).addString(merchantId).addString(orderId).addLong(amount.minorUnits())
+            .addString(amount.currency().getCurrencyCode()).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC))
+            .addString(returnUrl))
+        .map(rows -> new SandboxPayment(id, merchantId, orderId, amount, "pending", 0, returnUrl));
+  }
+
+  /** The payment, or null. */
+  public Future<SandboxPayment> find(String paymentId) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(paymentId)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return new SandboxPayment(row.getString("id"), row.getString("merchant_id"), row.getString("order_id"),
+          Money.of(row.getLong("amount_minor"), row.getString("currency")), row.getString("state"),
+          row.getLong("refunded_minor"), row.getString("return_url"));
+    });
+  }
+
+  /**
+   * The buyer pays: the payment becomes paid and its notices are queued, in one transaction. A
+   * payment already paid answers as it is and queues nothing again; null when there is no such payment.
+   */
+  public Future<SandboxPayment> confirm(String paymentId) {
+    Instant now = clock.instant();
+    return pool.withTransaction(tx -> tx.preparedQuery(CONFIRM)
+            .execute(Tuple.of(paymentId, now.atOffset(ZoneOffset.UTC)))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.succeededFuture();
+              }
+              Row row = rows.iterator().next();
+              return queueNotices(tx, paymentId, row.getString("merchant_id"), row.getString("order_id"),
+                  Money.of(row.getLong("amount_minor"), row.getString("currency")), now);
+            }))
+        .compose(ignored -> find(paymentId));
+  }
+
+  private Future<Void> queueNotices(SqlClient tx, String paymentId, String merchantId, String orderId, Money amount,
+      Instant now) {
+    List<String> keys = new ArrayList<>();
+    List<String> payloads = new ArrayList<>();
+    List<java.time.OffsetDateTime> due = new ArrayList<>();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String[] statuses = {PaymentNotice.Status.PENDING.code(), PaymentNotice.Status.SUCCEEDED.code()};
+    for (int s = 0; s < statuses.length; s++) {
+      int copies = chaos ? 2 + random.nextInt(CHAOS_COPIES_MAX - 1) : 1;
+      for (int copy = 0; copy < copies; copy++) {
+        JsonObject notice = new JsonObject()
+            .put("id", Ids.newId("ntc"))
+            .put("type", "payment." + statuses[s])
+            .put("payment_id", paymentId)
+            .put("order_id", orderId)
+            .put("amount", new JsonObject().put("amount", amount.minorUnits())
+                .put("currency", amount.currency().getCurrencyCode()));
+        long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
+        keys.add("sandbox/" + paymentId + "/" + statuses[s] + "/" + copy);
+        payloads.add(notice.encode());
+        due.add(now.plusMillis(delayMs).atOffset(ZoneOffset.UTC));
+      }
+    }
+    return tx.preparedQuery(INSERT_NOTICES).execute(Tuple.tuple().addString(merchantId).addString(orderId)
+            .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
+            .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+            .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0])))
+        .mapEmpty();
+  }
+
+  /**
+   * Sends one queued notice (an outbox row of kind {@value #NOTICE_KIND}): signs it now and POSTs it
+   * to this gateway's notify endpoint. Any answer but 2xx fails, so the outbox tries again.
+   */
+  public Future<Void> send(JsonObject notice) {
+    Buffer body = notice.toBuffer();
+    return client.postAbs(selfUrl.get() + "/v1/payments/" + ID + "/notify")
+        .timeout(NOTICE_TIMEOUT.toMillis())
+        .putHeader("Content-Type", "application/json")
+        .putHeader(Signatures.HEADER, signatures.sign(body))
+        .sendBuffer(body)
+        .compose(response -> response.statusCode() / 100 == 2
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("the notify endpoint answered " + response.statusCode())));
+  }
+
+  // ---- the gateway's side
+
+  @Override
+  public Future<PaymentNotice> readNotice(MultiMap headers, Buffer body) {
+    if (body == null || body.length() > NOTICE_BODY_BYTES_MAX) {
+      return Future.failedFuture(new NoticeRejectedException("the notice body is missing or too large"));
+    }
+    SignatureCheck check = signatures.verify(headers.get(Signatures.HEADER), body);
+    // A replayed signature is a repeated notice: harmless, since notices are applied once per payment.
+    if (!check.isValid() && check != SignatureCheck.REPLAYED) {
+      return Future.failedFuture(new NoticeRejectedException("the notice signature is " + check.code()));
+    }
+    try {
+      JsonObject json = body.toJsonObject();
+      String type = json.getString("type");
+      if (type == null || !type.startsWith("payment.")) {
+        throw new IllegalArgumentException("type");
+      }
+      JsonObject amount = json.getJsonObject("amount");
+      return Future.succeededFuture(new PaymentNotice(json.getString("payment_id"), json.getString("order_id"),
+          Money.of(amount.getLong("amount"), amount.getString("currency")),
+          PaymentNotice.Status.fromCode(type.substring("payment.".length()))));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new NoticeRejectedException("the notice cannot be read"));
+    }
+  }
+
+  @Override
+  public Future<String> refund(RefundRequest request) {
+    String reference = Ids.newId("rf");
+    return pool.withTransaction(tx -> tx.preparedQuery(RECORD_REFUND)
+            .execute(Tuple.tuple().addString(request.idempotencyKey()).addString(request.transactionId())
+                .addLong(request.amount().minorUnits()).addString(request.reason()).addString(reference)
+                .addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC))
+                .addString(request.amount().currency().getCurrencyCode()))
+            .compose(rows -> {
+              if (rows.size() == 1) {
+                return tx.preparedQuery(BOOK_REFUND)
+                    .execute(Tuple.of(request.transactionId(), request.amount().minorUnits()))
+                    .map(reference);
+              }
+              return tx.preparedQuery(KNOWN_REFUND).execute(Tuple.of(request.idempotencyKey())).compose(known ->
+                  known.size() == 1
+                      ? Future.succeededFuture(known.iterator().next().getString("provider_ref"))
+                      : Future.failedFuture(new IllegalStateException("sandbox payment " + request.transactionId()
+                          + " is unknown, unpaid, in another currency, or would be refunded past its amount")));
+            }));
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxProvider[chaos=" + chaos + "]";
+  }
+}

@@ -1,0 +1,308 @@
+package io.keyhold.gateway.adapters;
+
+import io.keyhold.adapters.spi.AdapterContext;
+import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.adapters.spi.DeliveredKey;
+import io.keyhold.adapters.spi.Identifiers;
+import io.keyhold.adapters.spi.MerchantAdapter;
+import io.keyhold.adapters.spi.MerchantAdapterFactory;
+import io.keyhold.adapters.spi.MerchantRefusedException;
+import io.keyhold.adapters.spi.OrderRef;
+import io.keyhold.adapters.spi.Refusal;
+import io.keyhold.adapters.spi.ReplaceReason;
+import io.keyhold.adapters.spi.Reservation;
+import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.gateway.store.Ids;
+import io.keyhold.gateway.store.StockVault;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The built-in {@code stock} adapter: keys come from the merchant's consignment stock in the
+ * {@link StockVault}, not from a remote shop. Reservations hold keys with {@code FOR UPDATE SKIP
+ * LOCKED} claims; a delivery takes the order's reserved keys (or, when the reservation lapsed or there
+ * was none, free keys) and remembers which key went to which unit in {@code stock_deliveries}, so
+ * asking again answers the same key; a replacement takes a new free key per attempt.
+ *
+ * <p>Stateful, so it is not found through {@code ServiceLoader}: the gateway builds its
+ * {@link Factory} with the pool and the vault. It passes the adapter contract kit
+ * ({@code StockAdapterContractTest}).
+ */
+public final class StockAdapter implements MerchantAdapter {
+  public static final String TYPE = "stock";
+  public static final String RESERVATION_PREFIX = "rsv";
+  /** The attempt number of a unit's first delivery in {@code stock_deliveries}. */
+  static final int FIRST_DELIVERY = 0;
+
+  private static final String SKU_EXISTS = "SELECT 1 FROM skus WHERE merchant_id = $1 AND id = $2";
+  private static final String DELIVERED_UNITS = "SELECT unit_index, attempt, stock_key_id FROM stock_deliveries"
+      + " WHERE merchant_id = $1 AND order_ref = $2";
+  private static final String TAKE_RESERVED = "UPDATE stock_keys SET state = 'delivered', reserved_until = NULL"
+      + " WHERE merchant_id = $1 AND id IN (SELECT id FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2"
+      + " AND reservation_ref = $3 AND state = 'reserved' ORDER BY id LIMIT $4 FOR UPDATE) RETURNING id";
+  /** A claim of free keys straight to delivered, through the partial index of available keys. */
+  private static final String TAKE_FREE = "WITH picked AS (SELECT id FROM stock_keys"
+      + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available' ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      + " UPDATE stock_keys s SET state = 'delivered', reservation_ref = $4, reserved_until = NULL"
+      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id RETURNING s.id";
+  private static final String REMEMBER = "INSERT INTO stock_deliveries (merchant_id, order_ref, unit_index, attempt,"
+      + " sku_id, stock_key_id) SELECT $1, $2, d.u, $3, $4, d.k FROM unnest($5::int[], $6::bigint[]) AS d(u, k)";
+  private static final String CONSUMED = "SELECT count(*) AS delivered FROM stock_keys"
+      + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'delivered'";
+
+  private final Pool pool;
+  private final StockVault vault;
+  private final String merchantId;
+
+  StockAdapter(Pool pool, StockVault vault, String merchantId) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.vault = Objects.requireNonNull(vault, "vault");
+    this.merchantId = Identifiers.require("merchantId", merchantId);
+  }
+
+  /** Builds stock adapters for merchants; handed the database by the gateway. */
+  public static final class Factory implements MerchantAdapterFactory {
+    private final Pool pool;
+    private final StockVault vault;
+
+    public Factory(Pool pool, StockVault vault) {
+      this.pool = pool;
+      this.vault = vault;
+    }
+
+    @Override
+    public String type() {
+      return TYPE;
+    }
+
+    @Override
+    public Future<MerchantAdapter> create(AdapterContext context) {
+      try {
+        return Future.succeededFuture(new StockAdapter(pool, vault, context.merchantId()));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+  }
+
+  private static MerchantRefusedException outOfStock(int quantity) {
+    return new MerchantRefusedException(Refusal.OUT_OF_STOCK, "fewer than " + quantity + " keys are free");
+  }
+
+  @Override
+  public Future<Reservation> reserve(String skuId, int quantity, Instant until) {
+    try {
+      Identifiers.require("skuId", skuId);
+      Reservation.requireQuantity(quantity);
+      Objects.requireNonNull(until, "until");
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (vault.knownShort(merchantId, skuId, quantity)) {
+      // A flash sale's sold-out crowd: answered from memory, no transaction each.
+      return Future.failedFuture(outOfStock(quantity));
+    }
+    String reservationId = Ids.newId(RESERVATION_PREFIX);
+    return pool.withTransaction(tx -> tx.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId))
+            .compose(rows -> rows.size() == 0
+                ? Future.failedFuture(new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU"))
+                : vault.reserve(tx, merchantId, skuId, quantity, reservationId, until.atOffset(ZoneOffset.UTC))))
+        .recover(failure -> Future.failedFuture(failure instanceof StockVault.OutOfStockException
+            ? outOfStock(quantity) : failure))
+        .map(ids -> new Reservation(reservationId, merchantId, skuId, quantity, until));
+  }
+
+  @Override
+  public Future<List<DeliveredKey>> provide(OrderRef order, List<UnitIndex> units) {
+    try {
+      checkOrder(order);
+      checkUnits(units);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
+      Map<Integer, Long> first = known.getOrDefault(FIRST_DELIVERY, Map.of());
+      List<Integer> missing = new ArrayList<>();
+      units.stream().map(UnitIndex::value).sorted().forEach(unit -> {
+        if (!first.containsKey(unit)) {
+          missing.add(unit);
+        }
+      });
+      return take(tx, order, missing.size()).compose(taken -> {
+        Map<Integer, Long> assigned = new TreeMap<>();
+        for (UnitIndex unit : units) {
+          Long known1 = first.get(unit.value());
+          if (known1 != null) {
+            assigned.put(unit.value(), known1);
+          }
+        }
+        List<Integer> served = missing.subList(0, taken.size());
+        for (int i = 0; i < served.size(); i++) {
+          assigned.put(served.get(i), taken.get(i));
+        }
+        if (assigned.isEmpty()) {
+          return Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"));
+        }
+        return remember(tx, order, FIRST_DELIVERY, served, taken).compose(ok -> open(tx, assigned));
+      });
+    }));
+  }
+
+  @Override
+  public Future<DeliveredKey> replace(OrderRef order, UnitIndex unit, int attempt, ReplaceReason reason) {
+    try {
+      checkOrder(order);
+      Objects.requireNonNull(unit, "unit");
+      Objects.requireNonNull(reason, "reason");
+      if (attempt < 1 || attempt > MAX_REPLACE_ATTEMPTS) {
+        throw new IllegalArgumentException("attempt must be between 1 and " + MAX_REPLACE_ATTEMPTS + ", but was "
+            + attempt);
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return pool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
+      Map<Integer, Long> first = known.get(FIRST_DELIVERY);
+      if (first == null || first.isEmpty()) {
+        return Future.failedFuture(new MerchantRefusedException(Refusal.UNKNOWN_ORDER, "nothing was delivered"));
+      }
+      if (!first.containsKey(unit.value())) {
+        return Future.failedFuture(new MerchantRefusedException(Refusal.NOT_DELIVERED, unit + " was never delivered"));
+      }
+      Long already = known.getOrDefault(attempt, Map.of()).get(unit.value());
+      if (already != null) {
+        return open(tx, Map.of(unit.value(), already)).map(keys -> keys.get(0));
+      }
+      return tx.preparedQuery(TAKE_FREE).execute(Tuple.of(merchantId, order.skuId(), 1, order.orderId()))
+          .compose(rows -> {
+            if (rows.size() == 0) {
+              return Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"));
+            }
+            long id = rows.iterator().next().getLong("id");
+            return remember(tx, order, attempt, List.of(unit.value()), List.of(id))
+                .compose(ok -> open(tx, Map.of(unit.value(), id)))
+                .map(keys -> keys.get(0));
+          });
+    }));
+  }
+
+  @Override
+  public Future<Void> cancel(Reservation reservation) {
+    if (reservation == null || !merchantId.equals(reservation.merchantId())) {
+      return Future.failedFuture(new IllegalArgumentException("the reservation must be one of merchant " + merchantId));
+    }
+    return pool.withTransaction(tx -> vault.release(tx, merchantId, reservation.reservationId())
+            .compose(released -> tx.preparedQuery(CONSUMED)
+                .execute(Tuple.of(merchantId, reservation.reservationId()))))
+        .compose(rows -> rows.iterator().next().getLong("delivered") > 0
+            ? Future.failedFuture(new MerchantRefusedException(Refusal.RESERVATION_CONSUMED,
+                "a delivery used the reservation"))
+            : Future.succeededFuture());
+  }
+
+  /** Attempt → unit → stock key of what was delivered for the order so far. */
+  private Future<Map<Integer, Map<Integer, Long>>> deliveries(SqlClient tx, OrderRef order) {
+    return tx.preparedQuery(DELIVERED_UNITS).execute(Tuple.of(merchantId, order.orderId())).map(rows -> {
+      Map<Integer, Map<Integer, Long>> known = new HashMap<>();
+      for (Row row : rows) {
+        known.computeIfAbsent(row.getInteger("attempt"), a -> new HashMap<>())
+            .put(row.getInteger("unit_index"), row.getLong("stock_key_id"));
+      }
+      return known;
+    });
+  }
+
+  /** Up to {@code count} keys for the order: its reserved keys first, then free ones. */
+  private Future<List<Long>> take(SqlClient tx, OrderRef order, int count) {
+    if (count == 0) {
+      return Future.succeededFuture(List.of());
+    }
+    Future<List<Long>> reserved = order.reservation()
+        .map(ref -> tx.preparedQuery(TAKE_RESERVED).execute(Tuple.of(merchantId, order.skuId(), ref, count))
+            .map(StockAdapter::ids))
+        .orElse(Future.succeededFuture(List.of()));
+    return reserved.compose(fromReservation -> {
+      if (fromReservation.size() == count) {
+        return Future.succeededFuture(fromReservation);
+      }
+      String ref = order.reservation().orElse(order.orderId());
+      return tx.preparedQuery(TAKE_FREE)
+          .execute(Tuple.of(merchantId, order.skuId(), count - fromReservation.size(), ref))
+          .map(rows -> {
+            List<Long> all = new ArrayList<>(fromReservation);
+            all.addAll(ids(rows));
+            return all;
+          });
+    });
+  }
+
+  private static List<Long> ids(Iterable<Row> rows) {
+    List<Long> ids = new ArrayList<>();
+    rows.forEach(row -> ids.add(row.getLong("id")));
+    ids.sort(Long::compare);
+    return ids;
+  }
+
+  private Future<Void> remember(SqlClient tx, OrderRef order, int attempt, List<Integer> units, List<Long> keys) {
+    if (units.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return tx.preparedQuery(REMEMBER).execute(Tuple.tuple().addString(merchantId).addString(order.orderId())
+            .addInteger(attempt).addString(order.skuId()).addArrayOfInteger(units.toArray(new Integer[0]))
+            .addArrayOfLong(keys.toArray(new Long[0])))
+        .mapEmpty();
+  }
+
+  /** The keys of these units, sorted by unit. */
+  private Future<List<DeliveredKey>> open(SqlClient tx, Map<Integer, Long> byUnit) {
+    List<Long> ids = new ArrayList<>(byUnit.values());
+    return vault.open(tx, merchantId, ids).map(opened -> {
+      Map<Long, String> text = new HashMap<>();
+      opened.forEach(key -> text.put(key.stockKeyId(), key.value()));
+      List<DeliveredKey> keys = new ArrayList<>();
+      new TreeMap<>(byUnit).forEach((unit, id) ->
+          keys.add(new DeliveredKey(UnitIndex.of(unit), CardKey.of(text.get(id)))));
+      return keys;
+    });
+  }
+
+  private void checkOrder(OrderRef order) {
+    Objects.requireNonNull(order, "order");
+    if (!merchantId.equals(order.merchantId())) {
+      throw new IllegalArgumentException("the order must be one of merchant " + merchantId + ", but was of "
+          + order.merchantId());
+    }
+  }
+
+  private static void checkUnits(List<UnitIndex> units) {
+    Objects.requireNonNull(units, "units");
+    if (units.isEmpty() || units.size() > MAX_UNITS_PER_CALL) {
+      throw new IllegalArgumentException("units must hold 1 to " + MAX_UNITS_PER_CALL + " units, but held "
+          + units.size());
+    }
+    Set<UnitIndex> seen = new HashSet<>();
+    for (UnitIndex unit : units) {
+      if (!seen.add(Objects.requireNonNull(unit, "unit"))) {
+        throw new IllegalArgumentException(unit + " appears twice");
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StockAdapter[" + merchantId + "]";
+  }
+}

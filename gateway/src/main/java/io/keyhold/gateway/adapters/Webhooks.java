@@ -1,0 +1,78 @@
+package io.keyhold.gateway.adapters;
+
+import io.keyhold.adapters.signature.Signatures;
+import io.keyhold.escrow.EvidenceType;
+import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.OrderViews;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Signed {@code order.*} webhooks to a merchant's {@code webhook_url}: body
+ * {@code {id, type, created_at, order: <merchant view>}}, signed exactly like the merchant protocol
+ * (PROTOCOL.md section 3: {@code Keyhold-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex>}) with the
+ * merchant's webhook secret. {@code id} is the effect's idempotency key, stable across retries, so a
+ * shop drops repeats by it. A merchant without a webhook URL gets nothing.
+ */
+public final class Webhooks {
+  public static final Duration TIMEOUT = Duration.ofSeconds(5);
+  public static final String EVENT_ID_HEADER = "Keyhold-Event-Id";
+
+  private static final String WEBHOOK_URL = "SELECT webhook_url FROM merchants WHERE id = $1";
+
+  private final Pool pool;
+  private final WebClient client;
+  private final MerchantService merchants;
+  private final OrderStore orders;
+  private final Clock clock;
+
+  public Webhooks(Pool pool, WebClient client, MerchantService merchants, OrderStore orders, Clock clock) {
+    this.pool = pool;
+    this.client = client;
+    this.merchants = merchants;
+    this.orders = orders;
+    this.clock = clock;
+  }
+
+  /** Sends one webhook; fails on anything but a 2xx answer, so the outbox tries again. */
+  public Future<Void> send(String eventId, String orderId, EvidenceType type) {
+    return orders.load(orderId).compose(stored -> {
+      if (stored == null) {
+        return Future.succeededFuture();
+      }
+      String merchantId = stored.merchantId();
+      return pool.preparedQuery(WEBHOOK_URL).execute(Tuple.of(merchantId)).compose(rows -> {
+        String url = rows.size() == 0 ? null : rows.iterator().next().getString("webhook_url");
+        if (url == null) {
+          return Future.succeededFuture();
+        }
+        return merchants.webhookSecret(merchantId).compose(secret -> {
+          Buffer body = new JsonObject()
+              .put("id", eventId)
+              .put("type", type.code())
+              .put("created_at", clock.instant().toString())
+              .put("order", OrderViews.merchant(stored))
+              .toBuffer();
+          String signature = Signatures.builder().secret(secret).clock(clock).build().sign(body);
+          return client.postAbs(url)
+              .timeout(TIMEOUT.toMillis())
+              .putHeader("Content-Type", "application/json")
+              .putHeader(Signatures.HEADER, signature)
+              .putHeader(EVENT_ID_HEADER, eventId)
+              .sendBuffer(body)
+              .compose(response -> response.statusCode() / 100 == 2
+                  ? Future.<Void>succeededFuture()
+                  : Future.failedFuture(new IllegalStateException("the webhook URL answered "
+                      + response.statusCode())));
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,123 @@
+package io.keyhold.gateway.api;
+
+import io.keyhold.gateway.crypto.SecretHasher;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.Iterator;
+
+/**
+ * Bearer-token authentication: the operator's admin token (compared with its SHA-256 in constant
+ * time), merchant API keys (looked up by SHA-256 hash; only hashes are stored) and a buyer's order
+ * token (header or query parameter {@code t}, compared with the order's stored SHA-256). A missing,
+ * malformed or unknown token is 401 {@code unauthenticated}, with the same answer for each so a
+ * caller learns nothing about which.
+ */
+public final class Authenticator {
+  /** Key of the {@link Caller} in the routing context. */
+  public static final String CALLER = "keyhold.caller";
+  /** Generated tokens are about 50 characters; anything much longer is not ours. */
+  public static final int TOKEN_LENGTH_MAX = 200;
+  /** Prefix of merchant API keys, so a leaked one is recognisable (and scannable). */
+  public static final String API_KEY_PREFIX = "khk_";
+
+  /** The query parameter that may carry a buyer's order token (an EventSource cannot send headers). */
+  public static final String ORDER_TOKEN_PARAM = "t";
+
+  private static final String FIND_ORDER_TOKEN = "SELECT token_hash FROM orders WHERE id = $1";
+  private static final String FIND_API_KEY = "SELECT k.key_hash, k.merchant_id FROM api_keys k"
+      + " JOIN merchants m ON m.id = k.merchant_id"
+      + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND m.status = 'active'";
+
+  private final Pool pool;
+  private final byte[] adminTokenHash;
+
+  public Authenticator(Pool pool, String adminToken) {
+    this.pool = pool;
+    this.adminTokenHash = SecretHasher.hash(adminToken);
+  }
+
+  /** Resolves the caller a route needs; fails with 401 otherwise (404 for a buyer's wrong order token). */
+  public Future<Caller> authenticate(RoutingContext ctx, Caller.Kind needed) {
+    if (needed == Caller.Kind.PUBLIC) {
+      return Future.succeededFuture(Caller.PUBLIC);
+    }
+    String token = bearer(ctx);
+    if (needed == Caller.Kind.BUYER) {
+      return buyer(ctx, token != null ? token : ctx.request().getParam(ORDER_TOKEN_PARAM));
+    }
+    if (token == null) {
+      return unauthenticated();
+    }
+    if (needed == Caller.Kind.ADMIN) {
+      return SecretHasher.matches(token, adminTokenHash) ? Future.succeededFuture(Caller.ADMIN) : unauthenticated();
+    }
+    if (!token.startsWith(API_KEY_PREFIX)) {
+      return unauthenticated();
+    }
+    byte[] hash = SecretHasher.hash(token);
+    return pool.preparedQuery(FIND_API_KEY)
+        .execute(Tuple.of(Buffer.buffer(hash)))
+        .compose(rows -> merchantOf(rows, token));
+  }
+
+  /**
+   * The buyer of the order in the path parameter {@code id}, proven by that order's token. An unknown
+   * order and a wrong token get the same 404, so a token holder learns nothing about other orders.
+   */
+  private Future<Caller> buyer(RoutingContext ctx, String token) {
+    if (token == null || token.isEmpty() || token.length() > TOKEN_LENGTH_MAX) {
+      return unauthenticated();
+    }
+    String orderId = ctx.pathParam("id");
+    if (orderId == null || orderId.length() > TOKEN_LENGTH_MAX) {
+      return noSuchOrder();
+    }
+    return pool.preparedQuery(FIND_ORDER_TOKEN)
+        .execute(Tuple.of(orderId))
+        .compose(rows -> {
+          Iterator<Row> it = rows.iterator();
+          return it.hasNext() && SecretHasher.matches(token, it.next().getBuffer("token_hash").getBytes())
+              ? Future.succeededFuture(Caller.buyer(orderId))
+              : noSuchOrder();
+        });
+  }
+
+  private static Future<Caller> noSuchOrder() {
+    return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND,
+        "No order with this id for this token; use the link from your checkout"));
+  }
+
+  private static Future<Caller> merchantOf(RowSet<Row> rows, String token) {
+    Iterator<Row> it = rows.iterator();
+    if (!it.hasNext()) {
+      return unauthenticated();
+    }
+    Row row = it.next();
+    // The index found the row by hash already; the constant-time check guards against any future
+    // lookup that matches loosely (a prefix index, a cache).
+    if (!SecretHasher.matches(token, row.getBuffer("key_hash").getBytes())) {
+      return unauthenticated();
+    }
+    return Future.succeededFuture(Caller.merchant(row.getString("merchant_id")));
+  }
+
+  private static String bearer(RoutingContext ctx) {
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || header.length() > TOKEN_LENGTH_MAX + 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = header.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+
+  private static Future<Caller> unauthenticated() {
+    return Future.failedFuture(new ProblemException(ProblemCode.UNAUTHENTICATED,
+        "Send 'Authorization: Bearer <token>' with a valid token for this endpoint"));
+  }
+}

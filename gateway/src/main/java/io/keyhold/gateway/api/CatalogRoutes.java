@@ -1,0 +1,175 @@
+package io.keyhold.gateway.api;
+
+import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.UnknownVerdictPolicy;
+import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.DeadlinePolicy;
+import io.keyhold.gateway.store.NewSku;
+import io.keyhold.gateway.store.StockVault;
+import io.keyhold.gateway.store.ValidatorSpec;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Merchant API for SKUs: {@code POST /v1/skus}, {@code GET /v1/skus/{id}}. */
+public final class CatalogRoutes {
+  private static final Set<String> POLICY_FIELDS = Set.of("pay_within_seconds", "deliver_within_seconds", "validate_within_seconds",
+      "resupply_within_seconds", "max_resupply_attempts", "inspection_window_seconds", "max_hold_seconds",
+      "unknown_verdict_policy", "late_payment_policy");
+  private static final int POLICY_CODE_LENGTH_MAX = 32;
+  private static final Set<String> VALIDATOR_FIELDS = Set.of("type", "pattern", "checksum", "url");
+  public static final int NAME_LENGTH_MAX = 200;
+
+  private static final Set<String> SKU_FIELDS =
+      Set.of("name", "price", "currency", "policy", "adapter", "validators");
+
+  private final Pool pool;
+  private final Catalog catalog;
+  private final StockVault stock;
+
+  private CatalogRoutes(Pool pool, Catalog catalog, StockVault stock) {
+    this.pool = pool;
+    this.catalog = catalog;
+    this.stock = stock;
+  }
+
+  public static void mount(Endpoints endpoints, Pool pool, Catalog catalog, StockVault stock) {
+    CatalogRoutes routes = new CatalogRoutes(pool, catalog, stock);
+    endpoints.post("createSku", Caller.Kind.MERCHANT, routes::createSku);
+    endpoints.get("getSku", Caller.Kind.MERCHANT, routes::getSku);
+  }
+
+  private Future<Reply> createSku(ApiRequest request) {
+    NewSku sku = readNewSku(request.body());
+    return pool.withTransaction(tx -> catalog.create(tx, request.merchantId(), sku).compose(created -> {
+      JsonObject body = created.toJson().put("stock", StockVault.StockCounts.EMPTY.toJson());
+      Reply reply = Reply.created(body, "/v1/skus/" + created.id());
+      return request.recordReply(tx, reply).map(reply);
+    }));
+  }
+
+  private Future<Reply> getSku(ApiRequest request) {
+    String merchantId = request.merchantId();
+    return catalog.find(pool, merchantId, request.pathParam("id")).compose(sku -> {
+      if (sku == null) {
+        return Future.failedFuture(notFound());
+      }
+      return stock.counts(merchantId, sku.id()).map(counts -> Reply.ok(sku.toJson().put("stock", counts.toJson())));
+    });
+  }
+
+  /** The same answer for "no such SKU" and "another merchant's SKU". */
+  public static ProblemException notFound() {
+    return new ProblemException(ProblemCode.NOT_FOUND, "No such SKU");
+  }
+
+  static NewSku readNewSku(JsonObject body) {
+    JsonInput in = JsonInput.of(body, SKU_FIELDS);
+    String name = in.requiredString("name", 1, NAME_LENGTH_MAX);
+    long price = in.requiredLong("price", 1, Catalog.PRICE_MINOR_MAX);
+    String currency = in.requiredCurrency("currency");
+    DeadlinePolicy policy = readPolicy(in.optionalObject("policy", POLICY_FIELDS));
+    String adapter = in.has("adapter")
+        ? in.requiredMatching("adapter", AdminRoutes.ADAPTER_TYPE, 32)
+        : AdminRoutes.DEFAULT_ADAPTER_TYPE;
+    List<ValidatorSpec> validators = new ArrayList<>();
+    List<JsonInput> specs = in.objects("validators", 0, Catalog.VALIDATORS_MAX, VALIDATOR_FIELDS);
+    if (specs != null) {
+      for (JsonInput spec : specs) {
+        ValidatorSpec validator = readValidator(spec);
+        if (validator != null) {
+          validators.add(validator);
+        }
+      }
+    }
+    in.done();
+    return new NewSku(name, price, currency, policy, adapter, validators);
+  }
+
+  /** Reads the {@code policy} object; absent members take {@link DeadlinePolicy#DEFAULT}'s values. */
+  private static DeadlinePolicy readPolicy(JsonInput in) {
+    DeadlinePolicy d = DeadlinePolicy.DEFAULT;
+    if (in == null) {
+      return d;
+    }
+    int pay = in.optionalInt("pay_within_seconds", DeadlinePolicy.PAY_WITHIN_SECONDS_MIN,
+        DeadlinePolicy.PAY_WITHIN_SECONDS_MAX, d.payWithinSeconds());
+    int deliver = in.optionalInt("deliver_within_seconds", DeadlinePolicy.DELIVER_WITHIN_SECONDS_MIN,
+        DeadlinePolicy.DELIVER_WITHIN_SECONDS_MAX, d.deliverWithinSeconds());
+    int validate = in.optionalInt("validate_within_seconds", DeadlinePolicy.VALIDATE_WITHIN_SECONDS_MIN,
+        DeadlinePolicy.VALIDATE_WITHIN_SECONDS_MAX, d.validateWithinSeconds());
+    int resupply = in.optionalInt("resupply_within_seconds", DeadlinePolicy.RESUPPLY_WITHIN_SECONDS_MIN,
+        DeadlinePolicy.RESUPPLY_WITHIN_SECONDS_MAX, d.resupplyWithinSeconds());
+    int attempts = in.optionalInt("max_resupply_attempts", 0, DeadlinePolicy.MAX_RESUPPLY_ATTEMPTS_MAX,
+        d.maxResupplyAttempts());
+    int inspection = in.optionalInt("inspection_window_seconds", DeadlinePolicy.INSPECTION_WINDOW_SECONDS_MIN,
+        DeadlinePolicy.INSPECTION_WINDOW_SECONDS_MAX, d.inspectionWindowSeconds());
+    int hold = in.optionalInt("max_hold_seconds", DeadlinePolicy.MAX_HOLD_SECONDS_MIN,
+        DeadlinePolicy.MAX_HOLD_SECONDS_MAX, d.maxHoldSeconds());
+    UnknownVerdictPolicy unknown = policyCode(in, "unknown_verdict_policy", UnknownVerdictPolicy::fromCode,
+        d.unknownVerdict());
+    LatePaymentPolicy late = policyCode(in, "late_payment_policy", LatePaymentPolicy::fromCode, d.latePayment());
+    return in.valid()
+        ? new DeadlinePolicy(pay, deliver, validate, resupply, attempts, inspection, hold, unknown, late)
+        : d;
+  }
+
+  /** An optional policy code; an unknown one is recorded as {@code invalid_value}. */
+  private static <T> T policyCode(JsonInput in, String field, Function<String, T> fromCode, T fallback) {
+    String code = in.optionalString(field, 1, POLICY_CODE_LENGTH_MAX);
+    if (code == null) {
+      return fallback;
+    }
+    try {
+      return fromCode.apply(code);
+    } catch (IllegalArgumentException e) {
+      in.reject(field, FieldError.Code.INVALID_VALUE, "is not one of the known codes");
+      return fallback;
+    }
+  }
+
+  /** Reads one element of {@code validators}; null after recording errors in {@code in}. */
+  private static ValidatorSpec readValidator(JsonInput in) {
+    String type = in.requiredString("type", 1, 16);
+    if (type == null) {
+      return null;
+    }
+    if (ValidatorSpec.FORMAT.equals(type)) {
+      String pattern = in.requiredString("pattern", 1, ValidatorSpec.PATTERN_LENGTH_MAX);
+      if (pattern != null) {
+        try {
+          Pattern.compile(pattern);
+        } catch (PatternSyntaxException e) {
+          in.reject("pattern", FieldError.Code.INVALID_FORMAT, "must be a valid regular expression");
+        }
+      }
+      String checksum = in.optionalString("checksum", 1, 16);
+      if (checksum != null && !ValidatorSpec.CHECKSUMS.contains(checksum)) {
+        in.reject("checksum", FieldError.Code.INVALID_VALUE, "must be one of " + ValidatorSpec.CHECKSUMS);
+      }
+      if (in.has("url")) {
+        in.reject("url", FieldError.Code.UNKNOWN_FIELD, "is only for http validators");
+      }
+      return new ValidatorSpec(ValidatorSpec.FORMAT, pattern, checksum == null ? "none" : checksum, null);
+    }
+    if (ValidatorSpec.HTTP.equals(type)) {
+      String url = in.requiredString("url", 1, AdminRoutes.URL_LENGTH_MAX);
+      if (url != null && !AdminRoutes.isHttpUrl(url)) {
+        in.reject("url", FieldError.Code.INVALID_FORMAT, "must be an absolute http or https URL");
+      }
+      if (in.has("pattern") || in.has("checksum")) {
+        in.reject(in.has("pattern") ? "pattern" : "checksum", FieldError.Code.UNKNOWN_FIELD,
+            "is only for format validators");
+      }
+      return new ValidatorSpec(ValidatorSpec.HTTP, null, null, url);
+    }
+    in.reject("type", FieldError.Code.INVALID_VALUE, "must be one of " + ValidatorSpec.TYPES);
+    return null;
+  }
+}

@@ -1,0 +1,217 @@
+package io.keyhold.gateway.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.openapi.contract.Operation;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Mounts API routes, each tied to an OpenAPI operation: the method and path come from the document,
+ * so a route cannot exist without being documented. Every route gets, in order:
+ *
+ * <ol>
+ *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
+ *       past it, before anything is read (not for long-lived event streams, which have their own
+ *       limits, nor for payment notices, see {@link #notice});
+ *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
+ *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
+ *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
+ *       {@code malformed_json});
+ *   <li>validation against the OpenAPI operation: 400 {@code validation_failed} with field errors;
+ *   <li>(POST) the {@link Idempotency} key, if sent;
+ *   <li>the handler, whose {@link Reply} is stored for replays and sent; a failure becomes a
+ *       problem through {@link Problems}.
+ * </ol>
+ *
+ * <pre>{@code
+ * endpoints.post("createSku", Caller.Kind.MERCHANT, request -> catalog.create(...).map(sku -> Reply.created(...)));
+ * }</pre>
+ */
+public final class Endpoints {
+  /** Key of the parsed JSON body in the routing context. */
+  public static final String BODY = "keyhold.body";
+
+  private final Router router;
+  private final Authenticator authenticator;
+  private final OpenApiValidation validation;
+  private final Idempotency idempotency;
+  private final BodyHandler bodyHandler;
+  private final InFlightLimit requests;
+
+  public Endpoints(Router router, Authenticator authenticator, OpenApiValidation validation, Idempotency idempotency,
+      long bodyLimitBytes, InFlightLimit requests) {
+    this.router = router;
+    this.requests = Objects.requireNonNull(requests, "requests");
+    this.authenticator = authenticator;
+    this.validation = validation;
+    this.idempotency = idempotency;
+    this.bodyHandler = BodyHandler.create(false).setBodyLimit(bodyLimitBytes);
+  }
+
+  /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
+  public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, true, handler);
+  }
+
+  /**
+   * Mounts the POST operation that takes a payment provider's notices. It takes no place among
+   * {@link #requests}: a notice moves money, one per payment, and a provider refused under load backs
+   * off for minutes or hours while the buyer waits for a paid order.
+   */
+  public Route notice(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, false, handler);
+  }
+
+  /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
+  public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.GET, access, true, handler);
+  }
+
+  /**
+   * Mounts the GET operation {@code operationId} that answers with a long-lived stream. It takes no
+   * place among {@link #requests}, which it would hold for its whole life; the stream's handler
+   * limits streams itself.
+   */
+  public Route stream(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.GET, access, false, handler);
+  }
+
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, ApiHandler handler) {
+    Objects.requireNonNull(access, "access");
+    Operation operation = validation.contract().operation(operationId);
+    if (operation == null || !operation.getHttpMethod().equals(method)) {
+      throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
+    }
+    String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
+    if (limited) {
+      // A route of its own before the operation's: Vert.x Web wants the body handler first on a route.
+      router.route(method, path).handler(requests.handler());
+    }
+    Route route = router.route(method, path);
+    if (method == HttpMethod.POST) {
+      route.handler(bodyHandler);
+    }
+    route.handler(ctx -> authenticator.authenticate(ctx, access)
+        .onSuccess(caller -> {
+          ctx.put(Authenticator.CALLER, caller);
+          ctx.next();
+        })
+        .onFailure(ctx::fail));
+    if (method == HttpMethod.POST) {
+      route.handler(Endpoints::parseJsonObject);
+    }
+    route.handler(validation.handler(operationId));
+    route.handler(ctx -> run(ctx, method, handler));
+    return route;
+  }
+
+  private static void parseJsonObject(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType == null || !contentType.toLowerCase().matches("application/json\\s*(;.*)?")) {
+      ctx.fail(new ProblemException(ProblemCode.UNSUPPORTED_MEDIA_TYPE,
+          "Send the body as application/json (Content-Type header)"));
+      return;
+    }
+    Buffer body = ctx.body().buffer();
+    Object value;
+    try {
+      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+    } catch (RuntimeException e) {
+      ctx.fail(new ProblemException(ProblemCode.MALFORMED_JSON, "The body is not well-formed JSON"));
+      return;
+    }
+    if (value == null) {
+      ctx.fail(new ProblemException(ProblemCode.MALFORMED_JSON, "The body is empty; send a JSON object"));
+      return;
+    }
+    if (!(value instanceof JsonObject object)) {
+      ctx.fail(new ProblemException(Problem.invalid(List.of(
+          new FieldError("/", FieldError.Code.WRONG_TYPE, "the body must be a JSON object")))));
+      return;
+    }
+    ctx.put(BODY, object);
+    ctx.next();
+  }
+
+  private void run(RoutingContext ctx, HttpMethod method, ApiHandler handler) {
+    Caller caller = ctx.get(Authenticator.CALLER);
+    JsonObject body = ctx.get(BODY);
+    String key = method == HttpMethod.POST && caller.kind() != Caller.Kind.PUBLIC
+        ? ctx.request().getHeader(Idempotency.HEADER) : null;
+    if (key == null) {
+      invoke(handler, new ApiRequest(ctx, caller, body, idempotency, null))
+          .onSuccess(reply -> send(ctx, reply))
+          .onFailure(failure -> fail(ctx, failure));
+      return;
+    }
+    byte[] hash = Idempotency.requestHash(method, ctx.request().path(), ctx.body().buffer());
+    idempotency.begin(caller, key, hash)
+        .onFailure(failure -> fail(ctx, failure))
+        .onSuccess(outcome -> {
+          if (outcome.replay() != null) {
+            send(ctx, outcome.replay());
+            return;
+          }
+          Idempotency.Claim claim = outcome.claim();
+          invoke(handler, new ApiRequest(ctx, caller, body, idempotency, claim))
+              .recover(failure -> isOutcome(failure)
+                  ? Future.succeededFuture(Reply.problem(((ProblemException) failure).problem(), ctx.request().path()))
+                  : Future.failedFuture(failure))
+              .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
+                  : idempotency.complete(idempotency.pool(), claim, reply).map(reply))
+              .onSuccess(reply -> send(ctx, reply))
+              .onFailure(failure -> idempotency.release(claim).onComplete(released -> fail(ctx, failure)));
+        });
+  }
+
+  /**
+   * A refusal that is the request's answer (404, 409, 422...) is stored and replayed like a success.
+   * Bad input (400) and server failures (5xx) release the key instead: nothing is stored for them,
+   * and a corrected or retried request may use the same key.
+   */
+  private static boolean isOutcome(Throwable failure) {
+    return failure instanceof ProblemException problem && problem.problem().status() > 400
+        && problem.problem().status() < 500;
+  }
+
+  private static Future<Reply> invoke(ApiHandler handler, ApiRequest request) {
+    try {
+      Future<Reply> reply = handler.handle(request);
+      return reply == null ? Future.failedFuture(new IllegalStateException("a handler returned no future")) : reply;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static void fail(RoutingContext ctx, Throwable failure) {
+    if (!ctx.response().ended()) {
+      ctx.fail(failure);
+    }
+  }
+
+  private static void send(RoutingContext ctx, Reply reply) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType());
+    reply.headers().forEach(response::putHeader);
+    response.end(reply.body());
+  }
+
+  /** Handles one API operation; returns the reply, or fails (a {@link ProblemException} for a 4xx). */
+  @FunctionalInterface
+  public interface ApiHandler {
+    Future<Reply> handle(ApiRequest request);
+  }
+}

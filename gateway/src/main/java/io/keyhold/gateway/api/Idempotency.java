@@ -1,0 +1,239 @@
+package io.keyhold.gateway.api;
+
+import io.keyhold.gateway.crypto.KeyVault;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Idempotency-Key for POST requests, stored in PostgreSQL ({@code idempotency_records}) and scoped by
+ * caller.
+ *
+ * <ul>
+ *   <li>First request with a key: {@link #begin} claims the key ({@code in_progress}, leased for
+ *       {@link #LEASE}); the handler runs; its answer (any status below 500) is stored sealed with
+ *       the {@link KeyVault}, because a first answer may hold a secret shown once. Bad input (400)
+ *       is never stored: it releases the key.
+ *   <li>Same key, same request (method, path and body bytes hashed with SHA-256): the stored first
+ *       answer again, with {@code Idempotent-Replayed: true}.
+ *   <li>Same key, another request: 422 {@code idempotency_key_reused}.
+ *   <li>Same key while the first is still running: 409 {@code idempotency_request_in_progress} with
+ *       {@code Retry-After}. A lease left by a crashed gateway can be taken over once it runs out.
+ *   <li>A handler that fails with a 5xx or an exception releases the key, so a retry runs again.
+ * </ul>
+ *
+ * Handlers that write in a transaction should store the answer in that same transaction
+ * ({@link ApiRequest#recordReply}), so a crash can never leave the work done and the key unanswered.
+ */
+public final class Idempotency {
+  public static final String HEADER = "Idempotency-Key";
+  public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+  public static final int KEY_LENGTH_MAX = 255;
+  /** Longer than any request may run (the request timeout), so a live request keeps its claim. */
+  public static final Duration LEASE = Duration.ofSeconds(60);
+  /** How long a key is remembered. */
+  public static final Duration RETENTION = Duration.ofHours(24);
+  /** Printable ASCII, no spaces; UUIDs and the usual client formats fit. */
+  public static final Pattern KEY_FORMAT = Pattern.compile("[\\x21-\\x7E]{1," + KEY_LENGTH_MAX + "}");
+
+  private static final String CLAIM = "INSERT INTO idempotency_records"
+      + " (scope, idempotency_key, request_hash, state, locked_until, expires_at)"
+      + " VALUES ($1, $2, $3, 'in_progress', $4, $5) ON CONFLICT (scope, idempotency_key) DO NOTHING";
+  private static final String TAKE_OVER = "UPDATE idempotency_records"
+      + " SET request_hash = $3, state = 'in_progress', locked_until = $4, expires_at = $5,"
+      + " response_status = NULL, response_key_id = NULL, response_sealed = NULL, created_at = now()"
+      + " WHERE scope = $1 AND idempotency_key = $2"
+      + " AND (expires_at < $6 OR (state = 'in_progress' AND locked_until < $6))";
+  private static final String FIND = "SELECT request_hash, state, locked_until, expires_at, response_status,"
+      + " response_key_id, response_sealed FROM idempotency_records WHERE scope = $1 AND idempotency_key = $2";
+  private static final String COMPLETE = "UPDATE idempotency_records"
+      + " SET state = 'done', locked_until = NULL, response_status = $3, response_key_id = $4, response_sealed = $5"
+      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND request_hash = $6";
+  private static final String RELEASE = "DELETE FROM idempotency_records"
+      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND request_hash = $3";
+  private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
+      + "SELECT ctid FROM idempotency_records WHERE expires_at < $1 LIMIT $2))";
+
+  private final Pool pool;
+  private final KeyVault vault;
+  private final Clock clock;
+
+  public Idempotency(Pool pool, KeyVault vault, Clock clock) {
+    this.pool = pool;
+    this.vault = vault;
+    this.clock = clock;
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  /** The same records worked through {@code other} (the order engine's pool, for the sweeper's purge). */
+  public Idempotency using(Pool other) {
+    return new Idempotency(other, vault, clock);
+  }
+
+  /** SHA-256 over the method, the path and the body bytes. */
+  public static byte[] requestHash(HttpMethod method, String path, Buffer body) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update((method.name() + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
+      if (body != null) {
+        digest.update(body.getBytes());
+      }
+      return digest.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
+  }
+
+  /**
+   * Claims {@code key} for this request, or answers the stored first reply. Fails with a
+   * {@link ProblemException} for a reused key or a request still in progress.
+   */
+  public Future<Outcome> begin(Caller caller, String key, byte[] requestHash) {
+    if (!KEY_FORMAT.matcher(key).matches()) {
+      return Future.failedFuture(new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID,
+          HEADER + " must be 1 to " + KEY_LENGTH_MAX + " printable ASCII characters without spaces"));
+    }
+    Claim claim = new Claim(caller.scope(), key, requestHash);
+    OffsetDateTime now = now();
+    Tuple claimArgs = Tuple.of(claim.scope, key, Buffer.buffer(requestHash), now.plus(LEASE), now.plus(RETENTION));
+    return pool.preparedQuery(CLAIM).execute(claimArgs)
+        .compose(inserted -> inserted.rowCount() == 1
+            ? Future.succeededFuture(new Outcome(claim, null))
+            : existing(claim, claimArgs, now));
+  }
+
+  private Future<Outcome> existing(Claim claim, Tuple claimArgs, OffsetDateTime now) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(claim.scope, claim.key)).compose(rows -> {
+      if (rows.size() == 0) {
+        // Released between our insert and this read: the first request failed; the client retries.
+        return inProgress();
+      }
+      Row row = rows.iterator().next();
+      boolean expired = row.getOffsetDateTime("expires_at").isBefore(now);
+      boolean leaseOver = "in_progress".equals(row.getString("state")) && row.getOffsetDateTime("locked_until").isBefore(now);
+      if (expired || leaseOver) {
+        return pool.preparedQuery(TAKE_OVER).execute(claimArgs.addOffsetDateTime(now))
+            .compose(taken -> taken.rowCount() == 1 ? Future.succeededFuture(new Outcome(claim, null)) : inProgress());
+      }
+      if (!MessageDigest.isEqual(row.getBuffer("request_hash").getBytes(), claim.requestHash)) {
+        return Future.failedFuture(new ProblemException(ProblemCode.IDEMPOTENCY_KEY_REUSED,
+            "This " + HEADER + " was first used with another request; use a new key for a new request"));
+      }
+      if ("in_progress".equals(row.getString("state"))) {
+        return inProgress();
+      }
+      return Future.succeededFuture(new Outcome(null, open(claim, row)));
+    });
+  }
+
+  private static Future<Outcome> inProgress() {
+    return Future.failedFuture(new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+        "A request with this " + HEADER + " is still running; retry it after a moment"));
+  }
+
+  /**
+   * Stores {@code reply} as the answer for {@code claim}, through {@code client} (the handler's
+   * transaction, or the pool). Fails when the claim was lost (its lease ran out and another request
+   * took it), which must roll the transaction back.
+   */
+  public Future<Void> complete(SqlClient client, Claim claim, Reply reply) {
+    if (reply.status() >= 500) {
+      return Future.failedFuture(new IllegalArgumentException("a 5xx answer is never stored, but got " + reply.status()));
+    }
+    JsonObject stored = new JsonObject()
+        .put("status", reply.status())
+        .put("content_type", reply.contentType())
+        .put("headers", new JsonObject(new HashMap<>(reply.headers())))
+        .put("body", Base64.getEncoder().encodeToString(reply.body().getBytes()));
+    KeyVault.Sealed sealed = vault.seal(stored.toBuffer().getBytes(), claim.associatedData());
+    Tuple args = Tuple.of(claim.scope, claim.key, reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext()),
+        Buffer.buffer(claim.requestHash));
+    return client.preparedQuery(COMPLETE).execute(args).compose(updated -> {
+      if (updated.rowCount() != 1) {
+        return Future.failedFuture(new IllegalStateException("idempotency claim lost before its answer was stored"));
+      }
+      claim.completed = true;
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Forgets an unanswered claim so the request can be retried. */
+  public Future<Void> release(Claim claim) {
+    return pool.preparedQuery(RELEASE)
+        .execute(Tuple.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash)))
+        .mapEmpty();
+  }
+
+  /** Deletes at most {@code batchMax} expired records; answers how many (for the sweeper). */
+  public Future<Integer> purgeExpired(int batchMax) {
+    if (batchMax <= 0) {
+      throw new IllegalArgumentException("batchMax must be greater than 0, but was " + batchMax);
+    }
+    return pool.preparedQuery(PURGE).execute(Tuple.of(now(), batchMax)).map(rows -> rows.rowCount());
+  }
+
+  private Reply open(Claim claim, Row row) {
+    KeyVault.Sealed sealed = new KeyVault.Sealed(row.getString("response_key_id"),
+        row.getBuffer("response_sealed").getBytes());
+    JsonObject stored = new JsonObject(Buffer.buffer(vault.open(sealed, claim.associatedData())));
+    Map<String, String> headers = new HashMap<>();
+    stored.getJsonObject("headers").forEach(entry -> headers.put(entry.getKey(), String.valueOf(entry.getValue())));
+    headers.put(REPLAYED_HEADER, "true");
+    return new Reply(stored.getInteger("status"), stored.getString("content_type"),
+        Buffer.buffer(Base64.getDecoder().decode(stored.getString("body"))), headers);
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+  }
+
+  /** Either a claim to run the request under, or the stored answer to replay. */
+  public record Outcome(Claim claim, Reply replay) {}
+
+  /** This request's hold on an Idempotency-Key. */
+  public static final class Claim {
+    private final String scope;
+    private final String key;
+    private final byte[] requestHash;
+    private boolean completed;
+
+    Claim(String scope, String key, byte[] requestHash) {
+      this.scope = scope;
+      this.key = key;
+      this.requestHash = requestHash.clone();
+    }
+
+    /** True once the answer is stored. */
+    public boolean completed() {
+      return completed;
+    }
+
+    byte[] associatedData() {
+      return ("idempotency:" + scope + ":" + key).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+      return "Claim[" + scope + "]";
+    }
+  }
+}

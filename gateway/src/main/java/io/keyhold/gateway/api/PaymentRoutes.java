@@ -1,0 +1,129 @@
+package io.keyhold.gateway.api;
+
+import io.keyhold.escrow.Money;
+import io.keyhold.gateway.adapters.SandboxProvider;
+import io.keyhold.gateway.engine.Payments;
+import io.keyhold.gateway.store.Ids;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.OrderTokens;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Payment routes: every provider's notify endpoint ({@code POST /v1/payments/{provider}/notify}), and
+ * the sandbox provider's buyer side ({@code POST /v1/sandbox/payments}, {@code .../confirm} and the
+ * {@code GET /sandbox/pay/{payment_id}} page). All public: a notice is authenticated by its
+ * signature, a sandbox payment by the order token, a confirmation by the unguessable payment id.
+ */
+public final class PaymentRoutes {
+  private static final Set<String> START_FIELDS = Set.of("order_id", "order_token", "amount", "return_url");
+  public static final int RETURN_URL_LENGTH_MAX = 300;
+  /** A same-origin path: one leading "/", never "//" or a backslash, no spaces or control characters. */
+  private static final Pattern RETURN_PATH = Pattern.compile("/(?![/\\\\])[\\x21-\\x7e&&[^\\\\]]*");
+  private static final Set<String> AMOUNT_FIELDS = Set.of("amount", "currency");
+  private static final Pattern ORDER_ID = Ids.pattern("ord");
+  /** The largest amount the sandbox takes: the largest order total (price bound times quantity bound). */
+  public static final long AMOUNT_MINOR_MAX = 100_000_000_000_000L;
+  private static final JsonObject ACCEPTED = new JsonObject().put("status", "accepted");
+
+  private final Payments payments;
+  private final SandboxProvider sandbox;
+  private final OrderStore orders;
+  private final Supplier<String> baseUrl;
+
+  private PaymentRoutes(Payments payments, SandboxProvider sandbox, OrderStore orders, Supplier<String> baseUrl) {
+    this.payments = payments;
+    this.sandbox = sandbox;
+    this.orders = orders;
+    this.baseUrl = baseUrl;
+  }
+
+  public static void mount(Endpoints endpoints, Payments payments, SandboxProvider sandbox, OrderStore orders,
+      Supplier<String> baseUrl) {
+    PaymentRoutes routes = new PaymentRoutes(payments, sandbox, orders, baseUrl);
+    endpoints.notice("paymentNotify", Caller.Kind.PUBLIC, routes::notify);
+    endpoints.post("createSandboxPayment", Caller.Kind.PUBLIC, routes::start);
+    endpoints.post("confirmSandboxPayment", Caller.Kind.PUBLIC, routes::confirm);
+    endpoints.get("getSandboxPayPage", Caller.Kind.PUBLIC, routes::page);
+  }
+
+  private Future<Reply> notify(ApiRequest request) {
+    Buffer raw = request.routingContext().body().buffer();
+    return payments.notice(request.pathParam("provider"), request.routingContext().request().headers(), raw)
+        .map(done -> Reply.ok(ACCEPTED));
+  }
+
+  private Future<Reply> start(ApiRequest request) {
+    JsonInput in = JsonInput.of(request.body(), START_FIELDS);
+    String orderId = in.requiredMatching("order_id", ORDER_ID, 64);
+    String token = in.requiredString("order_token", 1, OrderTokens.TOKEN_LENGTH_MAX);
+    JsonInput amountIn = in.requiredObject("amount", AMOUNT_FIELDS);
+    long minor = amountIn == null ? 0 : amountIn.requiredLong("amount", 1, AMOUNT_MINOR_MAX);
+    String currency = amountIn == null ? null : amountIn.requiredCurrency("currency");
+    String returnUrl = in.optionalString("return_url", 1, RETURN_URL_LENGTH_MAX);
+    if (returnUrl != null && (!RETURN_PATH.matcher(returnUrl).matches() || returnUrl.contains("//"))) {
+      in.reject("return_url", FieldError.Code.INVALID_FORMAT, "must be a path on this site, starting with one /");
+    }
+    in.done();
+    Money amount = Money.of(minor, currency);
+    return orders.loadForBuyer(orderId, token).compose(stored -> {
+      if (stored == null) {
+        return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
+      }
+      return sandbox.start(stored.merchantId(), stored.id(), amount, returnUrl)
+          .map(payment -> Reply.created(payment.toJson(payUrl(payment.id())), "/sandbox/pay/" + payment.id()));
+    });
+  }
+
+  private Future<Reply> confirm(ApiRequest request) {
+    return sandbox.confirm(request.pathParam("payment_id")).compose(payment -> payment == null
+        ? Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such sandbox payment"))
+        : Future.succeededFuture(Reply.ok(payment.toJson(payUrl(payment.id())))));
+  }
+
+  private Future<Reply> page(ApiRequest request) {
+    String paymentId = request.pathParam("payment_id");
+    return sandbox.find(paymentId).compose(payment -> {
+      if (payment == null) {
+        return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such sandbox payment"));
+      }
+      return Future.succeededFuture(new Reply(200, "text/html; charset=utf-8", Buffer.buffer(html(payment)),
+          Map.of("Cache-Control", "no-store", "Content-Security-Policy",
+              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")));
+    });
+  }
+
+  private String payUrl(String paymentId) {
+    return baseUrl.get() + "/sandbox/pay/" + paymentId;
+  }
+
+  /** The sandbox's pay page; every value in it is an id or a number the gateway made, nothing a user typed. */
+  private static String html(SandboxProvider.SandboxPayment payment) {
+    String amount = payment.amount().toString();
+    String state = payment.state();
+    return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<title>Keyhold sandbox payment</title>"
+        + "<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}"
+        + "button{font-size:1.1rem;padding:.6rem 1.4rem}</style></head><body>"
+        + "<h1>Sandbox payment</h1>"
+        + "<p>This is Keyhold's test payment provider. No real money moves.</p>"
+        + "<p>Order <code>" + payment.orderId() + "</code><br>Amount <strong>" + amount + "</strong></p>"
+        + "<p id=\"state\">State: " + state + "</p>"
+        + "<button id=\"pay\"" + ("paid".equals(state) ? " disabled" : "") + ">Pay " + amount + "</button>"
+        + "<script>document.getElementById('pay').addEventListener('click',function(){"
+        + "var b=this;b.disabled=true;fetch('/v1/sandbox/payments/" + payment.id() + "/confirm',"
+        + "{method:'POST',headers:{'Content-Type':'application/json'},body:'{}'})"
+        + ".then(function(r){return r.json()}).then(function(p){"
+        + "document.getElementById('state').textContent='State: '+p.state;"
+        + "if(p.state==='paid'&&typeof p.return_url==='string'&&/^\\/[^\\/\\\\]/.test(p.return_url)){"
+        + "location.assign(p.return_url);}})"
+        + ".catch(function(){b.disabled=false;});});</script>"
+        + "</body></html>";
+  }
+}

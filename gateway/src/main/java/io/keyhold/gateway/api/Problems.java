@@ -1,0 +1,106 @@
+package io.keyhold.gateway.api;
+
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.openapi.validation.ValidatorException;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place every error answer goes through: maps a failure (a {@link ProblemException}, an
+ * OpenAPI validation failure, a body over the limit, an unknown route, a wrong method, an overloaded
+ * pool, a timeout, anything else) to a {@link Problem} and writes it as
+ * {@code application/problem+json}.
+ *
+ * <p>A 5xx is logged with a reference id that the answer carries too; 4xx answers are not logged,
+ * since their details are the caller's own input (which may hold card keys).
+ */
+public final class Problems {
+  /** Seconds a client waits before retrying an overloaded or in-progress request. */
+  public static final int RETRY_AFTER_SECONDS = 1;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  private static final int[] ROUTER_STATUSES = {400, 404, 405, 413, 415, 500, 503};
+
+  private Problems() {}
+
+  /** Installs the failure handler and the router's error handlers on {@code router}. */
+  public static void install(Router router) {
+    router.route().failureHandler(Problems::handleFailure);
+    for (int status : ROUTER_STATUSES) {
+      router.errorHandler(status, Problems::handleFailure);
+    }
+  }
+
+  /** Writes {@code problem} as the answer, unless one was already sent. */
+  public static void send(RoutingContext ctx, Problem problem) {
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      // The handler already answered (or the timeout did); nothing sensible can follow.
+      if (!response.ended()) {
+        response.reset();
+      }
+      return;
+    }
+    response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.CONTENT_TYPE);
+    switch (problem.code()) {
+      case UNAUTHENTICATED -> response.putHeader("WWW-Authenticate", "Bearer");
+      case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND ->
+          response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+      default -> { }
+    }
+    response.end(problem.toJson(ctx.request().path()).encode());
+  }
+
+  private static void handleFailure(RoutingContext ctx) {
+    send(ctx, toProblem(ctx.failure(), ctx.statusCode(), ctx));
+  }
+
+  /** The problem for a failure and/or a status code set by Vert.x Web. */
+  static Problem toProblem(Throwable failure, int statusCode, RoutingContext ctx) {
+    if (failure instanceof ProblemException problem) {
+      return problem.problem();
+    }
+    if (failure instanceof ValidatorException invalid) {
+      return OpenApiValidation.toProblem(invalid);
+    }
+    if (failure instanceof DecodeException) {
+      return Problem.of(ProblemCode.MALFORMED_JSON);
+    }
+    if (failure instanceof ConnectionPoolTooBusyException) {
+      LOG.warn("database pool wait queue full: answering 503 to {} {}", ctx.request().method(), ctx.request().path());
+      return Problem.of(ProblemCode.OVERLOADED);
+    }
+    int status = failure instanceof HttpException http ? http.getStatusCode() : statusCode;
+    switch (status) {
+      case 400:
+        return Problem.of(ProblemCode.VALIDATION_FAILED, "The request could not be read");
+      case 404:
+        return Problem.of(ProblemCode.NOT_FOUND, "No resource at " + ctx.request().path());
+      case 405:
+        return Problem.of(ProblemCode.METHOD_NOT_ALLOWED,
+            ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 413:
+        return Problem.of(ProblemCode.BODY_TOO_LARGE);
+      case 415:
+        return Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE);
+      case 503:
+        if (failure == null) {
+          return Problem.of(ProblemCode.TIMEOUT);
+        }
+        break;
+      default:
+        break;
+    }
+    String reference = UUID.randomUUID().toString();
+    LOG.error("internal error {} on {} {}", reference, ctx.request().method(), ctx.request().path(), failure);
+    return Problem.of(ProblemCode.INTERNAL_ERROR, "Internal error; reference " + reference)
+        .with("reference", reference);
+  }
+}

@@ -1,0 +1,227 @@
+package io.keyhold.gateway.engine;
+
+import io.keyhold.escrow.EvidenceType;
+import io.keyhold.escrow.Order;
+import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.OrderState;
+import io.keyhold.escrow.OrderUnit;
+import io.keyhold.escrow.UnitState;
+import io.keyhold.gateway.api.ProblemCode;
+import io.keyhold.gateway.api.ProblemException;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StoredOrder;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (API.md) and the
+ * buyer's events (reveal, confirm, cancel, dispute) applied through the {@link OrderStore}.
+ *
+ * <p>A key appears in a view only when asked for ({@code withKeys}) and only for the units escrow-core
+ * lets the buyer see ({@link Order#keyRefsVisibleToBuyer()}: checked valid, after the reveal). Views
+ * pushed over server-sent events never carry keys.
+ */
+public final class BuyerOrders {
+  /** The newest evidence events turned into the timeline; older ones stay in the evidence bundle. */
+  public static final int TIMELINE_EVENTS_MAX = 500;
+
+  private static final String EXTRAS = "SELECT"
+      + " (SELECT name FROM merchants WHERE id = $1) AS merchant_name,"
+      + " (SELECT name FROM skus WHERE merchant_id = $1 AND id = $3) AS sku_name,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings"
+      + "   WHERE merchant_id = $1 AND order_id = $2 AND account = 'refunds:out') AS refunded_minor,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE merchant_id = $1 AND order_id = $2"
+      + "   AND (account = 'platform:fees' OR account LIKE 'merchant:%:payable')) AS released_minor,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE merchant_id = $1 AND order_id = $2)"
+      + "   AS refund_sent_minor";
+  private static final String TIMELINE = "SELECT seq, type, at, data FROM evidence_events"
+      + " WHERE merchant_id = $1 AND order_id = $2 ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX;
+
+  private final Pool pool;
+  private final OrderStore orders;
+  private final KeyOpener keys;
+
+  public BuyerOrders(Pool pool, OrderStore orders, KeyOpener keys) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.orders = Objects.requireNonNull(orders, "orders");
+    this.keys = Objects.requireNonNull(keys, "keys");
+  }
+
+  public OrderStore store() {
+    return orders;
+  }
+
+  /** The buyer's view of the order, or null when there is none. */
+  public Future<JsonObject> view(String orderId, boolean withKeys) {
+    return orders.load(orderId).compose(stored -> stored == null
+        ? Future.succeededFuture(null)
+        : view(stored.order(), withKeys));
+  }
+
+  /**
+   * Applies a buyer's event; answers the view after it (with keys when asked). A rejection fails
+   * with the problem of the same code (409 mostly) and changes nothing.
+   */
+  public Future<JsonObject> act(String orderId, OrderEvent event, boolean withKeys) {
+    return orders.apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event)))
+        .compose(applied -> {
+          if (!applied.found()) {
+            return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
+          }
+          if (applied.rejection() != null) {
+            return Future.failedFuture(new ProblemException(ProblemCode.forRejection(applied.rejection().code()),
+                applied.rejection().detail()));
+          }
+          return view(applied.after().order(), withKeys);
+        });
+  }
+
+  /** The view of {@code order} as stored, with the rows beside it. */
+  public Future<JsonObject> view(Order order, boolean withKeys) {
+    Tuple ids = Tuple.of(order.merchantId(), order.id());
+    Future<RowSet<Row>> extras = pool.preparedQuery(EXTRAS)
+        .execute(Tuple.of(order.merchantId(), order.id(), order.skuId()));
+    Future<RowSet<Row>> timeline = pool.preparedQuery(TIMELINE).execute(ids);
+    List<String> visible = withKeys ? order.keyRefsVisibleToBuyer() : List.of();
+    Future<Map<String, String>> opened = visible.isEmpty()
+        ? Future.succeededFuture(Map.of())
+        : keys.open(order.merchantId(), order.id(), visible);
+    return Future.all(extras, timeline, opened).map(all ->
+        render(order, extras.result().iterator().next(), timeline.result(), opened.result(), orders.now()));
+  }
+
+  static JsonObject render(Order order, Row extras, RowSet<Row> timelineRows, Map<String, String> openedKeys,
+      Instant now) {
+    String currency = order.unitPrice().currency().getCurrencyCode();
+    JsonArray units = new JsonArray();
+    boolean revealed = order.revealedAt() != null;
+    for (OrderUnit unit : order.units()) {
+      String key = unit.keyRef() == null ? null : openedKeys.get(unit.keyRef());
+      boolean shown = unit.state() == UnitState.VALID || unit.state() == UnitState.RELEASED;
+      units.add(new JsonObject()
+          .put("index", unit.index())
+          .put("state", unit.state().code())
+          .put("sealed", shown && !revealed)
+          .put("key", shown && revealed ? key : null));
+    }
+    long refunded = extras.getLong("refunded_minor");
+    long refundSent = extras.getLong("refund_sent_minor");
+    JsonObject deadlines = EvidenceBundles.deadlines(order);
+    Object nextActionAt = deadlines.remove("next_action_at");
+    return new JsonObject()
+        .put("id", order.id())
+        .put("state", order.state().code())
+        .put("version", order.version())
+        .put("merchant", new JsonObject().put("id", order.merchantId()).put("name", extras.getString("merchant_name")))
+        .put("sku", new JsonObject().put("id", order.skuId()).put("name", extras.getString("sku_name")))
+        .put("quantity", order.quantity())
+        .put("unit_price", Wire.money(order.unitPrice()))
+        .put("total", Wire.money(order.total()))
+        .put("units", units)
+        .put("placed_at", Wire.time(order.placedAt()))
+        .put("funded_at", Wire.time(order.fundedAt()))
+        .put("revealed_at", Wire.time(order.revealedAt()))
+        .put("deadlines", deadlines)
+        .put("next_action_at", nextActionAt)
+        .put("refunded", Wire.money(refunded, currency))
+        .put("refund_status", refunded == 0 ? "none" : refundSent >= refunded ? "sent" : "pending")
+        .put("released", Wire.money(extras.getLong("released_minor"), currency))
+        .put("dispute", dispute(order))
+        .put("timeline", timeline(timelineRows))
+        .put("actions", actions(order, now))
+        .put("server_time", Wire.time(now));
+  }
+
+  /** What the buyer may do now; mirrors escrow-core's rules so the page offers only what works. */
+  static JsonObject actions(Order order, Instant now) {
+    OrderState state = order.state();
+    boolean revealed = order.revealedAt() != null;
+    boolean anyReleased = order.units().stream().anyMatch(u -> u.state() == UnitState.RELEASED);
+    boolean reveal = !revealed && (state == OrderState.READY
+        || ((state == OrderState.RELEASED || state == OrderState.PARTIALLY_REFUNDED) && anyReleased));
+    boolean cancel = state == OrderState.FUNDED || state == OrderState.VALIDATING
+        || state == OrderState.RESUPPLYING || state == OrderState.READY;
+    // Confirmation and disputes are open exactly while the window the buyer is shown is open.
+    boolean windowOpen = state == OrderState.INSPECTION && now.isBefore(order.inspectionEndsAt());
+    boolean dispute = windowOpen && order.dispute() == null;
+    return new JsonObject()
+        .put("reveal", reveal)
+        .put("confirm", windowOpen)
+        .put("cancel", cancel)
+        .put("dispute", dispute);
+  }
+
+  private static JsonObject dispute(Order order) {
+    if (order.dispute() == null) {
+      return null;
+    }
+    JsonObject awards = new JsonObject();
+    order.dispute().awards().forEach((unit, award) -> awards.put(Integer.toString(unit), award.code()));
+    return new JsonObject()
+        .put("reason", order.dispute().reason().code())
+        .put("opened_at", Wire.time(order.dispute().openedAt()))
+        .put("decided_at", Wire.time(order.dispute().decidedAt()))
+        .put("awards", awards);
+  }
+
+  /**
+   * The timeline: evidence events oldest first, with API names ({@code keys.delivered},
+   * {@code resupply.requested}); unit events of one type at one instant merge into one entry listing
+   * the units.
+   */
+  static JsonArray timeline(RowSet<Row> newestFirst) {
+    List<Row> rows = new ArrayList<>();
+    newestFirst.forEach(rows::add);
+    Collections.reverse(rows);
+    JsonArray timeline = new JsonArray();
+    JsonObject last = null;
+    for (Row row : rows) {
+      String type = apiType(row.getString("type"));
+      String at = Wire.time(row.getOffsetDateTime("at"));
+      JsonObject data = row.getJsonObject("data");
+      String unit = data.getString("unit");
+      String verdict = data.getString("verdict");
+      if (unit != null && last != null && type.equals(last.getString("type")) && at.equals(last.getString("at"))
+          && Objects.equals(verdict, last.getString("verdict")) && last.containsKey("units")) {
+        last.getJsonArray("units").add(Integer.parseInt(unit));
+        continue;
+      }
+      JsonObject entry = new JsonObject().put("type", type).put("at", at);
+      if (unit != null) {
+        entry.put("units", new JsonArray().add(Integer.parseInt(unit)));
+      }
+      if (verdict != null) {
+        entry.put("verdict", verdict);
+      }
+      String reason = data.getString("reason");
+      if (reason != null) {
+        entry.put("reason", reason);
+      }
+      timeline.add(entry);
+      last = entry;
+    }
+    return timeline;
+  }
+
+  /** The timeline name of an evidence type: API.md's names where they differ from the evidence codes. */
+  static String apiType(String evidenceCode) {
+    if (EvidenceType.UNIT_KEY_DELIVERED.code().equals(evidenceCode)) {
+      return "keys.delivered";
+    }
+    if (EvidenceType.UNIT_REPLACEMENT_REQUESTED.code().equals(evidenceCode)) {
+      return "resupply.requested";
+    }
+    return evidenceCode;
+  }
+}

@@ -1,0 +1,287 @@
+package io.keyhold.gateway.engine;
+
+import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.adapters.spi.DeliveredKey;
+import io.keyhold.adapters.spi.KeyValidator;
+import io.keyhold.adapters.spi.MerchantRefusedException;
+import io.keyhold.adapters.spi.OrderRef;
+import io.keyhold.adapters.spi.Refusal;
+import io.keyhold.adapters.spi.ReplaceReason;
+import io.keyhold.adapters.spi.Reservation;
+import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.escrow.Effect;
+import io.keyhold.escrow.EffectKind;
+import io.keyhold.escrow.KeyVerdict;
+import io.keyhold.escrow.Order;
+import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.OrderState;
+import io.keyhold.escrow.OrderUnit;
+import io.keyhold.escrow.ReplacementReason;
+import io.keyhold.gateway.adapters.MerchantAdapters;
+import io.keyhold.gateway.adapters.SandboxProvider;
+import io.keyhold.gateway.adapters.StockAdapter;
+import io.keyhold.gateway.adapters.Webhooks;
+import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.EffectCodec;
+import io.keyhold.gateway.store.KeyStore;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StoredOrder;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out escrow-core's effects from the outbox, one handler per {@link EffectKind}, plus the
+ * sandbox provider's notices. Each handler first re-reads the order and does nothing when the effect
+ * no longer matters (the unit was replaced, the order settled): effects are idempotent and may run
+ * late, twice, or after a newer one.
+ *
+ * <p>A definite "no" from a merchant (a refusal such as out of stock) completes the effect: the
+ * order's deadlines decide what follows (resupply, then refund), not endless retries. Unknown
+ * outcomes (timeouts, open breakers) fail the attempt, so the outbox tries again with backoff.
+ */
+final class EffectRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(EffectRunner.class);
+  private static final Set<OrderState> FULFILLING = Set.of(OrderState.FUNDED, OrderState.VALIDATING,
+      OrderState.RESUPPLYING);
+
+  private final Pool pool;
+  private final OrderStore orders;
+  private final MerchantAdapters adapters;
+  private final Deliveries deliveries;
+  private final KeyStore keys;
+  private final Catalog catalog;
+  private final Payments payments;
+  private final Webhooks webhooks;
+  private final SandboxProvider sandbox;
+
+  EffectRunner(Pool pool, OrderStore orders, MerchantAdapters adapters, Deliveries deliveries, KeyStore keys,
+      Catalog catalog, Payments payments, Webhooks webhooks, SandboxProvider sandbox) {
+    this.pool = pool;
+    this.orders = orders;
+    this.adapters = adapters;
+    this.deliveries = deliveries;
+    this.keys = keys;
+    this.catalog = catalog;
+    this.payments = payments;
+    this.webhooks = webhooks;
+    this.sandbox = sandbox;
+  }
+
+  Map<String, OutboxDispatcher.Handler> handlers() {
+    Map<String, OutboxDispatcher.Handler> handlers = new HashMap<>();
+    for (EffectKind kind : EffectKind.values()) {
+      handlers.put(kind.code(), row -> run(EffectCodec.decode(row.kind(), row.idempotencyKey(), row.payload())));
+    }
+    handlers.put(SandboxProvider.NOTICE_KIND, row -> sandbox.send(row.payload()));
+    return handlers;
+  }
+
+  private Future<Void> run(Effect effect) {
+    if (effect instanceof Effect.RequestDelivery e) {
+      return requestDelivery(e);
+    } else if (effect instanceof Effect.RequestReplacement e) {
+      return requestReplacement(e);
+    } else if (effect instanceof Effect.ValidateUnit e) {
+      return validate(e);
+    } else if (effect instanceof Effect.RefundPayment e) {
+      return payments.refund(e);
+    } else if (effect instanceof Effect.ReleaseFunds) {
+      // The ledger already owes the merchant (merchant:<id>:payable); payouts are settled outside the gateway.
+      return Future.succeededFuture();
+    } else if (effect instanceof Effect.ReturnKeysToShop e) {
+      return returnKeys(e);
+    } else if (effect instanceof Effect.ReleaseReservation e) {
+      return releaseReservation(e);
+    } else if (effect instanceof Effect.Notify e) {
+      return webhooks.send(e.idempotencyKey(), e.orderId(), e.type());
+    }
+    return Future.failedFuture(new IllegalStateException("no handler for effect " + effect.kind().code()));
+  }
+
+  // ---- keys from the merchant
+
+  private Future<Void> requestDelivery(Effect.RequestDelivery effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || !FULFILLING.contains(stored.order().state())) {
+        return Future.succeededFuture();
+      }
+      List<UnitIndex> units = new ArrayList<>();
+      for (int index : effect.units()) {
+        OrderUnit unit = stored.order().units().get(index);
+        if (unit.state() == io.keyhold.escrow.UnitState.PENDING && unit.deliveries() == 0) {
+          units.add(UnitIndex.of(index));
+        }
+      }
+      if (units.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return adapters.adapterOf(stored.merchantId())
+          .compose(adapter -> adapter.provide(orderRef(stored), units))
+          .compose(delivered -> accept(stored, delivered, units.size()))
+          .recover(failure -> settledByDeadline(stored, failure));
+    });
+  }
+
+  private Future<Void> requestReplacement(Effect.RequestReplacement effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || !FULFILLING.contains(stored.order().state())) {
+        return Future.succeededFuture();
+      }
+      OrderUnit unit = stored.order().units().get(effect.unit());
+      if (!unit.state().lacksUsableKey() || unit.replacements() != effect.attempt()) {
+        // Served already, or a newer replacement superseded this one.
+        return Future.succeededFuture();
+      }
+      UnitIndex index = UnitIndex.of(effect.unit());
+      return adapters.adapterOf(stored.merchantId())
+          .compose(adapter -> effect.reason() == ReplacementReason.NOT_DELIVERED
+              ? adapter.provide(orderRef(stored), List.of(index))
+              : adapter.replace(orderRef(stored), index, effect.attempt(), replaceReason(effect.reason()))
+                  .map(List::of))
+          .compose(delivered -> accept(stored, delivered, 1))
+          .recover(failure -> settledByDeadline(stored, failure));
+    });
+  }
+
+  private Future<Void> accept(StoredOrder stored, List<DeliveredKey> delivered, int asked) {
+    String source = StockAdapter.TYPE.equals(stored.adapterType()) ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
+    return deliveries.fromAdapter(stored.id(), source, delivered).compose(applied -> {
+      if (applied.rejection() != null) {
+        LOG.warn("order {} refused keys from its merchant: {}", stored.id(), applied.rejection().code().code());
+        return Future.succeededFuture();
+      }
+      if (delivered.size() < asked) {
+        // Units the shop left pending: ask again later (the deadline still bounds the wait).
+        return Future.failedFuture(new IllegalStateException((asked - delivered.size()) + " unit(s) still pending"));
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** A definite refusal ends the effect; the order's deadline takes it from there. Anything else is retried. */
+  private Future<Void> settledByDeadline(StoredOrder stored, Throwable failure) {
+    if (failure instanceof MerchantRefusedException refused) {
+      LOG.info("merchant {} refused order {}: {}; its deadline decides", stored.merchantId(), stored.id(),
+          refused.code());
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(failure);
+  }
+
+  private static ReplaceReason replaceReason(ReplacementReason reason) {
+    return switch (reason) {
+      case INVALID -> ReplaceReason.INVALID;
+      case REDEEMED -> ReplaceReason.REDEEMED;
+      case DUPLICATE_KEY -> ReplaceReason.DUPLICATE_KEY;
+      case VERDICT_UNKNOWN, NOT_DELIVERED -> ReplaceReason.VERDICT_UNKNOWN;
+    };
+  }
+
+  static OrderRef orderRef(StoredOrder stored) {
+    Order order = stored.order();
+    return new OrderRef(order.id(), order.merchantId(), order.skuId(), stored.reservationId());
+  }
+
+  // ---- validation
+
+  private Future<Void> validate(Effect.ValidateUnit effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || !FULFILLING.contains(stored.order().state())) {
+        return Future.succeededFuture();
+      }
+      OrderUnit unit = stored.order().units().get(effect.unit());
+      if (!effect.keyRef().equals(unit.keyRef()) || !unit.state().awaitsVerdict()) {
+        return Future.succeededFuture();
+      }
+      Order order = stored.order();
+      return catalog.find(pool, order.merchantId(), order.skuId()).compose(sku -> {
+        if (sku == null) {
+          return Future.failedFuture(new IllegalStateException("the SKU of order " + order.id() + " is gone"));
+        }
+        return adapters.validatorsOf(sku).compose(validators -> keys.open(pool, order.merchantId(), order.id(),
+                List.of(effect.keyRef()))
+            .compose(opened -> {
+              CardKey key = opened.get(effect.keyRef());
+              if (key == null) {
+                return Future.failedFuture(new IllegalStateException("key " + effect.keyRef() + " is not stored"));
+              }
+              return verdict(validators, order.skuId(), key);
+            }))
+            .compose(verdict -> orders.apply(order.id(),
+                new OrderEvent.UnitChecked(effect.unit(), effect.keyRef(), verdict)))
+            .mapEmpty();
+      });
+    });
+  }
+
+  /**
+   * Every validator's verdict, combined: any {@code INVALID} or {@code REDEEMED} wins (in that order),
+   * then any {@code UNKNOWN}; {@code VALID} only when every validator says so. With no validator
+   * configured only the global fingerprint check applies, which the key passed on delivery.
+   */
+  static Future<KeyVerdict> verdict(List<KeyValidator> validators, String skuId, CardKey key) {
+    List<Future<KeyVerdict>> checks = new ArrayList<>();
+    for (KeyValidator validator : validators) {
+      Future<KeyVerdict> check;
+      try {
+        check = validator.check(skuId, key);
+      } catch (RuntimeException e) {
+        check = Future.failedFuture(e);
+      }
+      checks.add(check.recover(failure -> Future.succeededFuture(KeyVerdict.UNKNOWN)));
+    }
+    return Future.all(checks).map(all -> combine(checks.stream().map(Future::result).toList()));
+  }
+
+  static KeyVerdict combine(List<KeyVerdict> verdicts) {
+    if (verdicts.contains(KeyVerdict.INVALID)) {
+      return KeyVerdict.INVALID;
+    }
+    if (verdicts.contains(KeyVerdict.REDEEMED)) {
+      return KeyVerdict.REDEEMED;
+    }
+    if (verdicts.contains(KeyVerdict.UNKNOWN)) {
+      return KeyVerdict.UNKNOWN;
+    }
+    return KeyVerdict.VALID;
+  }
+
+  // ---- closing
+
+  private Future<Void> returnKeys(Effect.ReturnKeysToShop effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || !StockAdapter.TYPE.equals(stored.adapterType())) {
+        // A remote shop keeps its keys; the merchant protocol has no "take back".
+        return Future.succeededFuture();
+      }
+      return pool.withTransaction(tx -> keys.returnToStock(tx, stored.merchantId(), stored.id(), effect.keyRefs()))
+          .mapEmpty();
+    });
+  }
+
+  private Future<Void> releaseReservation(Effect.ReleaseReservation effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || stored.reservationId() == null) {
+        return Future.succeededFuture();
+      }
+      Order order = stored.order();
+      Instant until = stored.reservedUntil() != null ? stored.reservedUntil() : orders.now();
+      Reservation reservation = new Reservation(stored.reservationId(), order.merchantId(), order.skuId(),
+          order.quantity(), until);
+      return adapters.adapterOf(order.merchantId())
+          .compose(adapter -> adapter.cancel(reservation))
+          .recover(failure -> failure instanceof MerchantRefusedException refused
+              && (refused.refusal() == Refusal.RESERVATION_CONSUMED || refused.refusal() == Refusal.UNKNOWN_RESERVATION)
+              ? Future.succeededFuture()
+              : Future.failedFuture(failure));
+    });
+  }
+}

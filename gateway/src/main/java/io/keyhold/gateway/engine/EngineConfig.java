@@ -1,0 +1,303 @@
+package io.keyhold.gateway.engine;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/**
+ * The order engine's limits and pacing: how often the sweeper and the outbox look for work, how much
+ * they take at once, how often a failed effect is retried, and the sandbox payment provider's
+ * behaviour. Immutable; built by {@link Builder}, which rejects a bad value and names it.
+ *
+ * <p>Intervals are real time (Vert.x timers); deadlines are read from the gateway's injected clock,
+ * so tests move the clock and keep the intervals small.
+ */
+public final class EngineConfig {
+  public static final long DEFAULT_SWEEP_INTERVAL_MS = 1_000;
+  public static final int DEFAULT_SWEEP_BATCH_MAX = 100;
+  public static final long DEFAULT_OUTBOX_INTERVAL_MS = 500;
+  public static final int DEFAULT_OUTBOX_BATCH_MAX = 50;
+  /** Effects of one batch run at the same time at most; the rest wait for the next batch. */
+  public static final int DEFAULT_OUTBOX_CONCURRENCY_MAX = 16;
+  public static final int DEFAULT_OUTBOX_ATTEMPTS_MAX = 12;
+  /** How long a claimed outbox row is hidden from other claims while its effect runs. */
+  public static final long DEFAULT_OUTBOX_LEASE_MS = 60_000;
+  public static final long DEFAULT_OUTBOX_BACKOFF_BASE_MS = 500;
+  public static final long DEFAULT_OUTBOX_BACKOFF_MAX_MS = 300_000;
+  /** The sandbox provider's pause between the buyer's confirmation and its first notice. */
+  public static final long DEFAULT_SANDBOX_NOTICE_DELAY_MS = 50;
+  /** Extra seconds a checkout reservation outlives the payment deadline, so the sweeper expires the order first. */
+  public static final long DEFAULT_RESERVATION_GRACE_SECONDS = 60;
+  public static final long INTERVAL_MS_MIN = 5;
+  public static final long INTERVAL_MS_MAX = 3_600_000;
+  public static final int BATCH_MAX_MAX = 10_000;
+  public static final int ATTEMPTS_MAX_MAX = 100;
+
+  private static final Set<String> JSON_KEYS = Set.of("sweep_interval_ms", "sweep_batch_max", "outbox_interval_ms",
+      "outbox_batch_max", "outbox_concurrency_max", "outbox_attempts_max", "outbox_lease_ms",
+      "outbox_backoff_base_ms", "outbox_backoff_max_ms", "sandbox_chaos", "sandbox_notice_delay_ms",
+      "reservation_grace_seconds", "workers");
+
+  private final long sweepIntervalMs;
+  private final int sweepBatchMax;
+  private final long outboxIntervalMs;
+  private final int outboxBatchMax;
+  private final int outboxConcurrencyMax;
+  private final int outboxAttemptsMax;
+  private final long outboxLeaseMs;
+  private final long outboxBackoffBaseMs;
+  private final long outboxBackoffMaxMs;
+  private final boolean sandboxChaos;
+  private final long sandboxNoticeDelayMs;
+  private final long reservationGraceSeconds;
+  private final boolean workers;
+
+  private EngineConfig(Builder b) {
+    this.sweepIntervalMs = b.sweepIntervalMs;
+    this.sweepBatchMax = b.sweepBatchMax;
+    this.outboxIntervalMs = b.outboxIntervalMs;
+    this.outboxBatchMax = b.outboxBatchMax;
+    this.outboxConcurrencyMax = b.outboxConcurrencyMax;
+    this.outboxAttemptsMax = b.outboxAttemptsMax;
+    this.outboxLeaseMs = b.outboxLeaseMs;
+    this.outboxBackoffBaseMs = b.outboxBackoffBaseMs;
+    this.outboxBackoffMaxMs = b.outboxBackoffMaxMs;
+    this.sandboxChaos = b.sandboxChaos;
+    this.sandboxNoticeDelayMs = b.sandboxNoticeDelayMs;
+    this.reservationGraceSeconds = b.reservationGraceSeconds;
+    this.workers = b.workers;
+  }
+
+  public static EngineConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Pause between two sweeps of due orders. */
+  public long sweepIntervalMs() {
+    return sweepIntervalMs;
+  }
+
+  /** Due orders one sweep transaction claims at most. */
+  public int sweepBatchMax() {
+    return sweepBatchMax;
+  }
+
+  /** Pause between two outbox polls when there was nothing to do. */
+  public long outboxIntervalMs() {
+    return outboxIntervalMs;
+  }
+
+  /** Outbox rows one claim takes at most. */
+  public int outboxBatchMax() {
+    return outboxBatchMax;
+  }
+
+  public int outboxConcurrencyMax() {
+    return outboxConcurrencyMax;
+  }
+
+  /** Attempts of one effect before it is recorded as failed. */
+  public int outboxAttemptsMax() {
+    return outboxAttemptsMax;
+  }
+
+  public long outboxLeaseMs() {
+    return outboxLeaseMs;
+  }
+
+  public long outboxBackoffBaseMs() {
+    return outboxBackoffBaseMs;
+  }
+
+  public long outboxBackoffMaxMs() {
+    return outboxBackoffMaxMs;
+  }
+
+  /** Whether the sandbox provider repeats and reorders its notices, as real providers may. */
+  public boolean sandboxChaos() {
+    return sandboxChaos;
+  }
+
+  public long sandboxNoticeDelayMs() {
+    return sandboxNoticeDelayMs;
+  }
+
+  public long reservationGraceSeconds() {
+    return reservationGraceSeconds;
+  }
+
+  /** Whether this instance runs the sweeper and the outbox (false only for tests that drive them by hand). */
+  public boolean workers() {
+    return workers;
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.sweepIntervalMs = sweepIntervalMs;
+    b.sweepBatchMax = sweepBatchMax;
+    b.outboxIntervalMs = outboxIntervalMs;
+    b.outboxBatchMax = outboxBatchMax;
+    b.outboxConcurrencyMax = outboxConcurrencyMax;
+    b.outboxAttemptsMax = outboxAttemptsMax;
+    b.outboxLeaseMs = outboxLeaseMs;
+    b.outboxBackoffBaseMs = outboxBackoffBaseMs;
+    b.outboxBackoffMaxMs = outboxBackoffMaxMs;
+    b.sandboxChaos = sandboxChaos;
+    b.sandboxNoticeDelayMs = sandboxNoticeDelayMs;
+    b.reservationGraceSeconds = reservationGraceSeconds;
+    b.workers = workers;
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "EngineConfig[sweepIntervalMs=" + sweepIntervalMs + ", sweepBatchMax=" + sweepBatchMax
+        + ", outboxIntervalMs=" + outboxIntervalMs + ", outboxBatchMax=" + outboxBatchMax
+        + ", outboxConcurrencyMax=" + outboxConcurrencyMax + ", outboxAttemptsMax=" + outboxAttemptsMax
+        + ", outboxLeaseMs=" + outboxLeaseMs + ", outboxBackoffBaseMs=" + outboxBackoffBaseMs
+        + ", outboxBackoffMaxMs=" + outboxBackoffMaxMs + ", sandboxChaos=" + sandboxChaos
+        + ", sandboxNoticeDelayMs=" + sandboxNoticeDelayMs + ", reservationGraceSeconds=" + reservationGraceSeconds
+        + ", workers=" + workers + "]";
+  }
+
+  /** Builds an {@link EngineConfig}; every setter checks its value at once. */
+  public static final class Builder {
+    private long sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS;
+    private int sweepBatchMax = DEFAULT_SWEEP_BATCH_MAX;
+    private long outboxIntervalMs = DEFAULT_OUTBOX_INTERVAL_MS;
+    private int outboxBatchMax = DEFAULT_OUTBOX_BATCH_MAX;
+    private int outboxConcurrencyMax = DEFAULT_OUTBOX_CONCURRENCY_MAX;
+    private int outboxAttemptsMax = DEFAULT_OUTBOX_ATTEMPTS_MAX;
+    private long outboxLeaseMs = DEFAULT_OUTBOX_LEASE_MS;
+    private long outboxBackoffBaseMs = DEFAULT_OUTBOX_BACKOFF_BASE_MS;
+    private long outboxBackoffMaxMs = DEFAULT_OUTBOX_BACKOFF_MAX_MS;
+    private boolean sandboxChaos;
+    private long sandboxNoticeDelayMs = DEFAULT_SANDBOX_NOTICE_DELAY_MS;
+    private long reservationGraceSeconds = DEFAULT_RESERVATION_GRACE_SECONDS;
+    private boolean workers = true;
+
+    private Builder() {}
+
+    public Builder sweepIntervalMs(long value) {
+      checkRange("sweep interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      this.sweepIntervalMs = value;
+      return this;
+    }
+
+    public Builder sweepBatchMax(int value) {
+      checkRange("sweep batch max", value, 1, BATCH_MAX_MAX);
+      this.sweepBatchMax = value;
+      return this;
+    }
+
+    public Builder outboxIntervalMs(long value) {
+      checkRange("outbox interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      this.outboxIntervalMs = value;
+      return this;
+    }
+
+    public Builder outboxBatchMax(int value) {
+      checkRange("outbox batch max", value, 1, BATCH_MAX_MAX);
+      this.outboxBatchMax = value;
+      return this;
+    }
+
+    public Builder outboxConcurrencyMax(int value) {
+      checkRange("outbox concurrency max", value, 1, BATCH_MAX_MAX);
+      this.outboxConcurrencyMax = value;
+      return this;
+    }
+
+    public Builder outboxAttemptsMax(int value) {
+      checkRange("outbox attempts max", value, 1, ATTEMPTS_MAX_MAX);
+      this.outboxAttemptsMax = value;
+      return this;
+    }
+
+    public Builder outboxLeaseMs(long value) {
+      checkRange("outbox lease ms", value, 100, INTERVAL_MS_MAX);
+      this.outboxLeaseMs = value;
+      return this;
+    }
+
+    public Builder outboxBackoffBaseMs(long value) {
+      checkRange("outbox backoff base ms", value, 1, INTERVAL_MS_MAX);
+      this.outboxBackoffBaseMs = value;
+      return this;
+    }
+
+    public Builder outboxBackoffMaxMs(long value) {
+      checkRange("outbox backoff max ms", value, 1, INTERVAL_MS_MAX);
+      this.outboxBackoffMaxMs = value;
+      return this;
+    }
+
+    public Builder sandboxChaos(boolean value) {
+      this.sandboxChaos = value;
+      return this;
+    }
+
+    public Builder sandboxNoticeDelayMs(long value) {
+      checkRange("sandbox notice delay ms", value, 0, INTERVAL_MS_MAX);
+      this.sandboxNoticeDelayMs = value;
+      return this;
+    }
+
+    public Builder reservationGraceSeconds(long value) {
+      checkRange("reservation grace seconds", value, 0, 86_400);
+      this.reservationGraceSeconds = value;
+      return this;
+    }
+
+    public Builder workers(boolean value) {
+      this.workers = value;
+      return this;
+    }
+
+    /** Applies the {@code engine} object of a JSON config file (keys as the setters, in snake_case). */
+    public Builder applyJson(JsonObject json) {
+      for (String key : json.fieldNames()) {
+        if (!JSON_KEYS.contains(key)) {
+          throw new IllegalArgumentException("unknown config key 'engine." + key + "'; known keys: " + JSON_KEYS);
+        }
+      }
+      try {
+        if (json.containsKey("sweep_interval_ms")) sweepIntervalMs(json.getLong("sweep_interval_ms"));
+        if (json.containsKey("sweep_batch_max")) sweepBatchMax(json.getInteger("sweep_batch_max"));
+        if (json.containsKey("outbox_interval_ms")) outboxIntervalMs(json.getLong("outbox_interval_ms"));
+        if (json.containsKey("outbox_batch_max")) outboxBatchMax(json.getInteger("outbox_batch_max"));
+        if (json.containsKey("outbox_concurrency_max")) outboxConcurrencyMax(json.getInteger("outbox_concurrency_max"));
+        if (json.containsKey("outbox_attempts_max")) outboxAttemptsMax(json.getInteger("outbox_attempts_max"));
+        if (json.containsKey("outbox_lease_ms")) outboxLeaseMs(json.getLong("outbox_lease_ms"));
+        if (json.containsKey("outbox_backoff_base_ms")) outboxBackoffBaseMs(json.getLong("outbox_backoff_base_ms"));
+        if (json.containsKey("outbox_backoff_max_ms")) outboxBackoffMaxMs(json.getLong("outbox_backoff_max_ms"));
+        if (json.containsKey("sandbox_chaos")) sandboxChaos(json.getBoolean("sandbox_chaos"));
+        if (json.containsKey("sandbox_notice_delay_ms")) sandboxNoticeDelayMs(json.getLong("sandbox_notice_delay_ms"));
+        if (json.containsKey("reservation_grace_seconds")) {
+          reservationGraceSeconds(json.getLong("reservation_grace_seconds"));
+        }
+        if (json.containsKey("workers")) workers(json.getBoolean("workers"));
+      } catch (ClassCastException e) {
+        throw new IllegalArgumentException("an engine config value has the wrong JSON type: " + e.getMessage());
+      }
+      return this;
+    }
+
+    public EngineConfig build() {
+      if (outboxBackoffMaxMs < outboxBackoffBaseMs) {
+        throw new IllegalArgumentException("outbox backoff max ms must be at least the base ("
+            + outboxBackoffBaseMs + "), but was " + outboxBackoffMaxMs);
+      }
+      return new EngineConfig(this);
+    }
+
+    private static void checkRange(String name, long value, long min, long max) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
+      }
+    }
+  }
+}

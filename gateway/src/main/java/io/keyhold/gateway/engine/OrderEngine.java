@@ -1,0 +1,194 @@
+package io.keyhold.gateway.engine;
+
+import io.keyhold.adapters.spi.AdapterRegistry;
+import io.keyhold.gateway.adapters.MerchantAdapters;
+import io.keyhold.gateway.adapters.PaymentContext;
+import io.keyhold.gateway.adapters.PaymentProvider;
+import io.keyhold.gateway.adapters.PaymentProviderFactory;
+import io.keyhold.gateway.adapters.SandboxProvider;
+import io.keyhold.gateway.adapters.StockAdapter;
+import io.keyhold.gateway.adapters.Webhooks;
+import io.keyhold.gateway.api.Endpoints;
+import io.keyhold.gateway.api.Idempotency;
+import io.keyhold.gateway.api.OrderRoutes;
+import io.keyhold.gateway.api.PaymentRoutes;
+import io.keyhold.gateway.crypto.GatewaySecrets;
+import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.KeyStore;
+import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StockVault;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The order engine of one gateway instance, wired: merchant adapters (built-in {@code stock}, and
+ * {@code http} or plug-ins via {@code ServiceLoader}), the delivered-key store, checkout, payments
+ * (built-in {@code sandbox} plus {@link PaymentProviderFactory} plug-ins), the outbox dispatcher and
+ * the deadline sweeper.
+ *
+ * <p>Life: {@link #create} (before serving), {@link #mount} (routes), {@link #startWorkers} (once the
+ * server listens), {@link #stop} (stop claiming work, let in-flight transitions finish), {@link #close}.
+ */
+public final class OrderEngine {
+  /** Connections kept open to one host by the engine's HTTP client (webhooks, sandbox notices). */
+  public static final int HTTP_POOL_SIZE = 16;
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrderEngine.class);
+
+  private final EngineConfig config;
+  private final Pool pool;
+  private final OrderStore orders;
+  private final MerchantAdapters adapters;
+  private final KeyStore keys;
+  private final Deliveries deliveries;
+  private final Checkout checkout;
+  private final Payments payments;
+  private final SandboxProvider sandbox;
+  private final OutboxDispatcher outbox;
+  private final Sweeper sweeper;
+  private final WebClient client;
+  private final Supplier<String> baseUrl;
+
+  private OrderEngine(EngineConfig config, Pool pool, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
+      Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
+      Sweeper sweeper, WebClient client, Supplier<String> baseUrl) {
+    this.config = config;
+    this.pool = pool;
+    this.orders = orders;
+    this.adapters = adapters;
+    this.keys = keys;
+    this.deliveries = deliveries;
+    this.checkout = checkout;
+    this.payments = payments;
+    this.sandbox = sandbox;
+    this.outbox = outbox;
+    this.sweeper = sweeper;
+    this.client = client;
+    this.baseUrl = baseUrl;
+  }
+
+  /**
+   * Builds the engine (loads the sandbox's shared secret; nothing runs yet).
+   *
+   * @param pool the API's pool: checkouts, payments, the merchant routes
+   * @param enginePool the order engine's own pool: the sweeper, the outbox and the effects they run
+   * @param baseUrl the base of links handed to buyers
+   * @param selfUrl where this instance's own HTTP server answers (for the sandbox's notices)
+   */
+  public static Future<OrderEngine> create(Vertx vertx, Pool pool, Pool enginePool, EngineConfig config, Clock clock,
+      OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Idempotency idempotency,
+      GatewaySecrets secrets, MeterRegistry meters, Supplier<String> baseUrl, Supplier<String> selfUrl) {
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
+        .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
+    MerchantAdapters adapters = new MerchantAdapters(vertx, pool, secrets.vault(), AdapterRegistry.load(),
+        new StockAdapter.Factory(pool, stock), meters, clock);
+    KeyStore keys = new KeyStore(vertx, secrets.vault(), secrets.fingerprints());
+    Deliveries deliveries = new Deliveries(orders, keys);
+    Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl);
+    return SandboxProvider.create(pool, client, secrets.vault(), clock, config.sandboxChaos(),
+            config.sandboxNoticeDelayMs(), selfUrl)
+        .compose(sandbox -> plugins(vertx, clock).map(plugins -> {
+          List<PaymentProvider> providers = new ArrayList<>(plugins);
+          providers.add(sandbox);
+          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers);
+          Webhooks webhooks = new Webhooks(pool, client, merchants, orders, clock);
+          // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
+          OrderStore engineOrders = orders.using(enginePool);
+          EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,
+              new Deliveries(engineOrders, keys), keys, catalog, payments,
+              webhooks, sandbox);
+          OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, runner.handlers(), meters);
+          Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), idempotency.using(enginePool),
+              config, meters);
+          return new OrderEngine(config, pool, orders, adapters, keys, deliveries, checkout, payments, sandbox,
+              outbox, sweeper, client, baseUrl);
+        }));
+  }
+
+  private static Future<List<PaymentProvider>> plugins(Vertx vertx, Clock clock) {
+    List<Future<PaymentProvider>> created = new ArrayList<>();
+    for (PaymentProviderFactory factory : ServiceLoader.load(PaymentProviderFactory.class)) {
+      if (SandboxProvider.ID.equals(factory.id())) {
+        throw new IllegalStateException("payment provider id 'sandbox' is built in; "
+            + factory.getClass().getName() + " claims it too");
+      }
+      created.add(factory.create(new PaymentContext(vertx, clock, null)));
+    }
+    return Future.all(created).map(all -> created.stream().map(Future::result).toList());
+  }
+
+  /** Mounts checkout, the merchant order API and the payment routes. */
+  public void mount(Endpoints endpoints) {
+    OrderRoutes.mount(endpoints, pool, orders, deliveries, checkout);
+    PaymentRoutes.mount(endpoints, payments, sandbox, orders, baseUrl);
+  }
+
+  /** Starts the sweeper and the outbox (unless the config turned workers off). */
+  public void startWorkers() {
+    if (!config.workers()) {
+      LOG.info("order engine workers are off by configuration");
+      return;
+    }
+    // New effects are run at once rather than at the next poll.
+    orders.changes().listen(order -> outbox.wake());
+    outbox.start();
+    sweeper.start();
+  }
+
+  /**
+   * Stops claiming new work and waits (up to {@code graceMs}) for the sweep and the effects under way
+   * to be stored. Requests still being served finish on their own (the HTTP server's grace).
+   */
+  public Future<Void> stop(long graceMs) {
+    return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs)).mapEmpty();
+  }
+
+  /** Closes the adapters, providers and the HTTP client. */
+  public Future<Void> close() {
+    return Future.join(adapters.close(), payments.close()).eventually(() -> {
+      client.close();
+      return Future.succeededFuture();
+    }).mapEmpty();
+  }
+
+  public MerchantAdapters adapters() {
+    return adapters;
+  }
+
+  public KeyStore keys() {
+    return keys;
+  }
+
+  public Payments payments() {
+    return payments;
+  }
+
+  public SandboxProvider sandbox() {
+    return sandbox;
+  }
+
+  public Sweeper sweeper() {
+    return sweeper;
+  }
+
+  public OutboxDispatcher outbox() {
+    return outbox;
+  }
+
+  public Deliveries deliveries() {
+    return deliveries;
+  }
+}

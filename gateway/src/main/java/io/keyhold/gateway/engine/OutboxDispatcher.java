@@ -1,0 +1,289 @@
+package io.keyhold.gateway.engine;
+
+import io.keyhold.gateway.store.OutboxBackoff;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs outbox rows: the effects of stored transitions and the gateway's own jobs (payment notices).
+ * Every gateway instance runs one; they share the table safely.
+ *
+ * <p>A claim is one statement: up to a batch of due {@code pending} rows, picked in
+ * {@code next_attempt_at} order with {@code FOR UPDATE SKIP LOCKED}, have their attempt counted and
+ * their {@code next_attempt_at} pushed past a lease, so no other instance takes them while this one
+ * works. Then each row's {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
+ * once). Success marks the row {@code done}; a failure schedules the next attempt with exponential
+ * backoff; after {@link EngineConfig#outboxAttemptsMax()} attempts the row is {@code failed} with its
+ * last error kept for an operator. An instance that dies mid-effect leaves its rows to reappear when
+ * the lease ends: effects are idempotent, so running one twice is safe.
+ *
+ * <p>All of it runs on one Vert.x context, so its state needs no locks.
+ */
+public final class OutboxDispatcher {
+  /** Longest error text kept on a row (the column's limit). */
+  public static final int ERROR_LENGTH_MAX = 1000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
+  private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
+      + " AND next_attempt_at <= $1 AND id <> ALL($4::bigint[]) ORDER BY next_attempt_at, id LIMIT $2"
+      + " FOR UPDATE SKIP LOCKED)"
+      + " UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3 FROM due WHERE o.id = due.id"
+      + " RETURNING o.id, o.kind, o.idempotency_key, o.payload, o.attempts, o.order_id, o.merchant_id";
+  private static final String DONE = "UPDATE outbox SET state = 'done', finished_at = $2, last_error = NULL"
+      + " WHERE id = $1 AND state = 'pending'";
+  private static final String RETRY = "UPDATE outbox SET next_attempt_at = $2, last_error = $3"
+      + " WHERE id = $1 AND state = 'pending'";
+  /** Rows claimed while the dispatcher was stopping go back untouched: attempt not counted, due at once. */
+  private static final String GIVE_BACK = "UPDATE outbox SET attempts = attempts - 1, next_attempt_at = $2"
+      + " WHERE id = ANY($1) AND state = 'pending'";
+  private static final String FAILED = "UPDATE outbox SET state = 'failed', finished_at = $2, last_error = $3"
+      + " WHERE id = $1 AND state = 'pending'";
+
+  /** Carries out one kind of outbox row; fails to have it tried again. */
+  @FunctionalInterface
+  public interface Handler {
+    Future<Void> run(Row row);
+  }
+
+  /**
+   * A claimed outbox row.
+   *
+   * @param id the row
+   * @param kind what to do
+   * @param idempotencyKey the row's key (an effect's key)
+   * @param payload what the writer stored
+   * @param attempts this attempt's number, from 1
+   * @param orderId the order, or null
+   * @param merchantId the merchant, or null
+   */
+  public record Row(long id, String kind, String idempotencyKey, JsonObject payload, int attempts, String orderId,
+      String merchantId) {}
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Pool pool;
+  private final Clock clock;
+  private final EngineConfig config;
+  private final Map<String, Handler> handlers;
+  private final Map<Long, Future<Void>> running = new HashMap<>();
+  private final Counter done;
+  private final Counter retried;
+  private final Counter failed;
+  private boolean started;
+  private boolean stopping;
+  private Future<Void> claim = Future.succeededFuture();
+  private boolean claiming;
+  private long timerId = -1;
+
+  public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, Map<String, Handler> handlers,
+      MeterRegistry meters) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.context = vertx.getOrCreateContext();
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.config = Objects.requireNonNull(config, "config");
+    this.handlers = Map.copyOf(handlers);
+    this.done = Counter.builder("keyhold.outbox.rows").tag("result", "done").register(meters);
+    this.retried = Counter.builder("keyhold.outbox.rows").tag("result", "retried").register(meters);
+    this.failed = Counter.builder("keyhold.outbox.rows").tag("result", "failed").register(meters);
+  }
+
+  /** Starts polling. */
+  public void start() {
+    context.runOnContext(v -> {
+      started = true;
+      poll();
+    });
+  }
+
+  /** Asks for a poll soon (new rows were committed); harmless when stopped. */
+  public void wake() {
+    context.runOnContext(v -> {
+      if (started && !stopping) {
+        cancelTimer();
+        poll();
+      }
+    });
+  }
+
+  /**
+   * Stops claiming and waits up to {@code graceMs} for the effects running now to finish and be
+   * recorded; rows not finished by then come back to any instance when their lease ends.
+   */
+  public Future<Void> stop(long graceMs) {
+    Promise<Void> stopped = Promise.promise();
+    context.runOnContext(v -> {
+      stopping = true;
+      cancelTimer();
+      // The claim under way (its rows are given back) first, then the effects under way.
+      claim.transform(ignored -> Future.join(new ArrayList<>(running.values())))
+          .timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS)
+          .onComplete(ignored -> stopped.complete());
+    });
+    return stopped.future();
+  }
+
+  private void poll() {
+    if (stopping || claiming) {
+      return;
+    }
+    int room = Math.min(config.outboxBatchMax(), config.outboxConcurrencyMax() - running.size());
+    if (room <= 0) {
+      // A running row finishing polls again.
+      return;
+    }
+    claiming = true;
+    claim = claim(room).transform(claimed -> {
+      claiming = false;
+      if (claimed.failed()) {
+        LOG.warn("claiming outbox rows failed: {}", claimed.cause().toString());
+        schedule(config.outboxIntervalMs());
+        return Future.succeededFuture();
+      }
+      List<Row> rows = claimed.result();
+      if (stopping) {
+        return giveBack(rows);
+      }
+      rows.forEach(this::run);
+      if (rows.size() == room) {
+        poll();
+      } else {
+        schedule(config.outboxIntervalMs());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<List<Row>> claim(int max) {
+    Instant now = clock.instant();
+    Long[] busy = running.keySet().toArray(new Long[0]);
+    return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
+            .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(max)
+            .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
+            .addArrayOfLong(busy))
+        .map(rows -> {
+          List<Row> claimed = new ArrayList<>(rows.rowCount());
+          for (io.vertx.sqlclient.Row row : rows) {
+            claimed.add(new Row(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
+                row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
+                row.getString("merchant_id")));
+          }
+          return claimed;
+        });
+  }
+
+  private Future<Void> giveBack(List<Row> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
+    return pool.preparedQuery(GIVE_BACK)
+        .execute(Tuple.tuple().addArrayOfLong(ids).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
+        .<Void>mapEmpty()
+        .recover(failure -> {
+          LOG.warn("giving back {} outbox rows failed (they return when their lease ends): {}", ids.length,
+              failure.toString());
+          return Future.succeededFuture();
+        });
+  }
+
+  private void run(Row row) {
+    Handler handler = handlers.get(row.kind());
+    Future<Void> result;
+    if (handler == null) {
+      result = Future.failedFuture(new IllegalStateException("no handler for outbox kind '" + row.kind() + "'"));
+    } else {
+      try {
+        result = handler.run(row);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      // A handler that never answers must not hold its slot past the lease.
+      result = result.timeout(Math.max(1, config.outboxLeaseMs() / 2), TimeUnit.MILLISECONDS);
+    }
+    Future<Void> recorded = result.transform(outcome -> record(row, outcome.failed() ? outcome.cause() : null))
+        .recover(failure -> {
+          LOG.warn("recording outbox row {} failed: {}", row.id(), failure.toString());
+          return Future.succeededFuture();
+        });
+    running.put(row.id(), recorded);
+    recorded.onComplete(v -> {
+      running.remove(row.id());
+      if (!stopping) {
+        poll();
+      }
+    });
+  }
+
+  private Future<Void> record(Row row, Throwable failure) {
+    Instant now = clock.instant();
+    if (failure == null) {
+      done.increment();
+      return pool.preparedQuery(DONE).execute(Tuple.of(row.id(), now.atOffset(ZoneOffset.UTC))).mapEmpty();
+    }
+    String error = describe(failure);
+    if (row.attempts() >= config.outboxAttemptsMax()) {
+      failed.increment();
+      LOG.error("outbox row {} ({} of order {}) failed for good after {} attempts: {}", row.id(), row.kind(),
+          row.orderId(), row.attempts(), error);
+      return pool.preparedQuery(FAILED).execute(Tuple.of(row.id(), now.atOffset(ZoneOffset.UTC), error)).mapEmpty();
+    }
+    retried.increment();
+    Duration pause = OutboxBackoff.afterFailure(Duration.ofMillis(config.outboxBackoffBaseMs()),
+        Duration.ofMillis(config.outboxBackoffMaxMs()), row.attempts());
+    // Early failures are routine (a shop briefly down); a row still failing halfway to its limit is worth a look.
+    if (row.attempts() * 2 >= config.outboxAttemptsMax()) {
+      LOG.warn("outbox row {} ({} of order {}) attempt {} failed, next in {} ms: {}", row.id(), row.kind(),
+          row.orderId(), row.attempts(), pause.toMillis(), error);
+    } else {
+      LOG.debug("outbox row {} ({} of order {}) attempt {} failed, next in {} ms: {}", row.id(), row.kind(),
+          row.orderId(), row.attempts(), pause.toMillis(), error);
+    }
+    return pool.preparedQuery(RETRY).execute(Tuple.of(row.id(), now.plus(pause).atOffset(ZoneOffset.UTC), error))
+        .mapEmpty();
+  }
+
+  /** The failure for the row: class and message, which by the adapters' rules never hold a key or secret. */
+  static String describe(Throwable failure) {
+    String message = failure.getMessage();
+    String text = failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    return text.length() <= ERROR_LENGTH_MAX ? text : text.substring(0, ERROR_LENGTH_MAX);
+  }
+
+  private void schedule(long delayMs) {
+    if (stopping || timerId >= 0) {
+      return;
+    }
+    timerId = vertx.setTimer(delayMs, id -> {
+      timerId = -1;
+      poll();
+    });
+  }
+
+  private void cancelTimer() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+}

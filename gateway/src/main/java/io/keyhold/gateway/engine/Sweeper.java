@@ -1,0 +1,225 @@
+package io.keyhold.gateway.engine;
+
+import io.keyhold.escrow.Order;
+import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.Outcome;
+import io.keyhold.escrow.Rejection;
+import io.keyhold.escrow.Transition;
+import io.keyhold.gateway.api.Idempotency;
+import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StockVault;
+import io.keyhold.gateway.store.StoredOrder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deadline sweeper every gateway instance runs. Each sweep claims due orders
+ * ({@code next_action_at <= now}, in deadline order) with {@code FOR UPDATE SKIP LOCKED} in a bounded
+ * batch, gives each {@code DeadlineReached} and stores every transition in that one transaction, so
+ * any number of instances share the work without handling an order twice. A batch that fails is
+ * rolled back and its orders are retried one transaction each, so one bad order cannot hold the
+ * others back. A full batch sweeps again at once; otherwise the next sweep waits
+ * {@link EngineConfig#sweepIntervalMs()}.
+ *
+ * <p>Each sweep also returns expired stock reservations to the stock and purges expired
+ * Idempotency-Key records, both in bounded batches.
+ *
+ * <p>Time is the store's clock: tests move it rather than wait.
+ */
+public final class Sweeper {
+  private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
+  private static final String CLAIM = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until,"
+      + " buyer_ref, version, data FROM orders WHERE next_action_at <= $1 ORDER BY next_action_at LIMIT $2"
+      + " FOR UPDATE SKIP LOCKED";
+  private static final String CLAIM_ONE = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until,"
+      + " buyer_ref, version, data FROM orders WHERE id = $1 AND next_action_at <= $2 FOR UPDATE SKIP LOCKED";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Pool pool;
+  private final OrderStore orders;
+  private final StockVault stock;
+  private final Idempotency idempotency;
+  private final EngineConfig config;
+  private final Counter moved;
+  private boolean stopping;
+  private boolean started;
+  private long timerId = -1;
+  private Future<Integer> current = Future.succeededFuture(0);
+
+  public Sweeper(Vertx vertx, OrderStore orders, StockVault stock, Idempotency idempotency, EngineConfig config,
+      MeterRegistry meters) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.context = vertx.getOrCreateContext();
+    this.orders = Objects.requireNonNull(orders, "orders");
+    this.pool = orders.pool();
+    this.stock = Objects.requireNonNull(stock, "stock");
+    this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+    this.config = Objects.requireNonNull(config, "config");
+    this.moved = Counter.builder("keyhold.sweeper.transitions").register(meters);
+  }
+
+  public void start() {
+    context.runOnContext(v -> {
+      started = true;
+      tick();
+    });
+  }
+
+  /** Stops sweeping; completes when the sweep under way is stored (or after {@code graceMs}). */
+  public Future<Void> stop(long graceMs) {
+    Promise<Void> stopped = Promise.promise();
+    context.runOnContext(v -> {
+      stopping = true;
+      if (timerId >= 0) {
+        vertx.cancelTimer(timerId);
+        timerId = -1;
+      }
+      current.timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS).onComplete(ignored -> stopped.complete());
+    });
+    return stopped.future();
+  }
+
+  private void tick() {
+    if (stopping) {
+      return;
+    }
+    current = sweepOnce();
+    current.onComplete(swept -> {
+      if (swept.failed()) {
+        LOG.warn("a sweep failed: {}", swept.cause().toString());
+      }
+      if (stopping) {
+        return;
+      }
+      boolean full = swept.succeeded() && swept.result() >= config.sweepBatchMax();
+      timerId = vertx.setTimer(full ? 1 : config.sweepIntervalMs(), id -> {
+        timerId = -1;
+        tick();
+      });
+    });
+  }
+
+  /**
+   * One sweep: due orders (one batch), expired reservations, expired idempotency records. Answers
+   * how many orders changed.
+   */
+  public Future<Integer> sweepOnce() {
+    Instant now = orders.now();
+    Future<Integer> deadlines = sweepDeadlines(now);
+    return deadlines
+        .compose(claimed -> stock.releaseExpired(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax())
+            .recover(failure -> {
+              LOG.warn("releasing expired reservations failed: {}", failure.toString());
+              return Future.succeededFuture(List.of());
+            })
+            .compose(released -> idempotency.purgeExpired(config.sweepBatchMax()).recover(failure -> {
+              LOG.warn("purging idempotency records failed: {}", failure.toString());
+              return Future.succeededFuture(0);
+            }))
+            .map(claimed));
+  }
+
+  private Future<Integer> sweepDeadlines(Instant now) {
+    List<Order> changed = new ArrayList<>();
+    List<String> claimedIds = new ArrayList<>();
+    return pool.withTransaction(tx -> tx.preparedQuery(CLAIM)
+            .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax()))
+            .compose(rows -> {
+              List<Future<Void>> writes = new ArrayList<>();
+              for (Row row : rows) {
+                claimedIds.add(row.getString("id"));
+                StoredOrder stored = OrderStore.toStored(row);
+                Transition transition = due(stored, now);
+                if (transition != null) {
+                  writes.add(orders.persist(tx, stored.order(), transition, now));
+                  changed.add(transition.order());
+                }
+              }
+              return Future.join(new ArrayList<Future<?>>(writes)).transform(joined -> {
+                for (Future<Void> write : writes) {
+                  if (write.failed()) {
+                    return Future.failedFuture(write.cause());
+                  }
+                }
+                // Orders that refused their deadline stay claimed-but-unchanged: they must not make a batch
+                // look full, or the sweeper would spin on them.
+                return Future.succeededFuture(changed.size());
+              });
+            }))
+        .onSuccess(claimed -> announce(changed))
+        .recover(failure -> {
+          LOG.warn("a sweep batch of {} orders failed ({}); retrying them one by one", claimedIds.size(),
+              failure.toString());
+          return oneByOne(claimedIds, now).map(claimedIds.size());
+        });
+  }
+
+  private Future<Void> oneByOne(List<String> ids, Instant now) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids) {
+      chain = chain.compose(ok -> sweepOne(id, now).recover(failure -> {
+        LOG.error("the deadline of order {} could not be applied: {}", id, failure.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  private Future<Void> sweepOne(String orderId, Instant now) {
+    List<Order> changed = new ArrayList<>();
+    return pool.withTransaction((SqlConnection tx) -> tx.preparedQuery(CLAIM_ONE)
+            .execute(Tuple.of(orderId, now.atOffset(ZoneOffset.UTC)))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.<Void>succeededFuture();
+              }
+              StoredOrder stored = OrderStore.toStored(rows.iterator().next());
+              Transition transition = due(stored, now);
+              if (transition == null) {
+                return Future.<Void>succeededFuture();
+              }
+              changed.add(transition.order());
+              return orders.persist(tx, stored.order(), transition, now);
+            }))
+        .onSuccess(ok -> announce(changed));
+  }
+
+  /** The order's transition for its deadline, or null when nothing is to store. */
+  private Transition due(StoredOrder stored, Instant now) {
+    Outcome outcome = stored.order().on(new OrderEvent.DeadlineReached(), now);
+    if (outcome instanceof Rejection rejection) {
+      LOG.warn("order {} refused its deadline at {}: {} ({})", stored.id(), now, rejection.code().code(),
+          rejection.detail());
+      return null;
+    }
+    Transition transition = (Transition) outcome;
+    return transition.duplicate() ? null : transition;
+  }
+
+  private void announce(List<Order> changed) {
+    moved.increment(changed.size());
+    changed.forEach(orders::announce);
+  }
+
+  /** Whether {@link #start()} ran; for diagnostics. */
+  public boolean started() {
+    return started;
+  }
+}

@@ -1,0 +1,90 @@
+package io.keyhold.gateway.store;
+
+import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.UnknownVerdictPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The SKUs of each merchant. Every query names the merchant, so one merchant never reads or writes
+ * another's SKU (it is simply not found).
+ */
+public final class Catalog {
+  /**
+   * The largest price per unit, in minor units (10^11: a billion of a two-decimal currency). Far
+   * below {@code Long.MAX_VALUE}, so price * quantity * fee basis points of one order cannot overflow.
+   */
+  public static final long PRICE_MINOR_MAX = 100_000_000_000L;
+  /** The largest quantity one order may ask for (enforced by the order flows). */
+  public static final int QUANTITY_MAX = 1000;
+  public static final int VALIDATORS_MAX = 8;
+
+  private static final String COLUMNS = "merchant_id, id, name, price_minor, currency, pay_within_seconds,"
+      + " deliver_within_seconds, validate_within_seconds, resupply_within_seconds, max_resupply_attempts,"
+      + " inspection_window_seconds, max_hold_seconds, unknown_verdict_policy, late_payment_policy, adapter_type,"
+      + " validators, created_at";
+  private static final String INSERT = "INSERT INTO skus (merchant_id, id, name, price_minor, currency,"
+      + " pay_within_seconds, deliver_within_seconds, validate_within_seconds, resupply_within_seconds,"
+      + " max_resupply_attempts, inspection_window_seconds, max_hold_seconds, unknown_verdict_policy,"
+      + " late_payment_policy, adapter_type, validators)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING " + COLUMNS;
+  private static final String FIND = "SELECT " + COLUMNS + " FROM skus WHERE merchant_id = $1 AND id = $2";
+
+  static {
+    // Invariant: price * quantity of one order fits in a long with room for fee arithmetic.
+    assert PRICE_MINOR_MAX <= Long.MAX_VALUE / QUANTITY_MAX / 10_000 : "price bound too large for totals";
+  }
+
+  /** Creates a SKU for {@code merchantId} through {@code tx}. */
+  public Future<Sku> create(SqlClient tx, String merchantId, NewSku sku) {
+    JsonArray validators = new JsonArray();
+    sku.validators().forEach(v -> validators.add(v.toJson()));
+    DeadlinePolicy p = sku.policy();
+    Tuple row = Tuple.tuple()
+        .addString(merchantId)
+        .addString(Ids.newId(Ids.SKU))
+        .addString(sku.name())
+        .addLong(sku.priceMinor())
+        .addString(sku.currency())
+        .addInteger(p.payWithinSeconds())
+        .addInteger(p.deliverWithinSeconds())
+        .addInteger(p.validateWithinSeconds())
+        .addInteger(p.resupplyWithinSeconds())
+        .addInteger(p.maxResupplyAttempts())
+        .addInteger(p.inspectionWindowSeconds())
+        .addInteger(p.maxHoldSeconds())
+        .addString(p.unknownVerdict().code())
+        .addString(p.latePayment().code())
+        .addString(sku.adapterType())
+        .addValue(validators);
+    return tx.preparedQuery(INSERT).execute(row).map(rows -> toSku(rows.iterator().next()));
+  }
+
+  /** The merchant's SKU, or null when it has none with this id. */
+  public Future<Sku> find(SqlClient client, String merchantId, String skuId) {
+    return client.preparedQuery(FIND).execute(Tuple.of(merchantId, skuId))
+        .map(rows -> rows.size() == 0 ? null : toSku(rows.iterator().next()));
+  }
+
+  private static Sku toSku(Row row) {
+    DeadlinePolicy policy = new DeadlinePolicy(row.getInteger("pay_within_seconds"),
+        row.getInteger("deliver_within_seconds"), row.getInteger("validate_within_seconds"),
+        row.getInteger("resupply_within_seconds"), row.getInteger("max_resupply_attempts"),
+        row.getInteger("inspection_window_seconds"), row.getInteger("max_hold_seconds"),
+        UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")),
+        LatePaymentPolicy.fromCode(row.getString("late_payment_policy")));
+    List<ValidatorSpec> validators = new ArrayList<>();
+    JsonArray stored = (JsonArray) row.getValue("validators");
+    for (int i = 0; i < stored.size(); i++) {
+      validators.add(ValidatorSpec.fromJson(stored.getJsonObject(i)));
+    }
+    return new Sku(row.getString("id"), row.getString("merchant_id"), row.getString("name"),
+        row.getLong("price_minor"), row.getString("currency"), policy, row.getString("adapter_type"), validators,
+        row.getOffsetDateTime("created_at"));
+  }
+}

@@ -1,0 +1,124 @@
+package io.keyhold.gateway.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's database: where it is (a configured URL, or an embedded server under the data
+ * folder), its schema (migrated at start-up), and the one connection {@link Pool} every store uses.
+ *
+ * <p>Open it with {@link #prepare} (blocking: embedded start-up and migrations) and then
+ * {@link #connect} (non-blocking). The pool is bounded on both sides: {@code maxSize} connections,
+ * and at most {@code maxWaitQueue} queries waiting for one; past that a query fails at once with
+ * {@code io.vertx.core.http.ConnectionPoolTooBusyException}, which the HTTP layer answers as 503
+ * {@code overloaded} with {@code Retry-After}.
+ */
+public final class Database {
+  public static final String POOL_NAME = "keyhold-pg";
+  /**
+   * The order engine's own pool (sweeper, outbox, the effects they run): however many buyers and shops
+   * wait for the API pool, delivering keys, refunding and releasing never queue behind them.
+   */
+  public static final String ENGINE_POOL_NAME = "keyhold-pg-engine";
+  public static final int ENGINE_POOL_SIZE = 4;
+  /** The engine works in bounded batches (sweep and outbox batch limits), so its queue stays short. */
+  public static final int ENGINE_POOL_WAIT_QUEUE_MAX = 1_024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final DatabaseLocation location;
+  private final EmbeddedPostgresServer embedded;
+  private Pool pool;
+  private Pool enginePool;
+
+  private Database(DatabaseLocation location, EmbeddedPostgresServer embedded) {
+    this.location = location;
+    this.embedded = embedded;
+  }
+
+  /**
+   * Finds the database ({@code url} when not null, else an embedded server over {@code embeddedDir})
+   * and migrates it. Blocking.
+   */
+  public static Database prepare(String url, Path embeddedDir) throws IOException {
+    EmbeddedPostgresServer embedded = null;
+    DatabaseLocation location;
+    if (url != null) {
+      location = DatabaseLocation.parse(url);
+    } else {
+      embedded = EmbeddedPostgresServer.start(embeddedDir);
+      location = embedded.location();
+    }
+    try {
+      Migrations.apply(location);
+    } catch (RuntimeException e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+    return new Database(location, embedded);
+  }
+
+  /** Builds the API pool and the engine's pool; call once, after {@link #prepare}. Answers the API pool. */
+  public Pool connect(Vertx vertx, int maxSize, int maxWaitQueue) {
+    if (pool != null) {
+      throw new IllegalStateException("the database pool is already built");
+    }
+    pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue);
+    enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX);
+    LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; to {}",
+        maxSize, maxWaitQueue, ENGINE_POOL_SIZE, location);
+    return pool;
+  }
+
+  private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false))
+        .connectingTo(location.connectOptions())
+        .using(vertx)
+        .build();
+  }
+
+  public Pool pool() {
+    if (pool == null) {
+      throw new IllegalStateException("the database pool is not built yet");
+    }
+    return pool;
+  }
+
+  /** The order engine's pool; see {@link #ENGINE_POOL_NAME}. */
+  public Pool enginePool() {
+    if (enginePool == null) {
+      throw new IllegalStateException("the database pools are not built yet");
+    }
+    return enginePool;
+  }
+
+  public DatabaseLocation location() {
+    return location;
+  }
+
+  public boolean embedded() {
+    return embedded != null;
+  }
+
+  /** Closes the pool, then stops the embedded server if this database started one. */
+  public Future<Void> close(Vertx vertx) {
+    Future<Void> closed = pool == null ? Future.succeededFuture()
+        : Future.join(pool.close(), enginePool.close()).mapEmpty();
+    return closed.transform(ignored -> embedded == null
+        ? Future.<Void>succeededFuture()
+        : vertx.executeBlocking(() -> {
+          embedded.close();
+          return null;
+        }));
+  }
+}

@@ -1,0 +1,293 @@
+package io.keyhold.gateway.store;
+
+import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.gateway.crypto.Fingerprints;
+import io.keyhold.gateway.crypto.KeyVault;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The keys delivered to order units: each sealed with the {@link KeyVault} (AES-GCM, bound to its
+ * merchant, order and reference) in {@code delivered_keys}, fingerprinted with {@link Fingerprints},
+ * and claimed in the global {@code key_fingerprints} index, which is how a key sold twice — by any
+ * merchants — is caught.
+ *
+ * <p>A fingerprint is claimed for a unit when it is new, when it is the merchant's own stock key not
+ * yet delivered, or when it is already this very unit's (a repeated delivery). Anything else — a key
+ * another unit received, another merchant's stock — is a duplicate: the key is still stored (it is
+ * evidence) with {@code duplicate = true}, and the caller tells the order {@code DuplicateKeyFound}.
+ */
+public final class KeyStore {
+  /** Sealing more keys than this runs on a worker thread. */
+  public static final int INLINE_CRYPTO_KEYS_MAX = 8;
+  public static final String KEY_REF_PREFIX = "dk";
+  public static final String SOURCE_STOCK = "stock";
+  public static final String SOURCE_ADAPTER = "adapter";
+  public static final String SOURCE_PUSH = "push";
+
+  private static final HexFormat HEX = HexFormat.of();
+  private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate FROM delivered_keys"
+      + " WHERE merchant_id = $1 AND order_id = $2 AND fingerprint = ANY($3)";
+  /** Claims fingerprints for units; a row not returned was held by something else: a duplicate. */
+  private static final String CLAIM = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id, source,"
+      + " order_id, unit_index, delivered_at) SELECT c.f, $2, $3, 'delivery', $4, c.u, now()"
+      + " FROM unnest($1::bytea[], $5::int[]) AS c(f, u)"
+      + " ON CONFLICT (fingerprint) DO UPDATE SET order_id = excluded.order_id, unit_index = excluded.unit_index,"
+      + " delivered_at = excluded.delivered_at"
+      + " WHERE (key_fingerprints.order_id IS NULL AND key_fingerprints.merchant_id = excluded.merchant_id)"
+      + " OR (key_fingerprints.order_id = excluded.order_id AND key_fingerprints.unit_index = excluded.unit_index)"
+      + " RETURNING fingerprint";
+  private static final String INSERT = "INSERT INTO delivered_keys (merchant_id, order_id, key_ref, unit_index, source,"
+      + " vault_key_id, sealed_key, fingerprint, duplicate) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d"
+      + " FROM unnest($5::text[], $6::int[], $7::bytea[], $8::bytea[], $9::bool[]) AS d(r, u, s, f, d)";
+  private static final String OPEN = "SELECT key_ref, vault_key_id, sealed_key FROM delivered_keys"
+      + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
+  private static final String FINGERPRINTS_OF = "SELECT fingerprint FROM delivered_keys"
+      + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3) AND NOT duplicate";
+  private static final String UNBIND = "UPDATE key_fingerprints SET order_id = NULL, unit_index = NULL,"
+      + " delivered_at = NULL WHERE fingerprint = ANY($1) AND order_id = $2 AND source = 'stock'";
+  private static final String RESTOCK = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
+      + " reserved_until = NULL WHERE merchant_id = $1 AND fingerprint = ANY($2) AND state = 'delivered'"
+      + " RETURNING id";
+  private static final String FORGET_STOCK_DELIVERY = "DELETE FROM stock_deliveries"
+      + " WHERE merchant_id = $1 AND stock_key_id = ANY($2)";
+
+  private final Vertx vertx;
+  private final KeyVault vault;
+  private final Fingerprints fingerprints;
+
+  public KeyStore(Vertx vertx, KeyVault vault, Fingerprints fingerprints) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.vault = Objects.requireNonNull(vault, "vault");
+    this.fingerprints = Objects.requireNonNull(fingerprints, "fingerprints");
+  }
+
+  /** One key arriving for one unit. {@link #toString()} hides the key. */
+  public record Incoming(int unit, CardKey key) {
+    public Incoming {
+      Objects.requireNonNull(key, "key");
+    }
+  }
+
+  /**
+   * A key as stored for a unit.
+   *
+   * @param unit the unit
+   * @param keyRef its reference ({@code dk_…}), what escrow-core holds
+   * @param fingerprint the HMAC fingerprint, lower-case hex
+   * @param duplicate true when the fingerprint was already delivered elsewhere
+   */
+  public record Stored(int unit, String keyRef, String fingerprint, boolean duplicate) {}
+
+  /**
+   * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}.
+   * A key this unit already received (same fingerprint) answers its existing reference, so repeating a
+   * delivery stores nothing new.
+   */
+  public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
+      List<Incoming> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return prepare(merchantId, orderId, keys).compose(prepared -> {
+      Buffer[] prints = prepared.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
+      return tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).compose(rows -> {
+        Map<String, Row> existing = new HashMap<>();
+        rows.forEach(row -> existing.put(row.getInteger("unit_index") + ":"
+            + HEX.formatHex(row.getBuffer("fingerprint").getBytes()), row));
+        List<Stored> result = new ArrayList<>();
+        List<Prepared> fresh = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        List<Prepared> repeatedInBatch = new ArrayList<>();
+        for (Prepared key : prepared) {
+          String hex = HEX.formatHex(key.fingerprint);
+          Row known = existing.get(key.unit + ":" + hex);
+          if (known != null) {
+            result.add(new Stored(key.unit, known.getString("key_ref"), hex, known.getBoolean("duplicate")));
+          } else if (!seen.add(hex)) {
+            // One delivery giving one key to two units: the second is a duplicate without asking the index.
+            repeatedInBatch.add(key);
+          } else {
+            fresh.add(key);
+          }
+        }
+        if (fresh.isEmpty() && repeatedInBatch.isEmpty()) {
+          return Future.succeededFuture(result);
+        }
+        return claim(tx, merchantId, skuId, orderId, fresh).compose(claimed -> {
+          List<Prepared> toInsert = new ArrayList<>();
+          List<Boolean> duplicate = new ArrayList<>();
+          for (Prepared key : fresh) {
+            toInsert.add(key);
+            duplicate.add(!claimed.contains(HEX.formatHex(key.fingerprint)));
+          }
+          for (Prepared key : repeatedInBatch) {
+            toInsert.add(key);
+            duplicate.add(true);
+          }
+          return insert(tx, merchantId, orderId, source, toInsert, duplicate).map(inserted -> {
+            for (int i = 0; i < toInsert.size(); i++) {
+              Prepared key = toInsert.get(i);
+              result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicate.get(i)));
+            }
+            result.sort((a, b) -> Integer.compare(a.unit(), b.unit()));
+            return result;
+          });
+        });
+      });
+    });
+  }
+
+  private Future<Set<String>> claim(SqlClient tx, String merchantId, String skuId, String orderId,
+      List<Prepared> fresh) {
+    if (fresh.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    // Claimed in one global order (by fingerprint), so two deliveries sharing keys cannot deadlock each other.
+    List<Prepared> sorted = new ArrayList<>(fresh);
+    sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a.fingerprint, b.fingerprint));
+    Buffer[] prints = sorted.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
+    Integer[] units = sorted.stream().map(p -> p.unit).toArray(Integer[]::new);
+    return tx.preparedQuery(CLAIM)
+        .execute(Tuple.tuple().addValue(prints).addString(merchantId).addString(skuId).addString(orderId)
+            .addArrayOfInteger(units))
+        .map(rows -> {
+          Set<String> claimed = new HashSet<>();
+          rows.forEach(row -> claimed.add(HEX.formatHex(row.getBuffer("fingerprint").getBytes())));
+          return claimed;
+        });
+  }
+
+  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, List<Prepared> keys,
+      List<Boolean> duplicate) {
+    int n = keys.size();
+    String[] refs = new String[n];
+    Integer[] units = new Integer[n];
+    Buffer[] sealed = new Buffer[n];
+    Buffer[] prints = new Buffer[n];
+    Boolean[] dup = new Boolean[n];
+    String keyId = null;
+    for (int i = 0; i < n; i++) {
+      Prepared key = keys.get(i);
+      refs[i] = key.keyRef;
+      units[i] = key.unit;
+      sealed[i] = Buffer.buffer(key.sealed.ciphertext());
+      prints[i] = Buffer.buffer(key.fingerprint);
+      dup[i] = duplicate.get(i);
+      keyId = key.sealed.keyId();
+    }
+    return tx.preparedQuery(INSERT).execute(Tuple.tuple().addString(merchantId).addString(orderId).addString(source)
+            .addString(keyId).addArrayOfString(refs).addArrayOfInteger(units).addValue(sealed).addValue(prints)
+            .addArrayOfBoolean(dup))
+        .compose(rows -> rows.rowCount() == n
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("stored " + rows.rowCount() + " of " + n + " keys")));
+  }
+
+  /**
+   * Opens the order's keys with these references, off the event loop when there are many. Answers
+   * reference to key; a reference the order does not hold is left out.
+   */
+  public Future<Map<String, CardKey>> open(SqlClient client, String merchantId, String orderId, List<String> keyRefs) {
+    if (keyRefs.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return client.preparedQuery(OPEN)
+        .execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
+        .compose(rows -> {
+          List<Row> list = new ArrayList<>();
+          rows.forEach(list::add);
+          if (list.size() <= INLINE_CRYPTO_KEYS_MAX) {
+            return Future.succeededFuture(openRows(merchantId, orderId, list));
+          }
+          return vertx.executeBlocking(() -> openRows(merchantId, orderId, list), false);
+        });
+  }
+
+  private Map<String, CardKey> openRows(String merchantId, String orderId, List<Row> rows) {
+    Map<String, CardKey> keys = new LinkedHashMap<>();
+    for (Row row : rows) {
+      String keyRef = row.getString("key_ref");
+      byte[] plain = vault.open(new KeyVault.Sealed(row.getString("vault_key_id"),
+          row.getBuffer("sealed_key").getBytes()), aad(merchantId, orderId, keyRef));
+      keys.put(keyRef, CardKey.of(new String(plain, StandardCharsets.UTF_8)));
+    }
+    return keys;
+  }
+
+  /**
+   * Gives keys the buyer never saw back to the merchant's stock, through {@code tx}: stock keys
+   * become available again and their fingerprints free for a later delivery. Keys that came from an
+   * adapter or a push stay where they are (the protocol has no "take back"). Answers how many went
+   * back.
+   */
+  public Future<Integer> returnToStock(SqlClient tx, String merchantId, String orderId, List<String> keyRefs) {
+    if (keyRefs.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return tx.preparedQuery(FINGERPRINTS_OF).execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
+        .compose(rows -> {
+          List<Buffer> prints = new ArrayList<>();
+          rows.forEach(row -> prints.add(row.getBuffer("fingerprint")));
+          if (prints.isEmpty()) {
+            return Future.succeededFuture(0);
+          }
+          Buffer[] array = prints.toArray(new Buffer[0]);
+          return tx.preparedQuery(RESTOCK).execute(Tuple.tuple().addString(merchantId).addValue(array))
+              .compose(restocked -> {
+                List<Long> ids = new ArrayList<>();
+                restocked.forEach(row -> ids.add(row.getLong("id")));
+                Future<?> forget = ids.isEmpty() ? Future.succeededFuture()
+                    : tx.preparedQuery(FORGET_STOCK_DELIVERY)
+                        .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(ids.toArray(new Long[0])));
+                Future<?> unbind = ids.isEmpty() ? Future.succeededFuture()
+                    : tx.preparedQuery(UNBIND).execute(Tuple.tuple().addValue(array).addString(orderId));
+                return Future.all(forget, unbind).map(ignored -> ids.size());
+              });
+        });
+  }
+
+  private Future<List<Prepared>> prepare(String merchantId, String orderId, List<Incoming> keys) {
+    if (keys.size() <= INLINE_CRYPTO_KEYS_MAX) {
+      try {
+        return Future.succeededFuture(prepareNow(merchantId, orderId, keys));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return vertx.executeBlocking(() -> prepareNow(merchantId, orderId, keys), false);
+  }
+
+  private List<Prepared> prepareNow(String merchantId, String orderId, List<Incoming> keys) {
+    List<Prepared> prepared = new ArrayList<>(keys.size());
+    for (Incoming key : keys) {
+      String keyRef = Ids.newId(KEY_REF_PREFIX);
+      String text = key.key().reveal();
+      KeyVault.Sealed sealed = vault.seal(text.getBytes(StandardCharsets.UTF_8), aad(merchantId, orderId, keyRef));
+      prepared.add(new Prepared(key.unit(), keyRef, sealed, fingerprints.of(text)));
+    }
+    return prepared;
+  }
+
+  /** Binds a sealed key to its row: a ciphertext copied elsewhere fails to open. */
+  private static byte[] aad(String merchantId, String orderId, String keyRef) {
+    return ("delivered-key:" + merchantId + ":" + orderId + ":" + keyRef).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A key sealed and fingerprinted; holds no plaintext. */
+  private record Prepared(int unit, String keyRef, KeyVault.Sealed sealed, byte[] fingerprint) {}
+}

@@ -1,0 +1,35 @@
+package io.keyhold.gateway.store;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the versioned schema migrations in {@code classpath:db/migration} with Flyway, over JDBC,
+ * once at start-up. Blocking.
+ *
+ * <p>Files are named {@code V<n>__<what>.sql} with n = 1, 2, 3...; a migration already applied is
+ * never edited, a change is a new file. Several gateways starting together are safe: Flyway takes
+ * a database lock while it migrates.
+ */
+public final class Migrations {
+  public static final String LOCATION = "classpath:db/migration";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+  private Migrations() {}
+
+  /** Migrates the database to the newest version; answers how many migrations ran now. */
+  public static int apply(DatabaseLocation location) {
+    Flyway flyway = Flyway.configure()
+        .dataSource(location.jdbcUrl(), location.user(), location.password())
+        .locations(LOCATION)
+        .failOnMissingLocations(true)
+        .load();
+    MigrateResult result = flyway.migrate();
+    LOG.info("database {} at schema version {} ({} migrations applied now)",
+        location, result.targetSchemaVersion, result.migrationsExecuted);
+    return result.migrationsExecuted;
+  }
+}

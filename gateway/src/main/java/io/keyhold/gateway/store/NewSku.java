@@ -1,0 +1,29 @@
+package io.keyhold.gateway.store;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a merchant asks for in {@code POST /v1/skus}, checked.
+ *
+ * @param name shown to buyers
+ * @param priceMinor price per unit in minor units
+ * @param currency ISO 4217
+ * @param policy deadlines
+ * @param adapterType how keys are obtained
+ * @param validators key checks
+ */
+public record NewSku(String name, long priceMinor, String currency, DeadlinePolicy policy, String adapterType,
+    List<ValidatorSpec> validators) {
+  public NewSku {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(currency, "currency");
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(adapterType, "adapterType");
+    if (priceMinor <= 0 || priceMinor > Catalog.PRICE_MINOR_MAX) {
+      throw new IllegalArgumentException(
+          "price must be between 1 and " + Catalog.PRICE_MINOR_MAX + ", but was " + priceMinor);
+    }
+    validators = List.copyOf(validators);
+  }
+}

@@ -1,0 +1,56 @@
+package io.keyhold.gateway.store;
+
+import io.keyhold.escrow.Order;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Announces stored order changes, after their transaction committed, on the Vert.x event bus at
+ * {@code keyhold.order.<order id>} (see {@link #address}). The message is a small JSON object:
+ * {@code {order_id, merchant_id, state, version, next_action_at}} — never keys or tokens; a listener
+ * that needs more loads the order. Published locally (this gateway instance's event bus): a
+ * listener on another instance sees the change when it next loads the order.
+ *
+ * <p>In-process listeners ({@link #listen}) get the committed {@link Order}; the outbox dispatcher
+ * uses this to run new effects at once instead of waiting for its next poll.
+ */
+public final class OrderChanges {
+  /** Event-bus address prefix; the order id follows. */
+  public static final String ADDRESS_PREFIX = "keyhold.order.";
+
+  private final Vertx vertx;
+  private final List<Consumer<Order>> listeners = new CopyOnWriteArrayList<>();
+
+  public OrderChanges(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The event-bus address of one order's changes. */
+  public static String address(String orderId) {
+    return ADDRESS_PREFIX + orderId;
+  }
+
+  /** Calls {@code listener} with every committed order change of this instance. */
+  public void listen(Consumer<Order> listener) {
+    listeners.add(listener);
+  }
+
+  /** Publishes a committed change. */
+  void published(Order order) {
+    Instant next = order.nextActionAt();
+    JsonObject message = new JsonObject()
+        .put("order_id", order.id())
+        .put("merchant_id", order.merchantId())
+        .put("state", order.state().code())
+        .put("version", order.version())
+        .put("next_action_at", next == null ? null : next.toString());
+    vertx.eventBus().publish(address(order.id()), message);
+    for (Consumer<Order> listener : listeners) {
+      listener.accept(order);
+    }
+  }
+}

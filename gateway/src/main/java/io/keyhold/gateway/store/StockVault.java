@@ -1,0 +1,399 @@
+package io.keyhold.gateway.store;
+
+import io.keyhold.gateway.api.FieldError;
+import io.keyhold.gateway.api.Problem;
+import io.keyhold.gateway.api.ProblemCode;
+import io.keyhold.gateway.api.ProblemException;
+import io.keyhold.gateway.crypto.Fingerprints;
+import io.keyhold.gateway.crypto.KeyVault;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The consignment stock vault, the built-in {@code stock} adapter's store: card keys a shop uploads
+ * ahead, sealed with the {@link KeyVault}, fingerprinted with {@link Fingerprints}, and handed out
+ * one per unit.
+ *
+ * <p>Life of a key: {@code available} → {@link #reserve reserved} (with an expiry and a reservation
+ * reference, such as an order id) → {@link #deliver delivered}; or back to {@code available} by
+ * {@link #release} or when the reservation expires ({@link #releaseExpired}, for the sweeper).
+ *
+ * <p>Claims use {@code FOR UPDATE SKIP LOCKED} through the partial index {@code stock_keys_available}
+ * (available keys per merchant and SKU, in id order): concurrent claims never wait on each other,
+ * never hand out one key twice, and never scan keys already taken.
+ *
+ * <p>Uploads register every key's fingerprint in {@code key_fingerprints} (unique across all
+ * merchants) in the same transaction: a key Keyhold already holds, anywhere, refuses the whole
+ * upload with {@code duplicate_key}, naming the positions in the upload but never the holder.
+ *
+ * <p>Methods taking a {@link SqlClient} run in the caller's transaction; failing futures must roll
+ * it back (as {@code pool.withTransaction} does).
+ */
+public final class StockVault {
+  /** Longest card key accepted, in characters. */
+  public static final int KEY_LENGTH_MAX = 256;
+  /** Sealing more keys than this runs on a worker thread, off the event loop. */
+  public static final int INLINE_CRYPTO_KEYS_MAX = 8;
+  public static final int RESERVATION_REF_LENGTH_MAX = 100;
+  public static final String AVAILABLE = "available";
+  public static final String RESERVED = "reserved";
+  public static final String DELIVERED = "delivered";
+
+  private static final String INSERT_FINGERPRINTS = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id,"
+      + " source) SELECT f, $2, $3, 'stock' FROM unnest($1::bytea[]) AS t(f)"
+      + " ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint";
+  private static final String INSERT_KEYS = "INSERT INTO stock_keys (merchant_id, sku_id, vault_key_id, sealed_key,"
+      + " fingerprint, state) SELECT $1, $2, $3, k, f, 'available' FROM unnest($4::bytea[], $5::bytea[]) AS t(k, f)";
+  /** The claim: the planner walks stock_keys_available in id order and skips rows others hold. */
+  static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
+      + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available'"
+      + " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      + " UPDATE stock_keys s SET state = 'reserved', reservation_ref = $4, reserved_until = $5"
+      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id RETURNING s.id";
+  private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
+      + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";
+  private static final String DELIVER = "UPDATE stock_keys SET state = 'delivered', reserved_until = NULL"
+      + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' AND id = ANY($3) RETURNING id";
+  private static final String RELEASE_EXPIRED = "WITH due AS (SELECT merchant_id, id, sku_id, reservation_ref"
+      + " FROM stock_keys WHERE state = 'reserved' AND reserved_until <= $1"
+      + " ORDER BY reserved_until LIMIT $2 FOR UPDATE SKIP LOCKED)"
+      + " UPDATE stock_keys s SET state = 'available', reservation_ref = NULL, reserved_until = NULL"
+      + " FROM due WHERE s.merchant_id = due.merchant_id AND s.id = due.id"
+      + " RETURNING due.merchant_id, due.sku_id, due.id, due.reservation_ref";
+  private static final String OPEN = "SELECT id, sku_id, vault_key_id, sealed_key FROM stock_keys"
+      + " WHERE merchant_id = $1 AND id = ANY($2) ORDER BY id";
+  private static final String COUNTS = "SELECT count(*) FILTER (WHERE state = 'available') AS available,"
+      + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
+      + " count(*) FILTER (WHERE state = 'delivered') AS delivered"
+      + " FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final KeyVault vault;
+  private final Fingerprints fingerprints;
+  private final int batchMax;
+  private final ShortStock shortStock;
+
+  public StockVault(Vertx vertx, Pool pool, KeyVault vault, Fingerprints fingerprints, int batchMax) {
+    this(vertx, pool, vault, fingerprints, batchMax, new ShortStock());
+  }
+
+  private StockVault(Vertx vertx, Pool pool, KeyVault vault, Fingerprints fingerprints, int batchMax,
+      ShortStock shortStock) {
+    this.shortStock = shortStock;
+    if (batchMax <= 0) {
+      throw new IllegalArgumentException("batch max must be greater than 0, but was " + batchMax);
+    }
+    this.vertx = vertx;
+    this.pool = pool;
+    this.vault = vault;
+    this.fingerprints = fingerprints;
+    this.batchMax = batchMax;
+  }
+
+  /** The same vault working through {@code other} (the order engine's own pool); one sold-out memory for both. */
+  public StockVault using(Pool other) {
+    return new StockVault(vertx, other, vault, fingerprints, batchMax, shortStock);
+  }
+
+  public int batchMax() {
+    return batchMax;
+  }
+
+  /**
+   * Seals and fingerprints {@code keys} for an upload to one SKU, off the event loop when there are
+   * many. Fails with {@code validation_failed} for a key that is empty once normalized, and with
+   * {@code duplicate_key} when the upload repeats a key.
+   */
+  public Future<PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
+    if (keys.isEmpty() || keys.size() > batchMax) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "an upload must hold 1 to " + batchMax + " keys, but held " + keys.size()));
+    }
+    if (keys.size() <= INLINE_CRYPTO_KEYS_MAX) {
+      try {
+        return Future.succeededFuture(prepareNow(merchantId, skuId, keys));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return vertx.executeBlocking(() -> prepareNow(merchantId, skuId, keys), false);
+  }
+
+  private PreparedKeys prepareNow(String merchantId, String skuId, List<String> keys) {
+    byte[] aad = associatedData(merchantId, skuId);
+    Buffer[] sealed = new Buffer[keys.size()];
+    Buffer[] prints = new Buffer[keys.size()];
+    List<FieldError> empty = new ArrayList<>();
+    Map<Buffer, Integer> seen = new HashMap<>();
+    List<Integer> repeated = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      String key = keys.get(i).strip();
+      if (Fingerprints.normalize(key).isEmpty()) {
+        empty.add(new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
+            "has no characters left once spaces and dashes are removed"));
+        continue;
+      }
+      prints[i] = Buffer.buffer(fingerprints.of(key));
+      if (seen.putIfAbsent(prints[i], i) != null) {
+        repeated.add(i);
+      }
+      sealed[i] = Buffer.buffer(vault.seal(key.getBytes(StandardCharsets.UTF_8), aad).ciphertext());
+    }
+    if (!empty.isEmpty()) {
+      throw new ProblemException(Problem.invalid(empty));
+    }
+    if (!repeated.isEmpty()) {
+      throw duplicates(repeated);
+    }
+    return new PreparedKeys(merchantId, skuId, vault.activeKeyId(), sealed, prints);
+  }
+
+  /**
+   * Stores prepared keys through {@code tx}; the SKU must be the merchant's (checked before). Fails
+   * with {@code duplicate_key}, storing nothing, when any key is already held anywhere.
+   */
+  public Future<UploadResult> upload(SqlClient tx, PreparedKeys keys) {
+    return tx.preparedQuery(INSERT_FINGERPRINTS)
+        .execute(Tuple.tuple().addValue(keys.fingerprints).addString(keys.merchantId).addString(keys.skuId))
+        .compose(inserted -> {
+          if (inserted.rowCount() != keys.size()) {
+            Set<Buffer> fresh = new HashSet<>();
+            inserted.forEach(row -> fresh.add(row.getBuffer("fingerprint")));
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+              if (!fresh.contains(keys.fingerprints[i])) {
+                positions.add(i);
+              }
+            }
+            return Future.failedFuture(duplicates(positions));
+          }
+          return tx.preparedQuery(INSERT_KEYS).execute(Tuple.tuple().addString(keys.merchantId)
+              .addString(keys.skuId).addString(keys.vaultKeyId).addValue(keys.sealed).addValue(keys.fingerprints));
+        })
+        .map(rows -> {
+          assert rows.rowCount() == keys.size() : "stored " + rows.rowCount() + " of " + keys.size() + " keys";
+          shortStock.forgetSku(keys.merchantId, keys.skuId);
+          return new UploadResult(keys.skuId, rows.rowCount());
+        });
+  }
+
+  private static ProblemException duplicates(List<Integer> positions) {
+    return new ProblemException(Problem.of(ProblemCode.DUPLICATE_KEY, positions.size()
+            + " key(s) of this upload are already held by Keyhold or repeated in it; nothing was stored")
+        .with("positions", new JsonArray(new ArrayList<>(positions))));
+  }
+
+  /**
+   * Reserves exactly {@code quantity} available keys of the SKU until {@code until}, under
+   * {@code reservationRef}, through {@code tx}; all or nothing: fails with {@link OutOfStockException}
+   * when fewer are free (roll the transaction back). Answers the reserved stock key ids.
+   */
+  public Future<List<Long>> reserve(SqlClient tx, String merchantId, String skuId, int quantity, String reservationRef,
+      OffsetDateTime until) {
+    if (quantity <= 0 || quantity > batchMax) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "quantity must be between 1 and " + batchMax + ", but was " + quantity));
+    }
+    checkRef(reservationRef);
+    return tx.preparedQuery(CLAIM).execute(Tuple.of(merchantId, skuId, quantity, reservationRef, until))
+        .compose(rows -> {
+          List<Long> ids = new ArrayList<>(rows.rowCount());
+          rows.forEach(row -> ids.add(row.getLong("id")));
+          if (ids.size() == quantity) {
+            return Future.succeededFuture(ids);
+          }
+          shortStock.remember(merchantId, skuId, ids.size());
+          return Future.failedFuture(new OutOfStockException(skuId, quantity, ids.size()));
+        });
+  }
+
+  /**
+   * True when a claim for {@code quantity} keys of the SKU came up short within the last
+   * {@link ShortStock#MEMORY} and no keys came back since, as far as this instance saw: the caller may
+   * answer "out of stock" without a transaction. A hint only; {@link #reserve} alone sells.
+   */
+  public boolean knownShort(String merchantId, String skuId, int quantity) {
+    return shortStock.isShort(merchantId, skuId, quantity);
+  }
+
+  /** {@link #reserve(SqlClient, String, String, int, String, OffsetDateTime)} in its own transaction. */
+  public Future<List<Long>> reserve(String merchantId, String skuId, int quantity, String reservationRef,
+      OffsetDateTime until) {
+    return pool.withTransaction(tx -> reserve(tx, merchantId, skuId, quantity, reservationRef, until));
+  }
+
+  /** Gives the keys reserved under {@code reservationRef} back; answers how many. */
+  public Future<Integer> release(SqlClient tx, String merchantId, String reservationRef) {
+    checkRef(reservationRef);
+    return tx.preparedQuery(RELEASE).execute(Tuple.of(merchantId, reservationRef)).map(rows -> {
+      if (rows.rowCount() > 0) {
+        shortStock.forgetMerchant(merchantId);
+      }
+      return rows.rowCount();
+    });
+  }
+
+  /**
+   * Marks reserved keys delivered (sold); fails, so the caller rolls back, unless every one of
+   * {@code stockKeyIds} was reserved under {@code reservationRef}.
+   */
+  public Future<Void> deliver(SqlClient tx, String merchantId, String reservationRef, List<Long> stockKeyIds) {
+    checkRef(reservationRef);
+    Long[] ids = stockKeyIds.toArray(new Long[0]);
+    return tx.preparedQuery(DELIVER)
+        .execute(Tuple.tuple().addString(merchantId).addString(reservationRef).addArrayOfLong(ids)).compose(rows ->
+        rows.rowCount() == ids.length
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("only " + rows.rowCount() + " of " + ids.length
+                + " keys were reserved under this reservation")));
+  }
+
+  /**
+   * Returns at most {@code batchMax} keys whose reservation expired at {@code now} to the available
+   * stock; answers what was released. For the sweeper: any number of gateways may call it at once.
+   * One statement across merchants, each row independent (the documented exception to "one
+   * merchant per transaction", like the fingerprint table).
+   */
+  public Future<List<ReleasedKey>> releaseExpired(OffsetDateTime now, int batchMax) {
+    if (batchMax <= 0) {
+      throw new IllegalArgumentException("batch max must be greater than 0, but was " + batchMax);
+    }
+    return pool.preparedQuery(RELEASE_EXPIRED).execute(Tuple.of(now, batchMax)).map(rows -> {
+      List<ReleasedKey> released = new ArrayList<>(rows.rowCount());
+      rows.forEach(row -> released.add(new ReleasedKey(row.getString("merchant_id"), row.getString("sku_id"),
+          row.getLong("id"), row.getString("reservation_ref"))));
+      released.forEach(key -> shortStock.forgetSku(key.merchantId(), key.skuId()));
+      return released;
+    });
+  }
+
+  /** Opens the merchant's keys with these ids (for validation and the reveal). */
+  public Future<List<CardKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
+    return client.preparedQuery(OPEN)
+        .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(stockKeyIds.toArray(new Long[0])))
+        .compose(rows -> {
+          List<Row> list = new ArrayList<>();
+          rows.forEach(list::add);
+          if (list.size() <= INLINE_CRYPTO_KEYS_MAX) {
+            return Future.succeededFuture(openRows(merchantId, list));
+          }
+          return vertx.executeBlocking(() -> openRows(merchantId, list), false);
+        });
+  }
+
+  private List<CardKey> openRows(String merchantId, List<Row> rows) {
+    List<CardKey> keys = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      KeyVault.Sealed sealed = new KeyVault.Sealed(row.getString("vault_key_id"), row.getBuffer("sealed_key").getBytes());
+      byte[] plain = vault.open(sealed, associatedData(merchantId, row.getString("sku_id")));
+      keys.add(new CardKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
+    }
+    return keys;
+  }
+
+  /** How many keys of the SKU are in each state. */
+  public Future<StockCounts> counts(String merchantId, String skuId) {
+    return pool.preparedQuery(COUNTS).execute(Tuple.of(merchantId, skuId)).map(rows -> {
+      Row row = rows.iterator().next();
+      return new StockCounts(row.getLong("available"), row.getLong("reserved"), row.getLong("delivered"));
+    });
+  }
+
+  /** Binds a sealed key to its merchant and SKU: a ciphertext moved to another row fails to open. */
+  private static byte[] associatedData(String merchantId, String skuId) {
+    return ("stock-key:" + merchantId + ":" + skuId).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void checkRef(String reservationRef) {
+    Objects.requireNonNull(reservationRef, "reservationRef");
+    if (reservationRef.isEmpty() || reservationRef.length() > RESERVATION_REF_LENGTH_MAX) {
+      throw new IllegalArgumentException("reservation ref must have 1 to " + RESERVATION_REF_LENGTH_MAX
+          + " characters, but had " + reservationRef.length());
+    }
+  }
+
+  /** Keys sealed and fingerprinted, ready for {@link #upload}; holds no plaintext. */
+  public static final class PreparedKeys {
+    private final String merchantId;
+    private final String skuId;
+    private final String vaultKeyId;
+    private final Buffer[] sealed;
+    private final Buffer[] fingerprints;
+
+    PreparedKeys(String merchantId, String skuId, String vaultKeyId, Buffer[] sealed, Buffer[] fingerprints) {
+      this.merchantId = merchantId;
+      this.skuId = skuId;
+      this.vaultKeyId = vaultKeyId;
+      this.sealed = sealed;
+      this.fingerprints = fingerprints;
+    }
+
+    public int size() {
+      return sealed.length;
+    }
+
+    /** The fingerprints, in upload order (for evidence). */
+    public List<byte[]> fingerprints() {
+      return Arrays.stream(fingerprints).map(Buffer::getBytes).toList();
+    }
+
+    @Override
+    public String toString() {
+      return "PreparedKeys[" + skuId + ", " + sealed.length + " keys]";
+    }
+  }
+
+  /** What an upload stored. */
+  public record UploadResult(String skuId, int accepted) {}
+
+  /** A key whose reservation expired and went back to the available stock. */
+  public record ReleasedKey(String merchantId, String skuId, long stockKeyId, String reservationRef) {}
+
+  /** Keys of one SKU per state. */
+  public record StockCounts(long available, long reserved, long delivered) {
+    public static final StockCounts EMPTY = new StockCounts(0, 0, 0);
+
+    public JsonObject toJson() {
+      return new JsonObject().put("available", available).put("reserved", reserved).put("delivered", delivered);
+    }
+  }
+
+  /** Fewer keys were free than a reservation asked for; nothing was reserved once rolled back. */
+  public static final class OutOfStockException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int requested;
+    private final int available;
+
+    public OutOfStockException(String skuId, int requested, int available) {
+      super("SKU " + skuId + " had " + available + " free keys, " + requested + " were asked for", null, false, false);
+      this.requested = requested;
+      this.available = available;
+    }
+
+    public int requested() {
+      return requested;
+    }
+
+    public int available() {
+      return available;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.keyhold.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.gateway.testing.TestGateway;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cap on API requests served at once, with room for a single API request (a pool wait queue of 4):
+ * a request past it is refused at once; long-lived event streams and payment notices take no place.
+ */
+class ApiRequestLimitTest {
+  private static TestGateway gw;
+  private static Purchases purchases;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start(config -> config.poolWaitQueueMax(4));
+    purchases = new Purchases(gw);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  @Test
+  void openEventStreamsTakeNoPlaceAmongTheApiRequests() throws Exception {
+    Purchases.Shop shop = purchases.stockShop(2, null);
+    Purchases.Purchase purchase = purchases.readyOrder(shop, 1);
+    String url = gw.baseUrl() + purchase.path("/events") + "?t=" + purchase.token();
+    List<EventStream> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        EventStream stream = EventStream.open(url);
+        open.add(stream);
+        assertThat(stream.status()).isEqualTo(200);
+        assertThat(stream.next(Duration.ofSeconds(10))).as("the stream is live").isNotNull();
+      }
+
+      TestGateway.Response view = purchases.get(purchase);
+
+      assertThat(view.status()).as(view.toString()).isEqualTo(200);
+      assertThat(gw.get("/metrics", null).body()).contains("keyhold_api_requests_in_flight");
+    } finally {
+      open.forEach(EventStream::close);
+    }
+  }
+
+  @Test
+  void refusesRequestsPastTheCapButNeverAPaymentNotice() throws Exception {
+    URI base = URI.create(gw.baseUrl());
+    // Holds the only place: a request whose body never comes.
+    try (Socket slow = new Socket(base.getHost(), base.getPort())) {
+      OutputStream out = slow.getOutputStream();
+      out.write(("POST /v1/skus HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      awaitApiRequestsInFlight(1);
+
+      TestGateway.Response refused = gw.get("/v1/evidence-key", null);
+      TestGateway.Response notice = gw.post("/v1/payments/sandbox/notify", null, "{}");
+
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.problemCode()).isEqualTo("overloaded");
+      assertThat(refused.headers()).containsKey("retry-after");
+      assertThat(notice.status()).as("a notice is judged, never refused for load: %s", notice).isNotEqualTo(503);
+      assertThat(notice.problemCode()).isNotEqualTo("overloaded");
+    }
+    awaitApiRequestsInFlight(0);
+    assertThat(gw.get("/v1/evidence-key", null).status()).isEqualTo(200);
+  }
+
+  private static void awaitApiRequestsInFlight(int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    double seen = -1;
+    while (System.nanoTime() < deadline) {
+      seen = gw.get("/metrics", null).body().lines()
+          .filter(line -> line.startsWith("keyhold_api_requests_in_flight"))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+      if (seen == expected) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    assertThat(seen).as("API requests in flight").isEqualTo(expected);
+  }
+}

@@ -1,0 +1,141 @@
+package io.keyhold.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.gateway.testing.TestGateway.Merchant;
+import io.keyhold.gateway.testing.TestGateway.Response;
+import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class IdempotencyTest {
+  private static final int CONCURRENT_DUPLICATES = 12;
+  private static TestGateway gw;
+  private static Merchant merchant;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start();
+    merchant = gw.createMerchant("Retry Shop");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  private static String sku(String name) {
+    return new JsonObject().put("name", name).put("price", 700).put("currency", "CNY").encode();
+  }
+
+  @Test
+  void sameKeyAndBodyReplaysTheFirstAnswerAndCreatesOnce() {
+    long before = gw.rowCounts().get("skus");
+
+    Response first = gw.post("/v1/skus", merchant.apiKey(), sku("Replay"), "Idempotency-Key", "replay-1");
+    Response second = gw.post("/v1/skus", merchant.apiKey(), sku("Replay"), "Idempotency-Key", "replay-1");
+
+    assertThat(first.status()).isEqualTo(201);
+    assertThat(second.status()).isEqualTo(201);
+    assertThat(second.body()).isEqualTo(first.body());
+    assertThat(second.headers().get("location")).isEqualTo(first.headers().get("location"));
+    assertThat(second.headers().get("idempotent-replayed")).isEqualTo("true");
+    assertThat(first.headers()).doesNotContainKey("idempotent-replayed");
+    assertThat(gw.rowCounts().get("skus")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void sameKeyWithAnotherBodyIs422AndCreatesNothing() {
+    gw.post("/v1/skus", merchant.apiKey(), sku("Original"), "Idempotency-Key", "reused-1");
+    long before = gw.rowCounts().get("skus");
+
+    Response reused = gw.post("/v1/skus", merchant.apiKey(), sku("Different"), "Idempotency-Key", "reused-1");
+
+    assertThat(reused.status()).isEqualTo(422);
+    assertThat(reused.problemCode()).isEqualTo("idempotency_key_reused");
+    assertThat(gw.rowCounts().get("skus")).isEqualTo(before);
+  }
+
+  @Test
+  void keysAreScopedByCaller() {
+    Merchant other = gw.createMerchant("Other Retry Shop");
+
+    Response mine = gw.post("/v1/skus", merchant.apiKey(), sku("Mine"), "Idempotency-Key", "shared-key");
+    Response theirs = gw.post("/v1/skus", other.apiKey(), sku("Theirs"), "Idempotency-Key", "shared-key");
+
+    assertThat(mine.status()).isEqualTo(201);
+    assertThat(theirs.status()).isEqualTo(201);
+    assertThat(theirs.json().getString("id")).isNotEqualTo(mine.json().getString("id"));
+  }
+
+  @Test
+  void aProblemAnswerIsReplayedToo() {
+    String skuId = gw.createSku(merchant);
+    gw.uploadKeys(merchant, skuId, List.of("IDEM-DUP-0001"));
+    String body = new JsonObject().put("keys", List.of("IDEM-DUP-0001")).encode();
+
+    Response first = gw.post("/v1/skus/" + skuId + "/stock", merchant.apiKey(), body, "Idempotency-Key", "dup-1");
+    Response again = gw.post("/v1/skus/" + skuId + "/stock", merchant.apiKey(), body, "Idempotency-Key", "dup-1");
+
+    assertThat(first.problemCode()).isEqualTo("duplicate_key");
+    assertThat(again.problemCode()).isEqualTo("duplicate_key");
+    assertThat(again.headers().get("idempotent-replayed")).isEqualTo("true");
+  }
+
+  @Test
+  void concurrentDuplicatesCreateOnceAndOthersReplayOrWait() throws Exception {
+    long before = gw.rowCounts().get("skus");
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_DUPLICATES);
+    try {
+      List<Callable<Response>> calls = new ArrayList<>();
+      for (int i = 0; i < CONCURRENT_DUPLICATES; i++) {
+        calls.add(() -> gw.post("/v1/skus", merchant.apiKey(), sku("Race"), "Idempotency-Key", "race-1"));
+      }
+      List<Response> responses = new ArrayList<>();
+      for (Future<Response> future : pool.invokeAll(calls)) {
+        responses.add(future.get());
+      }
+
+      List<Response> created = responses.stream().filter(r -> r.status() == 201).toList();
+      assertThat(created).isNotEmpty();
+      assertThat(created.stream().map(Response::body).distinct()).hasSize(1);
+      assertThat(responses).allSatisfy(r -> {
+        if (r.status() != 201) {
+          assertThat(r.status()).isEqualTo(409);
+          assertThat(r.problemCode()).isEqualTo("idempotency_request_in_progress");
+          assertThat(r.headers().get("retry-after")).isEqualTo("1");
+        }
+      });
+      assertThat(gw.rowCounts().get("skus")).isEqualTo(before + 1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aMalformedKeyIsRefused() {
+    Response response = gw.post("/v1/skus", merchant.apiKey(), sku("Bad key"), "Idempotency-Key", "has space");
+
+    assertThat(response.status()).isEqualTo(400);
+    assertThat(response.problemCode()).isEqualTo("idempotency_key_invalid");
+  }
+
+  @Test
+  void theStoredAnswerIsSealed() {
+    Response created = gw.post("/admin/v1/merchants", gw.adminToken(),
+        new JsonObject().put("name", "Sealed").put("fee_basis_points", 0).encode(), "Idempotency-Key", "sealed-1");
+    String apiKey = created.json().getString("api_key");
+
+    String stored = gw.query("SELECT string_agg(t::text, ' ') FROM idempotency_records t").get(0).getString(0);
+
+    assertThat(stored).doesNotContain(apiKey).doesNotContain("Sealed");
+  }
+}

@@ -1,0 +1,541 @@
+package io.keyhold.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.adapters.reference.Faults;
+import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each buyer problem of DESIGN.md, solved without anybody complaining: one real gateway over HTTP and
+ * real PostgreSQL, shops that are the built-in stock adapter or a reference merchant speaking the
+ * merchant protocol, and a clock the tests move over deadlines. The sandbox provider runs with chaos
+ * on, so every payment's notices arrive repeated and out of order.
+ */
+class BuyerProblemsTest {
+  /** How late after a deadline the order may settle: the sweeper's lag plus the test's own pauses. */
+  static final Duration SWEEPER_LAG = Duration.ofSeconds(5);
+
+  static Flows flows;
+
+  @BeforeAll
+  static void start() throws Exception {
+    flows = Flows.start(engine -> engine.sandboxChaos(true), config -> { });
+  }
+
+  @AfterAll
+  static void auditTheLedgerAndStop() throws Exception {
+    try {
+      // Whatever the tests above did to orders, money was never created, lost or paid twice.
+      JsonObject audit = flows.gw.get("/admin/v1/audit", flows.gw.adminToken()).json();
+      assertThat(audit.getBoolean("ok")).as(audit.encodePrettily()).isTrue();
+      assertThat(flows.unbalancedTransactions()).isZero();
+      assertThat(flows.gw.query("SELECT count(*) FROM outbox WHERE state = 'failed'").get(0).getLong(0)).isZero();
+    } finally {
+      flows.close();
+    }
+  }
+
+  // ---- paid but never delivered
+
+  @Test
+  void refundsWhenShopNeverDelivers() {
+    Flows.HttpShop shop = flows.httpShop("Never delivers", 10, Flows.shortPolicy(), null);
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 1);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("error_rate", 1.0)));
+    String paymentId = flows.pay(session, 1);
+    flows.awaitState(shop.merchant(), session.orderId(), "funded");
+
+    flows.advance(Duration.ofSeconds(11));
+    JsonObject resupplying = flows.awaitState(shop.merchant(), session.orderId(), "resupplying");
+    flows.advance(Duration.ofSeconds(11));
+    JsonObject refunded = flows.awaitState(shop.merchant(), session.orderId(), "refunded");
+
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.funded",
+        "unit.replacement_requested", "order.refunded");
+    Instant resupplyBy = Instant.parse(resupplying.getJsonObject("deadlines").getString("resupply_by"));
+    assertThat(evidenceTime(session.orderId(), "order.refunded")).isBefore(resupplyBy.plus(SWEEPER_LAG));
+    assertThat(refunded.getJsonObject("refunded").getLong("amount")).isEqualTo(Flows.PRICE);
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+  }
+
+  // ---- invalid or redeemed key
+
+  @Test
+  void replacesAnInvalidKeyWithAValidOne() {
+    Flows.Merchant shop = flows.stockMerchant("Sells one bad key");
+    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^GOOD[0-9]+$", "none"));
+    flows.upload(shop, sku, List.of("BAD-" + UUID.randomUUID(), "GOOD" + System.nanoTime()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    flows.pay(session, 1);
+
+    JsonObject ready = flows.awaitState(shop, session.orderId(), "ready");
+
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.funded", "unit.key_delivered",
+        "unit.checked", "unit.replacement_requested", "unit.key_delivered", "unit.checked", "order.ready");
+    assertThat(verdicts(session.orderId())).containsExactly("invalid", "valid");
+    JsonObject unit = ready.getJsonArray("units").getJsonObject(0);
+    assertThat(unit.getString("state")).isEqualTo("valid");
+    assertThat(unit.getInteger("replacements")).isEqualTo(1);
+  }
+
+  @Test
+  void replacesAKeyTheIssuerSaysWasAlreadyRedeemed() {
+    JsonObject patientPolicy = Flows.shortPolicy().put("max_resupply_attempts", 5);
+    Flows.HttpShop shop = flows.httpShop("Sells used keys", 20, patientPolicy, Flows::luhnAndIssuer);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("redeemed_key_rate", 1.0)));
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 1);
+    flows.pay(session, 1);
+    flows.awaitOrder(shop.merchant(), session.orderId(),
+        order -> order.getJsonArray("units").getJsonObject(0).getInteger("replacements") > 0, "a replacement");
+    shop.shop().faults(Faults.none());
+
+    JsonObject ready = flows.awaitState(shop.merchant(), session.orderId(), "ready");
+
+    assertThat(verdicts(session.orderId())).startsWith("redeemed").endsWith("valid");
+    assertThat(ready.getJsonArray("units").getJsonObject(0).getString("state")).isEqualTo("valid");
+  }
+
+  // ---- replacement invalid too
+
+  @Test
+  void keepsTheValidUnitSealedAndHeldWhenTheReplacementIsInvalidToo() {
+    Flows.Merchant shop = flows.stockMerchant("Bad resupply");
+    Flows.Session session = twoUnitsOneNeverValid(shop);
+    String paymentId = flows.pay(session, 2);
+
+    JsonObject ready = flows.awaitOrder(shop, session.orderId(),
+        order -> order.getJsonArray("units").getJsonObject(1).getString("state").equals("refunded"), "unit 1 refunded");
+
+    assertThat(ready.getString("state")).isEqualTo("ready");
+    assertThat(ready.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state"))
+        .containsExactly("valid", "refunded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.balance("merchant:" + shop.id() + ":payable")).as("nothing paid before the buyer saw the key")
+        .isZero();
+    assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(Flows.PRICE);
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.units_refunded", "order.ready")
+        .doesNotContain("order.partially_refunded", "order.released");
+  }
+
+  @Test
+  void letsTheBuyerDisputeTheHeldUnitWhileTheShownWindowIsOpen() {
+    Flows.Merchant shop = flows.stockMerchant("Bad resupply, disputed");
+    Flows.Session session = twoUnitsOneNeverValid(shop);
+    flows.pay(session, 2);
+    flows.awaitState(shop, session.orderId(), "ready");
+
+    TestGateway.Response revealed = flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}");
+    assertThat(revealed.status()).as(revealed.toString()).isEqualTo(200);
+    Instant endsAt = Instant.parse(revealed.json().getJsonObject("deadlines").getString("inspection_ends_at"));
+    assertThat(endsAt).isAfter(Instant.now());
+    TestGateway.Response disputed = flows.gw.post(buyerPath(session, "/disputes"), session.token(),
+        "{\"reason\":\"key_invalid\",\"text\":\"the code does not work\"}");
+
+    assertThat(disputed.status()).as(disputed.toString()).isBetween(200, 201);
+    assertThat(flows.order(shop, session.orderId()).getString("state")).isEqualTo("disputed");
+    assertThat(flows.balance("merchant:" + shop.id() + ":payable")).isZero();
+  }
+
+  @Test
+  void paysTheHeldUnitWhenTheBuyerConfirmsAfterAPartialRefund() {
+    Flows.Merchant shop = flows.stockMerchant("Bad resupply, confirmed");
+    Flows.Session session = twoUnitsOneNeverValid(shop);
+    flows.pay(session, 2);
+    flows.awaitState(shop, session.orderId(), "ready");
+    assertThat(flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}").status()).isEqualTo(200);
+
+    TestGateway.Response confirmed = flows.gw.post(buyerPath(session, "/confirm"), session.token(), "{}");
+
+    assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(200);
+    JsonObject settled = flows.awaitState(shop, session.orderId(), "partially_refunded");
+    assertThat(settled.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state"))
+        .containsExactly("released", "refunded");
+    assertThat(settled.getJsonObject("released").getLong("amount")).isEqualTo(Flows.PRICE);
+    assertThat(settled.getJsonObject("refunded").getLong("amount")).isEqualTo(Flows.PRICE);
+    long fee = Flows.PRICE * 250 / 10_000;
+    assertThat(flows.balance("merchant:" + shop.id() + ":payable")).isEqualTo(Flows.PRICE - fee);
+    assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+  }
+
+  /** An order of two units whose unit 1 gets a bad key and a bad replacement, with one attempt allowed. */
+  private static Flows.Session twoUnitsOneNeverValid(Flows.Merchant shop) {
+    JsonObject oneAttempt = Flows.shortPolicy().put("max_resupply_attempts", 1);
+    String sku = flows.sku(shop, oneAttempt, Flows.formatValidator("^GOOD[0-9]+$", "none"));
+    // Claimed in upload order: unit 0 gets the good key, unit 1 the bad one, its replacement the other bad one.
+    flows.upload(shop, sku, List.of("GOOD" + System.nanoTime(), "BAD-" + UUID.randomUUID(), "BAD-" + UUID.randomUUID()));
+    return flows.checkout(shop, sku, 2);
+  }
+
+  private static String buyerPath(Flows.Session session, String action) {
+    return "/v1/buyer/orders/" + session.orderId() + action;
+  }
+
+  // ---- the same key sold twice
+
+  @Test
+  void catchesTheSameKeyDeliveredToOrdersOfTwoMerchants() {
+    Flows.Merchant first = flows.stockMerchant("First seller");
+    String firstSku = flows.sku(first, Flows.shortPolicy(), null);
+    String key = "SHARED-" + UUID.randomUUID();
+    flows.upload(first, firstSku, List.of(key));
+    Flows.Session firstOrder = flows.checkout(first, firstSku, 1);
+    flows.pay(firstOrder, 1);
+    flows.awaitState(first, firstOrder.orderId(), "ready");
+
+    Flows.HttpShop second = flows.httpShop("Second seller", 5, Flows.shortPolicy(), null);
+    Flows.Session secondOrder = flows.checkout(second.merchant(), second.skuId(), 1);
+    second.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("error_rate", 1.0)));
+    flows.pay(secondOrder, 1);
+    flows.awaitState(second.merchant(), secondOrder.orderId(), "funded");
+    // The same key again, written another way: the fingerprint normalizes case and dashes.
+    String sameKeyRewritten = key.toLowerCase().replace("-", " ");
+    TestGateway.Response pushed = flows.gw.post("/v1/orders/" + secondOrder.orderId() + "/deliveries",
+        second.merchant().apiKey(), new JsonObject().put("units", new JsonArray()
+            .add(new JsonObject().put("index", 0).put("key", sameKeyRewritten))).encode());
+
+    assertThat(pushed.status()).as(pushed.toString()).isEqualTo(202);
+    assertThat(pushed.json().getJsonArray("units").getJsonObject(0).getString("state")).isEqualTo("invalid");
+    assertThat(flows.evidenceTypes(secondOrder.orderId())).containsSubsequence("unit.key_delivered",
+        "unit.duplicate_key", "unit.replacement_requested");
+    assertThat(flows.gw.query("SELECT duplicate FROM delivered_keys WHERE order_id = $1", secondOrder.orderId()))
+        .extracting(row -> row.getBoolean("duplicate")).containsExactly(true);
+    JsonObject firstAfter = flows.order(first, firstOrder.orderId());
+    assertThat(firstAfter.getString("state")).isEqualTo("ready");
+    assertThat(flows.gw.query("SELECT order_id FROM key_fingerprints WHERE order_id IN ($1, $2)",
+        firstOrder.orderId(), secondOrder.orderId())).extracting(row -> row.getString("order_id"))
+        .containsExactly(firstOrder.orderId());
+  }
+
+  // ---- repeated and reordered notices, a second payment
+
+  @Test
+  void fundsOnceWhenPaymentNoticesAreRepeatedAndReordered() {
+    Flows.Merchant shop = flows.stockMerchant("Busy payer shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("NOTICE-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String paymentId = flows.pay(session, 1);
+
+    flows.awaitState(shop, session.orderId(), "ready");
+    flows.awaitTrue("every notice sent", "SELECT count(*) = 0 FROM outbox WHERE order_id = $1"
+        + " AND kind = 'sandbox_notice' AND state <> 'done'", session.orderId());
+
+    long succeededNotices = flows.gw.query("SELECT count(*) FROM outbox WHERE order_id = $1"
+        + " AND kind = 'sandbox_notice' AND payload->>'type' = 'payment.succeeded'", session.orderId()).get(0).getLong(0);
+    Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(succeededNotices).isGreaterThanOrEqualTo(2);
+    assertThat(payment.getInteger("notices")).isEqualTo((int) succeededNotices);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
+    assertThat(flows.gw.query("SELECT count(*) FROM ledger_postings WHERE order_id = $1 AND account = 'payments:in'",
+        session.orderId()).get(0).getLong(0)).isEqualTo(1);
+    assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", session.orderId()).get(0).getLong(0))
+        .isZero();
+    assertThat(paymentId).startsWith("pay_");
+  }
+
+  @Test
+  void refusesANoticeWithAForgedSignatureAndStoresNothing() {
+    Flows.Merchant shop = flows.stockMerchant("Forged notice shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("FORGED-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String body = new JsonObject().put("id", "ntc_x").put("type", "payment.succeeded").put("payment_id", "pay_forged")
+        .put("order_id", session.orderId())
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode();
+
+    TestGateway.Response unsigned = flows.gw.post("/v1/payments/sandbox/notify", null, body);
+    TestGateway.Response forged = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature",
+        "t=" + flows.clock.instant().getEpochSecond() + ",v1=" + "ab".repeat(32));
+
+    assertThat(unsigned.status()).isEqualTo(401);
+    assertThat(forged.problemCode()).isEqualTo("bad_signature");
+    assertThat(flows.gw.query("SELECT count(*) FROM payments WHERE order_id = $1", session.orderId()).get(0).getLong(0))
+        .isZero();
+    assertThat(flows.order(shop, session.orderId()).getString("state")).isEqualTo("awaiting_payment");
+  }
+
+  @Test
+  void refundsASecondPaymentForTheSameOrder() {
+    Flows.Merchant shop = flows.stockMerchant("Double charge shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("TWICE-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String first = flows.startPayment(session, Flows.PRICE);
+    String second = flows.startPayment(session, Flows.PRICE);
+    flows.confirmPayment(first);
+    flows.confirmPayment(second);
+
+    flows.awaitOrder(shop, session.orderId(), order -> order.getJsonArray("payments").size() == 2, "two payments");
+    flows.awaitTrue("the second payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1",
+        session.orderId());
+
+    List<String> uses = new ArrayList<>();
+    flows.gw.query("SELECT use FROM payments WHERE order_id = $1 ORDER BY use", session.orderId())
+        .forEach(row -> uses.add(row.getString("use")));
+    assertThat(uses).containsExactly("funded", "refunded");
+    long refundedToBuyer = flows.gw.query("SELECT sum(refunded_minor) FROM sandbox_payments WHERE order_id = $1",
+        session.orderId()).get(0).getLong(0);
+    assertThat(refundedToBuyer).isEqualTo(Flows.PRICE);
+    assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(Flows.PRICE);
+    assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
+  }
+
+  // ---- the shop disappears
+
+  @Test
+  void refundsEveryOpenOrderWhenTheShopVanishes() {
+    Flows.HttpShop shop = flows.httpShop("Runs away", 10, Flows.shortPolicy(), Flows::luhnAndIssuer);
+    List<Flows.Session> sessions = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sessions.add(flows.checkout(shop.merchant(), shop.skuId(), 1));
+    }
+    TestGateway.await(shop.shop().close());
+    sessions.forEach(session -> flows.pay(session, 1));
+    sessions.forEach(session -> flows.awaitState(shop.merchant(), session.orderId(), "funded"));
+
+    flows.advance(Duration.ofSeconds(11));
+    sessions.forEach(session -> flows.awaitState(shop.merchant(), session.orderId(), "resupplying"));
+    flows.advance(Duration.ofSeconds(11));
+
+    for (Flows.Session session : sessions) {
+      JsonObject refunded = flows.awaitState(shop.merchant(), session.orderId(), "refunded");
+      Instant resupplyBy = Instant.parse(refunded.getJsonObject("deadlines").getString("resupply_by"));
+      assertThat(evidenceTime(session.orderId(), "order.refunded")).isBefore(resupplyBy.plus(SWEEPER_LAG));
+      assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+    }
+    flows.awaitTrue("every refund paid out", "SELECT count(*) = 3 FROM refunds WHERE order_id = ANY($1)",
+        (Object) sessions.stream().map(Flows.Session::orderId).toArray(String[]::new));
+  }
+
+  // ---- payment after expiry
+
+  @Test
+  void fulfilsAPaymentAfterExpiryWhenStockIsStillFree() {
+    Flows.Merchant shop = flows.stockMerchant("Late payer shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("LATE-" + UUID.randomUUID()));
+    Flows.Session session = expiredOrder(shop, sku);
+
+    flows.pay(session, 1);
+
+    flows.awaitState(shop, session.orderId(), "ready");
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.expired", "order.funded",
+        "order.ready");
+  }
+
+  @Test
+  void fundsALatePaymentOnceWhenItsNoticeArrivesManyTimesAtOnce() {
+    Flows.Merchant shop = flows.stockMerchant("Stormy late shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("STORM-" + UUID.randomUUID()));
+    Flows.Session session = expiredOrder(shop, sku);
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    JsonObject notice = new JsonObject().put("id", "ntc_storm").put("type", "payment.succeeded")
+        .put("payment_id", paymentId).put("order_id", session.orderId())
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY));
+
+    // Five copies at once, each signed and sent over HTTP by the sandbox provider itself.
+    List<io.vertx.core.Future<Void>> storm = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      storm.add(flows.gw.gateway().engine().sandbox().send(notice));
+    }
+    TestGateway.await(io.vertx.core.Future.all(storm));
+
+    flows.awaitState(shop, session.orderId(), "ready");
+    Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(payment.getInteger("notices")).isEqualTo(5);
+    assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
+    assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", session.orderId()).get(0).getLong(0))
+        .isZero();
+  }
+
+  @Test
+  void refundsAPaymentAfterExpiryAtOnceWhenStockIsGone() {
+    Flows.Merchant shop = flows.stockMerchant("Sold out shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("ONLY-" + UUID.randomUUID()));
+    Flows.Session late = expiredOrder(shop, sku);
+    Flows.Session punctual = flows.checkout(shop, sku, 1);
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentRefunded(shop, late.orderId());
+    assertThat(flows.evidenceTypes(late.orderId())).contains("payment.refunded").doesNotContain("order.funded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.order(shop, punctual.orderId()).getString("state")).isEqualTo("awaiting_payment");
+  }
+
+  @Test
+  void refundsAPaymentAfterExpiryEvenWithStockFreeWhenTheSkuSaysRefund() {
+    Flows.Merchant shop = flows.stockMerchant("Strict shop");
+    String sku = flows.sku(shop, Flows.shortPolicy().put("late_payment_policy", "refund"), null);
+    flows.upload(shop, sku, List.of("STRICT-" + UUID.randomUUID()));
+    Flows.Session late = expiredOrder(shop, sku);
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentRefunded(shop, late.orderId());
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.gw.query("SELECT count(*) FROM stock_keys WHERE sku_id = $1 AND state = 'available'", sku)
+        .get(0).getLong(0)).as("the key stays in stock").isEqualTo(1);
+  }
+
+  // ---- merchants see only their own orders
+
+  @Test
+  void merchantGets404OnAnotherMerchantsOrders() {
+    Flows.Merchant owner = flows.stockMerchant("Owner");
+    Flows.Merchant stranger = flows.stockMerchant("Stranger");
+    String sku = flows.sku(owner, Flows.shortPolicy(), null);
+    flows.upload(owner, sku, List.of("MINE-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(owner, sku, 1);
+    String orderPath = "/v1/orders/" + session.orderId();
+
+    TestGateway.Response get = flows.gw.get(orderPath, stranger.apiKey());
+    TestGateway.Response push = flows.gw.post(orderPath + "/deliveries", stranger.apiKey(), new JsonObject()
+        .put("units", new JsonArray().add(new JsonObject().put("index", 0).put("key", "X-" + UUID.randomUUID())))
+        .encode());
+    TestGateway.Response checkout = flows.tryCheckout(stranger, sku, 1);
+    TestGateway.Response list = flows.gw.get("/v1/orders", stranger.apiKey());
+    TestGateway.Response missing = flows.gw.get("/v1/orders/ord_aaaaaaaaaaaaaaaaaaaaaaaa", stranger.apiKey());
+
+    assertThat(get.status()).isEqualTo(404);
+    assertThat(get.problemCode()).isEqualTo("not_found");
+    assertThat(get.json().getString("detail")).isEqualTo(missing.json().getString("detail"));
+    assertThat(push.status()).isEqualTo(404);
+    assertThat(checkout.status()).isEqualTo(404);
+    assertThat(list.json().getJsonArray("items")).isEmpty();
+    assertThat(flows.gw.get(orderPath, owner.apiKey()).status()).isEqualTo(200);
+    assertThat(flows.gw.get("/v1/orders?state=awaiting_payment", owner.apiKey()).json().getJsonArray("items"))
+        .extracting(item -> ((JsonObject) item).getString("id")).containsExactly(session.orderId());
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+  }
+
+  @Test
+  void answersOutOfStockAndStoresNothing() {
+    Flows.Merchant shop = flows.stockMerchant("Nearly empty");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("ONE-" + UUID.randomUUID()));
+    long ordersBefore = flows.gw.query("SELECT count(*) FROM orders").get(0).getLong(0);
+
+    TestGateway.Response tooMany = flows.tryCheckout(shop, sku, 2);
+
+    assertThat(tooMany.status()).isEqualTo(409);
+    assertThat(tooMany.problemCode()).isEqualTo("out_of_stock");
+    assertThat(flows.gw.query("SELECT count(*) FROM orders").get(0).getLong(0)).isEqualTo(ordersBefore);
+    assertThat(flows.gw.get("/v1/skus/" + sku + "/stock", shop.apiKey()).json().getJsonObject("stock")
+        .getLong("available")).isEqualTo(1);
+  }
+
+  // ---- operations
+
+  @Test
+  void publishesEachShopsCircuitBreakerInTheGatewayMetrics() {
+    Flows.HttpShop shop = flows.httpShop("Measured shop", 5, Flows.shortPolicy(), null);
+    flows.checkout(shop.merchant(), shop.skuId(), 1);
+
+    String metrics = flows.gw.get("/metrics", null).body();
+
+    assertThat(metrics).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*name=\"" + shop.merchant().id()
+        + "/http-adapter\"[^}]*state=\"closed\"[^}]*} 1\\.0");
+    assertThat(metrics).contains("keyhold_adapter_calls");
+  }
+
+  // ---- keys at rest
+
+  @Test
+  void storesNoPlaintextKeyInTheDatabase() {
+    Flows.Merchant shop = flows.stockMerchant("Secretive shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    String stockKey = "PLAIN" + UUID.randomUUID().toString().replace("-", "").toUpperCase();
+    flows.upload(shop, sku, List.of(stockKey));
+    Flows.Session delivered = flows.checkout(shop, sku, 1);
+    flows.pay(delivered, 1);
+    flows.awaitState(shop, delivered.orderId(), "ready");
+    Flows.HttpShop pusher = flows.httpShop("Pushing shop", 5, Flows.shortPolicy(), null);
+    Flows.Session pushedOrder = flows.checkout(pusher.merchant(), pusher.skuId(), 1);
+    pusher.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("error_rate", 1.0)));
+    flows.pay(pushedOrder, 1);
+    flows.awaitState(pusher.merchant(), pushedOrder.orderId(), "funded");
+    String pushedKey = "PUSHED" + UUID.randomUUID().toString().replace("-", "").toUpperCase();
+    assertThat(flows.gw.post("/v1/orders/" + pushedOrder.orderId() + "/deliveries", pusher.merchant().apiKey(),
+        new JsonObject().put("units", new JsonArray().add(new JsonObject().put("index", 0).put("key", pushedKey)))
+            .encode()).status()).isEqualTo(202);
+
+    String everything = dumpDatabase();
+
+    for (String key : List.of(stockKey, pushedKey)) {
+      assertThat(everything).doesNotContain(key).doesNotContain(key.toLowerCase())
+          .doesNotContain(java.util.HexFormat.of().formatHex(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id IN ($1, $2)", delivered.orderId(),
+        pushedOrder.orderId()).get(0).getLong(0)).isEqualTo(2);
+  }
+
+  // ---- helpers
+
+  private static String dumpDatabase() {
+    StringBuilder all = new StringBuilder();
+    for (Row table : flows.gw.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) {
+      String name = table.getString("tablename");
+      for (Row row : flows.gw.query("SELECT t::text FROM \"" + name + "\" t")) {
+        all.append(row.getString(0)).append('\n');
+      }
+    }
+    return all.toString();
+  }
+
+  private static List<String> verdicts(String orderId) {
+    List<String> verdicts = new ArrayList<>();
+    flows.gw.query("SELECT data->>'verdict' AS verdict FROM evidence_events WHERE order_id = $1"
+        + " AND type = 'unit.checked' ORDER BY seq", orderId).forEach(row -> verdicts.add(row.getString("verdict")));
+    return verdicts;
+  }
+
+  private static Instant evidenceTime(String orderId, String type) {
+    return flows.gw.query("SELECT at FROM evidence_events WHERE order_id = $1 AND type = $2", orderId, type)
+        .get(0).getOffsetDateTime("at").toInstant();
+  }
+
+  /** A checkout left unpaid past its payment deadline, expired by the sweeper with its effects carried out. */
+  private static Flows.Session expiredOrder(Flows.Merchant shop, String sku) {
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    flows.advance(Duration.ofSeconds(61));
+    flows.awaitState(shop, session.orderId(), "expired");
+    awaitEffectsDone(session.orderId());
+    return session;
+  }
+
+  /** The expired order refunded its late payment once and stayed expired. */
+  private static void assertLatePaymentRefunded(Flows.Merchant shop, String orderId) {
+    flows.awaitTrue("the late payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1", orderId);
+    JsonObject expired = flows.order(shop, orderId);
+    assertThat(expired.getString("state")).isEqualTo("expired");
+    assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+  }
+
+  private static void awaitEffectsDone(String orderId) {
+    flows.awaitTrue("effects of " + orderId + " done", "SELECT count(*) = 0 FROM outbox WHERE order_id = $1"
+        + " AND state = 'pending' AND kind <> 'sandbox_notice'", orderId);
+  }
+
+  private static void assertRefundedBySandbox(String paymentId, long amount) {
+    flows.awaitTrue("sandbox payment " + paymentId + " refunded",
+        "SELECT refunded_minor = $2 FROM sandbox_payments WHERE id = $1", paymentId, amount);
+  }
+}

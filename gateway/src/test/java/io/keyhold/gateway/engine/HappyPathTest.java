@@ -1,0 +1,197 @@
+package io.keyhold.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.adapters.signature.Signatures;
+import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plain path, end to end over HTTP: checkout, sandbox payment, stock delivery, validation, ready;
+ * and what shops and buyers see on the way (session, pay page, order list, signed webhooks).
+ */
+class HappyPathTest {
+  static Flows flows;
+
+  @BeforeAll
+  static void start() throws Exception {
+    flows = Flows.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    flows.close();
+  }
+
+  @Test
+  void paidOrderGetsItsStockKeysCheckedAndBecomesReady() {
+    Flows.Merchant shop = flows.stockMerchant("Happy shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^GOOD[0-9]+$", "none"));
+    flows.upload(shop, sku, List.of("GOOD1", "GOOD2", "GOOD3"));
+
+    Flows.Session session = flows.checkout(shop, sku, 2);
+    assertThat(flows.order(shop, session.orderId()).getString("state")).isEqualTo("awaiting_payment");
+    flows.pay(session, 2);
+
+    JsonObject ready = flows.awaitState(shop, session.orderId(), "ready");
+
+    assertThat(ready.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state"))
+        .containsExactly("valid", "valid");
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("order.placed", "order.funded",
+        "unit.key_delivered", "unit.checked", "order.ready");
+    assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(2 * Flows.PRICE);
+    assertThat(flows.unbalancedTransactions()).isZero();
+    TestGateway.Response stock = flows.gw.get("/v1/skus/" + sku + "/stock", shop.apiKey());
+    assertThat(stock.json().getJsonObject("stock").getLong("delivered")).isEqualTo(2);
+  }
+
+  @Test
+  void showsTheCheckoutSessionWithATokenThatPaysTheOrder() {
+    Flows.Merchant shop = flows.stockMerchant("Session shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("SESSION-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+
+    TestGateway.Response shown = flows.gw.get("/v1/checkout-sessions/" + session.id(), null);
+    TestGateway.Response unknown = flows.gw.get("/v1/checkout-sessions/cs_aaaaaaaaaaaaaaaaaaaaaaaa", null);
+
+    assertThat(shown.status()).isEqualTo(200);
+    assertThat(shown.headers().get("cache-control")).isEqualTo("no-store");
+    JsonObject json = shown.json();
+    assertThat(json.getString("order_id")).isEqualTo(session.orderId());
+    assertThat(json.getString("order_token")).isEqualTo(session.token());
+    assertThat(json.getString("state")).isEqualTo("awaiting_payment");
+    assertThat(json.getJsonObject("sku").getString("name")).isEqualTo("Game card");
+    assertThat(json.getJsonObject("total").getLong("amount")).isEqualTo(Flows.PRICE);
+    assertThat(unknown.status()).isEqualTo(404);
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    TestGateway.Response page = flows.gw.get("/sandbox/pay/" + paymentId, null);
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.contentType()).startsWith("text/html");
+    assertThat(page.body()).contains(paymentId + "/confirm").contains(session.orderId());
+    TestGateway.Response wrongToken = flows.gw.post("/v1/sandbox/payments", null, new JsonObject()
+        .put("order_id", session.orderId()).put("order_token", "kht_wrong")
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode());
+    assertThat(wrongToken.status()).isEqualTo(404);
+  }
+
+  @Test
+  void sendsTheBuyerBackToASameSitePathAfterTheSandboxPayment() {
+    Flows.Merchant shop = flows.stockMerchant("Return shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("RETURN-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String back = "/checkout/" + session.id();
+
+    TestGateway.Response started = startWithReturn(session, back);
+    TestGateway.Response confirmed = flows.gw.post("/v1/sandbox/payments/" + started.json().getString("payment_id")
+        + "/confirm", null, "{}");
+
+    assertThat(started.status()).isEqualTo(201);
+    assertThat(confirmed.json().getString("return_url")).isEqualTo(back);
+    assertThat(confirmed.json().getString("state")).isEqualTo("paid");
+    for (String elsewhere : List.of("//evil.example/x", "https://evil.example/", "/\\evil.example", "checkout")) {
+      TestGateway.Response refused = startWithReturn(session, elsewhere);
+      assertThat(refused.problemCode()).as(elsewhere).isEqualTo("validation_failed");
+      assertThat(refused.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("/return_url");
+    }
+  }
+
+  private static TestGateway.Response startWithReturn(Flows.Session session, String returnUrl) {
+    return flows.gw.post("/v1/sandbox/payments", null, new JsonObject().put("order_id", session.orderId())
+        .put("order_token", session.token()).put("return_url", returnUrl)
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode());
+  }
+
+  @Test
+  void signsEveryWebhookToTheShop() throws Exception {
+    ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+    HttpServer receiver = TestGateway.await(flows.gw.gateway().vertx().createHttpServer()
+        .requestHandler(request -> request.body().onSuccess(body -> {
+          received.add(new Received(request.getHeader(Signatures.HEADER), request.getHeader("Keyhold-Event-Id"), body));
+          request.response().setStatusCode(204).end();
+        }))
+        .listen(0, "127.0.0.1"));
+    try {
+      Flows.Merchant shop = flows.merchant("Webhook shop", null,
+          "http://127.0.0.1:" + receiver.actualPort() + "/hooks");
+      String sku = flows.sku(shop, Flows.shortPolicy(), null);
+      flows.upload(shop, sku, List.of("HOOK-" + UUID.randomUUID()));
+      Flows.Session session = flows.checkout(shop, sku, 1);
+      flows.pay(session, 1);
+      flows.awaitState(shop, session.orderId(), "ready");
+      flows.awaitTrue("webhooks sent", "SELECT count(*) = 0 FROM outbox WHERE order_id = $1 AND kind = 'notify'"
+          + " AND state <> 'done'", session.orderId());
+
+      Signatures check = Signatures.builder().secret(shop.webhookSecret()).clock(flows.clock).build();
+      assertThat(received).extracting(r -> r.body().toJsonObject().getString("type"))
+          .contains("order.funded", "order.ready");
+      for (Received hook : received) {
+        assertThat(check.verify(hook.signature(), hook.body()).isValid()).isTrue();
+        assertThat(hook.body().toJsonObject().getString("id")).isEqualTo(hook.eventId());
+        assertThat(hook.body().toJsonObject().getJsonObject("order").getString("id")).isEqualTo(session.orderId());
+      }
+    } finally {
+      TestGateway.await(receiver.close());
+    }
+  }
+
+  record Received(String signature, String eventId, Buffer body) {}
+
+  @Test
+  void listsTheShopsOrdersPageByPage() {
+    Flows.Merchant shop = flows.stockMerchant("Listing shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("L1-" + UUID.randomUUID(), "L2-" + UUID.randomUUID(), "L3-" + UUID.randomUUID()));
+    String first = flows.checkout(shop, sku, 1).orderId();
+    String second = flows.checkout(shop, sku, 1).orderId();
+    String third = flows.checkout(shop, sku, 1).orderId();
+
+    JsonObject page1 = flows.gw.get("/v1/orders?limit=2", shop.apiKey()).json();
+    JsonObject page2 = flows.gw.get("/v1/orders?limit=2&cursor=" + page1.getString("next_cursor"), shop.apiKey())
+        .json();
+    TestGateway.Response badCursor = flows.gw.get("/v1/orders?cursor=nonsense", shop.apiKey());
+
+    assertThat(ids(page1.getJsonArray("items"))).containsExactly(third, second);
+    assertThat(ids(page2.getJsonArray("items"))).containsExactly(first);
+    assertThat(page2.getString("next_cursor")).isNull();
+    assertThat(badCursor.status()).isEqualTo(400);
+    assertThat(flows.gw.get("/v1/orders?state=released", shop.apiKey()).json().getJsonArray("items")).isEmpty();
+  }
+
+  @Test
+  void refusesPushedKeysForUnitsTheOrderDoesNotHave() {
+    Flows.Merchant shop = flows.stockMerchant("Pushy shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("P-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String path = "/v1/orders/" + session.orderId() + "/deliveries";
+
+    TestGateway.Response outside = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+        .add(new JsonObject().put("index", 3).put("key", "K-" + UUID.randomUUID()))).encode());
+    TestGateway.Response twice = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+        .add(new JsonObject().put("index", 0).put("key", "A-" + UUID.randomUUID()))
+        .add(new JsonObject().put("index", 0).put("key", "B-" + UUID.randomUUID()))).encode());
+    TestGateway.Response unpaid = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+        .add(new JsonObject().put("index", 0).put("key", "C-" + UUID.randomUUID()))).encode());
+
+    assertThat(outside.problemCode()).isEqualTo("unknown_unit");
+    assertThat(twice.problemCode()).isEqualTo("validation_failed");
+    assertThat(unpaid.problemCode()).isEqualTo("state_does_not_allow");
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+  }
+
+  private static List<String> ids(JsonArray items) {
+    return items.stream().map(item -> ((JsonObject) item).getString("id")).toList();
+  }
+}

@@ -1,0 +1,140 @@
+package io.keyhold.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.escrow.EvidenceChain;
+import io.keyhold.escrow.EvidenceEvent;
+import io.keyhold.escrow.EvidenceType;
+import io.keyhold.escrow.Money;
+import io.keyhold.escrow.Order;
+import io.keyhold.escrow.OrderDraft;
+import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.OrderState;
+import io.keyhold.escrow.Outcome;
+import io.keyhold.escrow.Rejection;
+import io.keyhold.escrow.SkuPolicy;
+import io.keyhold.escrow.Transition;
+import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order store against real PostgreSQL: a transition is stored whole (row, units, postings,
+ * evidence, outbox) or not at all, concurrent changes of one order are serialized by the version
+ * check and retried, and what is read back is the order that was stored.
+ */
+class OrderStoreTest {
+  static TestGateway gw;
+  static OrderStore store;
+  static TestGateway.Merchant merchant;
+  static String skuId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    // Workers off: nothing but this test touches the orders.
+    gw = TestGateway.start(config -> config.engine(io.keyhold.gateway.engine.EngineConfig.builder()
+        .workers(false).build()));
+    store = gw.gateway().orders();
+    merchant = gw.createMerchant("Store test shop");
+    skuId = gw.createSku(merchant);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  private static Order place() {
+    Transition placed = Order.place(new OrderDraft(Ids.newId("ord"), merchant.id(), skuId, 2, Money.of(1000, "CNY"),
+        250, SkuPolicy.defaults()), store.now());
+    TestGateway.await(store.pool().withTransaction(tx -> store.insert(tx, placed, new OrderStore.NewOrderRow(
+        OrderTokens.hash(OrderTokens.newToken()), "buyer-1", "stock", null, null))));
+    return placed.order();
+  }
+
+  @Test
+  void readsBackTheOrderThatWasPlaced() {
+    Order placed = place();
+
+    StoredOrder loaded = TestGateway.await(store.load(placed.id(), merchant.id()));
+
+    assertThat(loaded.order()).isEqualTo(placed);
+    assertThat(loaded.buyerRef()).isEqualTo("buyer-1");
+    assertThat(TestGateway.await(store.load(placed.id(), "mer_aaaaaaaaaaaaaaaaaaaaaaaa"))).isNull();
+    assertThat(gw.query("SELECT count(*) FROM order_units WHERE order_id = $1", placed.id()).get(0).getLong(0))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void storesATransitionWithItsPostingsEvidenceAndOutboxRows() {
+    Order placed = place();
+
+    Outcome outcome = TestGateway.await(store.apply(placed.id(),
+        new OrderEvent.PaymentReceived("sandbox:pay-1", Money.of(2000, "CNY"), false)));
+
+    Transition funded = (Transition) outcome;
+    StoredOrder loaded = TestGateway.await(store.load(placed.id()));
+    assertThat(loaded.order()).isEqualTo(funded.order());
+    assertThat(gw.query("SELECT state, version, next_action_at IS NOT NULL AS due FROM orders WHERE id = $1",
+        placed.id()).get(0).getString("state")).isEqualTo("funded");
+    assertThat(gw.query("SELECT sum(amount_minor)::bigint, count(*) FROM ledger_postings WHERE order_id = $1",
+        placed.id()).get(0).getLong(0)).isZero();
+    assertThat(gw.query("SELECT count(*) FROM outbox WHERE order_id = $1", placed.id()).get(0).getLong(0))
+        .isEqualTo(funded.effects().size());
+    assertThat(EvidenceChain.verify(evidence(placed.id()))).isEmpty();
+  }
+
+  @Test
+  void storesNothingForARejectedEvent() {
+    Order placed = place();
+    long eventsBefore = gw.query("SELECT count(*) FROM evidence_events").get(0).getLong(0);
+
+    Outcome outcome = TestGateway.await(store.apply(placed.id(), new OrderEvent.Reveal()));
+
+    assertThat(outcome).isInstanceOf(Rejection.class);
+    assertThat(gw.query("SELECT count(*) FROM evidence_events").get(0).getLong(0)).isEqualTo(eventsBefore);
+    assertThat(TestGateway.await(store.load(placed.id())).order().version()).isEqualTo(1);
+  }
+
+  @Test
+  void serializesConcurrentChangesOfOneOrderAndFundsItOnce() {
+    Order placed = place();
+    List<Future<Outcome>> payments = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      payments.add(store.apply(placed.id(),
+          new OrderEvent.PaymentReceived("sandbox:pay-" + i, Money.of(2000, "CNY"), false)));
+    }
+    TestGateway.await(Future.join(new ArrayList<Future<?>>(payments)));
+
+    assertThat(payments).allMatch(Future::succeeded);
+    Order stored = TestGateway.await(store.load(placed.id())).order();
+    assertThat(stored.state()).isEqualTo(OrderState.FUNDED);
+    assertThat(stored.payments()).hasSize(6);
+    assertThat(stored.version()).isEqualTo(7);
+    List<EvidenceEvent> events = evidence(placed.id());
+    assertThat(EvidenceChain.verify(events)).isEmpty();
+    assertThat(events).filteredOn(e -> e.type() == EvidenceType.ORDER_FUNDED).hasSize(1);
+    assertThat(events).filteredOn(e -> e.type() == EvidenceType.PAYMENT_REFUNDED).hasSize(5);
+    assertThat(gw.query("SELECT count(DISTINCT txn_id) FROM ledger_postings WHERE order_id = $1", placed.id())
+        .get(0).getLong(0)).isEqualTo(6);
+  }
+
+  private static List<EvidenceEvent> evidence(String orderId) {
+    List<EvidenceEvent> events = new ArrayList<>();
+    for (Row row : gw.query("SELECT seq, type, at, data, prev_hash, hash FROM evidence_events WHERE order_id = $1"
+        + " ORDER BY seq", orderId)) {
+      Map<String, String> details = new TreeMap<>();
+      row.getJsonObject("data").forEach(e -> details.put(e.getKey(), (String) e.getValue()));
+      events.add(new EvidenceEvent(orderId, row.getLong("seq"), EvidenceType.fromCode(row.getString("type")),
+          row.getOffsetDateTime("at").toInstant(), details, row.getString("prev_hash"), row.getString("hash")));
+    }
+    return events;
+  }
+}
