@@ -8,6 +8,8 @@ import io.keyhold.gateway.api.Endpoints;
 import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.api.InFlightLimit;
 import io.keyhold.gateway.api.OpenApiValidation;
+import io.keyhold.gateway.api.OrderRoutes;
+import io.keyhold.gateway.api.PaymentRoutes;
 import io.keyhold.gateway.api.Problem;
 import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
@@ -131,7 +133,8 @@ public final class Gateway implements AutoCloseable {
     idempotency = new Idempotency(pool, secrets.vault(), config.clock());
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
-            orders, stock, catalog, merchants, idempotency, secrets, registry, this::baseUrl, this::selfUrl))
+            orders, stock, catalog, merchants, idempotency.using(database.enginePool())::purgeExpired, secrets, registry,
+            this::baseUrl, this::selfUrl))
         .compose(created -> {
           this.engine = created;
           return OpenApiValidation.load(vertx);
@@ -181,7 +184,8 @@ public final class Gateway implements AutoCloseable {
     AdminRoutes.mount(endpoints, pool, merchants);
     CatalogRoutes.mount(endpoints, pool, catalog, stock);
     StockRoutes.mount(endpoints, pool, catalog, stock);
-    engine.mount(endpoints);
+    OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());
+    PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl);
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }

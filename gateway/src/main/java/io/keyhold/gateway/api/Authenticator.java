@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.SecretHasher;
+import io.keyhold.gateway.store.MerchantService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -23,8 +24,6 @@ public final class Authenticator {
   public static final String CALLER = "keyhold.caller";
   /** Generated tokens are about 50 characters; anything much longer is not ours. */
   public static final int TOKEN_LENGTH_MAX = 200;
-  /** Prefix of merchant API keys, so a leaked one is recognisable (and scannable). */
-  public static final String API_KEY_PREFIX = "khk_";
 
   /** The query parameter that may carry a buyer's order token (an EventSource cannot send headers). */
   public static final String ORDER_TOKEN_PARAM = "t";
@@ -57,7 +56,7 @@ public final class Authenticator {
     if (needed == Caller.Kind.ADMIN) {
       return SecretHasher.matches(token, adminTokenHash) ? Future.succeededFuture(Caller.ADMIN) : unauthenticated();
     }
-    if (!token.startsWith(API_KEY_PREFIX)) {
+    if (!token.startsWith(MerchantService.API_KEY_PREFIX)) {
       return unauthenticated();
     }
     byte[] hash = SecretHasher.hash(token);

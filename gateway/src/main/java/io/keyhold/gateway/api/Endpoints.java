@@ -165,7 +165,7 @@ public final class Endpoints {
           Idempotency.Claim claim = outcome.claim();
           invoke(handler, new ApiRequest(ctx, caller, body, idempotency, claim))
               .recover(failure -> isOutcome(failure)
-                  ? Future.succeededFuture(Reply.problem(((ProblemException) failure).problem(), ctx.request().path()))
+                  ? Future.succeededFuture(Reply.problem(Problems.known(failure), ctx.request().path()))
                   : Future.failedFuture(failure))
               .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
                   : idempotency.complete(idempotency.pool(), claim, reply).map(reply))
@@ -180,8 +180,8 @@ public final class Endpoints {
    * and a corrected or retried request may use the same key.
    */
   private static boolean isOutcome(Throwable failure) {
-    return failure instanceof ProblemException problem && problem.problem().status() > 400
-        && problem.problem().status() < 500;
+    Problem problem = Problems.known(failure);
+    return problem != null && problem.status() > 400 && problem.status() < 500;
   }
 
   private static Future<Reply> invoke(ApiHandler handler, ApiRequest request) {

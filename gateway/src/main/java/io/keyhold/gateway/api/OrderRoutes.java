@@ -27,7 +27,7 @@ import java.util.Set;
 
 /**
  * The merchant's order API: {@code GET /v1/orders/{id}}, {@code GET /v1/orders?state=&cursor=},
- * {@code POST /v1/orders/{id}/deliveries}, and the checkout sessions ({@link Checkout}). Every query
+ * {@code POST /v1/orders/{id}/deliveries}, and the checkout sessions ({@link CheckoutRoutes}). Every query
  * names the calling merchant, so another merchant's order is simply not found (404), on every route.
  */
 public final class OrderRoutes {
@@ -52,8 +52,7 @@ public final class OrderRoutes {
   public static void mount(Endpoints endpoints, Pool pool, OrderStore orders, Deliveries deliveries,
       Checkout checkout) {
     OrderRoutes routes = new OrderRoutes(pool, orders, deliveries);
-    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, checkout::create);
-    endpoints.get("getCheckoutSession", Caller.Kind.PUBLIC, checkout::get);
+    CheckoutRoutes.mount(endpoints, checkout);
     endpoints.get("getOrder", Caller.Kind.MERCHANT, routes::get);
     endpoints.get("listOrders", Caller.Kind.MERCHANT, routes::list);
     endpoints.post("pushDeliveries", Caller.Kind.MERCHANT, routes::push);

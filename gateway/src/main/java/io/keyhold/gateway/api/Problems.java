@@ -1,13 +1,18 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.gateway.engine.Refusal;
+import io.keyhold.gateway.store.StockVault;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.openapi.validation.ValidatorException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,10 +67,39 @@ public final class Problems {
     send(ctx, toProblem(ctx.failure(), ctx.statusCode(), ctx));
   }
 
-  /** The problem for a failure and/or a status code set by Vert.x Web. */
-  static Problem toProblem(Throwable failure, int statusCode, RoutingContext ctx) {
+  /**
+   * The problem a request's expected failure answers: a {@link ProblemException} of the API, a
+   * {@link Refusal} of the engine, a {@link StockVault.DuplicateKeysException} of the store; null for
+   * anything else (a bug, an outage). The one place the engine's and the store's refusals become HTTP.
+   */
+  public static Problem known(Throwable failure) {
     if (failure instanceof ProblemException problem) {
       return problem.problem();
+    }
+    if (failure instanceof Refusal refusal) {
+      return switch (refusal.code()) {
+        case NOT_FOUND -> Problem.of(ProblemCode.NOT_FOUND, refusal.detail());
+        case BAD_SIGNATURE -> Problem.of(ProblemCode.BAD_SIGNATURE, refusal.detail());
+        case BUSY -> Problem.of(ProblemCode.OVERLOADED, refusal.detail());
+        case MERCHANT_UNAVAILABLE -> Problem.of(ProblemCode.MERCHANT_UNAVAILABLE, refusal.detail());
+        case OUT_OF_STOCK -> Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
+        case MALFORMED_INPUT -> Problem.invalid(List.of(
+            new FieldError(refusal.field(), FieldError.Code.INVALID_FORMAT, refusal.detail())));
+        case ORDER_REFUSED -> Problem.of(ProblemCode.forRejection(refusal.rejection()), refusal.detail());
+      };
+    }
+    if (failure instanceof StockVault.DuplicateKeysException duplicates) {
+      return Problem.of(ProblemCode.DUPLICATE_KEY, duplicates.getMessage())
+          .with("positions", new JsonArray(new ArrayList<>(duplicates.positions())));
+    }
+    return null;
+  }
+
+  /** The problem for a failure and/or a status code set by Vert.x Web. */
+  static Problem toProblem(Throwable failure, int statusCode, RoutingContext ctx) {
+    Problem known = known(failure);
+    if (known != null) {
+      return known;
     }
     if (failure instanceof ValidatorException invalid) {
       return OpenApiValidation.toProblem(invalid);

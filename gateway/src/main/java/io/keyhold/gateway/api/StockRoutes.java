@@ -36,11 +36,23 @@ public final class StockRoutes {
     String skuId = request.pathParam("id");
     // The SKU is checked before any crypto work, so a stranger's SKU costs nothing and answers 404.
     return catalog.find(pool, merchantId, skuId)
-        .compose(sku -> sku == null ? Future.failedFuture(CatalogRoutes.notFound()) : stock.prepare(merchantId, skuId, keys))
+        .compose(sku -> sku == null ? Future.failedFuture(CatalogRoutes.notFound()) : prepare(merchantId, skuId, keys))
         .compose(prepared -> pool.withTransaction(tx -> stock.upload(tx, prepared).compose(result -> {
           Reply reply = Reply.json(201, new JsonObject().put("sku_id", skuId).put("accepted", result.accepted()));
           return request.recordReply(tx, reply).map(reply);
         })));
+  }
+
+  /** Refuses keys that are empty once normalized, then seals and fingerprints the rest. */
+  private Future<StockVault.PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
+    List<Integer> empty = StockVault.emptyKeys(keys);
+    if (!empty.isEmpty()) {
+      return Future.failedFuture(new ProblemException(Problem.invalid(empty.stream()
+          .map(i -> new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
+              "has no characters left once spaces and dashes are removed"))
+          .toList())));
+    }
+    return stock.prepare(merchantId, skuId, keys);
   }
 
   private Future<Reply> counts(ApiRequest request) {

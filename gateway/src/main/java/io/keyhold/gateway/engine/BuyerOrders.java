@@ -6,10 +6,7 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.UnitState;
-import io.keyhold.gateway.api.ProblemCode;
-import io.keyhold.gateway.api.ProblemException;
 import io.keyhold.gateway.store.OrderStore;
-import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -71,16 +68,16 @@ public final class BuyerOrders {
 
   /**
    * Applies a buyer's event; answers the view after it (with keys when asked). A rejection fails
-   * with the problem of the same code (409 mostly) and changes nothing.
+   * with the order's {@link Refusal} and changes nothing.
    */
   public Future<JsonObject> act(String orderId, OrderEvent event, boolean withKeys) {
     return orders.apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event)))
         .compose(applied -> {
           if (!applied.found()) {
-            return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
+            return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such order"));
           }
           if (applied.rejection() != null) {
-            return Future.failedFuture(new ProblemException(ProblemCode.forRejection(applied.rejection().code()),
+            return Future.failedFuture(Refusal.byOrder(applied.rejection().code(),
                 applied.rejection().detail()));
           }
           return view(applied.after().order(), withKeys);

@@ -2,7 +2,6 @@ package io.keyhold.gateway.engine;
 
 import io.keyhold.adapters.spi.AdapterException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
-import io.keyhold.adapters.spi.Refusal;
 import io.keyhold.adapters.spi.Reservation;
 import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.Money;
@@ -12,11 +11,6 @@ import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.Transition;
 import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.keyhold.gateway.adapters.MerchantAdapters;
-import io.keyhold.gateway.api.ApiRequest;
-import io.keyhold.gateway.api.JsonInput;
-import io.keyhold.gateway.api.ProblemCode;
-import io.keyhold.gateway.api.ProblemException;
-import io.keyhold.gateway.api.Reply;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
@@ -27,22 +21,21 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checkout sessions: {@code POST /v1/checkout-sessions} reserves stock through the merchant's
- * adapter, then places the order (escrow-core {@code Order.place}) and stores it with its session in
- * one transaction; {@code GET /v1/checkout-sessions/{id}} shows a session to whoever holds its id.
+ * Checkout sessions: a new session reserves stock through the merchant's adapter, then places the
+ * order (escrow-core {@code Order.place}) and stores it with its session in one transaction; a
+ * session is shown to whoever holds its id.
  *
- * <p>Out of stock answers 409 {@code out_of_stock} and stores nothing. A reservation made for an
+ * <p>Out of stock is refused ({@link Refusal.Code#OUT_OF_STOCK}) and stores nothing. A reservation made for an
  * order that then failed to be stored is cancelled again (and lapses by itself at the shop if even
  * that fails).
  */
@@ -54,8 +47,6 @@ public final class Checkout {
   public static final int QUANTITY_MAX = Math.min(Order.MAX_QUANTITY, Reservation.MAX_QUANTITY);
 
   private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
-  private static final Set<String> FIELDS = Set.of("sku_id", "quantity", "buyer_ref");
-  private static final Pattern SKU_ID = Ids.pattern("sku");
   private static final String TERMS = "SELECT s.name, s.price_minor, s.currency, s.pay_within_seconds,"
       + " s.deliver_within_seconds, s.validate_within_seconds, s.resupply_within_seconds, s.max_resupply_attempts,"
       + " s.inspection_window_seconds, s.max_hold_seconds, s.unknown_verdict_policy, s.late_payment_policy,"
@@ -89,24 +80,31 @@ public final class Checkout {
   /** The terms an order is placed with. */
   private record Terms(String skuName, Money unitPrice, SkuPolicy policy, int feeBasisPoints, String adapterType) {}
 
-  /** {@code POST /v1/checkout-sessions}. */
-  public Future<Reply> create(ApiRequest request) {
-    JsonInput in = JsonInput.of(request.body(), FIELDS);
-    String skuId = in.requiredMatching("sku_id", SKU_ID, 64);
-    long quantity = in.requiredLong("quantity", 1, QUANTITY_MAX);
-    String buyerRef = in.optionalString("buyer_ref", 1, BUYER_REF_LENGTH_MAX);
-    in.done();
-    String merchantId = request.merchantId();
+  /**
+   * Writes that belong in the transaction storing a new session (the API's idempotent answer); they
+   * roll back with it.
+   */
+  @FunctionalInterface
+  public interface AlsoInTransaction {
+    Future<Void> write(SqlClient tx, String sessionId, JsonObject session);
+  }
+
+  /**
+   * Reserves {@code quantity} units of the merchant's SKU and places the order; answers the new
+   * session ({@code id, url, order_id, order_url, expires_at}).
+   */
+  public Future<JsonObject> create(String merchantId, String skuId, int quantity, String buyerRef,
+      AlsoInTransaction alsoInTransaction) {
     return terms(merchantId, skuId).compose(terms -> {
       Instant now = orders.now();
       Instant until = now.plus(terms.policy().payWithin()).plusSeconds(config.reservationGraceSeconds());
       return adapters.adapterOf(merchantId)
-          .recover(failure -> Future.failedFuture(new ProblemException(ProblemCode.MERCHANT_UNAVAILABLE,
+          .recover(failure -> Future.failedFuture(Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE,
               "The merchant's shop is not set up to sell now")))
-          .compose(adapter -> adapter.reserve(skuId, (int) quantity, until)
-              .recover(failure -> Future.failedFuture(reserveProblem(failure)))
-              .compose(reservation -> place(request, merchantId, skuId, (int) quantity, buyerRef, terms, reservation,
-                  now).recover(failure -> {
+          .compose(adapter -> adapter.reserve(skuId, quantity, until)
+              .recover(failure -> Future.failedFuture(reserveRefusal(failure)))
+              .compose(reservation -> place(merchantId, skuId, quantity, buyerRef, terms, reservation, now,
+                  alsoInTransaction).recover(failure -> {
                     // Nothing was stored: give the hold back at once rather than wait for it to lapse.
                     adapter.cancel(reservation).onFailure(e -> LOG.info("cancelling reservation {} failed: {}",
                         reservation.reservationId(), e.toString()));
@@ -115,8 +113,8 @@ public final class Checkout {
     });
   }
 
-  private Future<Reply> place(ApiRequest request, String merchantId, String skuId, int quantity, String buyerRef,
-      Terms terms, Reservation reservation, Instant now) {
+  private Future<JsonObject> place(String merchantId, String skuId, int quantity, String buyerRef, Terms terms,
+      Reservation reservation, Instant now, AlsoInTransaction alsoInTransaction) {
     String orderId = Ids.newId(ORDER_PREFIX);
     String sessionId = Ids.newId(SESSION_PREFIX);
     String token = OrderTokens.newToken();
@@ -131,7 +129,6 @@ public final class Checkout {
         .put("order_id", orderId)
         .put("order_url", base + "/orders/" + orderId + "?t=" + token)
         .put("expires_at", expiresAt.toString());
-    Reply reply = Reply.created(body, "/v1/checkout-sessions/" + sessionId);
     OrderStore.NewOrderRow row = new OrderStore.NewOrderRow(OrderTokens.hash(token), buyerRef, terms.adapterType(),
         reservation.reservationId(), reservation.until());
     return pool.withTransaction(tx -> Future.all(
@@ -141,19 +138,18 @@ public final class Checkout {
                     .addBuffer(Buffer.buffer(sealedToken.ciphertext()))
                     .addOffsetDateTime(expiresAt.atOffset(ZoneOffset.UTC))
                     .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))))
-            .compose(stored -> request.recordReply(tx, reply)))
+            .compose(stored -> alsoInTransaction.write(tx, sessionId, body)))
         .map(stored -> {
           orders.announce(placed.order());
-          return reply;
+          return body;
         });
   }
 
-  /** {@code GET /v1/checkout-sessions/{id}}: public, the session id being the secret. */
-  public Future<Reply> get(ApiRequest request) {
-    String sessionId = request.pathParam("id");
+  /** A session as its holder sees it: public, the session id being the secret. */
+  public Future<JsonObject> get(String sessionId) {
     return pool.preparedQuery(SESSION).execute(Tuple.of(sessionId)).compose(rows -> {
       if (rows.size() == 0) {
-        return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such checkout session"));
+        return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such checkout session"));
       }
       Row row = rows.iterator().next();
       String orderId = row.getString("order_id");
@@ -176,7 +172,7 @@ public final class Checkout {
             .put("deliver_within_seconds", order.policy().deliverWithin().getSeconds())
             .put("merchant", new JsonObject().put("id", order.merchantId())
                 .put("name", row.getString("merchant_name")));
-        return new Reply(200, Reply.JSON, body.toBuffer(), java.util.Map.of("Cache-Control", "no-store"));
+        return body;
       });
     });
   }
@@ -184,7 +180,7 @@ public final class Checkout {
   private Future<Terms> terms(String merchantId, String skuId) {
     return pool.preparedQuery(TERMS).execute(Tuple.of(merchantId, skuId)).compose(rows -> {
       if (rows.size() == 0) {
-        return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such SKU"));
+        return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such SKU"));
       }
       Row row = rows.iterator().next();
       SkuPolicy policy = SkuPolicy.builder()
@@ -204,14 +200,17 @@ public final class Checkout {
     });
   }
 
-  private static Throwable reserveProblem(Throwable failure) {
-    if (failure instanceof MerchantRefusedException refused
-        && (refused.refusal() == Refusal.OUT_OF_STOCK || refused.refusal() == Refusal.UNKNOWN_SKU)) {
-      return new ProblemException(ProblemCode.OUT_OF_STOCK, refused.refusal() == Refusal.OUT_OF_STOCK
-          ? "Not enough keys are free for this quantity" : "The shop does not sell this SKU now");
+  private static Throwable reserveRefusal(Throwable failure) {
+    io.keyhold.adapters.spi.Refusal shop = failure instanceof MerchantRefusedException refused
+        ? refused.refusal() : null;
+    if (shop == io.keyhold.adapters.spi.Refusal.OUT_OF_STOCK) {
+      return Refusal.of(Refusal.Code.OUT_OF_STOCK, "Not enough keys are free for this quantity");
+    }
+    if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {
+      return Refusal.of(Refusal.Code.OUT_OF_STOCK, "The shop does not sell this SKU now");
     }
     if (failure instanceof AdapterException) {
-      return new ProblemException(ProblemCode.MERCHANT_UNAVAILABLE, "The merchant's shop did not answer in time");
+      return Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE, "The merchant's shop did not answer in time");
     }
     return failure;
   }

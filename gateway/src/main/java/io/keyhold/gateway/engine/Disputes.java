@@ -4,10 +4,6 @@ import io.keyhold.escrow.Award;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderUnit;
-import io.keyhold.gateway.api.FieldError;
-import io.keyhold.gateway.api.Problem;
-import io.keyhold.gateway.api.ProblemCode;
-import io.keyhold.gateway.api.ProblemException;
 import io.keyhold.gateway.store.OrderCodec;
 import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Future;
@@ -93,8 +89,8 @@ public final class Disputes {
 
   /**
    * Applies the arbiter's {@code decision} to the dispute's order; answers the decided dispute. The
-   * order refuses a decision when it is not disputed (409 {@code state_does_not_allow}) or when the
-   * awards do not name each unit once (422 {@code awards_do_not_match_units}); the same decision again
+   * order refuses a decision when it is not disputed ({@code state_does_not_allow}) or when the
+   * awards do not name each unit once ({@code awards_do_not_match_units}); the same decision again
    * answers the same result.
    */
   public Future<JsonObject> decide(String disputeId, Decision decision) {
@@ -102,10 +98,10 @@ public final class Disputes {
             Future.succeededFuture(List.of(decision.toEvent(current.order()))))
         .map(applied -> {
           if (!applied.found() || applied.before().order().dispute() == null) {
-            throw new ProblemException(ProblemCode.NOT_FOUND, "No dispute " + disputeId);
+            throw Refusal.of(Refusal.Code.NOT_FOUND, "No dispute " + disputeId);
           }
           if (applied.rejection() != null) {
-            throw new ProblemException(ProblemCode.forRejection(applied.rejection().code()),
+            throw Refusal.byOrder(applied.rejection().code(),
                 applied.rejection().detail());
           }
           return item(applied.after().order());
@@ -157,8 +153,7 @@ public final class Disputes {
       }
       return Tuple.of(at, id);
     } catch (RuntimeException e) {
-      throw new ProblemException(Problem.invalid(List.of(
-          new FieldError("query:cursor", FieldError.Code.INVALID_FORMAT, "is not a cursor from a previous page"))));
+      throw Refusal.malformed("query:cursor", "is not a cursor from a previous page");
     }
   }
 

@@ -8,10 +8,6 @@ import io.keyhold.gateway.adapters.PaymentProviderFactory;
 import io.keyhold.gateway.adapters.SandboxProvider;
 import io.keyhold.gateway.adapters.StockAdapter;
 import io.keyhold.gateway.adapters.Webhooks;
-import io.keyhold.gateway.api.Endpoints;
-import io.keyhold.gateway.api.Idempotency;
-import io.keyhold.gateway.api.OrderRoutes;
-import io.keyhold.gateway.api.PaymentRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.KeyStore;
@@ -39,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * (built-in {@code sandbox} plus {@link PaymentProviderFactory} plug-ins), the outbox dispatcher and
  * the deadline sweeper.
  *
- * <p>Life: {@link #create} (before serving), {@link #mount} (routes), {@link #startWorkers} (once the
+ * <p>Life: {@link #create} (before serving), {@link #startWorkers} (once the
  * server listens), {@link #stop} (stop claiming work, let in-flight transitions finish), {@link #close}.
  */
 public final class OrderEngine {
@@ -49,7 +45,6 @@ public final class OrderEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OrderEngine.class);
 
   private final EngineConfig config;
-  private final Pool pool;
   private final OrderStore orders;
   private final MerchantAdapters adapters;
   private final KeyStore keys;
@@ -60,13 +55,11 @@ public final class OrderEngine {
   private final OutboxDispatcher outbox;
   private final Sweeper sweeper;
   private final WebClient client;
-  private final Supplier<String> baseUrl;
 
-  private OrderEngine(EngineConfig config, Pool pool, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
+  private OrderEngine(EngineConfig config, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
       Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
-      Sweeper sweeper, WebClient client, Supplier<String> baseUrl) {
+      Sweeper sweeper, WebClient client) {
     this.config = config;
-    this.pool = pool;
     this.orders = orders;
     this.adapters = adapters;
     this.keys = keys;
@@ -77,7 +70,6 @@ public final class OrderEngine {
     this.outbox = outbox;
     this.sweeper = sweeper;
     this.client = client;
-    this.baseUrl = baseUrl;
   }
 
   /**
@@ -87,9 +79,10 @@ public final class OrderEngine {
    * @param enginePool the order engine's own pool: the sweeper, the outbox and the effects they run
    * @param baseUrl the base of links handed to buyers
    * @param selfUrl where this instance's own HTTP server answers (for the sandbox's notices)
+   * @param purgeIdempotency the API's Idempotency-Key records, purged by the sweeper through the engine's pool
    */
   public static Future<OrderEngine> create(Vertx vertx, Pool pool, Pool enginePool, EngineConfig config, Clock clock,
-      OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Idempotency idempotency,
+      OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Sweeper.Purge purgeIdempotency,
       GatewaySecrets secrets, MeterRegistry meters, Supplier<String> baseUrl, Supplier<String> selfUrl) {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
         .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
@@ -111,10 +104,10 @@ public final class OrderEngine {
               new Deliveries(engineOrders, keys), keys, catalog, payments,
               webhooks, sandbox);
           OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, runner.handlers(), meters);
-          Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), idempotency.using(enginePool),
+          Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), purgeIdempotency,
               config, meters);
-          return new OrderEngine(config, pool, orders, adapters, keys, deliveries, checkout, payments, sandbox,
-              outbox, sweeper, client, baseUrl);
+          return new OrderEngine(config, orders, adapters, keys, deliveries, checkout, payments, sandbox,
+              outbox, sweeper, client);
         }));
   }
 
@@ -130,11 +123,6 @@ public final class OrderEngine {
     return Future.all(created).map(all -> created.stream().map(Future::result).toList());
   }
 
-  /** Mounts checkout, the merchant order API and the payment routes. */
-  public void mount(Endpoints endpoints) {
-    OrderRoutes.mount(endpoints, pool, orders, deliveries, checkout);
-    PaymentRoutes.mount(endpoints, payments, sandbox, orders, baseUrl);
-  }
 
   /** Starts the sweeper and the outbox (unless the config turned workers off). */
   public void startWorkers() {
@@ -190,5 +178,9 @@ public final class OrderEngine {
 
   public Deliveries deliveries() {
     return deliveries;
+  }
+
+  public Checkout checkout() {
+    return checkout;
   }
 }

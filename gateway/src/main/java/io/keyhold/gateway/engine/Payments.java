@@ -12,8 +12,6 @@ import io.keyhold.gateway.adapters.NoticeRejectedException;
 import io.keyhold.gateway.adapters.PaymentNotice;
 import io.keyhold.gateway.adapters.PaymentProvider;
 import io.keyhold.gateway.adapters.RefundRequest;
-import io.keyhold.gateway.api.ProblemCode;
-import io.keyhold.gateway.api.ProblemException;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StoredOrder;
@@ -122,18 +120,18 @@ public final class Payments {
   }
 
   /**
-   * Handles one notice. Succeeds for every authentic notice, applied or repeated; fails with 404
-   * for an unknown provider, 401 {@code bad_signature} for a notice that is not authentic, and with
+   * Handles one notice. Succeeds for every authentic notice, applied or repeated; refuses an
+   * unknown provider ({@code NOT_FOUND}) and a notice that is not authentic ({@code BAD_SIGNATURE}); fails with
    * the store's failure when the database could not record it (the provider then sends it again).
    */
   public Future<Void> notice(String providerId, MultiMap headers, Buffer body) {
     PaymentProvider provider = providers.get(providerId);
     if (provider == null) {
-      return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such payment provider"));
+      return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
     }
     return provider.readNotice(headers, body)
         .recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException
-            ? new ProblemException(ProblemCode.BAD_SIGNATURE, failure.getMessage())
+            ? Refusal.of(Refusal.Code.BAD_SIGNATURE, failure.getMessage())
             : failure))
         .compose(notice -> notice.status() == PaymentNotice.Status.SUCCEEDED
             ? received(providerId, notice)
@@ -178,7 +176,7 @@ public final class Payments {
             return Future.succeededFuture();
           }
           if (Instant.now().isAfter(giveUpAt)) {
-            return Future.failedFuture(new ProblemException(ProblemCode.OVERLOADED,
+            return Future.failedFuture(Refusal.of(Refusal.Code.BUSY,
                 "This payment is being applied; send the notice again later"));
           }
           return awaitOutcome(providerId, transactionId, giveUpAt);

@@ -5,7 +5,6 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
-import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.StoredOrder;
@@ -43,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Time is the store's clock: tests move it rather than wait.
  */
 public final class Sweeper {
+  /** Deletes expired records kept for retries (the API's Idempotency-Key records); answers how many. */
+  @FunctionalInterface
+  public interface Purge {
+    Future<Integer> purgeExpired(int batchMax);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
   private static final String CLAIM = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until,"
       + " buyer_ref, version, data FROM orders WHERE next_action_at <= $1 ORDER BY next_action_at LIMIT $2"
@@ -55,7 +60,7 @@ public final class Sweeper {
   private final Pool pool;
   private final OrderStore orders;
   private final StockVault stock;
-  private final Idempotency idempotency;
+  private final Purge idempotency;
   private final EngineConfig config;
   private final Counter moved;
   private boolean stopping;
@@ -63,7 +68,7 @@ public final class Sweeper {
   private long timerId = -1;
   private Future<Integer> current = Future.succeededFuture(0);
 
-  public Sweeper(Vertx vertx, OrderStore orders, StockVault stock, Idempotency idempotency, EngineConfig config,
+  public Sweeper(Vertx vertx, OrderStore orders, StockVault stock, Purge idempotency, EngineConfig config,
       MeterRegistry meters) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.context = vertx.getOrCreateContext();

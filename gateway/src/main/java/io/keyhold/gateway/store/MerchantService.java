@@ -1,6 +1,5 @@
 package io.keyhold.gateway.store;
 
-import io.keyhold.gateway.api.Authenticator;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.vertx.core.Future;
@@ -18,6 +17,8 @@ import java.util.Objects;
  * be recoverable); the plain key and secret exist only in the {@link CreatedMerchant} answered once.
  */
 public final class MerchantService {
+  /** Prefix of merchant API keys, so a leaked one is recognisable (and scannable). */
+  public static final String API_KEY_PREFIX = "khk_";
   public static final String WEBHOOK_SECRET_PREFIX = "khw_";
   public static final String STATUS_ACTIVE = "active";
 
@@ -44,7 +45,7 @@ public final class MerchantService {
   /** Creates a merchant through {@code tx}, the caller's transaction. */
   public Future<CreatedMerchant> create(SqlClient tx, NewMerchant merchant) {
     String id = Ids.newId(Ids.MERCHANT);
-    String apiKey = SecretHasher.newToken(Authenticator.API_KEY_PREFIX);
+    String apiKey = SecretHasher.newToken(API_KEY_PREFIX);
     String webhookSecret = SecretHasher.newToken(WEBHOOK_SECRET_PREFIX);
     KeyVault.Sealed config = vault.sealString(merchant.adapterConfig().encode(), adapterConfigAad(id));
     KeyVault.Sealed secret = vault.sealString(webhookSecret, webhookSecretAad(id));

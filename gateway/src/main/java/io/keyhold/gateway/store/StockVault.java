@@ -1,15 +1,10 @@
 package io.keyhold.gateway.store;
 
-import io.keyhold.gateway.api.FieldError;
-import io.keyhold.gateway.api.Problem;
-import io.keyhold.gateway.api.ProblemCode;
-import io.keyhold.gateway.api.ProblemException;
 import io.keyhold.gateway.crypto.Fingerprints;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -119,8 +114,8 @@ public final class StockVault {
 
   /**
    * Seals and fingerprints {@code keys} for an upload to one SKU, off the event loop when there are
-   * many. Fails with {@code validation_failed} for a key that is empty once normalized, and with
-   * {@code duplicate_key} when the upload repeats a key.
+   * many. Every key must keep a character once normalized ({@link #emptyKeys}). Fails with
+   * {@link DuplicateKeysException} when the upload repeats a key.
    */
   public Future<PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
     if (keys.isEmpty() || keys.size() > batchMax) {
@@ -141,24 +136,18 @@ public final class StockVault {
     byte[] aad = associatedData(merchantId, skuId);
     Buffer[] sealed = new Buffer[keys.size()];
     Buffer[] prints = new Buffer[keys.size()];
-    List<FieldError> empty = new ArrayList<>();
     Map<Buffer, Integer> seen = new HashMap<>();
     List<Integer> repeated = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       String key = keys.get(i).strip();
       if (Fingerprints.normalize(key).isEmpty()) {
-        empty.add(new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
-            "has no characters left once spaces and dashes are removed"));
-        continue;
+        throw new IllegalArgumentException("key " + i + " is empty once normalized");
       }
       prints[i] = Buffer.buffer(fingerprints.of(key));
       if (seen.putIfAbsent(prints[i], i) != null) {
         repeated.add(i);
       }
       sealed[i] = Buffer.buffer(vault.seal(key.getBytes(StandardCharsets.UTF_8), aad).ciphertext());
-    }
-    if (!empty.isEmpty()) {
-      throw new ProblemException(Problem.invalid(empty));
     }
     if (!repeated.isEmpty()) {
       throw duplicates(repeated);
@@ -168,7 +157,7 @@ public final class StockVault {
 
   /**
    * Stores prepared keys through {@code tx}; the SKU must be the merchant's (checked before). Fails
-   * with {@code duplicate_key}, storing nothing, when any key is already held anywhere.
+   * with {@link DuplicateKeysException}, storing nothing, when any key is already held anywhere.
    */
   public Future<UploadResult> upload(SqlClient tx, PreparedKeys keys) {
     return tx.preparedQuery(INSERT_FINGERPRINTS)
@@ -195,10 +184,36 @@ public final class StockVault {
         });
   }
 
-  private static ProblemException duplicates(List<Integer> positions) {
-    return new ProblemException(Problem.of(ProblemCode.DUPLICATE_KEY, positions.size()
-            + " key(s) of this upload are already held by Keyhold or repeated in it; nothing was stored")
-        .with("positions", new JsonArray(new ArrayList<>(positions))));
+  private static DuplicateKeysException duplicates(List<Integer> positions) {
+    return new DuplicateKeysException(positions);
+  }
+
+  /** The positions of {@code keys} that are empty once normalized (spaces and dashes removed). */
+  public static List<Integer> emptyKeys(List<String> keys) {
+    List<Integer> empty = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (Fingerprints.normalize(keys.get(i).strip()).isEmpty()) {
+        empty.add(i);
+      }
+    }
+    return empty;
+  }
+
+  /** Keys of an upload already held by Keyhold or repeated in it; nothing was stored. */
+  public static final class DuplicateKeysException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final List<Integer> positions;
+
+    public DuplicateKeysException(List<Integer> positions) {
+      super(positions.size() + " key(s) of this upload are already held by Keyhold or repeated in it;"
+          + " nothing was stored", null, false, false);
+      this.positions = List.copyOf(positions);
+    }
+
+    /** Indexes into the upload's {@code keys}. */
+    public List<Integer> positions() {
+      return positions;
+    }
   }
 
   /**
