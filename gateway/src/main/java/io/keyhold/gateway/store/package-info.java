@@ -1,0 +1,8 @@
+/**
+ * PostgreSQL through vertx-pg-client: the database and its migrations, ids, and the repositories
+ * and codecs of orders, stock keys, delivered keys, merchants and the catalog. The store keeps and
+ * finds; it decides nothing about an order (escrow-core does, in the engine).
+ *
+ * <p>May use {@code crypto}; never {@code adapters}, {@code engine} or {@code api}.
+ */
+package io.keyhold.gateway.store;
