@@ -6,6 +6,10 @@
 #      its own process so its peak resident memory can be read;
 #   3. completed lifecycles/s, p50/p99 per phase, the gateway's peak RSS, and the ratio
 #      lifecycles/s ÷ raw transactions/s.
+# Steps 1 and 2 are repeated RUNS times (default 3), each flash sale right after its own pgbench, and the
+# figures are printed per run and as median, min and max. Beside the speed it prints what does not swing
+# with a noisy machine: statements (pg_stat_statements), gateway CPU-ms and WAL bytes per completed
+# lifecycle. Then one fixed-rate (open-loop) run at half the measured capacity, for the latency figure.
 # Every step is bounded in time. Needs: JDK 17+, the system PostgreSQL 15 (pg_ctlcluster, pgbench), jq,
 # and root (or sudo-less su) to create the benchmark role. Exit code: the simulator's (0 = audit passed).
 #
@@ -13,7 +17,9 @@
 # SIM_ARGS (extra simulator flags, e.g. "--buyers 20000"), SIM_TIMEOUT_SECONDS (300),
 # GATEWAY_JAVA_OPTS ("-Xms256m -Xmx1g"), GATEWAY_ARGS (e.g. "--config tuned.json"), SIMULATOR_JAVA_OPTS ("-XX:TieredStopAtLevel=1"),
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
-# RAW_ONLY (1 stops after the pgbench figure).
+# RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
+# JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
+# pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,6 +35,11 @@ GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 # The load generator is not what is measured: C1 only, so its JIT does not take a core from the gateway.
 SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
 WARMUP_ARGS="${WARMUP_ARGS---buyers 1500 --stock 300 --drain-seconds 15}"
+RUNS="${RUNS:-3}"
+FIXED_RATE_SECONDS="${FIXED_RATE_SECONDS:-30}"
+if [[ "${JFR:-0}" == 1 ]]; then
+  KEEP_WORK=1
+fi
 READY_TIMEOUT_SECONDS=120
 PG_HOST=127.0.0.1
 PG_PORT=5432
@@ -82,6 +93,14 @@ if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
 fi
 for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
 pg_isready -h "$PG_HOST" -p "$PG_PORT"
+# Statements per lifecycle come from pg_stat_statements, which must be preloaded: switched on once (a
+# setting in the cluster's postgresql.auto.conf) with one restart; harmless for anything else on this cluster.
+if ! su postgres -c "psql -At -c 'SHOW shared_preload_libraries'" | grep -q pg_stat_statements; then
+  log "switching on pg_stat_statements in the system cluster (one restart)"
+  su postgres -c "psql -q -c \"ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'\""
+  pg_ctlcluster 15 main restart
+  for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
+fi
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
@@ -93,13 +112,14 @@ DROP DATABASE IF EXISTS $GW_DB;
 CREATE DATABASE $RAW_DB OWNER $ROLE;
 CREATE DATABASE $GW_DB OWNER $ROLE;
 SQL
+su postgres -c "psql -q -v ON_ERROR_STOP=1 -d $GW_DB -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'"
 export PGPASSWORD="$ROLE_PASSWORD"
 PSQL=(psql -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$ROLE")
 SETTINGS="$("${PSQL[@]}" -d "$RAW_DB" -At -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
   WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections', 'server_version')")"
 echo "settings: $SETTINGS"
 
-log "1/2 raw PostgreSQL: pgbench, escrow-like transaction, $PGBENCH_CLIENTS clients, $PGBENCH_SECONDS s"
+log "raw PostgreSQL: the escrow-like transaction for pgbench"
 "${PSQL[@]}" -d "$RAW_DB" <<'SQL'
 CREATE TABLE bench_orders (
   id bigserial PRIMARY KEY,
@@ -129,17 +149,24 @@ INSERT INTO bench_ledger (order_id, account, amount) VALUES (:id, 'escrow.' || :
 UPDATE bench_orders SET state = 'released', version = version + 1 WHERE id = :id;
 END;
 SQL
-timeout $((PGBENCH_SECONDS + 60)) pgbench -h "$PG_HOST" -p "$PG_PORT" -U "$ROLE" -n -M prepared \
-  -c "$PGBENCH_CLIENTS" -j "$PGBENCH_THREADS" -T "$PGBENCH_SECONDS" -f "$WORK/escrow.sql" "$RAW_DB" \
-  | tee "$WORK/pgbench.txt"
-RAW_TPS="$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' "$WORK/pgbench.txt")"
-[[ -n "$RAW_TPS" ]] || { echo "could not read the tps from pgbench's output" >&2; exit 3; }
+
+# raw_tps N: one pgbench run; prints its transactions/s.
+raw_tps() {
+  timeout $((PGBENCH_SECONDS + 60)) pgbench -h "$PG_HOST" -p "$PG_PORT" -U "$ROLE" -n -M prepared \
+    -c "$PGBENCH_CLIENTS" -j "$PGBENCH_THREADS" -T "$PGBENCH_SECONDS" -f "$WORK/escrow.sql" "$RAW_DB" \
+    >"$WORK/pgbench-$1.txt" 2>&1
+  sed -n 's/^tps = \([0-9.]*\) (without initial connection time).*/\1/p' "$WORK/pgbench-$1.txt"
+}
+
 if [[ "${RAW_ONLY:-0}" == 1 ]]; then
-  printf '\nraw PostgreSQL 15, escrow-like transaction (4 statements): %s transactions/s\n' "$RAW_TPS"
+  printf '\nraw PostgreSQL 15, escrow-like transaction (4 statements): %s transactions/s\n' "$(raw_tps 0)"
   exit 0
 fi
 
-log "2/2 the flash sale: gateway on $GW_DB (its own process), simulator against it"
+log "the gateway on $GW_DB, in its own process"
+if [[ "${JFR:-0}" == 1 ]]; then
+  GATEWAY_JAVA_OPTS="$GATEWAY_JAVA_OPTS -XX:StartFlightRecording=filename=$WORK/gateway.jfr,settings=profile,dumponexit=true"
+fi
 # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS and GATEWAY_ARGS are flag lists on purpose
 KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keyhold.gateway.GatewayMain \
   --port "$BENCH_PORT" --data-dir "$WORK/gateway-data" --no-demo \
@@ -158,78 +185,136 @@ if [[ "$READY" != 1 ]]; then
 fi
 RSS_READY_KB="$(awk '/VmRSS/{print $2}' "/proc/$GATEWAY_PID/status")"
 
+# simulate NAME ARGS...: one simulator run against the gateway; its report lands in $WORK/NAME.
+simulate() {
+  local name=$1; shift
+  # shellcheck disable=SC2086  # SIMULATOR_JAVA_OPTS is a flag list on purpose
+  timeout "$SIM_TIMEOUT_SECONDS" java $SIMULATOR_JAVA_OPTS -jar "$JAR" run \
+    --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
+    --out "$WORK/$name" --progress plain "$@" >"$WORK/$name.log" 2>&1
+}
+
 # A gateway about to face a promotion has been serving for a while: a short warm-up rehearsal first (its own
-# shop and SKU, not counted), so the measured run is not mostly the JIT compiling the gateway's hot paths.
+# shop and SKU, not counted), so the measured runs are not mostly the JIT compiling the gateway's hot paths.
 if [[ -n "$WARMUP_ARGS" ]]; then
   log "warm-up (not measured): $WARMUP_ARGS"
   # shellcheck disable=SC2086  # flag lists on purpose
-  timeout "$SIM_TIMEOUT_SECONDS" java $SIMULATOR_JAVA_OPTS -jar "$JAR" run --profile flash-sale \
-    --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
-    --out "$WORK/warmup" --progress plain $WARMUP_ARGS >"$WORK/warmup.log" 2>&1 \
-    || echo "warm-up exited $? (its report: $WORK/warmup)"
+  simulate warmup --profile flash-sale $WARMUP_ARGS || echo "warm-up exited $? (its log: $WORK/warmup.log)"
 fi
 
-# Where the machine's CPU goes during the measured run: the gateway's and the simulator's own shares, from
-# /proc; what the machine spent besides them is mostly PostgreSQL.
+gw_sql() { su postgres -c "psql -At -d $GW_DB -c \"$1\""; }
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-read -r BUSY_BEFORE ALL_BEFORE <<<"$(machine_ticks)"
-GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
-
-SIM_EXIT=0
-TIMEFORMAT='%U %S'
-# shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
-{ time { timeout "$SIM_TIMEOUT_SECONDS" java $SIMULATOR_JAVA_OPTS -jar "$JAR" run --profile flash-sale \
-  --gateway "http://127.0.0.1:$BENCH_PORT" --admin-token "$ADMIN_TOKEN" \
-  --out "$WORK/report" --progress plain $SIM_ARGS 2>&1 || SIM_EXIT=$?; } ; } 2>"$WORK/simulator.cpu"
-
-read -r BUSY_AFTER ALL_AFTER <<<"$(machine_ticks)"
-GATEWAY_RUN_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
-PEAK_RSS_KB="$(awk '/VmHWM/{print $2}' "/proc/$GATEWAY_PID/status" 2>/dev/null || echo 0)"
-GATEWAY_CPU_TICKS="$(process_ticks "$GATEWAY_PID")"
-
-REPORT="$WORK/report/report.json"
-if [[ ! -f "$REPORT" ]]; then
-  echo "the simulator wrote no report (exit $SIM_EXIT)" >&2
-  [[ "$SIM_EXIT" != 0 ]] && exit "$SIM_EXIT"
-  exit 3
-fi
-
-phase() { jq -r --arg p "$1" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$REPORT"; }
-LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
-RATIO="$(awk -v l="$LPS" -v t="$RAW_TPS" 'BEGIN { printf "%.3f", (t > 0 ? l / t : 0) }')"
+phase() { jq -r --arg p "$2" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$1"; }
 CLK_TCK="$(getconf CLK_TCK)"
-RUN_S="$(jq -r '.run_ms / 1000' "$REPORT")"
+SIM_EXIT=0
+printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
+  >"$WORK/runs.tsv"
+for run in $(seq 1 "$RUNS"); do
+  log "run $run/$RUNS: pgbench, escrow-like transaction, $PGBENCH_CLIENTS clients, $PGBENCH_SECONDS s"
+  RAW_TPS="$(raw_tps "$run")"
+  [[ -n "$RAW_TPS" ]] || { echo "could not read the tps from pgbench's output" >&2; cat "$WORK/pgbench-$run.txt" >&2; exit 3; }
+  echo "pgbench: $RAW_TPS transactions/s"
+
+  log "run $run/$RUNS: the flash sale ${SIM_ARGS:+($SIM_ARGS)}"
+  su postgres -c "psql -q -At -d $GW_DB -c 'SELECT pg_stat_statements_reset()'" >/dev/null
+  RUN_START="$(gw_sql "SELECT now()")"
+  WAL_BEFORE="$(gw_sql "SELECT pg_current_wal_lsn()")"
+  read -r BUSY_BEFORE ALL_BEFORE <<<"$(machine_ticks)"
+  GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
+  RUN_EXIT=0
+  # shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
+  simulate "run-$run" --profile flash-sale $SIM_ARGS || RUN_EXIT=$?
+  read -r BUSY_AFTER ALL_AFTER <<<"$(machine_ticks)"
+  GATEWAY_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
+  STATEMENTS="$(gw_sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')")"
+  WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$WAL_BEFORE')")"
+  KEYS_SOLD="$(gw_sql "SELECT count(*) FROM order_units u JOIN orders o ON o.merchant_id = u.merchant_id AND o.id = u.order_id WHERE o.placed_at >= '$RUN_START' AND u.state IN ('valid', 'released')")"
+  REPORT="$WORK/run-$run/report.json"
+  if [[ ! -f "$REPORT" ]]; then
+    echo "the simulator wrote no report (exit $RUN_EXIT); its log:" >&2
+    tail -30 "$WORK/run-$run.log" >&2
+    exit 3
+  fi
+  [[ "$RUN_EXIT" == 0 ]] || SIM_EXIT=$RUN_EXIT
+  grep -E 'AUDIT|lifecycles completed' "$WORK/run-$run.log" | tail -3 || true
+  COMPLETED="$(jq -r '.completed_lifecycles' "$REPORT")"
+  LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
+  read -r _ CHECKOUT_P99 _ <<<"$(phase "$REPORT" checkout)"
+  read -r _ READY_P99 _ <<<"$(phase "$REPORT" funded_to_ready)"
+  awk -v run="$run" -v tps="$RAW_TPS" -v lps="$LPS" -v done_="$COMPLETED" -v sold="$KEYS_SOLD" \
+      -v stock="$(jq -r '.config.stock' "$REPORT")" -v buyers="$(jq -r '.buyers' "$REPORT")" \
+      -v refused="$(jq -r '.outcomes.overloaded // 0' "$REPORT")" -v cp99="$CHECKOUT_P99" -v rp99="$READY_P99" \
+      -v st="$STATEMENTS" -v ticks="$GATEWAY_TICKS" -v hz="$CLK_TCK" -v wal="$WAL_BYTES" \
+      -v audit="$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \
+      -v over="$(jq -r '[.audit.violations[] | select(.code == "oversold")] | length' "$REPORT")" \
+      -v twice="$(jq -r '[.audit.violations[] | select(.code == "key_to_two_buyers")] | length' "$REPORT")" 'BEGIN {
+    per = (done_ > 0 ? done_ : 1)
+    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
+      (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, rp99,
+      st / per, 1000 * ticks / hz / per, wal / per, audit, over, twice
+  }' >>"$WORK/runs.tsv"
+  awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_TICKS" -v h="$CLK_TCK" \
+      -v cores="$(nproc)" 'BEGIN {
+    printf "CPU during the run (%.1f s wall, %d cores): machine busy %.0f%%, gateway %.1f s\n", all / h / cores, cores,
+      (all > 0 ? 100 * busy / all : 0), gw / h
+  }'
+  if [[ "$(jq -r '.audit.ok' "$REPORT")" != true ]]; then
+    jq -r '.audit.violations[] | "  - \(.code): \(.detail) \(.orders[:10])"' "$REPORT"
+  fi
+done
+
+# column N: median, min and max of column N of runs.tsv.
+stats() {
+  tail -n +2 "$WORK/runs.tsv" | cut -f"$1" | sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); printf "%s\t%s\t%s", m, v[1], v[NR] }'
+}
+MEDIAN_LPS="$(stats 3 | cut -f1)"
+
+FIXED_LINE="skipped"
+if [[ "$FIXED_RATE_SECONDS" -gt 0 ]]; then
+  RATE="$(awk -v l="$MEDIAN_LPS" 'BEGIN { r = int(l / 2); print (r < 1 ? 1 : r) }')"
+  BUYERS=$((RATE * FIXED_RATE_SECONDS))
+  log "fixed rate (open loop) at half the measured capacity: $RATE buyers/s for $FIXED_RATE_SECONDS s, stock for all"
+  simulate fixed-rate --profile flash-sale --arrival flat --buyers "$BUYERS" --arrival-seconds "$FIXED_RATE_SECONDS" \
+    --stock "$((BUYERS * 3))" || echo "fixed-rate run exited $? (its log: $WORK/fixed-rate.log)"
+  if [[ -f "$WORK/fixed-rate/report.json" ]]; then
+    read -r FP50 FP99 _ <<<"$(phase "$WORK/fixed-rate/report.json" checkout)"
+    read -r RP50 RP99 _ <<<"$(phase "$WORK/fixed-rate/report.json" funded_to_ready)"
+    FIXED_LINE="$RATE buyers/s: checkout p50 $FP50 ms, p99 $FP99 ms; funded → key ready p50 $RP50 ms, p99 $RP99 ms; audit $(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$WORK/fixed-rate/report.json")"
+  fi
+fi
+PEAK_RSS_KB="$(awk '/VmHWM/{print $2}' "/proc/$GATEWAY_PID/status" 2>/dev/null || echo 0)"
 
 log "result"
-printf 'raw PostgreSQL 15, escrow-like transaction (4 statements): %s transactions/s\n' "$RAW_TPS"
-printf 'flash sale: %s buyers, %s keys; outcomes %s\n' "$(jq -r '.buyers' "$REPORT")" \
-  "$(jq -r '.config.stock' "$REPORT")" "$(jq -c '.outcomes | with_entries(select(.value > 0))' "$REPORT")"
-printf 'completed lifecycles: %s in %s s of run, %s lifecycles/s; checkouts %s/s\n' \
-  "$(jq -r '.completed_lifecycles' "$REPORT")" "$RUN_S" "$LPS" "$(jq -r '.checkouts_per_second' "$REPORT")"
-printf '%-20s %10s %10s %8s\n' phase "p50 ms" "p99 ms" count
+LAST="$WORK/run-$RUNS/report.json"
+printf 'flash sale: %s buyers, %s keys; outcomes of the last run %s\n' "$(jq -r '.buyers' "$LAST")" \
+  "$(jq -r '.config.stock' "$LAST")" "$(jq -c '.outcomes | with_entries(select(.value > 0))' "$LAST")"
+printf '\nper run:\n'
+column -t -s $'\t' "$WORK/runs.tsv"
+printf '\n%-34s %12s %12s %12s\n' "over $RUNS runs" median min max
+i=2
+for name in pgbench_tps lifecycles_per_s ratio completed keys_sold stock refused_share checkout_p99_ms \
+    funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle wal_bytes_per_lifecycle; do
+  IFS=$'\t' read -r med lo hi <<<"$(stats "$i")"
+  printf '%-34s %12s %12s %12s\n' "$name" "$med" "$lo" "$hi"
+  i=$((i + 1))
+done
+printf '\nphases of the last run:\n%-20s %10s %10s %8s\n' phase "p50 ms" "p99 ms" count
 for p in checkout pay_to_funded funded_to_ready ready_to_released lifecycle admission_wait; do
-  read -r p50 p99 count <<<"$(phase "$p")"
+  read -r p50 p99 count <<<"$(phase "$LAST" "$p")"
   printf '%-20s %10s %10s %8s\n' "$p" "$p50" "$p99" "$count"
 done
-printf 'gateway peak RSS: %d MiB (at ready: %d MiB; JVM options: %s)\n' "$((PEAK_RSS_KB / 1024))" \
-  "$((RSS_READY_KB / 1024))" "$GATEWAY_JAVA_OPTS"
-printf 'gateway CPU: %.1f s over its life\n' "$(awk -v t="$GATEWAY_CPU_TICKS" -v h="$CLK_TCK" 'BEGIN { print t / h }')"
-read -r SIM_USER SIM_SYS <"$WORK/simulator.cpu" || true
-awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_RUN_TICKS" \
-    -v simu="${SIM_USER:-0}" -v sims="${SIM_SYS:-0}" -v h="$CLK_TCK" -v cores="$(nproc)" 'BEGIN {
-  wall = all / h / cores; sim = simu + sims; g = gw / h; m = busy / h
-  printf "CPU during the measured run (%.1f s wall, %d cores): machine busy %.0f%%; gateway %.1f s, simulator %.1f s, the rest (mostly PostgreSQL) %.1f s\n", wall, cores, (all > 0 ? 100 * busy / all : 0), g, sim, m - g - sim
-}'
-printf 'ratio lifecycles/s / raw transactions/s: %s\n' "$RATIO"
-printf 'audit: %s; oversold: %s; keys to two buyers: %s\n' \
-  "$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \
-  "$(jq -r '[.audit.violations[] | select(.code == "oversold")] | length' "$REPORT")" \
-  "$(jq -r '[.audit.violations[] | select(.code == "key_to_two_buyers")] | length' "$REPORT")"
-if [[ "$(jq -r '.audit.ok' "$REPORT")" != true ]]; then
-  jq -r '.audit.violations[] | "  - \(.code): \(.detail) \(.orders[:10])"' "$REPORT"
+printf '\nfixed-rate run: %s\n' "$FIXED_LINE"
+printf 'gateway peak RSS through the whole bench: %d MiB (at ready: %d MiB; JVM options: %s)\n' \
+  "$((PEAK_RSS_KB / 1024))" "$((RSS_READY_KB / 1024))" "$GATEWAY_JAVA_OPTS"
+printf 'statements counted by pg_stat_statements in the gateway database (BEGIN and COMMIT included), the audit at the end of each run too\n'
+if [[ "${JFR:-0}" == 1 ]]; then
+  kill "$GATEWAY_PID" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
+  echo "flight recording: $WORK/gateway.jfr"
 fi
 if [[ "${KEEP_WORK:-0}" == 1 ]]; then
-  echo "report: $WORK/report/report.html"
+  echo "reports: $WORK/run-*/report.html"
 fi
 exit "$SIM_EXIT"

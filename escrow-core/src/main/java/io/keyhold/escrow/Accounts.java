@@ -1,7 +1,7 @@
 package io.keyhold.escrow;
 
 /**
- * The ledger's account names (DESIGN.md, "Money"). A {@link Posting} adds its signed amount to one
+ * The ledger's account names (docs/money.md). A {@link Posting} adds its signed amount to one
  * of these; money flows from {@code payments:in} (whose balance is minus all money received) through
  * {@code escrow:<order>} to {@code merchant:<id>:payable} plus {@code platform:fees}, or to
  * {@code refunds:out}.

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * An escrow order: {@code quantity} card keys of one SKU from one merchant, the buyer's money held
- * until the keys are checked valid, and the whole order life of DESIGN.md. Immutable; every change
+ * until the keys are checked valid, and the whole order life of docs/order-life.md. Immutable; every change
  * is one call, {@link #on(OrderEvent, Instant)}, which returns a {@link Rejection} or a
  * {@link Transition} holding the next order. The clock is an argument: the order never reads time.
  *

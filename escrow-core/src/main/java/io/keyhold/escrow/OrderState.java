@@ -1,7 +1,7 @@
 package io.keyhold.escrow;
 
 /**
- * Where an order is in its life (DESIGN.md, "Order life"). Every legal move between two states is
+ * Where an order is in its life (docs/order-life.md). Every legal move between two states is
  * an {@link OrderArrow}.
  */
 public enum OrderState implements Coded {

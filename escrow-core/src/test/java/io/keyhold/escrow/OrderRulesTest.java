@@ -25,7 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The rules of DESIGN.md's order life that are not a change of state: payments, verdicts, duplicates, fees. */
+/** The rules of docs/order-life.md that are not a change of state: payments, verdicts, duplicates, fees. */
 class OrderRulesTest {
 
   @Test

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * <p>Around each order sits a small model of the gateway: a ledger that applies every posting, the
  * global fingerprint index that answers a reused fingerprint with {@link DuplicateKeyFound}, an
  * issuer that knows each key's truth, the payment provider's view of every payment. After every
- * step it checks DESIGN.md's invariants 1-6, at the end invariant 7 over all orders, and that every
+ * step it checks docs/money.md's invariants 1-6, at the end invariant 7 over all orders, and that every
  * {@link OrderArrow}, {@link OrderState} and {@link UnitState} was reached.
  *
  * <p>Replay a failure with {@code -Dkeyhold.seed=N}; every failure message carries the seed.

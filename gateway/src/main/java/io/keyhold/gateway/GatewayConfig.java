@@ -22,7 +22,7 @@ public final class GatewayConfig {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
   public static final Path DEFAULT_DATA_DIR = Path.of("keyhold-data");
-  /** About 16 connections were best on 2 cores; more only queue (DESIGN.md, Storage). */
+  /** About 16 connections were best on 2 cores; more only queue (docs/architecture.md, "Storage rules"). */
   public static final int DEFAULT_POOL_MAX_SIZE = 16;
   public static final int POOL_MAX_SIZE_MAX = 256;
   /** Queries waiting for a connection before the gateway answers 503 overloaded. */

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The buyer API (API.md, "Buyer"): the order, its live events, reveal, confirm, cancel, disputes and
+ * The buyer API (openapi.yaml, tag {@code buyer}): the order, its live events, reveal, confirm, cancel, disputes and
  * the signed evidence bundle; plus the public evidence key. Every buyer route is authenticated by
  * the order token ({@link Caller.Kind#BUYER}: a wrong token or unknown order is 404, none is 401),
  * and every answer carries {@code Cache-Control: no-store}.

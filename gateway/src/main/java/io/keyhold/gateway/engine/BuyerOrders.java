@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (API.md) and the
+ * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (openapi.yaml) and the
  * buyer's events (reveal, confirm, cancel, dispute) applied through the {@link OrderStore}.
  *
  * <p>A key appears in a view only when asked for ({@code withKeys}) and only for the units escrow-core
@@ -211,7 +211,7 @@ public final class BuyerOrders {
     return timeline;
   }
 
-  /** The timeline name of an evidence type: API.md's names where they differ from the evidence codes. */
+  /** The timeline name of an evidence type (docs/order-life.md): the evidence code, but for two that read better. */
   static String apiType(String evidenceCode) {
     if (EvidenceType.UNIT_KEY_DELIVERED.code().equals(evidenceCode)) {
       return "keys.delivered";

@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The seven money invariants of DESIGN.md, computed in SQL over what the gateway stored
+ * The seven money invariants of docs/money.md, computed in SQL over what the gateway stored
  * ({@code ledger_postings}, {@code orders}, {@code order_units}, {@code payments},
  * {@code evidence_events}), each with pass or fail and the ids of the orders that break it (at most
  * {@link #VIOLATIONS_MAX} listed, with the full count). All queries run in one read-only
@@ -220,6 +220,6 @@ public final class LedgerAudit {
     });
   }
 
-  /** One invariant: its number in DESIGN.md, its name, and SQL selecting violating order ids (one column). */
+  /** One invariant: its number in docs/money.md, its name, and SQL selecting violating order ids (one column). */
   record Invariant(int id, String name, String sql) {}
 }

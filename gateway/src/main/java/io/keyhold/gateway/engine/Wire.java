@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
 
-/** How values look on the wire (API.md): amounts as {@code {amount, currency}}, times as RFC 3339 UTC. */
+/** How values look on the wire (openapi.yaml): amounts as {@code {amount, currency}}, times as RFC 3339 UTC. */
 public final class Wire {
   private Wire() {}
 

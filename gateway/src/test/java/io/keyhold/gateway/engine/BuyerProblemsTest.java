@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each buyer problem of DESIGN.md, solved without anybody complaining: one real gateway over HTTP and
+ * Each buyer problem of docs/README.md, solved without anybody complaining: one real gateway over HTTP and
  * real PostgreSQL, shops that are the built-in stock adapter or a reference merchant speaking the
  * merchant protocol, and a clock the tests move over deadlines. The sandbox provider runs with chaos
  * on, so every payment's notices arrive repeated and out of order.

@@ -15,7 +15,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * Finds a PostgreSQL server for tests, once per JVM, and hands out a fresh empty database per test
- * class. Order (DESIGN.md): the URL in {@code KEYHOLD_TEST_PG_URL} (a role allowed to create
+ * class. Order (docs/operations.md, "Database"): the URL in {@code KEYHOLD_TEST_PG_URL} (a role allowed to create
  * databases), else a Testcontainers PostgreSQL where a Docker engine runs, else an embedded
  * PostgreSQL (zonky). Nothing here is a mock: every test talks to a real server.
  */
