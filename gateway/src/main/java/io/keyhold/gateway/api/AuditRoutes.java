@@ -4,7 +4,7 @@ import io.keyhold.gateway.engine.LedgerAudit;
 import java.time.Duration;
 
 /** Operator API: {@code GET /admin/v1/audit} — the ledger invariants, computed now. */
-public final class AuditRoutes {
+final class AuditRoutes {
   /** The longest sweeper lag a caller may allow. */
   public static final long SWEEPER_LAG_SECONDS_MAX = 86_400;
 

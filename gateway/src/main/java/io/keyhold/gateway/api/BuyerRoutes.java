@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * the order token ({@link Caller.Kind#BUYER}: a wrong token or unknown order is 404, none is 401),
  * and every answer carries {@code Cache-Control: no-store}.
  */
-public final class BuyerRoutes {
+final class BuyerRoutes {
   public static final String NO_STORE = "no-store";
 
   private static final Set<String> NO_FIELDS = Set.of();

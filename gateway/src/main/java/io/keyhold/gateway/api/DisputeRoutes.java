@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * Operator API for disputes: {@code GET /admin/v1/disputes?state=open|decided&cursor=} and
  * {@code POST /admin/v1/disputes/{id}/decision} with {@code {award: release|refund|split, units?}}.
  */
-public final class DisputeRoutes {
+final class DisputeRoutes {
   private static final Set<String> DECISION_FIELDS = Set.of("award", "units");
   private static final Set<String> UNIT_FIELDS = Set.of("index", "award");
   private static final Pattern DECISION_AWARD = Pattern.compile("release|refund|split");

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param code what is wrong, as a stable code
  * @param message a sentence for people; never echoes the submitted value
  */
-public record FieldError(String field, Code code, String message) {
+record FieldError(String field, Code code, String message) {
   public FieldError {
     Objects.requireNonNull(field, "field");
     Objects.requireNonNull(code, "code");

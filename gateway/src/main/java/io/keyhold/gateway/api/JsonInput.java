@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * {@code long}; a value past {@code long} is {@code out_of_range}, never wrapped. Error messages
  * never echo the submitted value.
  */
-public final class JsonInput {
+final class JsonInput {
   private final JsonObject json;
   private final String pointer;
   private final List<FieldError> errors;

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>State is guarded by this object's monitor (short critical sections, no I/O inside), since
  * connections may live on several event loops.
  */
-public final class OrderStreams {
+final class OrderStreams {
   public static final int STREAMS_PER_ORDER_MAX = 4;
   public static final int STREAMS_MAX = 2_000;
   public static final long HEARTBEAT_MS = 15_000;

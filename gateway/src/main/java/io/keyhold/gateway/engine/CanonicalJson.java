@@ -25,7 +25,7 @@ import java.util.Map;
  *
  * Any JCS implementation gives the same bytes for a bundle, so a verifier does not need Keyhold's code.
  */
-public final class CanonicalJson {
+final class CanonicalJson {
   /** Nesting deeper than this is not a bundle of ours. */
   public static final int DEPTH_MAX = 32;
 

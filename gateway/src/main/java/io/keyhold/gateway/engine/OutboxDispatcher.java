@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All of it runs on one Vert.x context, so its state needs no locks.
  */
-public final class OutboxDispatcher {
+final class OutboxDispatcher {
   /** Longest error text kept on a row (the column's limit). */
   public static final int ERROR_LENGTH_MAX = 1000;
 

@@ -7,7 +7,7 @@ import java.time.OffsetDateTime;
 import java.util.HexFormat;
 
 /** How values look on the wire (openapi.yaml): amounts as {@code {amount, currency}}, times as RFC 3339 UTC. */
-public final class Wire {
+final class Wire {
   private Wire() {}
 
   /** {@code {"amount": <minor units>, "currency": "<ISO 4217>"}}. */

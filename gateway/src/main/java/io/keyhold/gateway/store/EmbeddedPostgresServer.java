@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * runs: the run-time default when no database URL is configured. Blocking: start it before Vert.x
  * serves, or inside executeBlocking.
  */
-public final class EmbeddedPostgresServer implements AutoCloseable {
+final class EmbeddedPostgresServer implements AutoCloseable {
   public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   public static final String USER = "postgres";
   public static final String DATABASE = "postgres";

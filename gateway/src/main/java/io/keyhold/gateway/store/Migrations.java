@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * never edited, a change is a new file. Several gateways starting together are safe: Flyway takes
  * a database lock while it migrates.
  */
-public final class Migrations {
+final class Migrations {
   public static final String LOCATION = "classpath:db/migration";
 
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);

@@ -7,7 +7,7 @@ import java.util.Locale;
  * An explicit {@code ?lang=} wins; then the {@code Accept-Language} entry with the highest weight
  * (the first of equal weights) decides; without the header the page asks the browser itself.
  */
-public final class Languages {
+final class Languages {
   public static final String CHINESE = "zh-CN";
   public static final String ENGLISH = "en";
   /** Longer headers are not from a browser; read only this much. */
