@@ -56,6 +56,8 @@ public record Order(
 
   /** The most units one order may have. */
   public static final int MAX_QUANTITY = 100;
+  /** Events one {@link #onAll} may apply: a delivery plus a duplicate found per unit. */
+  public static final int EVENTS_AT_ONCE_MAX = 1 + MAX_QUANTITY;
   /** The most payments one order records; beyond it notices are rejected for an operator to look at. */
   public static final int MAX_PAYMENTS = 16;
   /** The most verdicts one key gets; past it, {@link KeyVerdict#UNKNOWN} is not retried and the validation deadline decides. */
@@ -157,6 +159,36 @@ public record Order(
     Objects.requireNonNull(event, "event must not be null");
     Objects.requireNonNull(now, "now must not be null");
     return OrderMachine.apply(this, event, now.truncatedTo(ChronoUnit.MICROS));
+  }
+
+  /**
+   * Applies {@code events} in turn at {@code now}, as one change: the first {@link Rejection} (and
+   * then nothing of the others counts), or one {@link Transition} from this order to the last one
+   * reached, carrying the postings, evidence and effects of every event that changed it, in order. It
+   * is a duplicate when no event changed anything (also for no events). Events that arrive together
+   * (a delivery and the duplicates it revealed) are stored as this one change.
+   */
+  public Outcome onAll(List<OrderEvent> events, Instant now) {
+    Objects.requireNonNull(events, "events must not be null");
+    Check.range("events at once", events.size(), 0, EVENTS_AT_ONCE_MAX);
+    Order current = this;
+    List<Posting> postings = new ArrayList<>();
+    List<EvidenceEvent> evidence = new ArrayList<>();
+    List<Effect> effects = new ArrayList<>();
+    for (OrderEvent event : events) {
+      Outcome outcome = current.on(event, now);
+      if (outcome instanceof Rejection rejection) {
+        return rejection;
+      }
+      Transition transition = (Transition) outcome;
+      if (!transition.duplicate()) {
+        current = transition.order();
+        postings.addAll(transition.postings());
+        evidence.addAll(transition.evidence());
+        effects.addAll(transition.effects());
+      }
+    }
+    return new Transition(current, postings, evidence, effects, current == this, state);
   }
 
   /** Number of units. */
