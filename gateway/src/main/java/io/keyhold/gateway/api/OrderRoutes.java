@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.gateway.engine.Checkout;
@@ -123,7 +124,7 @@ public final class OrderRoutes {
 
   private Future<Reply> push(ApiRequest request) {
     JsonInput in = JsonInput.of(request.body(), PUSH_FIELDS);
-    List<JsonInput> units = in.objects("units", 1, OrderStore.EVENTS_PER_APPLY_MAX - 1, PUSH_UNIT_FIELDS);
+    List<JsonInput> units = in.objects("units", 1, Order.EVENTS_AT_ONCE_MAX - 1, PUSH_UNIT_FIELDS);
     List<KeyStore.Incoming> incoming = new ArrayList<>();
     Set<Integer> seen = new HashSet<>();
     if (units != null) {

@@ -5,7 +5,6 @@ import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
-import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.PaymentRecord;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.NoticeRejectedException;
@@ -48,17 +47,18 @@ public final class Payments {
   private static final Logger LOG = LoggerFactory.getLogger(Payments.class);
   /**
    * Counts the notice and claims the payment for this handler unless it is applied already or another
-   * handler holds an unexpired claim. Answers the row's use and whether this handler holds the claim.
+   * handler holds an unexpired claim. Answers the row's use and whether this handler holds the claim;
+   * no row when the order named does not exist.
    */
   private static final String CLAIM = "INSERT INTO payments AS p (provider, provider_txn_id, merchant_id, order_id,"
       + " amount_minor, currency, use, received_at, claim_token, claimed_until)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9)"
+      + " SELECT $1, $2, o.merchant_id, o.id, $4, $5, NULL, $6, $7, $8 FROM orders o WHERE o.id = $3"
       + " ON CONFLICT (provider, provider_txn_id) DO UPDATE SET notices = p.notices + 1,"
       + " claim_token = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
-      + " AND (p.claimed_until IS NULL OR p.claimed_until < $7) THEN excluded.claim_token ELSE p.claim_token END,"
+      + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claim_token ELSE p.claim_token END,"
       + " claimed_until = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
-      + " AND (p.claimed_until IS NULL OR p.claimed_until < $7) THEN excluded.claimed_until ELSE p.claimed_until END"
-      + " RETURNING p.use, p.claim_token IS NOT DISTINCT FROM $8 AS mine";
+      + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_until ELSE p.claimed_until END"
+      + " RETURNING p.use, p.claim_token IS NOT DISTINCT FROM $7 AS mine";
   private static final String USE = "SELECT use, claimed_until FROM payments WHERE provider = $1 AND provider_txn_id = $2";
   private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL"
       + " WHERE provider = $1 AND provider_txn_id = $2";
@@ -69,8 +69,6 @@ public final class Payments {
   /** How long a repeated notice waits for the handler holding its payment, and how often it looks. */
   public static final Duration WAIT_FOR_CLAIM = Duration.ofSeconds(10);
   public static final long WAIT_POLL_MS = 50;
-  private static final String SET_RESERVATION = "UPDATE orders SET reservation_id = $3, reserved_until = $4"
-      + " WHERE merchant_id = $1 AND id = $2";
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
       + " merchant_id, order_id, amount_minor, currency, reason, provider_ref, created_at)"
       + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7, $8 FROM payments p"
@@ -140,31 +138,29 @@ public final class Payments {
 
   private Future<Void> received(String providerId, PaymentNotice notice) {
     String paymentId = paymentId(providerId, notice.transactionId());
-    return orders.load(notice.orderId()).compose(order -> {
-      if (order == null) {
+    String token = Ids.newId("clm");
+    Instant now = orders.now();
+    Tuple claim = Tuple.tuple().addString(providerId).addString(notice.transactionId()).addString(notice.orderId())
+        .addLong(notice.amount().minorUnits()).addString(notice.amount().currency().getCurrencyCode())
+        .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addString(token)
+        .addOffsetDateTime(now.plus(CLAIM_LEASE).atOffset(ZoneOffset.UTC));
+    return pool.preparedQuery(CLAIM).execute(claim).compose(rows -> {
+      if (rows.size() == 0) {
         // Money with no order to hold it: an operator must return it by hand.
         LOG.error("payment {} names order {}, which does not exist; it was not recorded", paymentId, notice.orderId());
         return Future.succeededFuture();
       }
-      String token = Ids.newId("clm");
-      Instant now = orders.now();
-      Tuple claim = Tuple.tuple().addString(providerId).addString(notice.transactionId())
-          .addString(order.merchantId()).addString(order.id()).addLong(notice.amount().minorUnits())
-          .addString(notice.amount().currency().getCurrencyCode()).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-          .addString(token).addOffsetDateTime(now.plus(CLAIM_LEASE).atOffset(ZoneOffset.UTC));
-      return pool.preparedQuery(CLAIM).execute(claim).compose(rows -> {
-        Row row = rows.iterator().next();
-        if (row.getBoolean("mine")) {
-          return handle(providerId, notice, paymentId, order)
-              .onFailure(failure -> pool.preparedQuery(UNCLAIM)
-                  .execute(Tuple.of(providerId, notice.transactionId(), token)));
-        }
-        if (row.getString("use") != null && !"rejected".equals(row.getString("use"))) {
-          return Future.succeededFuture();
-        }
-        // The same payment is being applied right now (a repeated notice arriving at once): answer with its outcome.
-        return awaitOutcome(providerId, notice.transactionId(), Instant.now().plus(WAIT_FOR_CLAIM));
-      });
+      Row row = rows.iterator().next();
+      if (row.getBoolean("mine")) {
+        return handle(providerId, notice, paymentId)
+            .onFailure(failure -> pool.preparedQuery(UNCLAIM)
+                .execute(Tuple.of(providerId, notice.transactionId(), token)));
+      }
+      if (row.getString("use") != null && !"rejected".equals(row.getString("use"))) {
+        return Future.succeededFuture();
+      }
+      // The same payment is being applied right now (a repeated notice arriving at once): answer with its outcome.
+      return awaitOutcome(providerId, notice.transactionId(), Instant.now().plus(WAIT_FOR_CLAIM));
     });
   }
 
@@ -183,9 +179,13 @@ public final class Payments {
         });
   }
 
-  /** Applies a payment this handler holds the claim of; re-reads the order, since the claim may have waited. */
-  private Future<Void> handle(String providerId, PaymentNotice notice, String paymentId, StoredOrder loaded) {
-    return orders.load(loaded.id()).compose(order -> {
+  /**
+   * Applies a payment this handler holds the claim of. The order is read once, here, after the claim:
+   * it decides whether stock must be reserved again, and the change is decided on it (a conflict
+   * reads again).
+   */
+  private Future<Void> handle(String providerId, PaymentNotice notice, String paymentId) {
+    return orders.load(notice.orderId()).compose(order -> {
       boolean known = order.order().payments().stream().anyMatch(p -> p.paymentId().equals(paymentId));
       boolean late = !known && order.order().wouldFulfilLatePayment(notice.amount());
       Future<StockCheck.Reserved> reserved = late
@@ -194,25 +194,32 @@ public final class Payments {
             return Future.succeededFuture(null);
           })
           : Future.succeededFuture(null);
-      return reserved.compose(reservation -> apply(providerId, notice, paymentId, reservation)
+      return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation)
           .compose(applied -> afterwards(order, providerId, notice, paymentId, reservation, applied)));
     });
   }
 
-  private Future<OrderStore.Applied> apply(String providerId, PaymentNotice notice, String paymentId,
-      StockCheck.Reserved reservation) {
-    return orders.apply(notice.orderId(), null, (tx, current, now) -> {
-      OrderEvent.PaymentReceived event =
-          new OrderEvent.PaymentReceived(paymentId, notice.amount(), reservation != null);
-      Outcome preview = current.order().on(event, now);
-      String use = preview instanceof Transition transition ? useOf(transition.order(), paymentId) : "rejected";
-      boolean fundsExpired = current.order().state() == OrderState.EXPIRED && "funded".equals(use);
-      Future<?> row = settle(tx, providerId, notice, use);
-      Future<?> held = fundsExpired && reservation != null
-          ? tx.preparedQuery(SET_RESERVATION).execute(Tuple.of(current.merchantId(), current.id(),
-              reservation.reservationId(), reservation.until().atOffset(ZoneOffset.UTC)))
-          : Future.succeededFuture();
-      return Future.all(row, held).map(done -> List.<OrderEvent>of(event));
+  /**
+   * Gives the payment to its order; in the same transaction records what the order did with it and,
+   * when it funds an expired order, keeps the new reservation on the order.
+   */
+  private Future<OrderStore.Applied> apply(StoredOrder order, String providerId, PaymentNotice notice,
+      String paymentId, StockCheck.Reserved reservation) {
+    OrderEvent event = new OrderEvent.PaymentReceived(paymentId, notice.amount(), reservation != null);
+    return orders.apply(order, new OrderStore.Decision() {
+      @Override
+      public Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now) {
+        return Future.succeededFuture(List.of(event));
+      }
+
+      @Override
+      public Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
+        String use = useOf(change.order(), paymentId);
+        boolean fundsExpired = before.order().state() == OrderState.EXPIRED && "funded".equals(use);
+        return settle(tx, providerId, notice, use).map(settled -> fundsExpired && reservation != null
+            ? after.reservedAgain(reservation.reservationId(), reservation.until())
+            : after);
+      }
     });
   }
 

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Announces stored order changes, after their transaction committed, on the Vert.x event bus at
@@ -19,6 +21,7 @@ import java.util.function.Consumer;
  * uses this to run new effects at once instead of waiting for its next poll.
  */
 public final class OrderChanges {
+  private static final Logger LOG = LoggerFactory.getLogger(OrderChanges.class);
   /** Event-bus address prefix; the order id follows. */
   public static final String ADDRESS_PREFIX = "keyhold.order.";
 
@@ -39,8 +42,19 @@ public final class OrderChanges {
     listeners.add(listener);
   }
 
-  /** Publishes a committed change. */
-  void published(Order order) {
+  /**
+   * Announces a committed change (after the transaction that stored it committed). A listener's
+   * failure is logged, never thrown: it must not turn a committed change into a reported failure.
+   */
+  public void announce(Order order) {
+    try {
+      published(order);
+    } catch (RuntimeException e) {
+      LOG.warn("an order change listener failed for order {}: {}", order.id(), e.toString());
+    }
+  }
+
+  private void published(Order order) {
     Instant next = order.nextActionAt();
     JsonObject message = new JsonObject()
         .put("order_id", order.id())

@@ -3,64 +3,35 @@ package io.keyhold.gateway.store;
 import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.EvidenceEvent;
 import io.keyhold.escrow.Order;
-import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderUnit;
-import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Posting;
-import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The orders' PostgreSQL store: loads an escrow-core {@link Order} and persists each
- * {@link Transition} it makes atomically, in ONE transaction — the {@code orders} row guarded by the
- * version it was read at, the {@code order_units} projection, the postings as one ledger transaction
- * per transition, the evidence events and an {@code outbox} row per effect. The statements of a
- * transition are pipelined (all written, then joined) and every result is checked: one failure
- * fails the future, which rolls the whole transaction back.
- *
- * <p>Concurrency is optimistic: an order is read without a lock; the update names the version read;
- * when another transaction moved the order first, the work is rolled back and redone from a fresh
- * read, at most {@value #CONFLICT_ATTEMPTS_MAX} times, then fails with {@link VersionConflict}.
- *
- * <p>After a commit the change is announced through {@link OrderChanges}.
- *
- * <pre>{@code
- * store.apply(orderId, new OrderEvent.Reveal())          // Future<Outcome>
- * store.apply(orderId, merchantId, (tx, current, now) -> ...extra writes in tx...
- *     .map(done -> List.of(event)))                       // Future<Applied>
- * }</pre>
+ * The SQL of orders, over the five tables one order lives in: the {@code orders} row (escrow-core's
+ * {@link Order} as JSON, guarded by its version), the {@code order_units} projection, the
+ * {@code ledger_postings} (one ledger transaction per stored change), the {@code evidence_events} and
+ * an {@code outbox} row per effect. Reads restore a {@link StoredOrder}; {@link #write} stores one
+ * change, its statements pipelined (all sent, then joined) and every result checked: one failure
+ * fails the future, which rolls the caller's transaction back. Decides nothing: {@link OrderStore}
+ * runs the transaction and escrow-core the order.
  */
-public final class OrderStore {
-  /** Reads and retries of one change when other transactions keep moving the order first. */
-  public static final int CONFLICT_ATTEMPTS_MAX = 8;
-  /** Events one {@link #apply(String, String, Decision)} may chain (a delivery plus a duplicate per unit). */
-  public static final int EVENTS_PER_APPLY_MAX = 1 + Order.MAX_QUANTITY;
-  /** The longest pause between two attempts after a conflict. */
-  public static final long CONFLICT_BACKOFF_MS_MAX = 20;
-
-  private static final Logger LOG = LoggerFactory.getLogger(OrderStore.class);
-
+final class OrderRows {
+  /** The columns {@link #toStored} restores an order from. */
   static final String COLUMNS = "merchant_id, id, adapter_type, reservation_id, reserved_until, buyer_ref, version,"
       + " data";
   private static final String FIND = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
@@ -91,76 +62,32 @@ public final class OrderStore {
       + " payload, next_attempt_at, created_at) SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, $6"
       + " FROM unnest($3::text[], $4::text[], $5::text[], $7::timestamptz[]) AS o(k, i, p, n)"
       + " ON CONFLICT (idempotency_key) DO NOTHING";
+  private static final String SET_RESERVATION = "UPDATE orders SET reservation_id = $3, reserved_until = $4"
+      + " WHERE merchant_id = $1 AND id = $2";
 
-  private final Vertx vertx;
-  private final Pool pool;
-  private final Clock clock;
-  private final OrderChanges changes;
-
-  public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.changes = Objects.requireNonNull(changes, "changes");
+  /** The order, or null when there is none with this id (any merchant's). */
+  static Future<StoredOrder> load(SqlClient client, String orderId) {
+    return client.preparedQuery(FIND).execute(Tuple.of(orderId)).map(OrderRows::single);
   }
 
-  /** The same store working through {@code other} (the order engine's own pool). */
-  public OrderStore using(Pool other) {
-    return new OrderStore(vertx, other, clock, changes);
-  }
-
-  public Pool pool() {
-    return pool;
-  }
-
-  public Clock clock() {
-    return clock;
-  }
-
-  public OrderChanges changes() {
-    return changes;
-  }
-
-  /** The clock's instant as escrow-core and PostgreSQL keep it (microseconds). */
-  public Instant now() {
-    return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-  }
-
-  // ---- reading
-
-  /** The order, or null when there is none with this id. For internal flows (any merchant). */
-  public Future<StoredOrder> load(String orderId) {
-    return load(pool, orderId);
-  }
-
-  /** {@link #load(String)} through {@code client} (a transaction's connection). */
-  public Future<StoredOrder> load(SqlClient client, String orderId) {
-    return client.preparedQuery(FIND).execute(Tuple.of(orderId)).map(OrderStore::single);
-  }
-
-  /** The merchant's order, or null when it has none with this id (another merchant's order is not found). */
-  public Future<StoredOrder> load(String orderId, String merchantId) {
-    return load(pool, orderId, merchantId);
-  }
-
-  /** {@link #load(String, String)} through {@code client}. */
-  public Future<StoredOrder> load(SqlClient client, String orderId, String merchantId) {
+  /** The merchant's order (any merchant's when {@code merchantId} is null), or null when it has none with this id. */
+  static Future<StoredOrder> load(SqlClient client, String orderId, String merchantId) {
     if (merchantId == null) {
       return load(client, orderId);
     }
-    return client.preparedQuery(FIND_FOR_MERCHANT).execute(Tuple.of(merchantId, orderId)).map(OrderStore::single);
+    return client.preparedQuery(FIND_FOR_MERCHANT).execute(Tuple.of(merchantId, orderId)).map(OrderRows::single);
   }
 
   /**
    * The order when {@code token} is its buyer token, else null — the same answer for "no such order"
    * and "wrong token". Compares hashes in constant time.
    */
-  public Future<StoredOrder> loadForBuyer(String orderId, String token) {
+  static Future<StoredOrder> loadForBuyer(SqlClient client, String orderId, String token) {
     if (token == null || token.isEmpty() || token.length() > OrderTokens.TOKEN_LENGTH_MAX) {
       return Future.succeededFuture(null);
     }
     byte[] presented = SecretHasher.hash(token);
-    return pool.preparedQuery(FIND_WITH_TOKEN).execute(Tuple.of(orderId)).map(rows -> {
+    return client.preparedQuery(FIND_WITH_TOKEN).execute(Tuple.of(orderId)).map(rows -> {
       if (rows.size() == 0) {
         return null;
       }
@@ -174,7 +101,7 @@ public final class OrderStore {
   }
 
   /** Restores a row selected with {@link #COLUMNS}. */
-  public static StoredOrder toStored(Row row) {
+  static StoredOrder toStored(Row row) {
     Order order = OrderCodec.decode(row.getJsonObject("data"));
     long version = row.getLong("version");
     if (order.version() != version) {
@@ -186,13 +113,11 @@ public final class OrderStore {
         reservedUntil == null ? null : reservedUntil.toInstant(), row.getString("buyer_ref"));
   }
 
-  // ---- placing
-
   /**
    * Stores a newly placed order ({@link Order#place}) through {@code tx}, the caller's transaction:
-   * the row, its units and its first evidence event. Call {@link #announce} after the commit.
+   * the row, its units and its first evidence event.
    */
-  public Future<Void> insert(SqlClient tx, Transition placed, NewOrderRow row) {
+  static Future<Void> insert(SqlClient tx, Transition placed, OrderStore.NewOrderRow row) {
     Order order = placed.order();
     if (order.version() != 1 || !placed.postings().isEmpty() || !placed.effects().isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("not a freshly placed order: " + order.id()));
@@ -223,148 +148,12 @@ public final class OrderStore {
   }
 
   /**
-   * What the gateway keeps beside a new order.
-   *
-   * @param tokenHash SHA-256 of the buyer's order token
-   * @param buyerRef the shop's buyer reference, or null
-   * @param adapterType the merchant's adapter type
-   * @param reservationId the checkout reservation, or null
-   * @param reservedUntil when it lapses, or null
-   */
-  public record NewOrderRow(byte[] tokenHash, String buyerRef, String adapterType, String reservationId,
-      Instant reservedUntil) {
-    public NewOrderRow {
-      Objects.requireNonNull(tokenHash, "tokenHash");
-      Objects.requireNonNull(adapterType, "adapterType");
-    }
-  }
-
-  // ---- changing
-
-  /**
-   * Works out the events to apply, inside the transaction that will store them. {@code tx} may be
-   * used for writes that belong with the change (a delivered key, a payment row); they roll back
-   * with it. Answer no events to change nothing. Runs again from scratch after a version conflict.
-   */
-  @FunctionalInterface
-  public interface Decision {
-    Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now);
-  }
-
-  /**
-   * What a change did.
-   *
-   * @param before the order as read (null when there is no such order)
-   * @param after the order as stored (equal to {@code before} when nothing changed)
-   * @param outcome a {@link Rejection} (nothing stored), or one {@link Transition} merging every event
-   *     applied (postings, evidence and effects in order; {@code duplicate} when nothing changed)
-   */
-  public record Applied(StoredOrder before, StoredOrder after, Outcome outcome) {
-    /** True when the order was found. */
-    public boolean found() {
-      return before != null;
-    }
-
-    /** True when a change was stored. */
-    public boolean changed() {
-      return outcome instanceof Transition transition && !transition.duplicate();
-    }
-
-    public Rejection rejection() {
-      return outcome instanceof Rejection rejection ? rejection : null;
-    }
-  }
-
-  /** Applies one event at the clock's now, in its own transaction; a missing order fails the future. */
-  public Future<Outcome> apply(String orderId, OrderEvent event) {
-    return apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event))).compose(applied ->
-        applied.found()
-            ? Future.succeededFuture(applied.outcome())
-            : Future.failedFuture(new OrderNotFoundException(orderId)));
-  }
-
-  /**
-   * Loads the order (the merchant's, when {@code merchantId} is not null), asks {@code decision} for
-   * events, applies them in turn and stores everything in one transaction; retries from a fresh
-   * read after a version conflict. An order not found answers {@code Applied(null, null, null)}.
-   * A rejection of any event rolls everything back, the decision's own writes included.
-   */
-  public Future<Applied> apply(String orderId, String merchantId, Decision decision) {
-    return attempt(orderId, merchantId, decision, 1);
-  }
-
-  private Future<Applied> attempt(String orderId, String merchantId, Decision decision, int attempt) {
-    return pool.withTransaction(tx -> load(tx, orderId, merchantId).compose(current -> {
-      if (current == null) {
-        return Future.succeededFuture(new Applied(null, null, null));
-      }
-      Instant now = now();
-      return decision.decide(tx, current, now).compose(events -> {
-        Outcome outcome = decide(current.order(), events, now);
-        if (outcome instanceof Rejection rejection) {
-          return Future.failedFuture(new Rejected(rejection, current));
-        }
-        Transition merged = (Transition) outcome;
-        StoredOrder after = current.with(merged.order());
-        if (merged.duplicate()) {
-          return Future.succeededFuture(new Applied(current, current, merged));
-        }
-        return persist(tx, current.order(), merged, now).map(written -> new Applied(current, after, merged));
-      });
-    })).recover(failure -> {
-      if (failure instanceof Rejected rejected) {
-        return Future.succeededFuture(new Applied(rejected.current, rejected.current, rejected.rejection));
-      }
-      if (failure instanceof VersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) {
-        long pauseMs = 1 + ThreadLocalRandom.current().nextLong(Math.min(CONFLICT_BACKOFF_MS_MAX, 2L * attempt));
-        LOG.debug("order {} changed under attempt {}; retrying in {} ms", orderId, attempt, pauseMs);
-        return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, decision, attempt + 1));
-      }
-      return Future.failedFuture(failure);
-    }).onSuccess(applied -> {
-      if (applied.changed()) {
-        announce(applied.after().order());
-      }
-    });
-  }
-
-  /**
-   * Applies {@code events} in turn to {@code order} at {@code now}: the first rejection, or one
-   * transition merging all accepted ones (a duplicate when none changed anything).
-   */
-  public static Outcome decide(Order order, List<OrderEvent> events, Instant now) {
-    if (events.size() > EVENTS_PER_APPLY_MAX) {
-      throw new IllegalArgumentException("at most " + EVENTS_PER_APPLY_MAX + " events per change, but got "
-          + events.size());
-    }
-    Order current = order;
-    List<Posting> postings = new ArrayList<>();
-    List<EvidenceEvent> evidence = new ArrayList<>();
-    List<Effect> effects = new ArrayList<>();
-    for (OrderEvent event : events) {
-      Outcome outcome = current.on(event, now);
-      if (outcome instanceof Rejection rejection) {
-        return rejection;
-      }
-      Transition transition = (Transition) outcome;
-      if (!transition.duplicate()) {
-        current = transition.order();
-        postings.addAll(transition.postings());
-        evidence.addAll(transition.evidence());
-        effects.addAll(transition.effects());
-      }
-    }
-    boolean unchanged = current == order;
-    return new Transition(current, postings, evidence, effects, unchanged, order.state());
-  }
-
-  /**
    * Writes the change from {@code before} to {@code change.order()} through {@code tx}: the version-
    * checked row update, the units, the postings (one ledger transaction per order version reached),
    * the evidence and the outbox rows, pipelined. Fails with {@link VersionConflict} when the row was
-   * not at {@code before}'s version. The caller commits, then calls {@link #announce}.
+   * not at {@code before}'s version. The caller commits, then announces the change.
    */
-  public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
+  static Future<Void> write(SqlClient tx, Order before, Transition change, Instant now) {
     Order after = change.order();
     if (after.version() <= before.version() || !after.id().equals(before.id())) {
       return Future.failedFuture(new IllegalArgumentException("order " + before.id() + " version "
@@ -415,14 +204,10 @@ public final class OrderStore {
     });
   }
 
-  /** Announces a committed change (after the transaction that stored it committed). */
-  public void announce(Order order) {
-    try {
-      changes.published(order);
-    } catch (RuntimeException e) {
-      // A listener's failure must not turn a committed change into a reported failure.
-      LOG.warn("an order change listener failed for order {}: {}", order.id(), e.toString());
-    }
+  /** Sets the gateway's reservation of {@code order} (one made for a late payment), in {@code tx}. */
+  static Future<Void> writeReservation(SqlClient tx, StoredOrder order) {
+    return tx.preparedQuery(SET_RESERVATION).execute(Tuple.of(order.merchantId(), order.id(), order.reservationId(),
+        odt(order.reservedUntil()))).mapEmpty();
   }
 
   private static Future<RowSet<Row>> upsertUnits(SqlClient tx, Order order) {
@@ -546,33 +331,11 @@ public final class OrderStore {
   }
 
   /** Another transaction changed the order first; the work was rolled back. */
-  public static final class VersionConflict extends RuntimeException {
+  static final class VersionConflict extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public VersionConflict(String orderId, long version) {
+    VersionConflict(String orderId, long version) {
       super("order " + orderId + " moved past version " + version + " while this change was made", null, false, false);
-    }
-  }
-
-  /** No order with this id. */
-  public static final class OrderNotFoundException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public OrderNotFoundException(String orderId) {
-      super("no order " + orderId, null, false, false);
-    }
-  }
-
-  /** Carries a rejection out of the transaction, rolling it back. */
-  private static final class Rejected extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final transient Rejection rejection;
-    private final transient StoredOrder current;
-
-    Rejected(Rejection rejection, StoredOrder current) {
-      super(rejection.code().code(), null, false, false);
-      this.rejection = rejection;
-      this.current = current;
     }
   }
 }

@@ -29,6 +29,11 @@ public record StoredOrder(Order order, String adapterType, String reservationId,
     return order.merchantId();
   }
 
+  /** The same order with a new reservation (made for a payment after expiry). */
+  public StoredOrder reservedAgain(String newReservationId, Instant until) {
+    return new StoredOrder(order, adapterType, newReservationId, until, buyerRef);
+  }
+
   /** The same row holding another order (after a transition). */
   public StoredOrder with(Order next) {
     return new StoredOrder(next, adapterType, reservationId, reservedUntil, buyerRef);

@@ -1,0 +1,307 @@
+package io.keyhold.gateway.store;
+
+import io.keyhold.escrow.Order;
+import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.Outcome;
+import io.keyhold.escrow.Rejection;
+import io.keyhold.escrow.Transition;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The orders' one transaction path: load the order, let escrow-core decide the events that arrived
+ * together ({@link Order#onAll}, once), store the {@link Transition} in ONE transaction
+ * ({@link OrderRows}), then announce it ({@link OrderChanges}).
+ *
+ * <p>Concurrency is optimistic: an order is read without a lock; the update names the version read;
+ * when another transaction moved the order first, the work is rolled back and redone from a fresh
+ * read, at most {@value #CONFLICT_ATTEMPTS_MAX} times, then fails with the conflict. A caller that
+ * already holds the order ({@link #apply(StoredOrder, Decision)}) spends no read on the first attempt.
+ *
+ * <pre>{@code
+ * store.apply(orderId, new OrderEvent.Reveal())          // Future<Outcome>
+ * store.apply(orderId, merchantId, (tx, current, now) -> ...extra writes in tx...
+ *     .map(done -> List.of(event)))                       // Future<Applied>
+ * }</pre>
+ */
+public final class OrderStore {
+  /** Reads and retries of one change when other transactions keep moving the order first. */
+  public static final int CONFLICT_ATTEMPTS_MAX = 8;
+  /** The longest pause between two attempts after a conflict. */
+  public static final long CONFLICT_BACKOFF_MS_MAX = 20;
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrderStore.class);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Clock clock;
+  private final OrderChanges changes;
+
+  public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.changes = Objects.requireNonNull(changes, "changes");
+  }
+
+  /** The same store working through {@code other} (the order engine's own pool). */
+  public OrderStore using(Pool other) {
+    return new OrderStore(vertx, other, clock, changes);
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public OrderChanges changes() {
+    return changes;
+  }
+
+  /** The clock's instant as escrow-core and PostgreSQL keep it (microseconds). */
+  public Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  // ---- reading
+
+  /** The order, or null when there is none with this id. For internal flows (any merchant). */
+  public Future<StoredOrder> load(String orderId) {
+    return OrderRows.load(pool, orderId);
+  }
+
+  /** {@link #load(String)} through {@code client} (a transaction's connection). */
+  public Future<StoredOrder> load(SqlClient client, String orderId) {
+    return OrderRows.load(client, orderId);
+  }
+
+  /** The merchant's order, or null when it has none with this id (another merchant's order is not found). */
+  public Future<StoredOrder> load(String orderId, String merchantId) {
+    return OrderRows.load(pool, orderId, merchantId);
+  }
+
+  /** {@link #load(String, String)} through {@code client}. */
+  public Future<StoredOrder> load(SqlClient client, String orderId, String merchantId) {
+    return OrderRows.load(client, orderId, merchantId);
+  }
+
+  /**
+   * The order when {@code token} is its buyer token, else null — the same answer for "no such order"
+   * and "wrong token". Compares hashes in constant time.
+   */
+  public Future<StoredOrder> loadForBuyer(String orderId, String token) {
+    return OrderRows.loadForBuyer(pool, orderId, token);
+  }
+
+  /** Restores a row selected with the order columns ({@code merchant_id, id, adapter_type, ..., data}). */
+  public static StoredOrder toStored(Row row) {
+    return OrderRows.toStored(row);
+  }
+
+  // ---- placing
+
+  /**
+   * Stores a newly placed order ({@link Order#place}) through {@code tx}, the caller's transaction:
+   * the row, its units and its first evidence event. Call {@link #announce} after the commit.
+   */
+  public Future<Void> insert(SqlClient tx, Transition placed, NewOrderRow row) {
+    return OrderRows.insert(tx, placed, row);
+  }
+
+  /**
+   * What the gateway keeps beside a new order.
+   *
+   * @param tokenHash SHA-256 of the buyer's order token
+   * @param buyerRef the shop's buyer reference, or null
+   * @param adapterType the merchant's adapter type
+   * @param reservationId the checkout reservation, or null
+   * @param reservedUntil when it lapses, or null
+   */
+  public record NewOrderRow(byte[] tokenHash, String buyerRef, String adapterType, String reservationId,
+      Instant reservedUntil) {
+    public NewOrderRow {
+      Objects.requireNonNull(tokenHash, "tokenHash");
+      Objects.requireNonNull(adapterType, "adapterType");
+    }
+  }
+
+  // ---- changing
+
+  /**
+   * Works out the events to apply, inside the transaction that will store them. {@code tx} may be
+   * used for writes that belong with the change (a delivered key, a payment row); they roll back
+   * with it. Answer no events to change nothing. Runs again from scratch after a version conflict.
+   */
+  @FunctionalInterface
+  public interface Decision {
+    Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now);
+
+    /**
+     * Writes that follow from what escrow-core decided (not called for a rejection), in the same
+     * transaction; answers the order as the gateway keeps it, which may carry a new reservation.
+     */
+    default Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
+      return Future.succeededFuture(after);
+    }
+  }
+
+  /**
+   * What a change did.
+   *
+   * @param before the order as read (null when there is no such order)
+   * @param after the order as stored (equal to {@code before} when nothing changed)
+   * @param outcome a {@link Rejection} (nothing stored), or one {@link Transition} merging every event
+   *     applied (postings, evidence and effects in order; {@code duplicate} when nothing changed)
+   */
+  public record Applied(StoredOrder before, StoredOrder after, Outcome outcome) {
+    /** True when the order was found. */
+    public boolean found() {
+      return before != null;
+    }
+
+    /** True when a change was stored. */
+    public boolean changed() {
+      return outcome instanceof Transition transition && !transition.duplicate();
+    }
+
+    public Rejection rejection() {
+      return outcome instanceof Rejection rejection ? rejection : null;
+    }
+  }
+
+  /** Applies one event at the clock's now, in its own transaction; a missing order fails the future. */
+  public Future<Outcome> apply(String orderId, OrderEvent event) {
+    return apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event))).compose(applied ->
+        applied.found()
+            ? Future.succeededFuture(applied.outcome())
+            : Future.failedFuture(new OrderNotFoundException(orderId)));
+  }
+
+  /**
+   * Loads the order (the merchant's, when {@code merchantId} is not null), asks {@code decision} for
+   * events, lets escrow-core apply them as one change and stores it in one transaction; retries from
+   * a fresh read after a version conflict. An order not found answers {@code Applied(null, null, null)}.
+   * A rejection of any event rolls everything back, the decision's own writes included.
+   */
+  public Future<Applied> apply(String orderId, String merchantId, Decision decision) {
+    return attempt(orderId, merchantId, null, decision, 1);
+  }
+
+  /**
+   * {@link #apply(String, String, Decision)} for an order the caller has just read: the first attempt
+   * decides on {@code loaded} (the version check guards the change); only a conflict, a rejection or
+   * a duplicate (which no version check confirms) reads the order again.
+   */
+  public Future<Applied> apply(StoredOrder loaded, Decision decision) {
+    return attempt(loaded.id(), null, Objects.requireNonNull(loaded, "loaded"), decision, 1);
+  }
+
+  private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
+      int attempt) {
+    return pool.withTransaction(tx -> (loaded != null ? Future.succeededFuture(loaded)
+        : OrderRows.load(tx, orderId, merchantId)).compose(current -> {
+          if (current == null) {
+            return Future.succeededFuture(new Applied(null, null, null));
+          }
+          Instant now = now();
+          return decision.decide(tx, current, now).compose(events -> {
+            Outcome outcome = current.order().onAll(events, now);
+            if (outcome instanceof Rejection rejection) {
+              return Future.failedFuture(new Rejected(rejection, current));
+            }
+            Transition change = (Transition) outcome;
+            if (change.duplicate() && loaded != null) {
+              return Future.failedFuture(new Unconfirmed());
+            }
+            return decision.decided(tx, current, current.with(change.order()), change)
+                .compose(after -> store(tx, current, after, change, now).map(new Applied(current, after, change)));
+          });
+        })).recover(failure -> {
+          if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected)) {
+            return attempt(orderId, merchantId, null, decision, attempt);
+          }
+          if (failure instanceof Rejected rejected) {
+            return Future.succeededFuture(new Applied(rejected.current, rejected.current, rejected.rejection));
+          }
+          if (failure instanceof OrderRows.VersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) {
+            long pauseMs = 1 + ThreadLocalRandom.current().nextLong(Math.min(CONFLICT_BACKOFF_MS_MAX, 2L * attempt));
+            LOG.debug("order {} changed under attempt {}; retrying in {} ms", orderId, attempt, pauseMs);
+            return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, null, decision, attempt + 1));
+          }
+          return Future.failedFuture(failure);
+        }).onSuccess(applied -> {
+          if (applied.changed()) {
+            announce(applied.after().order());
+          }
+        });
+  }
+
+  /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
+  private static Future<Void> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
+      Instant now) {
+    Future<Void> order = change.duplicate() ? Future.succeededFuture() : OrderRows.write(tx, before.order(), change, now);
+    boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
+        || !Objects.equals(before.reservedUntil(), after.reservedUntil());
+    return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after)) : order;
+  }
+
+  /**
+   * Writes the change from {@code before} to {@code change.order()} through {@code tx} (see
+   * {@link OrderRows#write}); fails when the row was not at {@code before}'s version. For callers
+   * that decide many orders in one transaction (the sweeper); the caller commits, then calls
+   * {@link #announce}.
+   */
+  public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
+    return OrderRows.write(tx, before, change, now);
+  }
+
+  /** Announces a committed change (after the transaction that stored it committed). */
+  public void announce(Order order) {
+    changes.announce(order);
+  }
+
+  /** No order with this id. */
+  public static final class OrderNotFoundException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public OrderNotFoundException(String orderId) {
+      super("no order " + orderId, null, false, false);
+    }
+  }
+
+  /** Carries a rejection out of the transaction, rolling it back. */
+  private static final class Rejected extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Rejection rejection;
+    private final transient StoredOrder current;
+
+    Rejected(Rejection rejection, StoredOrder current) {
+      super(rejection.code().code(), null, false, false);
+      this.rejection = rejection;
+      this.current = current;
+    }
+  }
+
+  /** A duplicate decided on an order read before the transaction: confirm it on a fresh read. */
+  private static final class Unconfirmed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unconfirmed() {
+      super("duplicate on an earlier read", null, false, false);
+    }
+  }
+}
