@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keyhold.adapters.reference.ReferenceMerchant;
 import io.keyhold.adapters.reference.ReferenceMerchantOptions;
 import io.keyhold.gateway.GatewayConfig;
+import io.keyhold.gateway.testing.ShiftableClock;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

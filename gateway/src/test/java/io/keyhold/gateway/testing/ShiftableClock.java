@@ -1,4 +1,4 @@
-package io.keyhold.gateway.engine;
+package io.keyhold.gateway.testing;
 
 import java.time.Clock;
 import java.time.Duration;

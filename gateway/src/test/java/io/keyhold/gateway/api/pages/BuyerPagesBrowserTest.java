@@ -7,6 +7,7 @@ import io.keyhold.adapters.reference.ReferenceMerchant;
 import io.keyhold.adapters.reference.ReferenceMerchantOptions;
 import io.keyhold.gateway.api.Purchases;
 import io.keyhold.gateway.engine.EngineConfig;
+import io.keyhold.gateway.testing.ShiftableClock;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -55,7 +56,7 @@ class BuyerPagesBrowserTest {
   static final String SIGNING_SECRET = "browser-test-merchant-signing-secret-0123";
   static final String ISSUER_SECRET = "browser-test-issuer-signing-secret-01234";
 
-  static ShiftableTestClock clock;
+  static ShiftableClock clock;
   static TestGateway gw;
   static Purchases purchases;
 
@@ -66,7 +67,7 @@ class BuyerPagesBrowserTest {
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
-    clock = new ShiftableTestClock();
+    clock = new ShiftableClock();
     EngineConfig engine = EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
         .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
     gw = TestGateway.start(config -> config.clock(clock).engine(engine));
