@@ -17,6 +17,8 @@ import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +126,34 @@ class OrderStoreTest {
     assertThat(events).filteredOn(e -> e.type() == EvidenceType.PAYMENT_REFUNDED).hasSize(5);
     assertThat(gw.query("SELECT count(DISTINCT txn_id) FROM ledger_postings WHERE order_id = $1", placed.id())
         .get(0).getLong(0)).isEqualTo(6);
+  }
+
+  @Test
+  void decidesOnTheOrderItIsGivenAndReadsAgainWhenAnotherChangeCameFirst() {
+    Order placed = place();
+    StoredOrder stale = TestGateway.await(store.load(placed.id()));
+    TestGateway.await(store.apply(placed.id(),
+        new OrderEvent.PaymentReceived("sandbox:pay-first", Money.of(2000, "CNY"), false)));
+
+    OrderStore.Applied applied = TestGateway.await(store.apply(stale, new OrderStore.Decision() {
+      @Override
+      public Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now) {
+        return Future.succeededFuture(List.of(
+            new OrderEvent.PaymentReceived("sandbox:pay-second", Money.of(2000, "CNY"), false)));
+      }
+
+      @Override
+      public Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
+        return Future.succeededFuture(after.reservedAgain("rsv-again", before.order().updatedAt()));
+      }
+    }));
+
+    assertThat(applied.before().order().version()).isEqualTo(2);
+    assertThat(applied.after().order().version()).isEqualTo(3);
+    StoredOrder stored = TestGateway.await(store.load(placed.id()));
+    assertThat(stored.order().payments()).hasSize(2);
+    assertThat(stored.order().fundingPaymentId()).contains("sandbox:pay-first");
+    assertThat(stored.reservationId()).isEqualTo("rsv-again");
   }
 
   private static List<EvidenceEvent> evidence(String orderId) {
