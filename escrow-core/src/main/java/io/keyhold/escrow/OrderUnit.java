@@ -28,7 +28,7 @@ public record OrderUnit(
     Check.range("index", index, 0, Order.MAX_QUANTITY - 1);
     Objects.requireNonNull(state, "state must not be null");
     Check.range("deliveries", deliveries, 0, Integer.MAX_VALUE);
-    Check.range("replacements", replacements, 0, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_LIMIT);
+    Check.range("replacements", replacements, 0, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_MAX);
     Check.range("checks", checks, 0, Order.MAX_CHECKS_PER_KEY);
     boolean hasKey = keyRef != null;
     if (hasKey != (fingerprint != null) || hasKey != (deliveredAt != null)) {

@@ -11,7 +11,9 @@ import java.util.Objects;
  *
  * <p>Build it with {@link #builder()}; every value is checked (here and in the canonical constructor,
  * which the gateway uses to restore a stored policy) and a bad one is rejected with the value in the
- * message. Durations are whole seconds between 1 second and {@link #MAX_DURATION}.
+ * message. Durations are whole seconds, each within its own bounds ({@code PAY_WITHIN_MIN} to
+ * {@code PAY_WITHIN_MAX} and so on): these are the bounds and the defaults the HTTP API publishes
+ * ({@code openapi.yaml}), held here once.
  *
  * @param payWithin how long a placed order waits for payment before it expires
  * @param deliverWithin how long a funded order waits for the merchant's first keys
@@ -36,21 +38,33 @@ public record SkuPolicy(
     UnknownVerdictPolicy unknownVerdictPolicy,
     LatePaymentPolicy latePaymentPolicy) {
 
-  /** The longest any single deadline may be. */
-  public static final Duration MAX_DURATION = Duration.ofDays(366);
+  // A payment needs a minute at least (a buyer types a card); a day at most keeps stock from being held idle.
+  public static final Duration PAY_WITHIN_MIN = Duration.ofMinutes(1);
+  public static final Duration PAY_WITHIN_MAX = Duration.ofDays(1);
+  public static final Duration DELIVER_WITHIN_MIN = Duration.ofSeconds(10);
+  public static final Duration DELIVER_WITHIN_MAX = Duration.ofDays(7);
+  public static final Duration VALIDATE_WITHIN_MIN = Duration.ofSeconds(10);
+  public static final Duration VALIDATE_WITHIN_MAX = Duration.ofDays(1);
+  public static final Duration RESUPPLY_WITHIN_MIN = Duration.ofSeconds(10);
+  public static final Duration RESUPPLY_WITHIN_MAX = Duration.ofDays(7);
   /** The most replacements a policy may allow for one unit. */
-  public static final int MAX_RESUPPLY_ATTEMPTS_LIMIT = 10;
+  public static final int MAX_RESUPPLY_ATTEMPTS_MAX = 10;
+  // The buyer needs a minute at least to try a key; a month at most bounds how long money is held after reveal.
+  public static final Duration INSPECTION_WINDOW_MIN = Duration.ofMinutes(1);
+  public static final Duration INSPECTION_WINDOW_MAX = Duration.ofDays(30);
+  public static final Duration MAX_HOLD_MIN = Duration.ofHours(1);
+  public static final Duration MAX_HOLD_MAX = Duration.ofDays(90);
 
   /** Default {@link #payWithin()}: 15 minutes. */
   public static final Duration DEFAULT_PAY_WITHIN = Duration.ofMinutes(15);
   /** Default {@link #deliverWithin()}: 10 minutes. */
   public static final Duration DEFAULT_DELIVER_WITHIN = Duration.ofMinutes(10);
-  /** Default {@link #resupplyWithin()}: 30 minutes. */
-  public static final Duration DEFAULT_RESUPPLY_WITHIN = Duration.ofMinutes(30);
+  /** Default {@link #resupplyWithin()}: 10 minutes. */
+  public static final Duration DEFAULT_RESUPPLY_WITHIN = Duration.ofMinutes(10);
   /** Default {@link #maxResupplyAttempts()}: 2. */
   public static final int DEFAULT_MAX_RESUPPLY_ATTEMPTS = 2;
-  /** Default {@link #validateWithin()}: 10 minutes. */
-  public static final Duration DEFAULT_VALIDATE_WITHIN = Duration.ofMinutes(10);
+  /** Default {@link #validateWithin()}: 5 minutes. */
+  public static final Duration DEFAULT_VALIDATE_WITHIN = Duration.ofMinutes(5);
   /** Default {@link #inspectionWindow()}: 24 hours. */
   public static final Duration DEFAULT_INSPECTION_WINDOW = Duration.ofHours(24);
   /** Default {@link #maxHold()}: 7 days. */
@@ -58,27 +72,27 @@ public record SkuPolicy(
 
   /** Checks every value; a bad one is rejected with the value in the message. */
   public SkuPolicy {
-    checkDuration("payWithin", payWithin);
-    checkDuration("deliverWithin", deliverWithin);
-    checkDuration("resupplyWithin", resupplyWithin);
-    Check.range("maxResupplyAttempts", maxResupplyAttempts, 0, MAX_RESUPPLY_ATTEMPTS_LIMIT);
-    checkDuration("validateWithin", validateWithin);
-    checkDuration("inspectionWindow", inspectionWindow);
-    checkDuration("maxHold", maxHold);
+    checkDuration("payWithin", payWithin, PAY_WITHIN_MIN, PAY_WITHIN_MAX);
+    checkDuration("deliverWithin", deliverWithin, DELIVER_WITHIN_MIN, DELIVER_WITHIN_MAX);
+    checkDuration("resupplyWithin", resupplyWithin, RESUPPLY_WITHIN_MIN, RESUPPLY_WITHIN_MAX);
+    Check.range("maxResupplyAttempts", maxResupplyAttempts, 0, MAX_RESUPPLY_ATTEMPTS_MAX);
+    checkDuration("validateWithin", validateWithin, VALIDATE_WITHIN_MIN, VALIDATE_WITHIN_MAX);
+    checkDuration("inspectionWindow", inspectionWindow, INSPECTION_WINDOW_MIN, INSPECTION_WINDOW_MAX);
+    checkDuration("maxHold", maxHold, MAX_HOLD_MIN, MAX_HOLD_MAX);
     Check.notNull("unknownVerdictPolicy", unknownVerdictPolicy);
     Check.notNull("latePaymentPolicy", latePaymentPolicy);
   }
 
-  private static void checkDuration(String name, Duration value) {
+  private static void checkDuration(String name, Duration value, Duration min, Duration max) {
     Check.notNull(name, value);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(name + " must be greater than 0, but was " + value);
     }
-    if (value.compareTo(MAX_DURATION) > 0) {
-      throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION + ", but was " + value);
-    }
     if (value.getNano() != 0) {
       throw new IllegalArgumentException(name + " must be whole seconds, but was " + value);
+    }
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
     }
   }
 
@@ -140,49 +154,49 @@ public record SkuPolicy(
 
     /** See {@link SkuPolicy#payWithin()}. */
     public Builder payWithin(Duration value) {
-      checkDuration("payWithin", value);
+      checkDuration("payWithin", value, PAY_WITHIN_MIN, PAY_WITHIN_MAX);
       this.payWithin = value;
       return this;
     }
 
     /** See {@link SkuPolicy#deliverWithin()}. */
     public Builder deliverWithin(Duration value) {
-      checkDuration("deliverWithin", value);
+      checkDuration("deliverWithin", value, DELIVER_WITHIN_MIN, DELIVER_WITHIN_MAX);
       this.deliverWithin = value;
       return this;
     }
 
     /** See {@link SkuPolicy#resupplyWithin()}. */
     public Builder resupplyWithin(Duration value) {
-      checkDuration("resupplyWithin", value);
+      checkDuration("resupplyWithin", value, RESUPPLY_WITHIN_MIN, RESUPPLY_WITHIN_MAX);
       this.resupplyWithin = value;
       return this;
     }
 
     /** See {@link SkuPolicy#maxResupplyAttempts()}. */
     public Builder maxResupplyAttempts(int value) {
-      Check.range("maxResupplyAttempts", value, 0, MAX_RESUPPLY_ATTEMPTS_LIMIT);
+      Check.range("maxResupplyAttempts", value, 0, MAX_RESUPPLY_ATTEMPTS_MAX);
       this.maxResupplyAttempts = value;
       return this;
     }
 
     /** See {@link SkuPolicy#validateWithin()}. */
     public Builder validateWithin(Duration value) {
-      checkDuration("validateWithin", value);
+      checkDuration("validateWithin", value, VALIDATE_WITHIN_MIN, VALIDATE_WITHIN_MAX);
       this.validateWithin = value;
       return this;
     }
 
     /** See {@link SkuPolicy#inspectionWindow()}. */
     public Builder inspectionWindow(Duration value) {
-      checkDuration("inspectionWindow", value);
+      checkDuration("inspectionWindow", value, INSPECTION_WINDOW_MIN, INSPECTION_WINDOW_MAX);
       this.inspectionWindow = value;
       return this;
     }
 
     /** See {@link SkuPolicy#maxHold()}. */
     public Builder maxHold(Duration value) {
-      checkDuration("maxHold", value);
+      checkDuration("maxHold", value, MAX_HOLD_MIN, MAX_HOLD_MAX);
       this.maxHold = value;
       return this;
     }

@@ -288,7 +288,7 @@ class RandomOrderSequenceTest {
           .maxResupplyAttempts(world.chance(25) ? 0 : world.between(1, 3))
           .validateWithin(Duration.ofSeconds(world.between(30, 900)))
           .inspectionWindow(Duration.ofSeconds(world.between(60, 86_400)))
-          .maxHold(Duration.ofSeconds(world.between(60, 7 * 86_400)))
+          .maxHold(Duration.ofSeconds(world.between(3_600, 7 * 86_400)))
           .unknownVerdictPolicy(world.chance(50) ? UnknownVerdictPolicy.RESUPPLY : UnknownVerdictPolicy.REFUND)
           .latePaymentPolicy(world.chance(60) ? LatePaymentPolicy.FULFIL_IF_STOCK : LatePaymentPolicy.REFUND)
           .build();

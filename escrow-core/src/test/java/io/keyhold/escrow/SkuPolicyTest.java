@@ -33,9 +33,11 @@ class SkuPolicyTest {
   }
 
   @Test
-  void rejectsADurationLongerThanTheLimit() {
+  void rejectsADurationOutsideItsBounds() {
     assertThatThrownBy(() -> SkuPolicy.builder().maxHold(Duration.ofDays(400)))
-        .hasMessage("maxHold must be at most PT8784H, but was PT9600H");
+        .hasMessage("maxHold must be between PT1H and PT2160H, but was PT9600H");
+    assertThatThrownBy(() -> SkuPolicy.builder().payWithin(Duration.ofSeconds(59)))
+        .hasMessage("payWithin must be between PT1M and PT24H, but was PT59S");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.keyhold.gateway;
 
+import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.gateway.store.Catalog;
-import io.keyhold.gateway.store.DeadlinePolicy;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.NewSku;
 import io.keyhold.gateway.store.StockVault;
@@ -42,7 +42,7 @@ final class DemoShop {
           }
           MerchantService.NewMerchant merchant = new MerchantService.NewMerchant(
               "Demo Card Shop", null, 250, "stock", new JsonObject());
-          NewSku sku = new NewSku("Demo game card, 100 points", DEMO_PRICE_MINOR, DEMO_CURRENCY, DeadlinePolicy.DEFAULT,
+          NewSku sku = new NewSku("Demo game card, 100 points", DEMO_PRICE_MINOR, DEMO_CURRENCY, SkuPolicy.defaults(),
               "stock", List.of(new ValidatorSpec(ValidatorSpec.FORMAT, DEMO_KEY_PATTERN, "none", null)));
           return merchants.create(tx, merchant).compose(created -> catalog.create(tx, created.id(), sku)
               .compose(createdSku -> stock.prepare(created.id(), createdSku.id(), demoKeys())

@@ -1,15 +1,16 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.keyhold.gateway.store.Catalog;
-import io.keyhold.gateway.store.DeadlinePolicy;
 import io.keyhold.gateway.store.NewSku;
 import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.ValidatorSpec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -74,7 +75,7 @@ public final class CatalogRoutes {
     String name = in.requiredString("name", 1, NAME_LENGTH_MAX);
     long price = in.requiredLong("price", 1, Catalog.PRICE_MINOR_MAX);
     String currency = in.requiredCurrency("currency");
-    DeadlinePolicy policy = readPolicy(in.optionalObject("policy", POLICY_FIELDS));
+    SkuPolicy policy = readPolicy(in.optionalObject("policy", POLICY_FIELDS));
     String adapter = in.has("adapter")
         ? in.requiredMatching("adapter", AdminRoutes.ADAPTER_TYPE, 32)
         : AdminRoutes.DEFAULT_ADAPTER_TYPE;
@@ -92,32 +93,38 @@ public final class CatalogRoutes {
     return new NewSku(name, price, currency, policy, adapter, validators);
   }
 
-  /** Reads the {@code policy} object; absent members take {@link DeadlinePolicy#DEFAULT}'s values. */
-  private static DeadlinePolicy readPolicy(JsonInput in) {
-    DeadlinePolicy d = DeadlinePolicy.DEFAULT;
+  /** Reads the {@code policy} object; absent members take {@link SkuPolicy#defaults()}' values. */
+  private static SkuPolicy readPolicy(JsonInput in) {
+    SkuPolicy d = SkuPolicy.defaults();
     if (in == null) {
       return d;
     }
-    int pay = in.optionalInt("pay_within_seconds", DeadlinePolicy.PAY_WITHIN_SECONDS_MIN,
-        DeadlinePolicy.PAY_WITHIN_SECONDS_MAX, d.payWithinSeconds());
-    int deliver = in.optionalInt("deliver_within_seconds", DeadlinePolicy.DELIVER_WITHIN_SECONDS_MIN,
-        DeadlinePolicy.DELIVER_WITHIN_SECONDS_MAX, d.deliverWithinSeconds());
-    int validate = in.optionalInt("validate_within_seconds", DeadlinePolicy.VALIDATE_WITHIN_SECONDS_MIN,
-        DeadlinePolicy.VALIDATE_WITHIN_SECONDS_MAX, d.validateWithinSeconds());
-    int resupply = in.optionalInt("resupply_within_seconds", DeadlinePolicy.RESUPPLY_WITHIN_SECONDS_MIN,
-        DeadlinePolicy.RESUPPLY_WITHIN_SECONDS_MAX, d.resupplyWithinSeconds());
-    int attempts = in.optionalInt("max_resupply_attempts", 0, DeadlinePolicy.MAX_RESUPPLY_ATTEMPTS_MAX,
+    Duration pay = seconds(in, "pay_within_seconds", SkuPolicy.PAY_WITHIN_MIN, SkuPolicy.PAY_WITHIN_MAX,
+        d.payWithin());
+    Duration deliver = seconds(in, "deliver_within_seconds", SkuPolicy.DELIVER_WITHIN_MIN,
+        SkuPolicy.DELIVER_WITHIN_MAX, d.deliverWithin());
+    Duration validate = seconds(in, "validate_within_seconds", SkuPolicy.VALIDATE_WITHIN_MIN,
+        SkuPolicy.VALIDATE_WITHIN_MAX, d.validateWithin());
+    Duration resupply = seconds(in, "resupply_within_seconds", SkuPolicy.RESUPPLY_WITHIN_MIN,
+        SkuPolicy.RESUPPLY_WITHIN_MAX, d.resupplyWithin());
+    int attempts = in.optionalInt("max_resupply_attempts", 0, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_MAX,
         d.maxResupplyAttempts());
-    int inspection = in.optionalInt("inspection_window_seconds", DeadlinePolicy.INSPECTION_WINDOW_SECONDS_MIN,
-        DeadlinePolicy.INSPECTION_WINDOW_SECONDS_MAX, d.inspectionWindowSeconds());
-    int hold = in.optionalInt("max_hold_seconds", DeadlinePolicy.MAX_HOLD_SECONDS_MIN,
-        DeadlinePolicy.MAX_HOLD_SECONDS_MAX, d.maxHoldSeconds());
+    Duration inspection = seconds(in, "inspection_window_seconds", SkuPolicy.INSPECTION_WINDOW_MIN,
+        SkuPolicy.INSPECTION_WINDOW_MAX, d.inspectionWindow());
+    Duration hold = seconds(in, "max_hold_seconds", SkuPolicy.MAX_HOLD_MIN, SkuPolicy.MAX_HOLD_MAX, d.maxHold());
     UnknownVerdictPolicy unknown = policyCode(in, "unknown_verdict_policy", UnknownVerdictPolicy::fromCode,
-        d.unknownVerdict());
-    LatePaymentPolicy late = policyCode(in, "late_payment_policy", LatePaymentPolicy::fromCode, d.latePayment());
+        d.unknownVerdictPolicy());
+    LatePaymentPolicy late = policyCode(in, "late_payment_policy", LatePaymentPolicy::fromCode,
+        d.latePaymentPolicy());
     return in.valid()
-        ? new DeadlinePolicy(pay, deliver, validate, resupply, attempts, inspection, hold, unknown, late)
+        ? new SkuPolicy(pay, deliver, resupply, attempts, validate, inspection, hold, unknown, late)
         : d;
+  }
+
+  /** An optional duration in whole seconds within {@code [min, max]}. */
+  private static Duration seconds(JsonInput in, String field, Duration min, Duration max, Duration fallback) {
+    return Duration.ofSeconds(in.optionalInt(field, Math.toIntExact(min.getSeconds()),
+        Math.toIntExact(max.getSeconds()), Math.toIntExact(fallback.getSeconds())));
   }
 
   /** An optional policy code; an unknown one is recorded as {@code invalid_value}. */

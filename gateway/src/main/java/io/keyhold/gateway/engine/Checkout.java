@@ -3,15 +3,14 @@ package io.keyhold.gateway.engine;
 import io.keyhold.adapters.spi.AdapterException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.Reservation;
-import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderDraft;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.Transition;
-import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.keyhold.gateway.adapters.MerchantAdapters;
 import io.keyhold.gateway.crypto.KeyVault;
+import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderTokens;
@@ -23,7 +22,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.function.Supplier;
@@ -183,17 +181,7 @@ public final class Checkout {
         return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such SKU"));
       }
       Row row = rows.iterator().next();
-      SkuPolicy policy = SkuPolicy.builder()
-          .payWithin(Duration.ofSeconds(row.getInteger("pay_within_seconds")))
-          .deliverWithin(Duration.ofSeconds(row.getInteger("deliver_within_seconds")))
-          .validateWithin(Duration.ofSeconds(row.getInteger("validate_within_seconds")))
-          .resupplyWithin(Duration.ofSeconds(row.getInteger("resupply_within_seconds")))
-          .maxResupplyAttempts(row.getInteger("max_resupply_attempts"))
-          .inspectionWindow(Duration.ofSeconds(row.getInteger("inspection_window_seconds")))
-          .maxHold(Duration.ofSeconds(row.getInteger("max_hold_seconds")))
-          .unknownVerdictPolicy(UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")))
-          .latePaymentPolicy(LatePaymentPolicy.fromCode(row.getString("late_payment_policy")))
-          .build();
+      SkuPolicy policy = Catalog.policyOf(row);
       return Future.succeededFuture(new Terms(row.getString("name"),
           Money.of(row.getLong("price_minor"), row.getString("currency")), policy, row.getInteger("fee_basis_points"),
           row.getString("adapter_type")));

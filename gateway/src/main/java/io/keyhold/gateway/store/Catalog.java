@@ -1,12 +1,14 @@
 package io.keyhold.gateway.store;
 
 import io.keyhold.escrow.LatePaymentPolicy;
+import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,22 +46,22 @@ public final class Catalog {
   public Future<Sku> create(SqlClient tx, String merchantId, NewSku sku) {
     JsonArray validators = new JsonArray();
     sku.validators().forEach(v -> validators.add(v.toJson()));
-    DeadlinePolicy p = sku.policy();
+    SkuPolicy p = sku.policy();
     Tuple row = Tuple.tuple()
         .addString(merchantId)
         .addString(Ids.newId(Ids.SKU))
         .addString(sku.name())
         .addLong(sku.priceMinor())
         .addString(sku.currency())
-        .addInteger(p.payWithinSeconds())
-        .addInteger(p.deliverWithinSeconds())
-        .addInteger(p.validateWithinSeconds())
-        .addInteger(p.resupplyWithinSeconds())
+        .addInteger(seconds(p.payWithin()))
+        .addInteger(seconds(p.deliverWithin()))
+        .addInteger(seconds(p.validateWithin()))
+        .addInteger(seconds(p.resupplyWithin()))
         .addInteger(p.maxResupplyAttempts())
-        .addInteger(p.inspectionWindowSeconds())
-        .addInteger(p.maxHoldSeconds())
-        .addString(p.unknownVerdict().code())
-        .addString(p.latePayment().code())
+        .addInteger(seconds(p.inspectionWindow()))
+        .addInteger(seconds(p.maxHold()))
+        .addString(p.unknownVerdictPolicy().code())
+        .addString(p.latePaymentPolicy().code())
         .addString(sku.adapterType())
         .addValue(validators);
     return tx.preparedQuery(INSERT).execute(row).map(rows -> toSku(rows.iterator().next()));
@@ -71,13 +73,27 @@ public final class Catalog {
         .map(rows -> rows.size() == 0 ? null : toSku(rows.iterator().next()));
   }
 
+  /** A SKU's policy from a row holding the {@code skus} policy columns ({@code pay_within_seconds}...). */
+  public static SkuPolicy policyOf(Row row) {
+    return SkuPolicy.builder()
+        .payWithin(Duration.ofSeconds(row.getInteger("pay_within_seconds")))
+        .deliverWithin(Duration.ofSeconds(row.getInteger("deliver_within_seconds")))
+        .validateWithin(Duration.ofSeconds(row.getInteger("validate_within_seconds")))
+        .resupplyWithin(Duration.ofSeconds(row.getInteger("resupply_within_seconds")))
+        .maxResupplyAttempts(row.getInteger("max_resupply_attempts"))
+        .inspectionWindow(Duration.ofSeconds(row.getInteger("inspection_window_seconds")))
+        .maxHold(Duration.ofSeconds(row.getInteger("max_hold_seconds")))
+        .unknownVerdictPolicy(UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")))
+        .latePaymentPolicy(LatePaymentPolicy.fromCode(row.getString("late_payment_policy")))
+        .build();
+  }
+
+  private static int seconds(Duration duration) {
+    return Math.toIntExact(duration.getSeconds());
+  }
+
   private static Sku toSku(Row row) {
-    DeadlinePolicy policy = new DeadlinePolicy(row.getInteger("pay_within_seconds"),
-        row.getInteger("deliver_within_seconds"), row.getInteger("validate_within_seconds"),
-        row.getInteger("resupply_within_seconds"), row.getInteger("max_resupply_attempts"),
-        row.getInteger("inspection_window_seconds"), row.getInteger("max_hold_seconds"),
-        UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")),
-        LatePaymentPolicy.fromCode(row.getString("late_payment_policy")));
+    SkuPolicy policy = policyOf(row);
     List<ValidatorSpec> validators = new ArrayList<>();
     JsonArray stored = (JsonArray) row.getValue("validators");
     for (int i = 0; i < stored.size(); i++) {

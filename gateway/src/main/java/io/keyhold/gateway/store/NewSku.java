@@ -1,5 +1,6 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.SkuPolicy;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param adapterType how keys are obtained
  * @param validators key checks
  */
-public record NewSku(String name, long priceMinor, String currency, DeadlinePolicy policy, String adapterType,
+public record NewSku(String name, long priceMinor, String currency, SkuPolicy policy, String adapterType,
     List<ValidatorSpec> validators) {
   public NewSku {
     Objects.requireNonNull(name, "name");

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.SkuPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
@@ -18,13 +19,27 @@ import java.util.List;
  * @param validators checks every delivered key goes through
  * @param createdAt when it was created
  */
-public record Sku(String id, String merchantId, String name, long priceMinor, String currency, DeadlinePolicy policy,
+public record Sku(String id, String merchantId, String name, long priceMinor, String currency, SkuPolicy policy,
     String adapterType, List<ValidatorSpec> validators, OffsetDateTime createdAt) {
   public Sku {
     if (priceMinor <= 0) {
       throw new IllegalArgumentException("price must be greater than 0, but was " + priceMinor);
     }
     validators = List.copyOf(validators);
+  }
+
+  /** A SKU's policy as the API shows it: seconds, and the two choices as codes. */
+  public static JsonObject policyJson(SkuPolicy policy) {
+    return new JsonObject()
+        .put("pay_within_seconds", policy.payWithin().getSeconds())
+        .put("deliver_within_seconds", policy.deliverWithin().getSeconds())
+        .put("validate_within_seconds", policy.validateWithin().getSeconds())
+        .put("resupply_within_seconds", policy.resupplyWithin().getSeconds())
+        .put("max_resupply_attempts", policy.maxResupplyAttempts())
+        .put("inspection_window_seconds", policy.inspectionWindow().getSeconds())
+        .put("max_hold_seconds", policy.maxHold().getSeconds())
+        .put("unknown_verdict_policy", policy.unknownVerdictPolicy().code())
+        .put("late_payment_policy", policy.latePaymentPolicy().code());
   }
 
   public JsonObject toJson() {
@@ -35,7 +50,7 @@ public record Sku(String id, String merchantId, String name, long priceMinor, St
         .put("name", name)
         .put("price", priceMinor)
         .put("currency", currency)
-        .put("policy", policy.toJson())
+        .put("policy", policyJson(policy))
         .put("adapter", adapterType)
         .put("validators", specs)
         .put("created_at", createdAt.toInstant().toString());
