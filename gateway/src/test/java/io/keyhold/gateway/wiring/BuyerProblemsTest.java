@@ -167,6 +167,58 @@ class BuyerProblemsTest {
         .containsExactly(firstOrder.orderId());
   }
 
+  // ---- keys with control characters
+
+  @Test
+  void refusesPushedKeysWithControlCharactersAndStoresNothing() {
+    Flows.HttpShop shop = flows.httpShop("Pushes odd keys", 10, Flows.shortPolicy(), null);
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 2);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("error_rate", 1.0)));
+    flows.pay(session, 2);
+    flows.awaitState(shop.merchant(), session.orderId(), "funded");
+    String marker = "PUSHMARKER" + System.nanoTime();
+
+    for (String character : List.of("\u0000", "\n", "\u001b[2J", "\u202e", "\u2067", "\ufeff")) {
+      TestGateway.Response pushed = flows.gw.post("/v1/orders/" + session.orderId() + "/deliveries",
+          shop.merchant().apiKey(), new JsonObject().put("units", new JsonArray()
+              .add(new JsonObject().put("index", 0).put("key", "GOOD-" + marker))
+              .add(new JsonObject().put("index", 1).put("key", "BAD-" + marker + character + "X"))).encode());
+
+      assertThat(pushed.status()).as("U+%04X: %s", (int) character.charAt(0), pushed).isEqualTo(400);
+      assertThat(pushed.problemCode()).isEqualTo("validation_failed");
+      assertThat(pushed.json().getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+          .as(pushed.body()).containsExactly("/units/1/key");
+      assertThat(pushed.body()).doesNotContain(marker);
+    }
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertThat(flows.order(shop.merchant(), session.orderId()).getString("state")).isEqualTo("funded");
+  }
+
+  @Test
+  void judgesKeysTheShopSentWithControlCharactersInvalidAndStoresNone() {
+    Flows.HttpShop shop = flows.httpShop("Sends odd keys", 20, Flows.shortPolicy(), null);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant")
+        .put("control_character_key_rate", 1.0)));
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 1);
+    String paymentId = flows.pay(session, 1);
+
+    JsonObject refunded = flows.awaitState(shop.merchant(), session.orderId(), "refunded");
+
+    // The delivery and both replacements were judged at once, without a validator, and asked again.
+    assertThat(verdicts(session.orderId())).containsExactly("invalid", "invalid", "invalid");
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("unit.key_delivered", "unit.checked",
+        "unit.replacement_requested", "unit.key_delivered", "unit.checked", "unit.replacement_requested",
+        "unit.key_delivered", "unit.checked", "order.refunded");
+    assertThat(refunded.getJsonArray("units").getJsonObject(0).getInteger("replacements")).isEqualTo(2);
+    // Never stored, so never opened, shown or claimed as delivered.
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertThat(flows.gw.query("SELECT count(*) FROM key_fingerprints WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+  }
+
   // ---- repeated and reordered notices, a second payment
 
   @Test
