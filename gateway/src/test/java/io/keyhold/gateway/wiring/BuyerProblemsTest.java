@@ -3,7 +3,9 @@ package io.keyhold.gateway.wiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.adapters.reference.Faults;
+import io.keyhold.gateway.payments.SandboxProvider;
 import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -245,6 +247,39 @@ class BuyerProblemsTest {
     assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", session.orderId()).get(0).getLong(0))
         .isZero();
     assertThat(paymentId).startsWith("pay_");
+  }
+
+  @Test
+  void answersTheSameSignedNoticeAcceptedAgainAndMovesNoMoneyTwice() {
+    Flows.Merchant shop = flows.stockMerchant("Replayed notice shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("REPLAY-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    String body = new JsonObject().put("id", "ntc_replayed").put("type", "payment.succeeded")
+        .put("payment_id", paymentId).put("order_id", session.orderId())
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode();
+    SandboxProvider sandbox = flows.gw.gateway().engine().sandbox();
+    Instant signedAt = flows.clock.instant();
+    String signature = sandbox.signature(Buffer.buffer(body), signedAt);
+
+    TestGateway.Response first = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature", signature);
+    List<String> afterFirst = moneyRows(session.orderId());
+    TestGateway.Response again = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature", signature);
+    TestGateway.Response stale = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature",
+        sandbox.signature(Buffer.buffer(body), signedAt.minusSeconds(301)));
+
+    assertThat(first.status()).as(first.toString()).isEqualTo(200);
+    assertThat(again.status()).as(again.toString()).isEqualTo(200);
+    assertThat(again.json().getString("status")).isEqualTo("accepted");
+    assertThat(stale.status()).isEqualTo(401);
+    assertThat(stale.problemCode()).isEqualTo("bad_signature");
+    assertThat(moneyRows(session.orderId())).as("payments, ledger and refunds after the repeat")
+        .isEqualTo(afterFirst);
+    Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(payment.getInteger("notices")).isEqualTo(2);
+    assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
   }
 
   @Test
@@ -499,6 +534,18 @@ class BuyerProblemsTest {
       }
     }
     return all.toString();
+  }
+
+  /** What money an order moved: its payments (but the notice count), ledger postings and refunds, one line each. */
+  private static List<String> moneyRows(String orderId) {
+    List<String> rows = new ArrayList<>();
+    flows.gw.query("SELECT provider_txn_id, amount_minor, use FROM payments WHERE order_id = $1 ORDER BY 1", orderId)
+        .forEach(row -> rows.add("payment " + row.getString(0) + " " + row.getLong(1) + " " + row.getString(2)));
+    flows.gw.query("SELECT txn_id, account, amount_minor FROM ledger_postings WHERE order_id = $1 ORDER BY id", orderId)
+        .forEach(row -> rows.add("posting " + row.getValue(0) + " " + row.getString(1) + " " + row.getLong(2)));
+    flows.gw.query("SELECT idempotency_key, amount_minor FROM refunds WHERE order_id = $1 ORDER BY 1", orderId)
+        .forEach(row -> rows.add("refund " + row.getString(0) + " " + row.getLong(1)));
+    return rows;
   }
 
   private static List<String> verdicts(String orderId) {
