@@ -430,6 +430,52 @@ class BuyerProblemsTest {
         .get(0).getLong(0)).as("the key stays in stock").isEqualTo(1);
   }
 
+  @Test
+  void refundsAPaymentAfterExpiryAtOnceWhenTheRemoteShopHasNoStock() {
+    Flows.HttpShop shop = flows.httpShop("Sold out remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+    // The shop's only key, back in its free stock since the expiry, goes to a punctual buyer.
+    Flows.Session punctual = flows.checkout(shop.merchant(), shop.skuId(), 1);
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "refunded");
+    assertLatePaymentRefunded(shop.merchant(), late.orderId());
+    assertThat(flows.evidenceTypes(late.orderId())).contains("payment.refunded").doesNotContain("order.funded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.order(shop.merchant(), punctual.orderId()).getString("state")).isEqualTo("awaiting_payment");
+  }
+
+  @Test
+  void refundsAPaymentAfterExpiryAtOnceWhenTheRemoteShopDoesNotAnswer() {
+    Flows.HttpShop shop = flows.httpShop("Silent remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+    // Stock is free, but the shop no longer answers: an unknown outcome is no stock (fail-safe), never a wait.
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("timeout_rate", 1.0)));
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "refunded");
+    assertLatePaymentRefunded(shop.merchant(), late.orderId());
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    shop.shop().faults(Faults.none());
+  }
+
+  @Test
+  void fulfilsAPaymentAfterExpiryWhenTheRemoteShopStillHasStock() {
+    Flows.HttpShop shop = flows.httpShop("Late remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+
+    flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "funded");
+    flows.awaitState(shop.merchant(), late.orderId(), "ready");
+    assertThat(flows.evidenceTypes(late.orderId())).containsSubsequence("order.expired", "order.funded",
+        "order.ready");
+    assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", late.orderId()).get(0).getLong(0))
+        .isZero();
+  }
+
   // ---- merchants see only their own orders
 
   @Test
@@ -575,6 +621,23 @@ class BuyerProblemsTest {
     JsonObject expired = flows.order(shop, orderId);
     assertThat(expired.getString("state")).isEqualTo("expired");
     assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+  }
+
+  /**
+   * The late payment's fate was decided when its notice was applied, not by a later deadline: the
+   * payment's use is {@code use} with the clock still short of any delivery deadline of the order.
+   */
+  private static void assertLatePaymentSettledAtOnce(Flows.Merchant shop, String orderId, String use) {
+    Instant paidAt = flows.clock.instant();
+    flows.awaitTrue("the late payment applied", "SELECT count(*) = 1 FROM payments WHERE order_id = $1"
+        + " AND use IS NOT NULL", orderId);
+    assertThat(flows.gw.query("SELECT use FROM payments WHERE order_id = $1", orderId).get(0).getString("use"))
+        .isEqualTo(use);
+    assertThat(flows.clock.instant()).as("decided before any delivery deadline could pass")
+        .isBefore(paidAt.plusSeconds(Flows.shortPolicy().getLong("deliver_within_seconds")));
+    if ("refunded".equals(use)) {
+      assertThat(flows.order(shop, orderId).getString("state")).isEqualTo("expired");
+    }
   }
 
   private static void awaitEffectsDone(String orderId) {
