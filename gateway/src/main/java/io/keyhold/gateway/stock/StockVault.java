@@ -1,5 +1,6 @@
 package io.keyhold.gateway.stock;
 
+import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.gateway.crypto.Fingerprints;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.http.FieldError;
@@ -119,8 +120,9 @@ public final class StockVault {
 
   /**
    * Seals and fingerprints {@code keys} for an upload to one SKU, off the event loop when there are
-   * many. Fails with {@code validation_failed} for a key that is empty once normalized, and with
-   * {@code duplicate_key} when the upload repeats a key.
+   * many. Fails with {@code validation_failed} naming every key that holds a control character
+   * ({@link CardKey#isControlCharacter(int)}) or is empty once normalized, and with {@code duplicate_key}
+   * when the upload repeats a key; either way nothing of the upload is stored.
    */
   public Future<PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
     if (keys.isEmpty() || keys.size() > batchMax) {
@@ -141,13 +143,19 @@ public final class StockVault {
     byte[] aad = associatedData(merchantId, skuId);
     Buffer[] sealed = new Buffer[keys.size()];
     Buffer[] prints = new Buffer[keys.size()];
-    List<FieldError> empty = new ArrayList<>();
+    List<FieldError> bad = new ArrayList<>();
     Map<Buffer, Integer> seen = new HashMap<>();
     List<Integer> repeated = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
+      int control = CardKey.controlCharacterIndex(keys.get(i));
+      if (control >= 0) {
+        bad.add(new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
+            "must not contain control, format or line-separator characters, but has one at character " + control));
+        continue;
+      }
       String key = keys.get(i).strip();
       if (Fingerprints.normalize(key).isEmpty()) {
-        empty.add(new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
+        bad.add(new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
             "has no characters left once spaces and dashes are removed"));
         continue;
       }
@@ -157,8 +165,8 @@ public final class StockVault {
       }
       sealed[i] = Buffer.buffer(vault.seal(key.getBytes(StandardCharsets.UTF_8), aad).ciphertext());
     }
-    if (!empty.isEmpty()) {
-      throw new ProblemException(Problem.invalid(empty));
+    if (!bad.isEmpty()) {
+      throw new ProblemException(Problem.invalid(bad));
     }
     if (!repeated.isEmpty()) {
       throw duplicates(repeated);
@@ -285,8 +293,12 @@ public final class StockVault {
     });
   }
 
-  /** Opens the merchant's keys with these ids (for validation and the reveal). */
-  public Future<List<CardKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
+  /**
+   * Opens the merchant's keys with these ids, for a delivery. The text is as uploaded; whoever hands
+   * it on makes it a card key ({@code DeliveredKey.of}), which also refuses one stored before the
+   * card-key rule on characters was checked at upload.
+   */
+  public Future<List<OpenedKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
     return client.preparedQuery(OPEN)
         .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(stockKeyIds.toArray(new Long[0])))
         .compose(rows -> {
@@ -299,12 +311,12 @@ public final class StockVault {
         });
   }
 
-  private List<CardKey> openRows(String merchantId, List<Row> rows) {
-    List<CardKey> keys = new ArrayList<>(rows.size());
+  private List<OpenedKey> openRows(String merchantId, List<Row> rows) {
+    List<OpenedKey> keys = new ArrayList<>(rows.size());
     for (Row row : rows) {
       KeyVault.Sealed sealed = new KeyVault.Sealed(row.getString("vault_key_id"), row.getBuffer("sealed_key").getBytes());
       byte[] plain = vault.open(sealed, associatedData(merchantId, row.getString("sku_id")));
-      keys.add(new CardKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
+      keys.add(new OpenedKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
     }
     return keys;
   }
@@ -358,6 +370,24 @@ public final class StockVault {
     @Override
     public String toString() {
       return "PreparedKeys[" + skuId + ", " + sealed.length + " keys]";
+    }
+  }
+
+  /**
+   * One stock key opened from the vault, in the clear. {@link #toString()} never shows the text, so it
+   * cannot slip into a log line by accident.
+   *
+   * @param stockKeyId the row in {@code stock_keys}
+   * @param text the key's text, as uploaded
+   */
+  public record OpenedKey(long stockKeyId, String text) {
+    public OpenedKey {
+      Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public String toString() {
+      return "OpenedKey[" + stockKeyId + ", redacted]";
     }
   }
 
