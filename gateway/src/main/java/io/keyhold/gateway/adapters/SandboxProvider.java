@@ -33,7 +33,10 @@ import java.util.function.Supplier;
  * Refunds are recorded in its own book ({@code sandbox_payments.refunded_minor}).
  *
  * <p>Notices are signed like the merchant protocol ({@code Keyhold-Signature: t=..,v1=..}) with a
- * secret kept sealed in {@code gateway_meta}, shared by every gateway of the database.
+ * secret kept sealed in {@code gateway_meta}, shared by every gateway of the database. A notice that is
+ * missing its signature, malformed, forged or signed more than the window (300 s) away is refused; the
+ * same notice again inside the window is not a replay to refuse but a provider's repeat, answered
+ * {@code accepted} like the first (PROTOCOL.md section 3.2).
  */
 public final class SandboxProvider implements PaymentProvider {
   public static final String ID = "sandbox";
@@ -222,6 +225,14 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
+   * The {@code Keyhold-Signature} value of a notice {@code body} signed at {@code at}, as {@link #send}
+   * signs it: for tests and tools that send a notice again.
+   */
+  public String signature(Buffer body, Instant at) {
+    return signatures.sign(body.getBytes(), at.getEpochSecond());
+  }
+
+  /**
    * Sends one queued notice (an outbox row of kind {@value #NOTICE_KIND}): signs it now and POSTs it
    * to this gateway's notify endpoint. Any answer but 2xx fails, so the outbox tries again.
    */
@@ -244,9 +255,10 @@ public final class SandboxProvider implements PaymentProvider {
     if (body == null || body.length() > NOTICE_BODY_BYTES_MAX) {
       return Future.failedFuture(new NoticeRejectedException("the notice body is missing or too large"));
     }
-    SignatureCheck check = signatures.verify(headers.get(Signatures.HEADER), body);
-    // A replayed signature is a repeated notice: harmless, since notices are applied once per payment.
-    if (!check.isValid() && check != SignatureCheck.REPLAYED) {
+    // No replay cache: a provider sends a notice again until it sees a success, and the same notice is
+    // applied once per payment anyway (Payments), so a repeat inside the window is answered like the first.
+    SignatureCheck check = signatures.authenticate(headers.get(Signatures.HEADER), body);
+    if (!check.isValid()) {
       return Future.failedFuture(new NoticeRejectedException("the notice signature is " + check.code()));
     }
     try {

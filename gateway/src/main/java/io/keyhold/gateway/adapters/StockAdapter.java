@@ -1,7 +1,6 @@
 package io.keyhold.gateway.adapters;
 
 import io.keyhold.adapters.spi.AdapterContext;
-import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.adapters.spi.Identifiers;
 import io.keyhold.adapters.spi.MerchantAdapter;
@@ -271,10 +270,9 @@ public final class StockAdapter implements MerchantAdapter {
     List<Long> ids = new ArrayList<>(byUnit.values());
     return vault.open(tx, merchantId, ids).map(opened -> {
       Map<Long, String> text = new HashMap<>();
-      opened.forEach(key -> text.put(key.stockKeyId(), key.value()));
+      opened.forEach(key -> text.put(key.stockKeyId(), key.text()));
       List<DeliveredKey> keys = new ArrayList<>();
-      new TreeMap<>(byUnit).forEach((unit, id) ->
-          keys.add(new DeliveredKey(UnitIndex.of(unit), CardKey.of(text.get(id)))));
+      new TreeMap<>(byUnit).forEach((unit, id) -> keys.add(DeliveredKey.of(UnitIndex.of(unit), text.get(id))));
       return keys;
     });
   }

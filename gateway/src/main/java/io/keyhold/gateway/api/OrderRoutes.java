@@ -139,11 +139,18 @@ public final class OrderRoutes {
           unit.reject("index", FieldError.Code.INVALID_VALUE, "names a unit already given in this request");
           continue;
         }
-        try {
-          incoming.add(new KeyStore.Incoming((int) index, CardKey.of(key)));
-        } catch (IllegalArgumentException e) {
-          // The message names what is wrong, never the key.
-          unit.reject("key", FieldError.Code.INVALID_VALUE, "must be printable text without control characters");
+        int control = CardKey.controlCharacterIndex(key);
+        if (control >= 0) {
+          // The message says where, never what: the key stays out of the answer.
+          unit.reject("key", FieldError.Code.INVALID_VALUE,
+              "must not contain control, format or line-separator characters, but has one at character " + control);
+        } else {
+          try {
+            incoming.add(new KeyStore.Incoming((int) index, CardKey.of(key)));
+          } catch (IllegalArgumentException e) {
+            unit.reject("key", FieldError.Code.INVALID_VALUE,
+                "must be text of at most " + CardKey.MAX_LENGTH + " UTF-16 units, not blank");
+          }
         }
       }
     }

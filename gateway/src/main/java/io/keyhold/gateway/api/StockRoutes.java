@@ -43,13 +43,12 @@ public final class StockRoutes {
         })));
   }
 
-  /** Refuses keys that are empty once normalized, then seals and fingerprints the rest. */
+  /** Refuses keys the vault will not take (all of them named at once), then seals and fingerprints them. */
   private Future<StockVault.PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
-    List<Integer> empty = StockVault.emptyKeys(keys);
-    if (!empty.isEmpty()) {
-      return Future.failedFuture(new ProblemException(Problem.invalid(empty.stream()
-          .map(i -> new FieldError("/keys/" + i, FieldError.Code.INVALID_VALUE,
-              "has no characters left once spaces and dashes are removed"))
+    List<StockVault.UnusableKey> unusable = StockVault.unusableKeys(keys);
+    if (!unusable.isEmpty()) {
+      return Future.failedFuture(new ProblemException(Problem.invalid(unusable.stream()
+          .map(bad -> new FieldError("/keys/" + bad.index(), FieldError.Code.INVALID_VALUE, bad.reason()))
           .toList())));
     }
     return stock.prepare(merchantId, skuId, keys);

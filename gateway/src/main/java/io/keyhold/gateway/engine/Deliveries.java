@@ -1,6 +1,7 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.adapters.spi.DeliveredKey;
+import io.keyhold.escrow.KeyVerdict;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.gateway.store.KeyStore;
@@ -9,14 +10,18 @@ import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands delivered keys to their order: in one transaction the keys are sealed and stored
  * ({@link KeyStore}), their fingerprints claimed in the global index, and the order told
  * {@code KeysDelivered} — followed by {@code DuplicateKeyFound} for every key whose fingerprint was
- * already delivered elsewhere, so a key sold twice never reaches a buyer.
+ * already delivered elsewhere, so a key sold twice never reaches a buyer, and by an {@code INVALID}
+ * verdict for every key the shop sent with a control character, which is fingerprinted but never stored.
  */
 public final class Deliveries {
+  private static final Logger LOG = LoggerFactory.getLogger(Deliveries.class);
   private final OrderStore orders;
   private final KeyStore keys;
 
@@ -34,16 +39,24 @@ public final class Deliveries {
     return orders.apply(orderId, null, (tx, current, now) -> {
       Order order = current.order();
       List<KeyStore.Incoming> incoming = new ArrayList<>();
+      List<KeyStore.Stored> refused = new ArrayList<>();
       for (DeliveredKey key : delivered) {
         int unit = key.unit().value();
         if (unit < order.quantity() && order.units().get(unit).state().lacksUsableKey()) {
-          incoming.add(new KeyStore.Incoming(unit, key.key()));
+          if (key.refused()) {
+            LOG.warn("merchant {} sent a key with a control character for unit {} of order {}; it counts as invalid",
+                order.merchantId(), unit, order.id());
+            refused.add(keys.refused(order.id(), unit, key.refusedText()));
+          } else {
+            incoming.add(new KeyStore.Incoming(unit, key.key()));
+          }
         }
       }
-      if (incoming.isEmpty() || order.isTerminal()) {
+      if ((incoming.isEmpty() && refused.isEmpty()) || order.isTerminal()) {
         return Future.succeededFuture(List.of());
       }
-      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, incoming).map(Deliveries::events);
+      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, incoming)
+          .map(stored -> events(stored, refused));
     });
   }
 
@@ -56,22 +69,31 @@ public final class Deliveries {
     return orders.apply(orderId, merchantId, (tx, current, now) -> {
       Order order = current.order();
       return keys.store(tx, order.merchantId(), order.skuId(), order.id(), KeyStore.SOURCE_PUSH, incoming)
-          .map(Deliveries::events);
+          .map(stored -> events(stored, List.of()));
     });
   }
 
-  private static List<OrderEvent> events(List<KeyStore.Stored> stored) {
+  /**
+   * The delivery, then what is already known of its keys: a duplicate is found, a refused key is
+   * invalid (no validator ever sees it).
+   */
+  private static List<OrderEvent> events(List<KeyStore.Stored> stored, List<KeyStore.Stored> refused) {
     List<OrderEvent.DeliveredKey> delivered = new ArrayList<>();
-    List<OrderEvent> duplicates = new ArrayList<>();
+    List<OrderEvent> verdicts = new ArrayList<>();
     for (KeyStore.Stored key : stored) {
       delivered.add(new OrderEvent.DeliveredKey(key.unit(), key.keyRef(), key.fingerprint()));
       if (key.duplicate()) {
-        duplicates.add(new OrderEvent.DuplicateKeyFound(key.unit(), key.keyRef()));
+        verdicts.add(new OrderEvent.DuplicateKeyFound(key.unit(), key.keyRef()));
       }
     }
+    for (KeyStore.Stored key : refused) {
+      delivered.add(new OrderEvent.DeliveredKey(key.unit(), key.keyRef(), key.fingerprint()));
+      verdicts.add(new OrderEvent.UnitChecked(key.unit(), key.keyRef(), KeyVerdict.INVALID));
+    }
+    delivered.sort((a, b) -> Integer.compare(a.unit(), b.unit()));
     List<OrderEvent> events = new ArrayList<>();
     events.add(new OrderEvent.KeysDelivered(delivered));
-    events.addAll(duplicates);
+    events.addAll(verdicts);
     return events;
   }
 }

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.store;
 
 import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.gateway.crypto.Fingerprints;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.vertx.core.Future;
@@ -10,6 +11,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -92,6 +95,23 @@ public final class KeyStore {
    * @param duplicate true when the fingerprint was already delivered elsewhere
    */
   public record Stored(int unit, String keyRef, String fingerprint, boolean duplicate) {}
+
+  /**
+   * A key the merchant sent that breaks the card-key rule on characters ({@link DeliveredKey#refused()}):
+   * fingerprinted, stored nowhere, claimed in no index, so it can never be opened or shown. Its
+   * reference is derived from the order, the unit and the fingerprint, so the same refused key sent
+   * again is recognised as the one the unit already holds, as a stored key is.
+   */
+  public Stored refused(String orderId, int unit, String text) {
+    String fingerprint = HEX.formatHex(fingerprints.of(text));
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(("refused-key:" + orderId + ":" + unit + ":" + fingerprint).getBytes(StandardCharsets.UTF_8));
+      return new Stored(unit, Ids.derived(KEY_REF_PREFIX, digest), fingerprint, false);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
+  }
 
   /**
    * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}.

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.gateway.crypto.Fingerprints;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.vertx.core.Future;
@@ -114,8 +115,9 @@ public final class StockVault {
 
   /**
    * Seals and fingerprints {@code keys} for an upload to one SKU, off the event loop when there are
-   * many. Every key must keep a character once normalized ({@link #emptyKeys}). Fails with
-   * {@link DuplicateKeysException} when the upload repeats a key.
+   * many. Every key must be usable ({@link #unusableKeys}: no control character, not empty once
+   * normalized). Fails with {@link DuplicateKeysException} when the upload repeats a key; nothing of
+   * the upload is stored.
    */
   public Future<PreparedKeys> prepare(String merchantId, String skuId, List<String> keys) {
     if (keys.isEmpty() || keys.size() > batchMax) {
@@ -139,6 +141,9 @@ public final class StockVault {
     Map<Buffer, Integer> seen = new HashMap<>();
     List<Integer> repeated = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
+      if (CardKey.controlCharacterIndex(keys.get(i)) >= 0) {
+        throw new IllegalArgumentException("key " + i + " holds a control character");
+      }
       String key = keys.get(i).strip();
       if (Fingerprints.normalize(key).isEmpty()) {
         throw new IllegalArgumentException("key " + i + " is empty once normalized");
@@ -188,15 +193,25 @@ public final class StockVault {
     return new DuplicateKeysException(positions);
   }
 
-  /** The positions of {@code keys} that are empty once normalized (spaces and dashes removed). */
-  public static List<Integer> emptyKeys(List<String> keys) {
-    List<Integer> empty = new ArrayList<>();
+  /** A key of an upload the vault will not take, and why (a sentence that never echoes the key). */
+  public record UnusableKey(int index, String reason) {}
+
+  /**
+   * The keys of an upload that hold a control character ({@link CardKey#isControlCharacter(int)}) or
+   * are empty once normalized (spaces and dashes removed), in upload order.
+   */
+  public static List<UnusableKey> unusableKeys(List<String> keys) {
+    List<UnusableKey> unusable = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      if (Fingerprints.normalize(keys.get(i).strip()).isEmpty()) {
-        empty.add(i);
+      int control = CardKey.controlCharacterIndex(keys.get(i));
+      if (control >= 0) {
+        unusable.add(new UnusableKey(i,
+            "must not contain control, format or line-separator characters, but has one at character " + control));
+      } else if (Fingerprints.normalize(keys.get(i).strip()).isEmpty()) {
+        unusable.add(new UnusableKey(i, "has no characters left once spaces and dashes are removed"));
       }
     }
-    return empty;
+    return unusable;
   }
 
   /** Keys of an upload already held by Keyhold or repeated in it; nothing was stored. */
@@ -300,8 +315,12 @@ public final class StockVault {
     });
   }
 
-  /** Opens the merchant's keys with these ids (for validation and the reveal). */
-  public Future<List<CardKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
+  /**
+   * Opens the merchant's keys with these ids, for a delivery. The text is as uploaded; whoever hands
+   * it on makes it a card key ({@code DeliveredKey.of}), which also refuses one stored before the
+   * card-key rule on characters was checked at upload.
+   */
+  public Future<List<OpenedKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
     return client.preparedQuery(OPEN)
         .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(stockKeyIds.toArray(new Long[0])))
         .compose(rows -> {
@@ -314,12 +333,12 @@ public final class StockVault {
         });
   }
 
-  private List<CardKey> openRows(String merchantId, List<Row> rows) {
-    List<CardKey> keys = new ArrayList<>(rows.size());
+  private List<OpenedKey> openRows(String merchantId, List<Row> rows) {
+    List<OpenedKey> keys = new ArrayList<>(rows.size());
     for (Row row : rows) {
       KeyVault.Sealed sealed = new KeyVault.Sealed(row.getString("vault_key_id"), row.getBuffer("sealed_key").getBytes());
       byte[] plain = vault.open(sealed, associatedData(merchantId, row.getString("sku_id")));
-      keys.add(new CardKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
+      keys.add(new OpenedKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
     }
     return keys;
   }
@@ -373,6 +392,24 @@ public final class StockVault {
     @Override
     public String toString() {
       return "PreparedKeys[" + skuId + ", " + sealed.length + " keys]";
+    }
+  }
+
+  /**
+   * One stock key opened from the vault, in the clear. {@link #toString()} never shows the text, so it
+   * cannot slip into a log line by accident.
+   *
+   * @param stockKeyId the row in {@code stock_keys}
+   * @param text the key's text, as uploaded
+   */
+  public record OpenedKey(long stockKeyId, String text) {
+    public OpenedKey {
+      Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public String toString() {
+      return "OpenedKey[" + stockKeyId + ", redacted]";
     }
   }
 

@@ -130,6 +130,44 @@ class BadInputTest {
     assertThat(gw.rowCounts()).isEqualTo(before);
   }
 
+  /** Control characters (Cc), format and bidi controls (Cf), and line separators a card key must not hold. */
+  static Stream<Arguments> controlCharacters() {
+    return Stream.of(
+        Arguments.of("NUL", "\u0000"),
+        Arguments.of("line feed", "\n"),
+        Arguments.of("escape sequence", "\u001b[31m"),
+        Arguments.of("next line", "\u0085"),
+        Arguments.of("right-to-left override", "\u202e"),
+        Arguments.of("left-to-right isolate", "\u2066"),
+        Arguments.of("left-to-right mark", "\u200e"),
+        Arguments.of("byte order mark", "\ufeff"),
+        Arguments.of("line separator", "\u2028"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("controlCharacters")
+  void refusesStockKeysWithControlCharactersAndStoresNothingOfTheBatch(String what, String character) {
+    String formatSku = gw.post("/v1/skus", merchant.apiKey(), new JsonObject().put("name", "Card").put("price", 100)
+        .put("currency", "CNY").put("validators", new JsonArray().add(new JsonObject().put("type", "format")
+            .put("pattern", "^[A-Z0-9-]+$")))
+        .encode()).json().getString("id");
+    String marker = "SECRETMARKER" + Math.abs(what.hashCode());
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      keys.add("GOOD-" + marker + "-" + i);
+    }
+    keys.add("BAD-" + marker + character + "-3");
+    Map<String, Long> before = gw.rowCounts();
+
+    Response response = gw.uploadKeys(merchant, formatSku, keys);
+
+    assertProblem(response, 400, "validation_failed");
+    assertThat(response.json().getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+        .as(response.body()).containsExactly("/keys/3");
+    assertThat(response.body()).doesNotContain(marker);
+    assertThat(gw.rowCounts()).isEqualTo(before);
+  }
+
   @Test
   void badIdsAreRefusedWithProblems() {
     Map<String, Long> before = gw.rowCounts();

@@ -3,7 +3,9 @@ package io.keyhold.gateway.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.adapters.reference.Faults;
+import io.keyhold.gateway.adapters.SandboxProvider;
 import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -218,6 +220,58 @@ class BuyerProblemsTest {
         .containsExactly(firstOrder.orderId());
   }
 
+  // ---- keys with control characters
+
+  @Test
+  void refusesPushedKeysWithControlCharactersAndStoresNothing() {
+    Flows.HttpShop shop = flows.httpShop("Pushes odd keys", 10, Flows.shortPolicy(), null);
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 2);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("error_rate", 1.0)));
+    flows.pay(session, 2);
+    flows.awaitState(shop.merchant(), session.orderId(), "funded");
+    String marker = "PUSHMARKER" + System.nanoTime();
+
+    for (String character : List.of("\u0000", "\n", "\u001b[2J", "\u202e", "\u2067", "\ufeff")) {
+      TestGateway.Response pushed = flows.gw.post("/v1/orders/" + session.orderId() + "/deliveries",
+          shop.merchant().apiKey(), new JsonObject().put("units", new JsonArray()
+              .add(new JsonObject().put("index", 0).put("key", "GOOD-" + marker))
+              .add(new JsonObject().put("index", 1).put("key", "BAD-" + marker + character + "X"))).encode());
+
+      assertThat(pushed.status()).as("U+%04X: %s", (int) character.charAt(0), pushed).isEqualTo(400);
+      assertThat(pushed.problemCode()).isEqualTo("validation_failed");
+      assertThat(pushed.json().getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field")))
+          .as(pushed.body()).containsExactly("/units/1/key");
+      assertThat(pushed.body()).doesNotContain(marker);
+    }
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertThat(flows.order(shop.merchant(), session.orderId()).getString("state")).isEqualTo("funded");
+  }
+
+  @Test
+  void judgesKeysTheShopSentWithControlCharactersInvalidAndStoresNone() {
+    Flows.HttpShop shop = flows.httpShop("Sends odd keys", 20, Flows.shortPolicy(), null);
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant")
+        .put("control_character_key_rate", 1.0)));
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 1);
+    String paymentId = flows.pay(session, 1);
+
+    JsonObject refunded = flows.awaitState(shop.merchant(), session.orderId(), "refunded");
+
+    // The delivery and both replacements were judged at once, without a validator, and asked again.
+    assertThat(verdicts(session.orderId())).containsExactly("invalid", "invalid", "invalid");
+    assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("unit.key_delivered", "unit.checked",
+        "unit.replacement_requested", "unit.key_delivered", "unit.checked", "unit.replacement_requested",
+        "unit.key_delivered", "unit.checked", "order.refunded");
+    assertThat(refunded.getJsonArray("units").getJsonObject(0).getInteger("replacements")).isEqualTo(2);
+    // Never stored, so never opened, shown or claimed as delivered.
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertThat(flows.gw.query("SELECT count(*) FROM key_fingerprints WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+  }
+
   // ---- repeated and reordered notices, a second payment
 
   @Test
@@ -244,6 +298,39 @@ class BuyerProblemsTest {
     assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", session.orderId()).get(0).getLong(0))
         .isZero();
     assertThat(paymentId).startsWith("pay_");
+  }
+
+  @Test
+  void answersTheSameSignedNoticeAcceptedAgainAndMovesNoMoneyTwice() {
+    Flows.Merchant shop = flows.stockMerchant("Replayed notice shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("REPLAY-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    String body = new JsonObject().put("id", "ntc_replayed").put("type", "payment.succeeded")
+        .put("payment_id", paymentId).put("order_id", session.orderId())
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode();
+    SandboxProvider sandbox = flows.gw.gateway().engine().sandbox();
+    Instant signedAt = flows.clock.instant();
+    String signature = sandbox.signature(Buffer.buffer(body), signedAt);
+
+    TestGateway.Response first = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature", signature);
+    List<String> afterFirst = moneyRows(session.orderId());
+    TestGateway.Response again = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature", signature);
+    TestGateway.Response stale = flows.gw.post("/v1/payments/sandbox/notify", null, body, "Keyhold-Signature",
+        sandbox.signature(Buffer.buffer(body), signedAt.minusSeconds(301)));
+
+    assertThat(first.status()).as(first.toString()).isEqualTo(200);
+    assertThat(again.status()).as(again.toString()).isEqualTo(200);
+    assertThat(again.json().getString("status")).isEqualTo("accepted");
+    assertThat(stale.status()).isEqualTo(401);
+    assertThat(stale.problemCode()).isEqualTo("bad_signature");
+    assertThat(moneyRows(session.orderId())).as("payments, ledger and refunds after the repeat")
+        .isEqualTo(afterFirst);
+    Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(payment.getInteger("notices")).isEqualTo(2);
+    assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
   }
 
   @Test
@@ -394,6 +481,52 @@ class BuyerProblemsTest {
         .get(0).getLong(0)).as("the key stays in stock").isEqualTo(1);
   }
 
+  @Test
+  void refundsAPaymentAfterExpiryAtOnceWhenTheRemoteShopHasNoStock() {
+    Flows.HttpShop shop = flows.httpShop("Sold out remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+    // The shop's only key, back in its free stock since the expiry, goes to a punctual buyer.
+    Flows.Session punctual = flows.checkout(shop.merchant(), shop.skuId(), 1);
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "refunded");
+    assertLatePaymentRefunded(shop.merchant(), late.orderId());
+    assertThat(flows.evidenceTypes(late.orderId())).contains("payment.refunded").doesNotContain("order.funded");
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    assertThat(flows.order(shop.merchant(), punctual.orderId()).getString("state")).isEqualTo("awaiting_payment");
+  }
+
+  @Test
+  void refundsAPaymentAfterExpiryAtOnceWhenTheRemoteShopDoesNotAnswer() {
+    Flows.HttpShop shop = flows.httpShop("Silent remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+    // Stock is free, but the shop no longer answers: an unknown outcome is no stock (fail-safe), never a wait.
+    shop.shop().faults(Faults.fromJson(new JsonObject().put("scope", "merchant").put("timeout_rate", 1.0)));
+
+    String paymentId = flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "refunded");
+    assertLatePaymentRefunded(shop.merchant(), late.orderId());
+    assertRefundedBySandbox(paymentId, Flows.PRICE);
+    shop.shop().faults(Faults.none());
+  }
+
+  @Test
+  void fulfilsAPaymentAfterExpiryWhenTheRemoteShopStillHasStock() {
+    Flows.HttpShop shop = flows.httpShop("Late remote shop", 1, Flows.shortPolicy(), null);
+    Flows.Session late = expiredOrder(shop.merchant(), shop.skuId());
+
+    flows.pay(late, 1);
+
+    assertLatePaymentSettledAtOnce(shop.merchant(), late.orderId(), "funded");
+    flows.awaitState(shop.merchant(), late.orderId(), "ready");
+    assertThat(flows.evidenceTypes(late.orderId())).containsSubsequence("order.expired", "order.funded",
+        "order.ready");
+    assertThat(flows.gw.query("SELECT count(*) FROM refunds WHERE order_id = $1", late.orderId()).get(0).getLong(0))
+        .isZero();
+  }
+
   // ---- merchants see only their own orders
 
   @Test
@@ -500,6 +633,18 @@ class BuyerProblemsTest {
     return all.toString();
   }
 
+  /** What money an order moved: its payments (but the notice count), ledger postings and refunds, one line each. */
+  private static List<String> moneyRows(String orderId) {
+    List<String> rows = new ArrayList<>();
+    flows.gw.query("SELECT provider_txn_id, amount_minor, use FROM payments WHERE order_id = $1 ORDER BY 1", orderId)
+        .forEach(row -> rows.add("payment " + row.getString(0) + " " + row.getLong(1) + " " + row.getString(2)));
+    flows.gw.query("SELECT txn_id, account, amount_minor FROM ledger_postings WHERE order_id = $1 ORDER BY id", orderId)
+        .forEach(row -> rows.add("posting " + row.getValue(0) + " " + row.getString(1) + " " + row.getLong(2)));
+    flows.gw.query("SELECT idempotency_key, amount_minor FROM refunds WHERE order_id = $1 ORDER BY 1", orderId)
+        .forEach(row -> rows.add("refund " + row.getString(0) + " " + row.getLong(1)));
+    return rows;
+  }
+
   private static List<String> verdicts(String orderId) {
     List<String> verdicts = new ArrayList<>();
     flows.gw.query("SELECT data->>'verdict' AS verdict FROM evidence_events WHERE order_id = $1"
@@ -527,6 +672,23 @@ class BuyerProblemsTest {
     JsonObject expired = flows.order(shop, orderId);
     assertThat(expired.getString("state")).isEqualTo("expired");
     assertThat(expired.getJsonArray("payments").getJsonObject(0).getString("use")).isEqualTo("refunded");
+  }
+
+  /**
+   * The late payment's fate was decided when its notice was applied, not by a later deadline: the
+   * payment's use is {@code use} with the clock still short of any delivery deadline of the order.
+   */
+  private static void assertLatePaymentSettledAtOnce(Flows.Merchant shop, String orderId, String use) {
+    Instant paidAt = flows.clock.instant();
+    flows.awaitTrue("the late payment applied", "SELECT count(*) = 1 FROM payments WHERE order_id = $1"
+        + " AND use IS NOT NULL", orderId);
+    assertThat(flows.gw.query("SELECT use FROM payments WHERE order_id = $1", orderId).get(0).getString("use"))
+        .isEqualTo(use);
+    assertThat(flows.clock.instant()).as("decided before any delivery deadline could pass")
+        .isBefore(paidAt.plusSeconds(Flows.shortPolicy().getLong("deliver_within_seconds")));
+    if ("refunded".equals(use)) {
+      assertThat(flows.order(shop, orderId).getString("state")).isEqualTo("expired");
+    }
   }
 
   private static void awaitEffectsDone(String orderId) {

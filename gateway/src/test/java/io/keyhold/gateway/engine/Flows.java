@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -30,6 +31,11 @@ final class Flows implements AutoCloseable {
   static final String CURRENCY = "CNY";
   static final String SIGNING_SECRET = "test-merchant-signing-secret-0123456789";
   static final String ISSUER_SECRET = "test-issuer-signing-secret-0123456789";
+  /**
+   * Each reference shop of a run gets its own seed: shops with one seed generate the same keys, and
+   * Keyhold rightly takes a key a second shop hands out again for a key sold twice.
+   */
+  private static final AtomicLong SHOP_SEEDS = new AtomicLong(7);
 
   final TestGateway gw;
   final ShiftableClock clock;
@@ -103,7 +109,7 @@ final class Flows implements AutoCloseable {
     String skuId = sku(merchant, policy, validators == null ? null : validators.apply(baseUrl));
     ReferenceMerchant shop = TestGateway.await(ReferenceMerchant.start(gw.gateway().vertx(),
         ReferenceMerchantOptions.builder().host("127.0.0.1").port(port).sku(skuId, keys).secret(SIGNING_SECRET)
-            .issuerSecret(ISSUER_SECRET).clock(clock).seed(7).build()));
+            .issuerSecret(ISSUER_SECRET).clock(clock).seed(SHOP_SEEDS.getAndIncrement()).build()));
     return new HttpShop(merchant, skuId, shop);
   }
 

@@ -212,10 +212,10 @@ class StockVaultTest {
 
     List<Long> ids = TestGateway.await(vault.reserve(merchant.id(), sku, 2, "order-open", inMinutes(5)));
     TestGateway.await(gw.gateway().pool().withTransaction(tx -> vault.deliver(tx, merchant.id(), "order-open", ids)));
-    List<CardKey> opened = TestGateway.await(vault.open(gw.gateway().pool(), merchant.id(), ids));
+    List<StockVault.OpenedKey> opened = TestGateway.await(vault.open(gw.gateway().pool(), merchant.id(), ids));
 
-    assertThat(opened).extracting(CardKey::value).isSubsetOf(uploaded).hasSize(2);
-    assertThat(opened.get(0).toString()).doesNotContain(opened.get(0).value());
+    assertThat(opened).extracting(StockVault.OpenedKey::text).isSubsetOf(uploaded).hasSize(2);
+    assertThat(opened.get(0).toString()).doesNotContain(opened.get(0).text());
     assertThat(TestGateway.await(vault.counts(merchant.id(), sku))).isEqualTo(new StockVault.StockCounts(1, 0, 2));
     assertThatThrownBy(() -> TestGateway.await(gw.gateway().pool()
         .withTransaction(tx -> vault.deliver(tx, merchant.id(), "order-open", ids))))

@@ -1,7 +1,8 @@
 package io.keyhold.adapters.http;
 
-import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
+import io.keyhold.adapters.spi.UnitIndex;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -68,14 +69,18 @@ final class AnswerReader {
     }
   }
 
-  CardKey key(String field) {
-    return key(path, json.getValue(field), field);
+  DeliveredKey key(UnitIndex unit, String field) {
+    return key(path, unit, json.getValue(field), field);
   }
 
-  static CardKey key(String path, Object value, String field) {
+  /**
+   * The key for {@code unit}: a text that is no key at all (empty, too long) makes the answer
+   * unreadable; a key holding a control character is a bad key the shop sent, refused but answered.
+   */
+  static DeliveredKey key(String path, UnitIndex unit, Object value, String field) {
     if (value instanceof String text) {
       try {
-        return CardKey.of(text);
+        return DeliveredKey.of(unit, text);
       } catch (IllegalArgumentException e) {
         // The message never quotes the key, so it may travel on.
         throw SignedJsonClient.malformed(path, field + ": " + e.getMessage());

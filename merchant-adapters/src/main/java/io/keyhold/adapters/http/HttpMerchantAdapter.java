@@ -3,7 +3,6 @@ package io.keyhold.adapters.http;
 import io.keyhold.adapters.resilience.Idempotency;
 import io.keyhold.adapters.resilience.ResilientCalls;
 import io.keyhold.adapters.spi.AdapterContext;
-import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.adapters.spi.Identifiers;
 import io.keyhold.adapters.spi.MerchantAdapter;
@@ -34,7 +33,9 @@ import java.util.concurrent.Callable;
  * for deliveries, order, unit and attempt for replacements.
  *
  * <p>An answer that breaks the protocol (unsigned, unreadable, units that were not asked, a
- * reservation held longer than asked...) is an unknown outcome, never trusted in part.
+ * reservation held longer than asked...) is an unknown outcome, never trusted in part. A key holding a
+ * control character is the shop's bad key, not a broken answer: it comes back refused
+ * ({@link DeliveredKey#refused()}), and Keyhold asks for a replacement.
  *
  * <p>Configuration ({@link AdapterContext#config()}): {@code base_url} (required; {@code https}, or
  * {@code http} towards a loopback address or with {@code "allow_plain_http": true}),
@@ -136,8 +137,7 @@ public final class HttpMerchantAdapter implements MerchantAdapter {
       if (!asked.contains(unit) || !answered.add(unit)) {
         throw reader.malformed("keys names a unit that was not asked, or twice");
       }
-      CardKey key = AnswerReader.key(path, keyEntry.getValue("key"), "keys[].key");
-      keys.add(new DeliveredKey(UnitIndex.of(unit), key));
+      keys.add(AnswerReader.key(path, UnitIndex.of(unit), keyEntry.getValue("key"), "keys[].key"));
     }
     for (Object entry : reader.array("pending")) {
       int unit = AnswerReader.integer(path, entry, "pending[]");
@@ -175,7 +175,7 @@ public final class HttpMerchantAdapter implements MerchantAdapter {
             reader.expect("order_id", order.orderId());
             reader.expect("unit", unit.value());
             reader.expect("attempt", attempt);
-            return new DeliveredKey(unit, reader.key("key"));
+            return reader.key(unit, "key");
           }));
     });
   }

@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
  * @param signatureFaultRate share of answers with a wrong signature
  * @param malformed how a malformed answer is broken (it stays correctly signed)
  * @param malformedRate share of answers that are malformed
+ * @param controlCharacterKeyRate share of new keys made up with a control character inside (a right-to-left
+ *     override, U+202E), which the protocol forbids
  */
 public record Faults(
     Scope scope,
@@ -38,17 +40,18 @@ public record Faults(
     SignatureFault signatureFault,
     double signatureFaultRate,
     Malformation malformed,
-    double malformedRate) {
+    double malformedRate,
+    double controlCharacterKeyRate) {
 
   /** Largest latency that can be injected. */
   public static final int MAX_LATENCY_MS = 60_000;
 
   private static final Faults NONE =
-      new Faults(Scope.ALL, 0, 0, 0, 0, 0, 0, SignatureFault.FORGED, 0, Malformation.NOT_JSON, 0);
+      new Faults(Scope.ALL, 0, 0, 0, 0, 0, 0, SignatureFault.FORGED, 0, Malformation.NOT_JSON, 0, 0);
 
   private static final Set<String> FIELDS = Set.of("scope", "latency_ms", "error_rate", "timeout_rate",
       "invalid_key_rate", "redeemed_key_rate", "duplicate_key_rate", "signature_fault", "signature_fault_rate",
-      "malformed", "malformed_rate");
+      "malformed", "malformed_rate", "control_character_key_rate");
 
   /** Rejects values out of range, naming them. */
   public Faults {
@@ -66,6 +69,15 @@ public record Faults(
     requireRate("duplicate_key_rate", duplicateKeyRate);
     requireRate("signature_fault_rate", signatureFaultRate);
     requireRate("malformed_rate", malformedRate);
+    requireRate("control_character_key_rate", controlCharacterKeyRate);
+  }
+
+  /** The faults without keys holding control characters (the form callers used before that fault existed). */
+  public Faults(Scope scope, int latencyMs, double errorRate, double timeoutRate, double invalidKeyRate,
+      double redeemedKeyRate, double duplicateKeyRate, SignatureFault signatureFault, double signatureFaultRate,
+      Malformation malformed, double malformedRate) {
+    this(scope, latencyMs, errorRate, timeoutRate, invalidKeyRate, redeemedKeyRate, duplicateKeyRate, signatureFault,
+        signatureFaultRate, malformed, malformedRate, 0);
   }
 
   /** No faults: a well-behaved shop. */
@@ -94,7 +106,8 @@ public record Faults(
         SignatureFault.fromCode(string(json, "signature_fault", NONE.signatureFault.code())),
         rate(json, "signature_fault_rate"),
         Malformation.fromCode(string(json, "malformed", NONE.malformed.code())),
-        rate(json, "malformed_rate"));
+        rate(json, "malformed_rate"),
+        rate(json, "control_character_key_rate"));
   }
 
   /** The JSON form {@link #fromJson(JsonObject)} reads. */
@@ -110,7 +123,8 @@ public record Faults(
         .put("signature_fault", signatureFault.code())
         .put("signature_fault_rate", signatureFaultRate)
         .put("malformed", malformed.code())
-        .put("malformed_rate", malformedRate);
+        .put("malformed_rate", malformedRate)
+        .put("control_character_key_rate", controlCharacterKeyRate);
   }
 
   /** Whether these faults apply to an endpoint of {@code target}. */

@@ -72,6 +72,10 @@ public final class ReferenceMerchantMain implements Callable<Integer> {
   @Option(names = "--duplicate-key-rate", defaultValue = "0", description = "Share of keys already sold to another order.")
   double duplicateKeyRate;
 
+  @Option(names = "--control-character-key-rate", defaultValue = "0",
+      description = "Share of keys made up with a control character inside (U+202E).")
+  double controlCharacterKeyRate;
+
   @Option(names = "--signature-fault", defaultValue = "forged", description = "forged, stale, missing or replayed.")
   String signatureFault;
 
@@ -89,7 +93,7 @@ public final class ReferenceMerchantMain implements Callable<Integer> {
   ReferenceMerchantOptions options() {
     Faults faults = new Faults(Faults.Scope.fromCode(faultScope), latencyMs, errorRate, timeoutRate, invalidKeyRate,
         redeemedKeyRate, duplicateKeyRate, Faults.SignatureFault.fromCode(signatureFault), signatureFaultRate,
-        Faults.Malformation.fromCode(malformed), malformedRate);
+        Faults.Malformation.fromCode(malformed), malformedRate, controlCharacterKeyRate);
     ReferenceMerchantOptions.Builder builder = ReferenceMerchantOptions.builder()
         .host(host)
         .port(port)

@@ -27,6 +27,8 @@ final class ReferenceStock {
   /** Longest a reservation is held, whatever {@code until} asked. */
   static final long MAX_HOLD_SECONDS = 24 * 3600;
   private static final int KEY_DIGITS = 16;
+  /** Makes a key display reversed from where it stands: the kind of character a card key must never hold. */
+  private static final char RIGHT_TO_LEFT_OVERRIDE = '\u202E';
 
   private final Clock clock;
   private final SplittableRandom random;
@@ -261,6 +263,10 @@ final class ReferenceStock {
   private String nextKey(Deque<String> source, String orderId, Faults faults) {
     if (roll(faults.invalidKeyRate())) {
       return luhnKey(false);
+    }
+    if (roll(faults.controlCharacterKeyRate())) {
+      String madeUp = luhnKey(true);
+      return madeUp.substring(0, KEY_DIGITS / 2) + RIGHT_TO_LEFT_OVERRIDE + madeUp.substring(KEY_DIGITS / 2);
     }
     if (roll(faults.redeemedKeyRate()) && !source.isEmpty()) {
       String key = source.poll();

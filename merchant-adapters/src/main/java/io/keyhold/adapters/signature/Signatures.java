@@ -98,16 +98,49 @@ public final class Signatures {
    */
   public SignatureCheck verify(String header, byte[] body) {
     Objects.requireNonNull(body, "body");
+    long now = clock.instant().getEpochSecond();
+    Checked checked = check(header, body, now);
+    if (checked.result() != SignatureCheck.VALID) {
+      return checked.result();
+    }
+    return replayCache.record(checked.timestamp() + ":" + HEX.formatHex(checked.matched()),
+        checked.timestamp() + replayWindowSeconds, now);
+  }
+
+  /**
+   * Verifies {@code header} (may be null) against the raw {@code body} like {@link #verify(String, byte[])},
+   * but without the replay cache (steps 1 to 3 of PROTOCOL.md section 3.2): a repeat of an authentic
+   * message inside the window is {@link SignatureCheck#VALID} again, and nothing is remembered. Only for
+   * a receiver that applies a message once by an id of its own and answers every repeat the same way,
+   * such as a payment notice, which a provider sends again until it is answered.
+   */
+  public SignatureCheck authenticate(String header, Buffer body) {
+    return authenticate(header, body == null ? new byte[0] : body.getBytes());
+  }
+
+  /** {@link #authenticate(String, Buffer)} for a body in bytes. */
+  public SignatureCheck authenticate(String header, byte[] body) {
+    Objects.requireNonNull(body, "body");
+    return check(header, body, clock.instant().getEpochSecond()).result();
+  }
+
+  /** The header's form, window and HMAC checked; for a valid one, its time and the {@code v1} that matched. */
+  private record Checked(SignatureCheck result, long timestamp, byte[] matched) {
+    static Checked failed(SignatureCheck result) {
+      return new Checked(result, 0, null);
+    }
+  }
+
+  private Checked check(String header, byte[] body, long now) {
     if (header == null || header.isEmpty()) {
-      return SignatureCheck.MISSING;
+      return Checked.failed(SignatureCheck.MISSING);
     }
     ParsedHeader parsed = ParsedHeader.parse(header);
     if (parsed == null) {
-      return SignatureCheck.MALFORMED;
+      return Checked.failed(SignatureCheck.MALFORMED);
     }
-    long now = clock.instant().getEpochSecond();
     if (Math.abs(now - parsed.timestamp) > replayWindowSeconds) {
-      return SignatureCheck.STALE;
+      return Checked.failed(SignatureCheck.STALE);
     }
     byte[] matched = null;
     for (SecretKeySpec secret : secrets) {
@@ -119,10 +152,9 @@ public final class Signatures {
       }
     }
     if (matched == null) {
-      return SignatureCheck.MISMATCH;
+      return Checked.failed(SignatureCheck.MISMATCH);
     }
-    return replayCache.record(parsed.timestamp + ":" + HEX.formatHex(matched),
-        parsed.timestamp + replayWindowSeconds, now);
+    return new Checked(SignatureCheck.VALID, parsed.timestamp, matched);
   }
 
   /** The replay window, in seconds. */

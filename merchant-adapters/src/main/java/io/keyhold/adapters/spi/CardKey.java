@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
  * <p>Whoever reads a card key can redeem it, so it never reaches a log line, an exception message or
  * a {@code toString()}: {@link #toString()} answers {@code CardKey[***]}, and the text is only
  * available through {@link #reveal()}, a name meant to stand out in review.
+ *
+ * <p>This class holds the one rule on the characters of a key, which every way a key enters Keyhold
+ * applies (stock uploads, pushed deliveries, keys a remote shop answers): no
+ * {@linkplain #isControlCharacter(int) control character}. A key is shown to a buyer and copied into
+ * a game or a shop; a hidden character makes it look like another key, or break the line it is shown on.
  */
 public final class CardKey {
 
@@ -23,7 +28,7 @@ public final class CardKey {
 
   /**
    * Wraps a key's text. Rejects null, empty, blank, longer than {@value #MAX_LENGTH} characters, or
-   * containing control characters; the message never repeats the text.
+   * holding a {@linkplain #isControlCharacter(int) control character}; the message never repeats the text.
    */
   public static CardKey of(String text) {
     if (text == null) {
@@ -36,12 +41,43 @@ public final class CardKey {
       throw new IllegalArgumentException(
           "card key must be at most " + MAX_LENGTH + " characters, but had " + text.length());
     }
-    for (int i = 0; i < text.length(); i++) {
-      if (Character.isISOControl(text.charAt(i))) {
-        throw new IllegalArgumentException("card key must not contain control characters, but had one at index " + i);
-      }
+    int control = controlCharacterIndex(text);
+    if (control >= 0) {
+      throw new IllegalArgumentException(
+          "card key must not contain control characters, but had one at index " + control);
     }
     return new CardKey(text);
+  }
+
+  /**
+   * Whether a card key must not hold this code point: a control character (Unicode category Cc:
+   * NUL, line feed, escape, DEL, the C1 controls such as U+0085), a format character (Cf: the bidi
+   * marks, embeddings, overrides and isolates U+200E, U+200F, U+202A to U+202E and U+2066 to U+2069,
+   * zero-width characters, the byte order mark U+FEFF), a line or paragraph separator (U+2028, U+2029),
+   * or half of a surrogate pair standing alone (not a character at all, and not encodable).
+   */
+  public static boolean isControlCharacter(int codePoint) {
+    return switch (Character.getType(codePoint)) {
+      case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+          Character.SURROGATE -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * The index (in {@code char}s) of the first {@linkplain #isControlCharacter(int) control character} in
+   * {@code text}, or -1 when there is none: where to point a person at, without quoting the key.
+   */
+  public static int controlCharacterIndex(CharSequence text) {
+    int i = 0;
+    while (i < text.length()) {
+      int codePoint = Character.codePointAt(text, i);
+      if (isControlCharacter(codePoint)) {
+        return i;
+      }
+      i += Character.charCount(codePoint);
+    }
+    return -1;
   }
 
   /** The key's text. Handle with care: never log it, never put it in a message. */

@@ -23,6 +23,9 @@ import java.util.List;
  *       the resilience policy did not send is {@link CallRejectedException}.
  *   <li><b>One key, one unit.</b> A key handed out for one order is never handed out for another.
  *   <li><b>Keys stay secret.</b> Keys never reach a log line or an exception message.
+ *   <li><b>Bad text is a bad key.</b> A key whose text holds a control character is answered as
+ *       {@link DeliveredKey#of(UnitIndex, String) refused}, never as a {@link CardKey}: Keyhold counts
+ *       the unit delivered with an invalid key and asks for a replacement.
  * </ul>
  *
  * <p>The abstract contract test {@code io.keyhold.adapters.contract.MerchantAdapterContract}, shipped

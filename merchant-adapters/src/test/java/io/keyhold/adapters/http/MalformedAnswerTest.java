@@ -9,6 +9,8 @@ import io.keyhold.adapters.reference.ReferenceMerchant;
 import io.keyhold.adapters.reference.ReferenceMerchantOptions;
 import io.keyhold.adapters.resilience.MerchantPolicy;
 import io.keyhold.adapters.spi.AdapterContext;
+import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.adapters.spi.MerchantAdapter;
 import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.OrderRef;
@@ -128,6 +130,28 @@ class MalformedAnswerTest {
     Throwable huge = failure(hugeKey.replace(newOrder(), UnitIndex.of(0), 1, ReplaceReason.INVALID));
     assertMalformed(huge);
     assertThat(huge.getMessage()).doesNotContain("999999");
+  }
+
+  @Test
+  void aKeyWithAControlCharacterComesBackRefusedNotAsAKey() {
+    MerchantAdapter delivering = scripted(request -> Answer.json(200, echo(request)
+        .put("order_id", request.getString("order_id"))
+        .put("keys", new JsonArray()
+            .add(new JsonObject().put("unit", 0).put("key", "4111\u202E111111111111"))
+            .add(new JsonObject().put("unit", 1).put("key", "4111111111111111")))
+        .put("pending", new JsonArray())));
+    MerchantAdapter replacing = scripted(request -> Answer.json(200, echo(request)
+        .put("order_id", request.getString("order_id")).put("unit", 0).put("attempt", 1)
+        .put("key", "4111\u0000111111111111")));
+
+    List<DeliveredKey> delivered = result(delivering.provide(newOrder(), List.of(UnitIndex.of(0), UnitIndex.of(1))));
+    DeliveredKey replaced = result(replacing.replace(newOrder(), UnitIndex.of(0), 1, ReplaceReason.INVALID));
+
+    assertThat(delivered).extracting(DeliveredKey::refused).containsExactly(true, false);
+    assertThat(delivered.get(0).key()).isNull();
+    assertThat(delivered.get(1).key()).isEqualTo(CardKey.of("4111111111111111"));
+    assertThat(replaced.refused()).isTrue();
+    assertThat(replaced.toString()).doesNotContain("4111");
   }
 
   @Test

@@ -88,6 +88,26 @@ class SignaturesTest {
   }
 
   @Test
+  void authenticatesARepeatedMessageAgainAndRemembersNothing() {
+    Signatures receiver = Signatures.builder().secret(SECRET_A).clock(clock).replayCache(new ReplayCache(1)).build();
+    Signatures sender = signer(SECRET_A);
+    byte[] one = "one".getBytes(StandardCharsets.UTF_8);
+    byte[] two = "two".getBytes(StandardCharsets.UTF_8);
+    long now = clock.instant().getEpochSecond();
+    assertThat(receiver.verify(sender.sign(one), one)).isEqualTo(SignatureCheck.VALID);
+    String header = sender.sign(two);
+
+    assertThat(receiver.authenticate(header, two)).isEqualTo(SignatureCheck.VALID);
+    assertThat(receiver.authenticate(header, two)).as("the same message again").isEqualTo(SignatureCheck.VALID);
+    assertThat(receiver.authenticate(sender.sign(one), one)).as("one the replay cache holds").isEqualTo(SignatureCheck.VALID);
+    assertThat(receiver.authenticate(header, one)).isEqualTo(SignatureCheck.MISMATCH);
+    assertThat(receiver.authenticate(sender.sign(two, now - 301), two)).isEqualTo(SignatureCheck.STALE);
+    assertThat(receiver.authenticate(null, two)).isEqualTo(SignatureCheck.MISSING);
+    assertThat(receiver.verify(header, two)).as("verify still refuses what the full cache cannot hold")
+        .isEqualTo(SignatureCheck.REPLAY_CACHE_FULL);
+  }
+
+  @Test
   void acceptsEitherSecretWhileTwoAreActive() {
     String signedWithBoth = signer(SECRET_A, SECRET_B).sign(BODY);
 

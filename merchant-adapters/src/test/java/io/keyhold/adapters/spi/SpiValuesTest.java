@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Vertx;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SpiValuesTest {
 
@@ -21,6 +24,37 @@ class SpiValuesTest {
     assertThatThrownBy(() -> CardKey.of("SECRET\u0000X")).message().doesNotContain("SECRET");
     assertThatThrownBy(() -> CardKey.of("S".repeat(257))).hasMessage("card key must be at most 256 characters, but had 257");
     assertThatThrownBy(() -> CardKey.of("  ")).hasMessage("card key must not be blank");
+  }
+
+  @ParameterizedTest(name = "U+{1}")
+  @CsvSource({
+      "NUL, 0000", "line feed, 000A", "escape, 001B", "delete, 007F", "next line, 0085",
+      "left-to-right mark, 200E", "right-to-left mark, 200F", "zero width space, 200B",
+      "left-to-right embedding, 202A", "right-to-left override, 202E", "left-to-right isolate, 2066",
+      "pop directional isolate, 2069", "byte order mark, FEFF", "line separator, 2028", "paragraph separator, 2029",
+      "lone high surrogate, D800"})
+  void refusesKeysWithControlCharacters(String name, String hex) {
+    String text = "SECRET-12" + (char) Integer.parseInt(hex, 16) + "34";
+
+    assertThat(CardKey.controlCharacterIndex(text)).as(name).isEqualTo(9);
+    assertThatThrownBy(() -> CardKey.of(text)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("card key must not contain control characters, but had one at index 9");
+    DeliveredKey delivered = DeliveredKey.of(UnitIndex.of(1), text);
+    assertThat(delivered.refused()).isTrue();
+    assertThat(delivered.key()).isNull();
+    assertThat(delivered.toString()).doesNotContain("SECRET").isEqualTo("DeliveredKey[unit=" + UnitIndex.of(1)
+        + ", key=refused]");
+  }
+
+  @Test
+  void acceptsKeysInAnyScriptAndWithEmoji() {
+    for (String text : List.of("ABCD-1234", "点卡-１２３４", "ключ-42", "\uD83C\uDFAE-GAME-1")) {
+      assertThat(CardKey.controlCharacterIndex(text)).as(text).isEqualTo(-1);
+      assertThat(DeliveredKey.of(UnitIndex.of(0), text).key()).isEqualTo(CardKey.of(text));
+    }
+    assertThatThrownBy(() -> DeliveredKey.of(UnitIndex.of(0), " ")).hasMessage("card key must not be blank");
+    assertThatThrownBy(() -> new DeliveredKey(UnitIndex.of(0), null, "NO-CONTROL-CHARACTER"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
