@@ -3,13 +3,11 @@ package io.keyhold.gateway.api;
 import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderState;
-import io.keyhold.escrow.OrderUnit;
 import io.keyhold.gateway.engine.Checkout;
 import io.keyhold.gateway.engine.Deliveries;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
-import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -176,19 +174,10 @@ public final class OrderRoutes {
         return Future.failedFuture(new ProblemException(ProblemCode.forRejection(applied.rejection().code()),
             applied.rejection().detail()));
       }
-      return Future.succeededFuture(Reply.json(202, accepted(applied.after())));
+      return Future.succeededFuture(Reply.json(202, OrderViews.delivered(applied.after())));
     });
   }
 
-  private static JsonObject accepted(StoredOrder stored) {
-    JsonArray units = new JsonArray();
-    for (OrderUnit unit : stored.order().units()) {
-      units.add(new JsonObject().put("index", unit.index()).put("state", unit.state().code())
-          .put("fingerprint", unit.fingerprint()));
-    }
-    return new JsonObject().put("order_id", stored.id()).put("state", stored.order().state().code())
-        .put("units", units);
-  }
 
   private static ProblemException invalid(String field, String message) {
     return new ProblemException(

@@ -7,6 +7,8 @@ import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.UnitState;
 import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.OrderViews;
+import io.keyhold.gateway.store.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -106,9 +108,7 @@ public final class BuyerOrders {
     for (OrderUnit unit : order.units()) {
       String key = unit.keyRef() == null ? null : openedKeys.get(unit.keyRef());
       boolean shown = unit.state() == UnitState.VALID || unit.state() == UnitState.RELEASED;
-      units.add(new JsonObject()
-          .put("index", unit.index())
-          .put("state", unit.state().code())
+      units.add(OrderViews.unit(unit, false, null, false)
           .put("sealed", shown && !revealed)
           .put("key", shown && revealed ? key : null));
     }
@@ -116,15 +116,12 @@ public final class BuyerOrders {
     long refundSent = extras.getLong("refund_sent_minor");
     JsonObject deadlines = EvidenceBundles.deadlines(order);
     Object nextActionAt = deadlines.remove("next_action_at");
-    return new JsonObject()
+    return OrderViews.price(new JsonObject()
         .put("id", order.id())
         .put("state", order.state().code())
         .put("version", order.version())
         .put("merchant", new JsonObject().put("id", order.merchantId()).put("name", extras.getString("merchant_name")))
-        .put("sku", new JsonObject().put("id", order.skuId()).put("name", extras.getString("sku_name")))
-        .put("quantity", order.quantity())
-        .put("unit_price", Wire.money(order.unitPrice()))
-        .put("total", Wire.money(order.total()))
+        .put("sku", new JsonObject().put("id", order.skuId()).put("name", extras.getString("sku_name"))), order)
         .put("units", units)
         .put("placed_at", Wire.time(order.placedAt()))
         .put("funded_at", Wire.time(order.fundedAt()))
@@ -134,7 +131,7 @@ public final class BuyerOrders {
         .put("refunded", Wire.money(refunded, currency))
         .put("refund_status", refunded == 0 ? "none" : refundSent >= refunded ? "sent" : "pending")
         .put("released", Wire.money(extras.getLong("released_minor"), currency))
-        .put("dispute", dispute(order))
+        .put("dispute", OrderViews.dispute(order, false))
         .put("timeline", timeline(timelineRows))
         .put("actions", actions(order, now))
         .put("server_time", Wire.time(now));
@@ -157,19 +154,6 @@ public final class BuyerOrders {
         .put("confirm", windowOpen)
         .put("cancel", cancel)
         .put("dispute", dispute);
-  }
-
-  private static JsonObject dispute(Order order) {
-    if (order.dispute() == null) {
-      return null;
-    }
-    JsonObject awards = new JsonObject();
-    order.dispute().awards().forEach((unit, award) -> awards.put(Integer.toString(unit), award.code()));
-    return new JsonObject()
-        .put("reason", order.dispute().reason().code())
-        .put("opened_at", Wire.time(order.dispute().openedAt()))
-        .put("decided_at", Wire.time(order.dispute().decidedAt()))
-        .put("awards", awards);
   }
 
   /**

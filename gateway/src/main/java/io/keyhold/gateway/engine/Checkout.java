@@ -155,16 +155,13 @@ public final class Checkout {
         Order order = stored.order();
         String token = vault.openString(new KeyVault.Sealed(row.getString("token_key_id"),
             row.getBuffer("token_sealed").getBytes()), tokenAad(sessionId));
-        JsonObject body = new JsonObject()
+        JsonObject body = OrderViews.price(new JsonObject()
             .put("id", sessionId)
             .put("order_id", orderId)
             .put("order_token", token)
             .put("order_url", baseUrl.get() + "/orders/" + orderId + "?t=" + token)
             .put("state", order.state().code())
-            .put("sku", new JsonObject().put("id", order.skuId()).put("name", row.getString("sku_name")))
-            .put("quantity", order.quantity())
-            .put("unit_price", OrderViews.money(order.unitPrice()))
-            .put("total", OrderViews.money(order.total()))
+            .put("sku", new JsonObject().put("id", order.skuId()).put("name", row.getString("sku_name"))), order)
             .put("pay_by", order.payBy().toString())
             .put("expires_at", row.getOffsetDateTime("expires_at").toInstant().toString())
             .put("deliver_within_seconds", order.policy().deliverWithin().getSeconds())

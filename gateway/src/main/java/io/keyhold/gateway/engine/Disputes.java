@@ -3,9 +3,10 @@ package io.keyhold.gateway.engine;
 import io.keyhold.escrow.Award;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
-import io.keyhold.escrow.OrderUnit;
 import io.keyhold.gateway.store.OrderCodec;
 import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.OrderViews;
+import io.keyhold.gateway.store.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -112,11 +113,6 @@ public final class Disputes {
   public static JsonObject item(Order order) {
     JsonObject awards = new JsonObject();
     order.dispute().awards().forEach((unit, award) -> awards.put(Integer.toString(unit), award.code()));
-    JsonArray units = new JsonArray();
-    for (OrderUnit unit : order.units()) {
-      units.add(new JsonObject().put("index", unit.index()).put("state", unit.state().code())
-          .put("key_fingerprint", unit.fingerprint()));
-    }
     return new JsonObject()
         .put("id", disputeId(order.id()))
         .put("order_id", order.id())
@@ -127,14 +123,10 @@ public final class Disputes {
         .put("opened_at", Wire.time(order.dispute().openedAt()))
         .put("decided_at", Wire.time(order.dispute().decidedAt()))
         .put("awards", awards)
-        .put("order", new JsonObject()
-            .put("state", order.state().code())
-            .put("quantity", order.quantity())
-            .put("unit_price", Wire.money(order.unitPrice()))
-            .put("total", Wire.money(order.total()))
+        .put("order", OrderViews.price(new JsonObject().put("state", order.state().code()), order)
             .put("revealed_at", Wire.time(order.revealedAt()))
             .put("inspection_ends_at", Wire.time(order.inspectionEndsAt()))
-            .put("units", units));
+            .put("units", OrderViews.units(order, false, "key_fingerprint", false)));
   }
 
   static String encodeCursor(OffsetDateTime updatedAt, String id) {

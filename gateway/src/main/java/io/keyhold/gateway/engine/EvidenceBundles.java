@@ -4,11 +4,12 @@ import io.keyhold.escrow.EvidenceChain;
 import io.keyhold.escrow.EvidenceEvent;
 import io.keyhold.escrow.EvidenceType;
 import io.keyhold.escrow.Order;
-import io.keyhold.escrow.OrderUnit;
 import io.keyhold.gateway.crypto.EvidenceSigner;
 import io.keyhold.gateway.store.OrderCodec;
 import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.StoredOrder;
+import io.keyhold.gateway.store.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -185,18 +186,10 @@ public final class EvidenceBundles {
         .put("format", FORMAT)
         .put("generated_at", Wire.time(clock.instant().truncatedTo(ChronoUnit.MILLIS)))
         .put("key_id", keyId)
-        .put("order", new JsonObject()
+        .put("order", OrderViews.milestones(OrderViews.price(new JsonObject()
             .put("id", order.id())
-            .put("state", order.state().code())
-            .put("quantity", order.quantity())
-            .put("unit_price", Wire.money(order.unitPrice()))
-            .put("total", Wire.money(order.total()))
-            .put("fee_basis_points", order.feeBasisPoints())
-            .put("placed_at", Wire.time(order.placedAt()))
-            .put("funded_at", Wire.time(order.fundedAt()))
-            .put("resupply_started_at", Wire.time(order.resupplyStartedAt()))
-            .put("ready_at", Wire.time(order.readyAt()))
-            .put("revealed_at", Wire.time(order.revealedAt()))
+            .put("state", order.state().code()), order)
+            .put("fee_basis_points", order.feeBasisPoints()), order)
             .put("updated_at", Wire.time(order.updatedAt()))
             .put("version", order.version()))
         .put("merchant", new JsonObject()
@@ -208,19 +201,7 @@ public final class EvidenceBundles {
         .put("terms", OrderCodec.encodePolicy(order.policy()))
         .put("deadlines", deadlines(order));
 
-    JsonArray units = new JsonArray();
-    for (OrderUnit unit : order.units()) {
-      units.add(new JsonObject()
-          .put("index", unit.index())
-          .put("state", unit.state().code())
-          .put("key_ref", unit.keyRef())
-          .put("key_fingerprint", unit.fingerprint())
-          .put("deliveries", unit.deliveries())
-          .put("replacements", unit.replacements())
-          .put("delivered_at", Wire.time(unit.deliveredAt()))
-          .put("checked_at", Wire.time(unit.checkedAt())));
-    }
-    bundle.put("units", units);
+    bundle.put("units", OrderViews.units(order, true, "key_fingerprint", true));
 
     JsonArray deliveries = new JsonArray();
     for (Row row : deliveryRows) {
@@ -267,7 +248,7 @@ public final class EvidenceBundles {
           .put("at", Wire.time(row.getOffsetDateTime("created_at"))));
     }
     bundle.put("ledger", ledger);
-    bundle.put("dispute", dispute(order));
+    bundle.put("dispute", OrderViews.dispute(order, true));
 
     List<EvidenceEvent> chain = new ArrayList<>();
     JsonArray events = new JsonArray();
@@ -331,17 +312,4 @@ public final class EvidenceBundles {
         .put("next_action_at", Wire.time(order.nextActionAt()));
   }
 
-  private static JsonObject dispute(Order order) {
-    if (order.dispute() == null) {
-      return null;
-    }
-    JsonObject awards = new JsonObject();
-    order.dispute().awards().forEach((unit, award) -> awards.put(Integer.toString(unit), award.code()));
-    return new JsonObject()
-        .put("reason", order.dispute().reason().code())
-        .put("text", order.dispute().text())
-        .put("opened_at", Wire.time(order.dispute().openedAt()))
-        .put("decided_at", Wire.time(order.dispute().decidedAt()))
-        .put("awards", awards);
-  }
 }

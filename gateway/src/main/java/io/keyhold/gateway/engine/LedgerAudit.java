@@ -1,5 +1,6 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.gateway.store.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

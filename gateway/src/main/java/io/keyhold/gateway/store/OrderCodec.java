@@ -42,16 +42,7 @@ public final class OrderCodec {
   public static JsonObject encode(Order order) {
     JsonArray units = new JsonArray();
     for (OrderUnit unit : order.units()) {
-      units.add(new JsonObject()
-          .put("index", unit.index())
-          .put("state", unit.state().code())
-          .put("key_ref", unit.keyRef())
-          .put("fingerprint", unit.fingerprint())
-          .put("deliveries", unit.deliveries())
-          .put("replacements", unit.replacements())
-          .put("checks", unit.checks())
-          .put("delivered_at", time(unit.deliveredAt()))
-          .put("checked_at", time(unit.checkedAt())));
+      units.add(OrderViews.unit(unit, true, OrderViews.FINGERPRINT, true).put("checks", unit.checks()));
     }
     JsonArray payments = new JsonArray();
     for (PaymentRecord payment : order.payments()) {
@@ -60,9 +51,9 @@ public final class OrderCodec {
           .put("amount", payment.amount().minorUnits())
           .put("currency", payment.amount().currency().getCurrencyCode())
           .put("use", payment.use().code())
-          .put("received_at", time(payment.receivedAt())));
+          .put("received_at", Wire.time(payment.receivedAt())));
     }
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("format", FORMAT)
         .put("id", order.id())
         .put("merchant_id", order.merchantId())
@@ -73,14 +64,10 @@ public final class OrderCodec {
         .put("policy", encodePolicy(order.policy()))
         .put("state", order.state().code())
         .put("units", units)
-        .put("payments", payments)
-        .put("placed_at", time(order.placedAt()))
-        .put("funded_at", time(order.fundedAt()))
-        .put("resupply_started_at", time(order.resupplyStartedAt()))
-        .put("ready_at", time(order.readyAt()))
-        .put("revealed_at", time(order.revealedAt()))
+        .put("payments", payments);
+    return OrderViews.milestones(json, order)
         .put("dispute", encodeDispute(order.dispute()))
-        .put("updated_at", time(order.updatedAt()))
+        .put("updated_at", Wire.time(order.updatedAt()))
         .put("version", order.version())
         .put("evidence_seq", order.evidenceSeq())
         .put("last_evidence_hash", order.lastEvidenceHash());
@@ -148,9 +135,9 @@ public final class OrderCodec {
     return new JsonObject()
         .put("reason", dispute.reason().code())
         .put("text", dispute.text())
-        .put("opened_at", time(dispute.openedAt()))
+        .put("opened_at", Wire.time(dispute.openedAt()))
         .put("awards", awards)
-        .put("decided_at", time(dispute.decidedAt()));
+        .put("decided_at", Wire.time(dispute.decidedAt()));
   }
 
   private static Dispute decodeDispute(JsonObject json) {
@@ -173,10 +160,6 @@ public final class OrderCodec {
 
   private static Duration seconds(JsonObject json, String name) {
     return Duration.ofSeconds(json.getLong(name));
-  }
-
-  private static String time(Instant instant) {
-    return instant == null ? null : instant.toString();
   }
 
   private static Instant instant(String text) {

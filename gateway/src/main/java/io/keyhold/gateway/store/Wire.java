@@ -1,4 +1,4 @@
-package io.keyhold.gateway.engine;
+package io.keyhold.gateway.store;
 
 import io.keyhold.escrow.Money;
 import io.vertx.core.json.JsonObject;
@@ -7,7 +7,7 @@ import java.time.OffsetDateTime;
 import java.util.HexFormat;
 
 /** How values look on the wire (openapi.yaml): amounts as {@code {amount, currency}}, times as RFC 3339 UTC. */
-final class Wire {
+public final class Wire {
   private Wire() {}
 
   /** {@code {"amount": <minor units>, "currency": "<ISO 4217>"}}. */
