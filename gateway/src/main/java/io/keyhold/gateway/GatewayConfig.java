@@ -3,6 +3,7 @@ package io.keyhold.gateway;
 import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
+import io.keyhold.gateway.store.Range;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -222,9 +223,7 @@ public final class GatewayConfig {
     }
 
     public Builder port(int value) {
-      if (value < 0 || value > 65535) {
-        throw new IllegalArgumentException("port must be between 0 and 65535, but was " + value);
-      }
+      Range.check("port", value, 0, 65535);
       this.port = value;
       return this;
     }
@@ -255,38 +254,38 @@ public final class GatewayConfig {
     }
 
     public Builder poolMaxSize(int value) {
-      checkRange("pool max size", value, 1, POOL_MAX_SIZE_MAX);
+      Range.check("pool max size", value, 1, POOL_MAX_SIZE_MAX);
       this.poolMaxSize = value;
       return this;
     }
 
     public Builder poolWaitQueueMax(int value) {
-      checkRange("pool wait queue max", value, 1, POOL_WAIT_QUEUE_MAX_MAX);
+      Range.check("pool wait queue max", value, 1, POOL_WAIT_QUEUE_MAX_MAX);
       this.poolWaitQueueMax = value;
       return this;
     }
 
     public Builder bodyLimitBytes(long value) {
-      checkRange("body limit bytes", value, BODY_LIMIT_BYTES_MIN, BODY_LIMIT_BYTES_MAX);
+      Range.check("body limit bytes", value, BODY_LIMIT_BYTES_MIN, BODY_LIMIT_BYTES_MAX);
       this.bodyLimitBytes = value;
       return this;
     }
 
     public Builder requestTimeoutMs(long value) {
       // A request must end before its Idempotency-Key lease does, or a retry could run beside it.
-      checkRange("request timeout ms", value, REQUEST_TIMEOUT_MS_MIN, Idempotency.LEASE.toMillis() / 2);
+      Range.check("request timeout ms", value, REQUEST_TIMEOUT_MS_MIN, Idempotency.LEASE.toMillis() / 2);
       this.requestTimeoutMs = value;
       return this;
     }
 
     public Builder stockBatchMax(int value) {
-      checkRange("stock batch max", value, 1, STOCK_BATCH_MAX_MAX);
+      Range.check("stock batch max", value, 1, STOCK_BATCH_MAX_MAX);
       this.stockBatchMax = value;
       return this;
     }
 
     public Builder shutdownGraceMs(long value) {
-      checkRange("shutdown grace ms", value, 0, SHUTDOWN_GRACE_MS_MAX);
+      Range.check("shutdown grace ms", value, 0, SHUTDOWN_GRACE_MS_MAX);
       this.shutdownGraceMs = value;
       return this;
     }
@@ -388,12 +387,6 @@ public final class GatewayConfig {
 
     public GatewayConfig build() {
       return new GatewayConfig(this);
-    }
-
-    private static void checkRange(String name, long value, long min, long max) {
-      if (value < min || value > max) {
-        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
-      }
     }
 
     private static String blankToNull(String value) {

@@ -3,6 +3,7 @@ package io.keyhold.gateway;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -66,6 +67,13 @@ class LayersTest {
     noClasses().that().resideInAnyPackage(ENGINE, ADAPTERS, STORE, CRYPTO)
         .should().dependOnClassesThat().resideInAnyPackage("io.vertx.ext.web", "io.vertx.ext.web.handler..",
             "io.vertx.openapi..")
+        .check(GATEWAY);
+  }
+
+  @Test
+  void namesEveryLimitWithMaxOrMinLast() {
+    noFields().that().areStatic().and().areFinal()
+        .should().haveNameMatching("(MAX|MIN)_.*").orShould().haveNameMatching(".*_(LIMIT|MAXIMUM|MINIMUM)")
         .check(GATEWAY);
   }
 }

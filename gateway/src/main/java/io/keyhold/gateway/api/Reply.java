@@ -1,5 +1,6 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.gateway.store.Range;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -18,9 +19,7 @@ public record Reply(int status, String contentType, Buffer body, Map<String, Str
   public static final String JSON = "application/json";
 
   public Reply {
-    if (status < 100 || status > 599) {
-      throw new IllegalArgumentException("status must be between 100 and 599, but was " + status);
-    }
+    Range.check("status", status, 100, 599);
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(body, "body");
     headers = Map.copyOf(headers);

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.gateway.store.Range;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
@@ -182,55 +183,55 @@ public final class EngineConfig {
     private Builder() {}
 
     public Builder sweepIntervalMs(long value) {
-      checkRange("sweep interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      Range.check("sweep interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
       this.sweepIntervalMs = value;
       return this;
     }
 
     public Builder sweepBatchMax(int value) {
-      checkRange("sweep batch max", value, 1, BATCH_MAX_MAX);
+      Range.check("sweep batch max", value, 1, BATCH_MAX_MAX);
       this.sweepBatchMax = value;
       return this;
     }
 
     public Builder outboxIntervalMs(long value) {
-      checkRange("outbox interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      Range.check("outbox interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
       this.outboxIntervalMs = value;
       return this;
     }
 
     public Builder outboxBatchMax(int value) {
-      checkRange("outbox batch max", value, 1, BATCH_MAX_MAX);
+      Range.check("outbox batch max", value, 1, BATCH_MAX_MAX);
       this.outboxBatchMax = value;
       return this;
     }
 
     public Builder outboxConcurrencyMax(int value) {
-      checkRange("outbox concurrency max", value, 1, BATCH_MAX_MAX);
+      Range.check("outbox concurrency max", value, 1, BATCH_MAX_MAX);
       this.outboxConcurrencyMax = value;
       return this;
     }
 
     public Builder outboxAttemptsMax(int value) {
-      checkRange("outbox attempts max", value, 1, ATTEMPTS_MAX_MAX);
+      Range.check("outbox attempts max", value, 1, ATTEMPTS_MAX_MAX);
       this.outboxAttemptsMax = value;
       return this;
     }
 
     public Builder outboxLeaseMs(long value) {
-      checkRange("outbox lease ms", value, 100, INTERVAL_MS_MAX);
+      Range.check("outbox lease ms", value, 100, INTERVAL_MS_MAX);
       this.outboxLeaseMs = value;
       return this;
     }
 
     public Builder outboxBackoffBaseMs(long value) {
-      checkRange("outbox backoff base ms", value, 1, INTERVAL_MS_MAX);
+      Range.check("outbox backoff base ms", value, 1, INTERVAL_MS_MAX);
       this.outboxBackoffBaseMs = value;
       return this;
     }
 
     public Builder outboxBackoffMaxMs(long value) {
-      checkRange("outbox backoff max ms", value, 1, INTERVAL_MS_MAX);
+      Range.check("outbox backoff max ms", value, 1, INTERVAL_MS_MAX);
       this.outboxBackoffMaxMs = value;
       return this;
     }
@@ -241,13 +242,13 @@ public final class EngineConfig {
     }
 
     public Builder sandboxNoticeDelayMs(long value) {
-      checkRange("sandbox notice delay ms", value, 0, INTERVAL_MS_MAX);
+      Range.check("sandbox notice delay ms", value, 0, INTERVAL_MS_MAX);
       this.sandboxNoticeDelayMs = value;
       return this;
     }
 
     public Builder reservationGraceSeconds(long value) {
-      checkRange("reservation grace seconds", value, 0, 86_400);
+      Range.check("reservation grace seconds", value, 0, 86_400);
       this.reservationGraceSeconds = value;
       return this;
     }
@@ -292,12 +293,6 @@ public final class EngineConfig {
             + outboxBackoffBaseMs + "), but was " + outboxBackoffMaxMs);
       }
       return new EngineConfig(this);
-    }
-
-    private static void checkRange(String name, long value, long min, long max) {
-      if (value < min || value > max) {
-        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", but was " + value);
-      }
     }
   }
 }

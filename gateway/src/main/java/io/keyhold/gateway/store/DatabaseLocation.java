@@ -27,9 +27,7 @@ public final class DatabaseLocation {
 
   public DatabaseLocation(String host, int port, String database, String user, String password) {
     this.host = Objects.requireNonNull(host, "host");
-    if (port <= 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be between 1 and 65535, but was " + port);
-    }
+    Range.check("port", port, 1, 65535);
     this.port = port;
     this.database = Objects.requireNonNull(database, "database");
     this.user = Objects.requireNonNull(user, "user");

@@ -103,9 +103,7 @@ public final class MerchantService {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(adapterType, "adapterType");
       adapterConfig = adapterConfig == null ? new JsonObject() : adapterConfig.copy();
-      if (feeBasisPoints < 0 || feeBasisPoints > 10_000) {
-        throw new IllegalArgumentException("fee basis points must be between 0 and 10000, but was " + feeBasisPoints);
-      }
+      Range.check("fee basis points", feeBasisPoints, 0, 10_000);
     }
 
     @Override

@@ -21,10 +21,7 @@ public record NewSku(String name, long priceMinor, String currency, SkuPolicy po
     Objects.requireNonNull(currency, "currency");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(adapterType, "adapterType");
-    if (priceMinor <= 0 || priceMinor > Catalog.PRICE_MINOR_MAX) {
-      throw new IllegalArgumentException(
-          "price must be between 1 and " + Catalog.PRICE_MINOR_MAX + ", but was " + priceMinor);
-    }
+    Range.check("price", priceMinor, 1, Catalog.PRICE_MINOR_MAX);
     validators = List.copyOf(validators);
   }
 }
