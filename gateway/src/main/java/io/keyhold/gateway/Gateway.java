@@ -102,6 +102,7 @@ public final class Gateway implements AutoCloseable {
     GatewaySecrets secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
     Database database = Database.prepare(config.pgUrl(), config.dataDir().resolve(EMBEDDED_PG_DIR));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(
             new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
