@@ -95,11 +95,20 @@ public final class Gateway implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Starts a gateway and answers once it serves HTTP. Blocking. */
+  /**
+   * Starts a gateway and answers once it serves HTTP. Blocking.
+   *
+   * @throws BadSettingException when a secret given or stored cannot be used
+   */
   public static Gateway start(GatewayConfig config) throws Exception {
     refuseVertxThread("start");
     LOG.info("starting gateway with {}", config);
-    GatewaySecrets secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
+    GatewaySecrets secrets;
+    try {
+      secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
+    } catch (IllegalArgumentException e) {
+      throw new BadSettingException(e.getMessage(), e);
+    }
     Database database = Database.prepare(config.pgUrl(), config.dataDir().resolve(EMBEDDED_PG_DIR));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxGaugeRepeats.install();

@@ -1,5 +1,6 @@
 package io.keyhold.gateway;
 
+import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.http.Idempotency;
 import io.keyhold.gateway.wiring.EngineConfig;
@@ -312,8 +313,15 @@ public final class GatewayConfig {
       return this;
     }
 
+    /** The operator's bearer token, at least {@link GatewaySecrets#ADMIN_TOKEN_LENGTH_MIN} characters. */
     public Builder adminToken(String value) {
-      this.adminToken = blankToNull(value);
+      String token = blankToNull(value);
+      if (token != null && token.length() < GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN) {
+        // Checked here too, so the command line refuses it before anything starts; never echo a secret.
+        throw new IllegalArgumentException("admin token must be at least " + GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN
+            + " characters, but was " + token.length() + " characters");
+      }
+      this.adminToken = token;
       return this;
     }
 
