@@ -166,7 +166,10 @@ public final class Gateway implements AutoCloseable {
         .compose(router -> vertx.createHttpServer(new HttpServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
+                .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
                 .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
+            .invalidRequestHandler(Problems.invalidRequestHandler(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH,
+                HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
             .requestHandler(router)
             .listen())
         .map(listening -> {
