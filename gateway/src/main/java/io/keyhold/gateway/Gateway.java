@@ -150,10 +150,11 @@ public final class Gateway implements AutoCloseable {
           Router router = Router.router(vertx);
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router);
-          mountService(router, validation);
+          Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
+          mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config));
           registry.gauge("keyhold.api.requests.in_flight", requests, InFlightLimit::inFlight);
-          Endpoints endpoints = new Endpoints(router, new Authenticator(pool, secrets.adminToken()), validation,
+          Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
           return config.seedDemo()
@@ -199,7 +200,7 @@ public final class Gateway implements AutoCloseable {
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }
 
-  private void mountService(Router router, OpenApiValidation validation) {
+  private void mountService(Router router, OpenApiValidation validation, Authenticator authenticator) {
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> pool.query("SELECT 1").execute()
         .timeout(READY_QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -208,7 +209,9 @@ public final class Gateway implements AutoCloseable {
           LOG.warn("readiness check failed: {}", failure.toString());
           Problems.send(ctx, Problem.of(ProblemCode.NOT_READY));
         }));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // Metrics name every merchant with its breaker's state: the operator's, not the public's.
+    router.get("/metrics").handler(authenticator.operatorOrReader(config.metricsToken()))
+        .handler(PrometheusScrapingHandler.create(registry));
     Buffer document = validation.document();
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")

@@ -128,7 +128,8 @@ public final class GatewayMain implements Callable<Integer> {
     out.println("  API            " + base + "/v1");
     out.println("  OpenAPI        " + base + "/openapi.yaml");
     out.println("  Health         " + base + "/health/ready");
-    out.println("  Metrics        " + base + "/metrics");
+    out.println("  Metrics        " + base + "/metrics   (Bearer: the admin token, or "
+        + GatewayConfig.ENV_METRICS_TOKEN + " when set)");
     out.println("  Database       " + (gateway.database().embedded()
         ? "embedded PostgreSQL in " + gateway.config().dataDir().resolve(Gateway.EMBEDDED_PG_DIR)
         : gateway.database().location()));
