@@ -242,12 +242,13 @@ public final class SandboxProvider implements PaymentProvider {
   @Override
   public Future<PaymentNotice> readNotice(MultiMap headers, Buffer body) {
     if (body == null || body.length() > NOTICE_BODY_BYTES_MAX) {
-      return Future.failedFuture(new NoticeRejectedException("the notice body is missing or too large"));
+      return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_TOO_LARGE,
+          "the notice body is missing or too large"));
     }
     SignatureCheck check = signatures.verify(headers.get(Signatures.HEADER), body);
     // A replayed signature is a repeated notice: harmless, since notices are applied once per payment.
     if (!check.isValid() && check != SignatureCheck.REPLAYED) {
-      return Future.failedFuture(new NoticeRejectedException("the notice signature is " + check.code()));
+      return Future.failedFuture(new NoticeRejectedException(check.code(), "the notice signature is " + check.code()));
     }
     try {
       JsonObject json = body.toJsonObject();
@@ -260,7 +261,8 @@ public final class SandboxProvider implements PaymentProvider {
           Money.of(amount.getLong("amount"), amount.getString("currency")),
           PaymentNotice.Status.fromCode(type.substring("payment.".length()))));
     } catch (RuntimeException e) {
-      return Future.failedFuture(new NoticeRejectedException("the notice cannot be read"));
+      return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_UNREADABLE,
+          "the notice cannot be read"));
     }
   }
 
