@@ -61,6 +61,10 @@ class OpenApiAnswersTest {
     Purchases.Purchase purchase = purchases.readyOrder(shop, 2);
     String merchantKey = shop.merchant().apiKey();
 
+    conforms("createSku", gw.post("/v1/skus", merchantKey, new JsonObject().put("name", "Card").put("price", 500)
+        .put("currency", "CNY").put("validators", new JsonArray().add(new JsonObject().put("type", "format")
+            .put("pattern", "^CARD-.*$"))).encode()));
+    conforms("getSku", gw.get("/v1/skus/" + shop.skuId(), merchantKey));
     conforms("getOrder", gw.get("/v1/orders/" + purchase.orderId(), merchantKey));
     conforms("listOrders", gw.get("/v1/orders", merchantKey));
     conforms("listOrders", gw.get("/v1/orders?state=ready&limit=1", merchantKey));
