@@ -97,13 +97,23 @@ public final class Gateway implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Starts a gateway and answers once it serves HTTP. Blocking. */
+  /**
+   * Starts a gateway and answers once it serves HTTP. Blocking.
+   *
+   * @throws BadSettingException when a secret given or stored cannot be used
+   */
   public static Gateway start(GatewayConfig config) throws Exception {
     refuseVertxThread("start");
     LOG.info("starting gateway with {}", config);
-    GatewaySecrets secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
+    GatewaySecrets secrets;
+    try {
+      secrets = GatewaySecrets.loadOrCreate(config.dataDir(), config.secrets());
+    } catch (IllegalArgumentException e) {
+      throw new BadSettingException(e.getMessage(), e);
+    }
     Database database = Database.prepare(config.pgUrl(), config.dataDir().resolve(EMBEDDED_PG_DIR));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(
             new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
@@ -143,10 +153,11 @@ public final class Gateway implements AutoCloseable {
           Router router = Router.router(vertx);
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router);
-          mountService(router, validation);
+          Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
+          mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config));
           registry.gauge("keyhold.api.requests.in_flight", requests, InFlightLimit::inFlight);
-          Endpoints endpoints = new Endpoints(router, new Authenticator(pool, secrets.adminToken()), validation,
+          Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
           return config.seedDemo()
@@ -159,7 +170,10 @@ public final class Gateway implements AutoCloseable {
         .compose(router -> vertx.createHttpServer(new HttpServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
+                .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
                 .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
+            .invalidRequestHandler(Problems.invalidRequestHandler(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH,
+                HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
             .requestHandler(router)
             .listen())
         .map(listening -> {
@@ -190,7 +204,7 @@ public final class Gateway implements AutoCloseable {
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }
 
-  private void mountService(Router router, OpenApiValidation validation) {
+  private void mountService(Router router, OpenApiValidation validation, Authenticator authenticator) {
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> pool.query("SELECT 1").execute()
         .timeout(READY_QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -199,7 +213,9 @@ public final class Gateway implements AutoCloseable {
           LOG.warn("readiness check failed: {}", failure.toString());
           Problems.send(ctx, Problem.of(ProblemCode.NOT_READY));
         }));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // Metrics name every merchant with its breaker's state: the operator's, not the public's.
+    router.get("/metrics").handler(authenticator.operatorOrReader(config.metricsToken()))
+        .handler(PrometheusScrapingHandler.create(registry));
     Buffer document = validation.document();
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")

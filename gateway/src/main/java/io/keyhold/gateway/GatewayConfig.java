@@ -1,6 +1,7 @@
 package io.keyhold.gateway;
 
 import io.keyhold.gateway.api.Idempotency;
+import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
 import io.keyhold.gateway.store.Range;
@@ -46,6 +47,9 @@ public final class GatewayConfig {
   public static final String ENV_VAULT_KEYS = "KEYHOLD_VAULT_KEYS";
   public static final String ENV_FINGERPRINT_KEY = "KEYHOLD_FINGERPRINT_KEY";
   public static final String ENV_EVIDENCE_SEED = "KEYHOLD_EVIDENCE_SEED";
+  public static final String ENV_METRICS_TOKEN = "KEYHOLD_METRICS_TOKEN";
+  /** As long as the admin token at least: it guards the same operational details. */
+  public static final int METRICS_TOKEN_LENGTH_MIN = GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN;
 
   private final String host;
   private final int port;
@@ -60,6 +64,7 @@ public final class GatewayConfig {
   private final long shutdownGraceMs;
   private final boolean seedDemo;
   private final SecretOverrides secrets;
+  private final String metricsToken;
   private final Clock clock;
   private final EngineConfig engine;
 
@@ -77,6 +82,7 @@ public final class GatewayConfig {
     this.shutdownGraceMs = b.shutdownGraceMs;
     this.seedDemo = b.seedDemo;
     this.secrets = new SecretOverrides(b.vaultKeys, b.fingerprintKey, b.evidenceSeed, b.adminToken);
+    this.metricsToken = b.metricsToken;
     this.clock = b.clock;
     this.engine = b.engine;
   }
@@ -143,6 +149,14 @@ public final class GatewayConfig {
     return secrets;
   }
 
+  /**
+   * A second bearer token that reads {@code /metrics} and nothing else, for a scraper that should not hold
+   * the admin token; null when only the admin token reads them.
+   */
+  public String metricsToken() {
+    return metricsToken;
+  }
+
   /** The clock every deadline is computed with; tests move it. */
   public Clock clock() {
     return clock;
@@ -171,6 +185,7 @@ public final class GatewayConfig {
     b.fingerprintKey = secrets.fingerprintKey();
     b.evidenceSeed = secrets.evidenceSeed();
     b.adminToken = secrets.adminToken();
+    b.metricsToken = metricsToken;
     b.clock = clock;
     b.engine = engine;
     return b;
@@ -182,7 +197,8 @@ public final class GatewayConfig {
         + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
         + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
         + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
-        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets + ", " + engine + "]";
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets
+        + ", metricsToken=" + (metricsToken == null ? "none" : "given") + ", " + engine + "]";
   }
 
   /** Builds a {@link GatewayConfig}; every setter checks its value at once. */
@@ -191,7 +207,7 @@ public final class GatewayConfig {
         "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
         "shutdown_grace_ms", "seed_demo", "secrets", "engine");
     private static final Set<String> JSON_SECRET_KEYS =
-        Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token");
+        Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
 
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
@@ -209,6 +225,7 @@ public final class GatewayConfig {
     private String fingerprintKey;
     private String evidenceSeed;
     private String adminToken;
+    private String metricsToken;
     private Clock clock = Clock.systemUTC();
     private EngineConfig engine = EngineConfig.defaults();
 
@@ -311,8 +328,26 @@ public final class GatewayConfig {
       return this;
     }
 
+    /** The operator's bearer token, at least {@link GatewaySecrets#ADMIN_TOKEN_LENGTH_MIN} characters. */
     public Builder adminToken(String value) {
-      this.adminToken = blankToNull(value);
+      String token = blankToNull(value);
+      if (token != null && token.length() < GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN) {
+        // Checked here too, so the command line refuses it before anything starts; never echo a secret.
+        throw new IllegalArgumentException("admin token must be at least " + GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN
+            + " characters, but was " + token.length() + " characters");
+      }
+      this.adminToken = token;
+      return this;
+    }
+
+    /** The token that reads {@code /metrics} besides the admin token; null or blank for none. */
+    public Builder metricsToken(String value) {
+      String token = blankToNull(value);
+      if (token != null && token.length() < METRICS_TOKEN_LENGTH_MIN) {
+        throw new IllegalArgumentException("metrics token must be at least " + METRICS_TOKEN_LENGTH_MIN
+            + " characters, but was " + token.length() + " characters");
+      }
+      this.metricsToken = token;
       return this;
     }
 
@@ -332,7 +367,7 @@ public final class GatewayConfig {
      * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
      * {@code shutdown_grace_ms}, {@code seed_demo}, {@code engine} (see
      * {@link EngineConfig.Builder#applyJson}), and {@code secrets} ({@code vault_keys},
-     * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}). An unknown key is an
+     * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}, {@code metrics_token}). An unknown key is an
      * error, so a typo does not pass silently.
      */
     public Builder applyJson(JsonObject json) {
@@ -371,17 +406,19 @@ public final class GatewayConfig {
         fingerprintKey(secrets.getString("fingerprint_key", fingerprintKey));
         evidenceSeed(secrets.getString("evidence_seed", evidenceSeed));
         adminToken(secrets.getString("admin_token", adminToken));
+        metricsToken(secrets.getString("metrics_token", metricsToken));
       }
       return this;
     }
 
-    /** Applies {@code KEYHOLD_PG_URL} and the secret variables, when set. */
+    /** Applies {@code KEYHOLD_PG_URL}, the secret variables and {@code KEYHOLD_METRICS_TOKEN}, when set. */
     public Builder applyEnvironment(Map<String, String> env) {
       if (env.get(ENV_PG_URL) != null) pgUrl(env.get(ENV_PG_URL));
       if (env.get(ENV_ADMIN_TOKEN) != null) adminToken(env.get(ENV_ADMIN_TOKEN));
       if (env.get(ENV_VAULT_KEYS) != null) vaultKeys(env.get(ENV_VAULT_KEYS));
       if (env.get(ENV_FINGERPRINT_KEY) != null) fingerprintKey(env.get(ENV_FINGERPRINT_KEY));
       if (env.get(ENV_EVIDENCE_SEED) != null) evidenceSeed(env.get(ENV_EVIDENCE_SEED));
+      if (env.get(ENV_METRICS_TOKEN) != null) metricsToken(env.get(ENV_METRICS_TOKEN));
       return this;
     }
 

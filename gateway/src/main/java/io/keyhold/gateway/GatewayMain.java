@@ -1,7 +1,10 @@
 package io.keyhold.gateway;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,13 +12,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import picocli.CommandLine.Spec;
 
 /**
  * The command line: {@code java -jar keyhold-gateway.jar [--port N] [--data-dir DIR] [--pg-url URL]
  * [--config FILE]}. With nothing given it runs an embedded PostgreSQL under {@code ./keyhold-data},
- * seeds a demo shop the first time and prints what a newcomer needs. Stops on SIGINT/SIGTERM.
+ * seeds a demo shop the first time and prints what a newcomer needs. Stops on SIGINT/SIGTERM. A setting
+ * it cannot start with (an admin token shorter than 16 characters, a value out of range) is one line on
+ * stderr and exit code 2.
  */
 @Command(name = "keyhold-gateway", mixinStandardHelpOptions = true, version = "Keyhold gateway 0.1.0",
     description = "Escrow gateway for card keys.")
@@ -41,6 +48,9 @@ public final class GatewayMain implements Callable<Integer> {
   @Option(names = "--no-demo", description = "Do not seed the demo shop on first start.")
   boolean noDemo;
 
+  @Spec
+  CommandSpec spec;
+
   private final PrintStream out;
 
   GatewayMain(PrintStream out) {
@@ -56,8 +66,24 @@ public final class GatewayMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GatewayConfig config = config();
-    Gateway gateway = Gateway.start(config);
+    GatewayConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      // A value of the config file, the environment or a flag; the builder names it.
+      return refuse(e.getMessage());
+    } catch (DecodeException e) {
+      // The parser's message quotes the file, which may hold secrets.
+      return refuse("config file " + configFile + " is not a JSON object");
+    } catch (IOException e) {
+      return refuse("cannot read config file " + configFile + " (" + e.getClass().getSimpleName() + ")");
+    }
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config);
+    } catch (BadSettingException e) {
+      return refuse(e.getMessage());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -73,7 +99,15 @@ public final class GatewayMain implements Callable<Integer> {
     return 0;
   }
 
-  GatewayConfig config() throws Exception {
+  /** One line on stderr and exit code 2, as for a wrong flag: a setting is wrong, not the program. */
+  private int refuse(String message) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(spec.name() + ": " + message);
+    err.flush();
+    return CommandLine.ExitCode.USAGE;
+  }
+
+  GatewayConfig config() throws IOException {
     GatewayConfig.Builder builder = GatewayConfig.builder();
     if (configFile != null) {
       builder.applyJson(new JsonObject(Files.readString(configFile, StandardCharsets.UTF_8)));
@@ -94,7 +128,8 @@ public final class GatewayMain implements Callable<Integer> {
     out.println("  API            " + base + "/v1");
     out.println("  OpenAPI        " + base + "/openapi.yaml");
     out.println("  Health         " + base + "/health/ready");
-    out.println("  Metrics        " + base + "/metrics");
+    out.println("  Metrics        " + base + "/metrics   (Bearer: the admin token, or "
+        + GatewayConfig.ENV_METRICS_TOKEN + " when set)");
     out.println("  Database       " + (gateway.database().embedded()
         ? "embedded PostgreSQL in " + gateway.config().dataDir().resolve(Gateway.EMBEDDED_PG_DIR)
         : gateway.database().location()));

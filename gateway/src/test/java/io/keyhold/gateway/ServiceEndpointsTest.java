@@ -36,7 +36,7 @@ class ServiceEndpointsTest {
   void metricsAreServedInPrometheusFormatFromTheSharedRegistry() {
     gw.get("/health", null);
 
-    Response metrics = gw.get("/metrics", null);
+    Response metrics = gw.get("/metrics", gw.adminToken());
 
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.contentType()).startsWith("text/plain");

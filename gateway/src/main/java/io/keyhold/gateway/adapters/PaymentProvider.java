@@ -16,7 +16,8 @@ import io.vertx.core.buffer.Buffer;
  *   <li><b>Non-blocking.</b> Methods are called on a Vert.x event loop; they never block and never
  *       throw: every problem is a failed {@code Future}.
  *   <li><b>Authentic notices only.</b> {@link #readNotice} fails with {@link NoticeRejectedException}
- *       for a notice whose signature does not verify; the gateway then answers 401 and stores nothing.
+ *       for a notice whose signature does not verify, with a stable reason code (the signature check's);
+ *       the gateway then answers 401, stores nothing, and counts and logs the notice by that reason.
  *       A notice that verifies but repeats an earlier one is read normally: the gateway is idempotent
  *       by {@link PaymentNotice#transactionId()}.
  *   <li><b>Idempotent refunds.</b> {@link #refund} with the same {@link RefundRequest#idempotencyKey()}

@@ -253,13 +253,14 @@ public final class SandboxProvider implements PaymentProvider {
   @Override
   public Future<PaymentNotice> readNotice(MultiMap headers, Buffer body) {
     if (body == null || body.length() > NOTICE_BODY_BYTES_MAX) {
-      return Future.failedFuture(new NoticeRejectedException("the notice body is missing or too large"));
+      return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_TOO_LARGE,
+          "the notice body is missing or too large"));
     }
     // No replay cache: a provider sends a notice again until it sees a success, and the same notice is
     // applied once per payment anyway (Payments), so a repeat inside the window is answered like the first.
     SignatureCheck check = signatures.authenticate(headers.get(Signatures.HEADER), body);
     if (!check.isValid()) {
-      return Future.failedFuture(new NoticeRejectedException("the notice signature is " + check.code()));
+      return Future.failedFuture(new NoticeRejectedException(check.code(), "the notice signature is " + check.code()));
     }
     try {
       JsonObject json = body.toJsonObject();
@@ -272,7 +273,8 @@ public final class SandboxProvider implements PaymentProvider {
           Money.of(amount.getLong("amount"), amount.getString("currency")),
           PaymentNotice.Status.fromCode(type.substring("payment.".length()))));
     } catch (RuntimeException e) {
-      return Future.failedFuture(new NoticeRejectedException("the notice cannot be read"));
+      return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_UNREADABLE,
+          "the notice cannot be read"));
     }
   }
 

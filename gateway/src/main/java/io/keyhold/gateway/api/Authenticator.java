@@ -3,6 +3,7 @@ package io.keyhold.gateway.api;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.keyhold.gateway.store.MerchantService;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -66,6 +67,25 @@ public final class Authenticator {
   }
 
   /**
+   * A handler for operator reads outside the API ({@code /metrics}): lets a request through when it bears
+   * the admin token or {@code readerToken} (when not null, a token that reads nothing else), and fails it
+   * with 401 {@code unauthenticated} otherwise.
+   */
+  public Handler<RoutingContext> operatorOrReader(String readerToken) {
+    byte[] readerTokenHash = readerToken == null ? null : SecretHasher.hash(readerToken);
+    return ctx -> {
+      String token = bearer(ctx);
+      boolean admitted = token != null && (SecretHasher.matches(token, adminTokenHash)
+          || readerTokenHash != null && SecretHasher.matches(token, readerTokenHash));
+      if (admitted) {
+        ctx.next();
+      } else {
+        ctx.fail(unauthenticatedProblem());
+      }
+    };
+  }
+
+  /**
    * The buyer of the order in the path parameter {@code id}, proven by that order's token. An unknown
    * order and a wrong token get the same 404, so a token holder learns nothing about other orders.
    */
@@ -116,7 +136,11 @@ public final class Authenticator {
   }
 
   private static Future<Caller> unauthenticated() {
-    return Future.failedFuture(new ProblemException(ProblemCode.UNAUTHENTICATED,
-        "Send 'Authorization: Bearer <token>' with a valid token for this endpoint"));
+    return Future.failedFuture(unauthenticatedProblem());
+  }
+
+  private static ProblemException unauthenticatedProblem() {
+    return new ProblemException(ProblemCode.UNAUTHENTICATED,
+        "Send 'Authorization: Bearer <token>' with a valid token for this endpoint");
   }
 }

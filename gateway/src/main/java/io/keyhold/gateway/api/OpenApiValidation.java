@@ -97,10 +97,13 @@ public final class OpenApiValidation {
   /**
    * A copy of the document keeping what requests are validated against. vertx-openapi 5.0 refuses
    * response media types it cannot analyse (such as {@code application/problem+json}), and answers
-   * are not validated at run time, so each operation's responses are replaced by a bare default.
+   * are not validated at run time, so each operation's responses are replaced by a bare default. It
+   * also wants absolute server URLs, while the document's one is relative to wherever it is served;
+   * requests are matched by operation, so the servers go.
    */
   static JsonObject requestsOnly(JsonObject document) {
     JsonObject copy = document.copy();
+    copy.remove("servers");
     JsonObject paths = copy.getJsonObject("paths", new JsonObject());
     for (String path : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(path);

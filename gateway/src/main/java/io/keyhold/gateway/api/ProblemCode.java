@@ -49,7 +49,13 @@ public enum ProblemCode {
   // The order engine (checkout, payments).
   OUT_OF_STOCK("out_of_stock", 409, "Not enough stock is free for this quantity; nothing was reserved"),
   BAD_SIGNATURE("bad_signature", 401, "The message signature is missing, stale or wrong"),
-  MERCHANT_UNAVAILABLE("merchant_unavailable", 503, "The merchant's shop could not be reached; retry later");
+  MERCHANT_UNAVAILABLE("merchant_unavailable", 503, "The merchant's shop could not be reached; retry later"),
+  // Requests the HTTP server refuses before any route reads them.
+  URI_TOO_LONG("uri_too_long", 414, "The request line is longer than the limit"),
+  HEADERS_TOO_LARGE("headers_too_large", 431, "The request headers are larger than the limit"),
+  MALFORMED_REQUEST("malformed_request", 400, "The request is not well-formed HTTP"),
+  // The order engine again: a shop whose signatures do not match is misconfigured, not slow.
+  MERCHANT_BAD_SIGNATURE("merchant_bad_signature", 502, "The merchant's shop and Keyhold do not share a signing secret");
 
   private static final Map<String, ProblemCode> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

@@ -2,17 +2,25 @@ package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.engine.Refusal;
 import io.keyhold.gateway.store.StockVault;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Handler;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.openapi.validation.ValidatorException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The one place every error answer goes through: maps a failure (a {@link ProblemException}, an
  * OpenAPI validation failure, a body over the limit, an unknown route, a wrong method, an overloaded
  * pool, a timeout, anything else) to a {@link Problem} and writes it as
- * {@code application/problem+json}.
+ * {@code application/problem+json}. A 405 names the methods the path serves in {@code Allow}; requests
+ * the HTTP server cannot decode get their problem from {@link #invalidRequestHandler}.
  *
  * <p>A 5xx is logged with a reference id that the answer carries too; 4xx answers are not logged,
  * since their details are the caller's own input (which may hold card keys).
@@ -39,8 +48,67 @@ public final class Problems {
   public static void install(Router router) {
     router.route().failureHandler(Problems::handleFailure);
     for (int status : ROUTER_STATUSES) {
-      router.errorHandler(status, Problems::handleFailure);
+      router.errorHandler(status, status == 405
+          ? ctx -> {
+            ctx.response().putHeader(HttpHeaders.ALLOW, allowedMethods(router, ctx.request().path()));
+            handleFailure(ctx);
+          }
+          : Problems::handleFailure);
     }
+  }
+
+  /**
+   * The HTTP server's handler for requests it could not decode (a request line or a header block over
+   * its limit, a line that is not HTTP): the same problem+json as every other error, then the connection
+   * closes, since the rest of what it carries cannot be read.
+   */
+  public static Handler<HttpServerRequest> invalidRequestHandler(int requestLineBytesMax, int headerBytesMax) {
+    return request -> {
+      Throwable cause = request.decoderResult().cause();
+      Problem problem;
+      if (cause instanceof TooLongHttpLineException) {
+        problem = Problem.of(ProblemCode.URI_TOO_LONG, "The request line is longer than " + requestLineBytesMax + " bytes");
+      } else if (cause instanceof TooLongHttpHeaderException) {
+        problem = Problem.of(ProblemCode.HEADERS_TOO_LARGE, "The headers are larger than " + headerBytesMax + " bytes");
+      } else {
+        problem = Problem.of(ProblemCode.MALFORMED_REQUEST, "The request line or a header is not HTTP/1.1");
+      }
+      HttpServerResponse response = request.response();
+      response.setStatusCode(problem.status())
+          .putHeader(HttpHeaders.CONTENT_TYPE, Problem.CONTENT_TYPE)
+          .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
+          .end(problem.toJson(null).encode())
+          .onComplete(sent -> request.connection().close());
+    };
+  }
+
+  /** The methods some route serves at {@code path}, for the {@code Allow} header of a 405. */
+  static String allowedMethods(Router router, String path) {
+    String normalized = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    Set<String> methods = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      Set<HttpMethod> served = route.methods();
+      if (route.getPath() != null && served != null && !served.isEmpty() && matches(route.getPath(), normalized)) {
+        served.forEach(method -> methods.add(method.name()));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  /** Whether {@code path} matches a route path whose {@code :name} segments stand for one segment each. */
+  private static boolean matches(String template, String path) {
+    String[] expected = template.split("/", -1);
+    String[] actual = path.split("/", -1);
+    if (expected.length != actual.length) {
+      return false;
+    }
+    for (int i = 0; i < expected.length; i++) {
+      boolean parameter = expected[i].startsWith(":") && !actual[i].isEmpty();
+      if (!parameter && !expected[i].equals(actual[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Writes {@code problem} as the answer, unless one was already sent. */
@@ -82,6 +150,7 @@ public final class Problems {
         case BAD_SIGNATURE -> Problem.of(ProblemCode.BAD_SIGNATURE, refusal.detail());
         case BUSY -> Problem.of(ProblemCode.OVERLOADED, refusal.detail());
         case MERCHANT_UNAVAILABLE -> Problem.of(ProblemCode.MERCHANT_UNAVAILABLE, refusal.detail());
+        case MERCHANT_BAD_SIGNATURE -> Problem.of(ProblemCode.MERCHANT_BAD_SIGNATURE, refusal.detail());
         case OUT_OF_STOCK -> Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
         case MALFORMED_INPUT -> Problem.invalid(List.of(
             new FieldError(refusal.field(), FieldError.Code.INVALID_FORMAT, refusal.detail())));

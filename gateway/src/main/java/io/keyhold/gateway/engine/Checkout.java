@@ -1,7 +1,9 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.adapters.spi.AdapterException;
+import io.keyhold.adapters.spi.CallRejectedException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
+import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Reservation;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
@@ -194,10 +196,46 @@ public final class Checkout {
     if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {
       return Refusal.of(Refusal.Code.OUT_OF_STOCK, "The shop does not sell this SKU now");
     }
-    if (failure instanceof AdapterException) {
-      return Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE, "The merchant's shop did not answer in time");
+    if (failure instanceof AdapterException adapterFailure) {
+      return shopRefusal(adapterFailure);
     }
     return failure;
+  }
+
+  /**
+   * Says what went wrong with the shop: a signature that does not verify, either way, is a setup mistake (the
+   * shop and Keyhold do not sign with the same secret) and is named as such, never passed off as a slow shop.
+   */
+  static Refusal shopRefusal(AdapterException failure) {
+    if (failure instanceof OutcomeUnknownException unknown) {
+      return switch (unknown.reason()) {
+        case BAD_SIGNATURE -> badSignature("The merchant's shop answered with a signature that does not verify");
+        case TIMEOUT -> unavailable("The merchant's shop did not answer in time");
+        case CONNECTION -> unavailable("The merchant's shop could not be reached");
+        case SERVER_ERROR -> unavailable("The merchant's shop answered with a server error");
+        case MALFORMED_ANSWER -> unavailable("The merchant's shop answered something the merchant protocol does not allow");
+      };
+    }
+    if (failure instanceof CallRejectedException rejected) {
+      return switch (rejected.reason()) {
+        case CIRCUIT_OPEN -> unavailable("Calls to the merchant's shop are paused after repeated failures");
+        case BULKHEAD_FULL -> unavailable("The merchant's shop has as many calls under way as it may take");
+      };
+    }
+    MerchantRefusedException refused = (MerchantRefusedException) failure;
+    return refused.refusal() == io.keyhold.adapters.spi.Refusal.BAD_SIGNATURE
+        ? badSignature("The merchant's shop could not verify Keyhold's signature")
+        // A refusal's code is [a-z0-9_]{1,64}, checked when the answer was read.
+        : unavailable("The merchant's shop refused the reservation (" + refused.code() + ")");
+  }
+
+  private static Refusal badSignature(String what) {
+    return Refusal.of(Refusal.Code.MERCHANT_BAD_SIGNATURE,
+        what + "; the shop and Keyhold must sign with the same secret");
+  }
+
+  private static Refusal unavailable(String detail) {
+    return Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE, detail);
   }
 
   /** Binds a sealed token to its session. */

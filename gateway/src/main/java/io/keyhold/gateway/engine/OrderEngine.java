@@ -96,7 +96,7 @@ public final class OrderEngine {
         .compose(sandbox -> plugins(vertx, clock).map(plugins -> {
           List<PaymentProvider> providers = new ArrayList<>(plugins);
           providers.add(sandbox);
-          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers);
+          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters);
           Webhooks webhooks = new Webhooks(pool, client, merchants, orders, clock);
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);

@@ -14,6 +14,8 @@ import io.keyhold.gateway.adapters.RefundRequest;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StoredOrder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -45,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Payments {
   private static final Logger LOG = LoggerFactory.getLogger(Payments.class);
+  /** Counter of notices refused as not authentic, tagged {@code provider} and {@code reason}. */
+  public static final String NOTICES_REJECTED_METRIC = "keyhold.payment.notices.rejected";
   /**
    * Counts the notice and claims the payment for this handler unless it is applied already or another
    * handler holds an unexpired claim. Answers the row's use and whether this handler holds the claim;
@@ -93,9 +97,12 @@ public final class Payments {
   private final Pool pool;
   private final StockCheck stock;
   private final Map<String, PaymentProvider> providers;
+  private final MeterRegistry meters;
 
-  public Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, List<PaymentProvider> providers) {
+  public Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, List<PaymentProvider> providers,
+      MeterRegistry meters) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.meters = Objects.requireNonNull(meters, "meters");
     this.orders = Objects.requireNonNull(orders, "orders");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.stock = Objects.requireNonNull(stock, "stock");
@@ -119,7 +126,8 @@ public final class Payments {
 
   /**
    * Handles one notice. Succeeds for every authentic notice, applied or repeated; refuses an
-   * unknown provider ({@code NOT_FOUND}) and a notice that is not authentic ({@code BAD_SIGNATURE}); fails with
+   * unknown provider ({@code NOT_FOUND}) and a notice that is not authentic ({@code BAD_SIGNATURE},
+   * counted in {@value #NOTICES_REJECTED_METRIC} and logged, one line each); fails with
    * the store's failure when the database could not record it (the provider then sends it again).
    */
   public Future<Void> notice(String providerId, MultiMap headers, Buffer body) {
@@ -128,12 +136,26 @@ public final class Payments {
       return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
     }
     return provider.readNotice(headers, body)
-        .recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException
-            ? Refusal.of(Refusal.Code.BAD_SIGNATURE, failure.getMessage())
+        .recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException rejected
+            ? rejected(providerId, rejected)
             : failure))
         .compose(notice -> notice.status() == PaymentNotice.Status.SUCCEEDED
             ? received(providerId, notice)
             : Future.succeededFuture());
+  }
+
+  /**
+   * Counts and logs a notice that is not authentic (someone probing or forging, or a provider whose secret
+   * changed), by provider and reason only: never its signature or body.
+   */
+  private Refusal rejected(String providerId, NoticeRejectedException rejected) {
+    Counter.builder(NOTICES_REJECTED_METRIC)
+        .description("Payment notices refused as not authentic or unreadable, by provider and reason")
+        .tags("provider", providerId, "reason", rejected.reason())
+        .register(meters)
+        .increment();
+    LOG.warn("refused a payment notice to provider {}: {} ({})", providerId, rejected.reason(), rejected.getMessage());
+    return Refusal.of(Refusal.Code.BAD_SIGNATURE, rejected.getMessage());
   }
 
   private Future<Void> received(String providerId, PaymentNotice notice) {

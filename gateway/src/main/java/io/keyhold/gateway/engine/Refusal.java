@@ -20,8 +20,10 @@ public final class Refusal extends RuntimeException {
     BAD_SIGNATURE,
     /** The same work is running elsewhere right now; the caller may retry soon. */
     BUSY,
-    /** The merchant's shop could not be reached or did not answer in time. */
+    /** The merchant's shop could not be reached, did not answer in time, or refused for its own reasons. */
     MERCHANT_UNAVAILABLE,
+    /** A signature between the merchant's shop and Keyhold does not verify, either way (a setup mistake). */
+    MERCHANT_BAD_SIGNATURE,
     /** Not enough stock is free for the quantity asked. */
     OUT_OF_STOCK,
     /** A value the caller passed through (a cursor, say) is not one the engine made; {@link #field()} names it. */

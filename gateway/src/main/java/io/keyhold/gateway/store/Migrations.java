@@ -28,8 +28,10 @@ final class Migrations {
         .failOnMissingLocations(true)
         .load();
     MigrateResult result = flyway.migrate();
+    // Flyway names a target version only when it applied something; otherwise the schema stayed where it was.
+    String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
     LOG.info("database {} at schema version {} ({} migrations applied now)",
-        location, result.targetSchemaVersion, result.migrationsExecuted);
+        location, version, result.migrationsExecuted);
     return result.migrationsExecuted;
   }
 }

@@ -50,7 +50,7 @@ class ApiRequestLimitTest {
       TestGateway.Response view = purchases.get(purchase);
 
       assertThat(view.status()).as(view.toString()).isEqualTo(200);
-      assertThat(gw.get("/metrics", null).body()).contains("keyhold_api_requests_in_flight");
+      assertThat(gw.get("/metrics", gw.adminToken()).body()).contains("keyhold_api_requests_in_flight");
     } finally {
       open.forEach(EventStream::close);
     }
@@ -84,7 +84,7 @@ class ApiRequestLimitTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     double seen = -1;
     while (System.nanoTime() < deadline) {
-      seen = gw.get("/metrics", null).body().lines()
+      seen = gw.get("/metrics", gw.adminToken()).body().lines()
           .filter(line -> line.startsWith("keyhold_api_requests_in_flight"))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
       if (seen == expected) {

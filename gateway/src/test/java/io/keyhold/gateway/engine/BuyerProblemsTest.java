@@ -582,7 +582,7 @@ class BuyerProblemsTest {
     Flows.HttpShop shop = flows.httpShop("Measured shop", 5, Flows.shortPolicy(), null);
     flows.checkout(shop.merchant(), shop.skuId(), 1);
 
-    String metrics = flows.gw.get("/metrics", null).body();
+    String metrics = flows.gw.get("/metrics", flows.gw.adminToken()).body();
 
     assertThat(metrics).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*name=\"" + shop.merchant().id()
         + "/http-adapter\"[^}]*state=\"closed\"[^}]*} 1\\.0");

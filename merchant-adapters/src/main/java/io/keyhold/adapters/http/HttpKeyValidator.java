@@ -7,6 +7,9 @@ import io.keyhold.adapters.spi.AdapterException;
 import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.Identifiers;
 import io.keyhold.adapters.spi.KeyValidator;
+import io.keyhold.adapters.spi.MerchantRefusedException;
+import io.keyhold.adapters.spi.OutcomeUnknownException;
+import io.keyhold.adapters.spi.Refusal;
 import io.keyhold.escrow.KeyVerdict;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * resilience policy (the check is read-only, so it is retried when its outcome is unknown).
  *
  * <p>Whatever goes wrong — timeout, connection, a {@code 4xx} or {@code 5xx}, a bad signature, an
- * unreadable answer, an unknown verdict, an open breaker — the verdict is {@link KeyVerdict#UNKNOWN}.
+ * unreadable answer, an unknown verdict, an open breaker — the verdict is {@link KeyVerdict#UNKNOWN}. A
+ * signature that does not verify is logged as a warning that says so: it is a setup mistake, not a slow
+ * issuer, and lasts until someone fixes the secret.
  * Configuration and secrets as for the {@code http} adapter ({@code base_url}, {@code signing_secret}).
  */
 public final class HttpKeyValidator implements KeyValidator {
@@ -69,12 +74,27 @@ public final class HttpKeyValidator implements KeyValidator {
               }
             }))
         .recover(failure -> {
-          String code = failure instanceof AdapterException adapterException
-              ? adapterException.code()
-              : failure.getClass().getSimpleName();
-          LOG.debug("issuer check by {} for sku {} gave no verdict: {}", name, skuId, code);
+          if (isBadSignature(failure)) {
+            // Not a slow issuer: the issuer and Keyhold do not sign with the same secret, and every key stays
+            // unknown until someone fixes that. The message names the path and the check, never the key.
+            LOG.warn("issuer check by {} for sku {} gave no verdict: the issuer answered with a signature that"
+                + " does not verify ({}); do the issuer and Keyhold share its signing secret?", name, skuId,
+                failure.getMessage());
+          } else {
+            String code = failure instanceof AdapterException adapterException
+                ? adapterException.code()
+                : failure.getClass().getSimpleName();
+            LOG.debug("issuer check by {} for sku {} gave no verdict: {}", name, skuId, code);
+          }
           return Future.succeededFuture(KeyVerdict.UNKNOWN);
         });
+  }
+
+  /** The issuer's answer did not verify, or the issuer said ours did not: either way, not the same secret. */
+  private static boolean isBadSignature(Throwable failure) {
+    return failure instanceof OutcomeUnknownException unknown
+        && unknown.reason() == OutcomeUnknownException.Cause.BAD_SIGNATURE
+        || failure instanceof MerchantRefusedException refused && refused.refusal() == Refusal.BAD_SIGNATURE;
   }
 
   @Override
