@@ -3,7 +3,6 @@ package io.keyhold.gateway.api;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +43,7 @@ public final class Purchases {
     if (policy != null && !policy.isEmpty()) {
       sku.put("policy", policy);
     }
-    TestGateway.Response created = gw.post("/v1/skus", merchant.apiKey(), sku.encode());
-    if (created.status() != 201) {
-      throw new IllegalStateException("creating a SKU answered " + created);
-    }
-    String skuId = created.json().getString("id");
+    String skuId = gw.createSku(merchant, sku);
     List<String> codes = new ArrayList<>();
     for (int i = 0; i < keys; i++) {
       codes.add("CARD-" + UUID.randomUUID());
@@ -62,32 +57,15 @@ public final class Purchases {
 
   /** A checkout session for {@code quantity} units; the order awaits payment. */
   public Purchase checkout(Shop shop, int quantity) {
-    TestGateway.Response session = gw.post("/v1/checkout-sessions", shop.merchant().apiKey(),
-        new JsonObject().put("sku_id", shop.skuId()).put("quantity", quantity).encode());
-    if (session.status() != 201) {
-      throw new IllegalStateException("creating a checkout session answered " + session);
-    }
-    JsonObject body = session.json();
-    String query = URI.create(body.getString("order_url")).getQuery();
-    String token = query.substring(query.indexOf("t=") + 2);
-    return new Purchase(shop, body.getString("id"), body.getString("order_id"), token);
+    TestGateway.Session session = gw.checkout(shop.merchant().apiKey(), shop.skuId(), quantity);
+    return new Purchase(shop, session.id(), session.orderId(), session.token());
   }
 
   /** Pays the order in full through the sandbox provider, as the buyer's pay page would. */
   public void pay(Purchase purchase) {
     JsonObject order = get(purchase).json();
-    TestGateway.Response started = gw.post("/v1/sandbox/payments", null, new JsonObject()
-        .put("order_id", purchase.orderId())
-        .put("order_token", purchase.token())
-        .put("amount", order.getJsonObject("total")).encode());
-    if (started.status() != 201) {
-      throw new IllegalStateException("starting a sandbox payment answered " + started);
-    }
-    String paymentId = started.json().getString("payment_id");
-    TestGateway.Response confirmed = gw.post("/v1/sandbox/payments/" + paymentId + "/confirm", null, "{}");
-    if (confirmed.status() != 200) {
-      throw new IllegalStateException("confirming a sandbox payment answered " + confirmed);
-    }
+    gw.confirmSandboxPayment(gw.startSandboxPayment(purchase.orderId(), purchase.token(),
+        order.getJsonObject("total")));
   }
 
   /** Checkout, payment, and the wait until the keys are checked and sealed. */

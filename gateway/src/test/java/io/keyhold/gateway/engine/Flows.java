@@ -81,17 +81,8 @@ final class Flows implements AutoCloseable {
   }
 
   Merchant merchant(String name, JsonObject adapter, String webhookUrl) {
-    JsonObject body = new JsonObject().put("name", name).put("fee_basis_points", 250);
-    if (adapter != null) {
-      body.put("adapter", adapter);
-    }
-    if (webhookUrl != null) {
-      body.put("webhook_url", webhookUrl);
-    }
-    TestGateway.Response response = gw.post("/admin/v1/merchants", gw.adminToken(), body.encode());
-    assertThat(response.status()).as(response.toString()).isEqualTo(201);
-    JsonObject json = response.json();
-    return new Merchant(json.getString("id"), json.getString("api_key"), json.getString("webhook_secret"));
+    TestGateway.Merchant merchant = gw.createMerchant(name, 250, adapter, webhookUrl);
+    return new Merchant(merchant.id(), merchant.apiKey(), merchant.webhookSecret());
   }
 
   /**
@@ -146,15 +137,16 @@ final class Flows implements AutoCloseable {
     if (validators != null) {
       body.put("validators", validators);
     }
-    TestGateway.Response response = gw.post("/v1/skus", merchant.apiKey(), body.encode());
-    assertThat(response.status()).as(response.toString()).isEqualTo(201);
-    return response.json().getString("id");
+    return gw.createSku(asTestMerchant(merchant), body);
   }
 
   void upload(Merchant merchant, String skuId, List<String> keys) {
-    TestGateway.Response response = gw.post("/v1/skus/" + skuId + "/stock", merchant.apiKey(),
-        new JsonObject().put("keys", new JsonArray(new ArrayList<>(keys))).encode());
+    TestGateway.Response response = gw.uploadKeys(asTestMerchant(merchant), skuId, keys);
     assertThat(response.status()).as(response.toString()).isEqualTo(201);
+  }
+
+  private static TestGateway.Merchant asTestMerchant(Merchant merchant) {
+    return new TestGateway.Merchant(merchant.id(), merchant.apiKey(), merchant.webhookSecret());
   }
 
   static JsonArray formatValidator(String pattern, String checksum) {
@@ -167,30 +159,22 @@ final class Flows implements AutoCloseable {
   record Session(String id, String orderId, String token, JsonObject json) {}
 
   Session checkout(Merchant merchant, String skuId, int quantity) {
-    TestGateway.Response response = tryCheckout(merchant, skuId, quantity);
-    assertThat(response.status()).as(response.toString()).isEqualTo(201);
-    JsonObject json = response.json();
-    String url = json.getString("order_url");
-    return new Session(json.getString("id"), json.getString("order_id"), url.substring(url.indexOf("?t=") + 3), json);
+    TestGateway.Session session = gw.checkout(merchant.apiKey(), skuId, quantity);
+    return new Session(session.id(), session.orderId(), session.token(), session.json());
   }
 
   TestGateway.Response tryCheckout(Merchant merchant, String skuId, int quantity) {
-    return gw.post("/v1/checkout-sessions", merchant.apiKey(),
-        new JsonObject().put("sku_id", skuId).put("quantity", quantity).encode());
+    return gw.tryCheckout(merchant.apiKey(), skuId, quantity);
   }
 
   /** Starts a sandbox payment of {@code amount} for the order; answers its id. */
   String startPayment(Session session, long amount) {
-    TestGateway.Response response = gw.post("/v1/sandbox/payments", null, new JsonObject()
-        .put("order_id", session.orderId()).put("order_token", session.token())
-        .put("amount", new JsonObject().put("amount", amount).put("currency", CURRENCY)).encode());
-    assertThat(response.status()).as(response.toString()).isEqualTo(201);
-    return response.json().getString("payment_id");
+    return gw.startSandboxPayment(session.orderId(), session.token(),
+        new JsonObject().put("amount", amount).put("currency", CURRENCY));
   }
 
   void confirmPayment(String paymentId) {
-    TestGateway.Response response = gw.post("/v1/sandbox/payments/" + paymentId + "/confirm", null, "{}");
-    assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    gw.confirmSandboxPayment(paymentId);
   }
 
   /** The buyer pays the order's total through the sandbox; answers the payment id. */

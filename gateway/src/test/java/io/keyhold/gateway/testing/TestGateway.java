@@ -143,25 +143,75 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  // ---- the HTTP flows every test drives: a shop is set up, a buyer checks out and pays
+
   /** Creates a merchant through the operator API and answers its credentials. */
   public Merchant createMerchant(String name) {
-    Response response = post("/admin/v1/merchants", adminToken,
-        new JsonObject().put("name", name).put("fee_basis_points", 200).encode());
-    if (response.status() != 201) {
-      throw new IllegalStateException("creating a merchant answered " + response);
+    return createMerchant(name, 200, null, null);
+  }
+
+  /**
+   * Creates a merchant with {@code adapter} (null: the stock adapter) and {@code webhookUrl} (null:
+   * none) and answers its credentials.
+   */
+  public Merchant createMerchant(String name, int feeBasisPoints, JsonObject adapter, String webhookUrl) {
+    JsonObject body = new JsonObject().put("name", name).put("fee_basis_points", feeBasisPoints);
+    if (adapter != null) {
+      body.put("adapter", adapter);
     }
-    JsonObject json = response.json();
+    if (webhookUrl != null) {
+      body.put("webhook_url", webhookUrl);
+    }
+    JsonObject json = created("creating a merchant", post("/admin/v1/merchants", adminToken, body.encode()));
     return new Merchant(json.getString("id"), json.getString("api_key"), json.getString("webhook_secret"));
   }
 
   /** Creates a SKU priced 1000 CNY for {@code merchant} and answers its id. */
   public String createSku(Merchant merchant) {
-    Response response = post("/v1/skus", merchant.apiKey(),
-        new JsonObject().put("name", "Game card").put("price", 1000).put("currency", "CNY").encode());
-    if (response.status() != 201) {
-      throw new IllegalStateException("creating a SKU answered " + response);
+    return createSku(merchant, new JsonObject().put("name", "Game card").put("price", 1000).put("currency", "CNY"));
+  }
+
+  /** Creates the SKU {@code body} describes for {@code merchant} and answers its id. */
+  public String createSku(Merchant merchant, JsonObject body) {
+    return created("creating a SKU", post("/v1/skus", merchant.apiKey(), body.encode())).getString("id");
+  }
+
+  /** A checkout session: its id, its order, the buyer's order token (from the order link) and the answer. */
+  public record Session(String id, String orderId, String token, JsonObject json) {}
+
+  /** Asks for a checkout session of {@code quantity} units; answers whatever the gateway said. */
+  public Response tryCheckout(String apiKey, String skuId, int quantity) {
+    return post("/v1/checkout-sessions", apiKey,
+        new JsonObject().put("sku_id", skuId).put("quantity", quantity).encode());
+  }
+
+  /** A checkout session of {@code quantity} units; the order awaits payment. */
+  public Session checkout(String apiKey, String skuId, int quantity) {
+    JsonObject json = created("creating a checkout session", tryCheckout(apiKey, skuId, quantity));
+    String query = URI.create(json.getString("order_url")).getQuery();
+    return new Session(json.getString("id"), json.getString("order_id"), query.substring(query.indexOf("t=") + 2),
+        json);
+  }
+
+  /** Starts a sandbox payment of {@code amount} ({@code {amount, currency}}) for the order; answers its id. */
+  public String startSandboxPayment(String orderId, String token, JsonObject amount) {
+    return created("starting a sandbox payment", post("/v1/sandbox/payments", null, new JsonObject()
+        .put("order_id", orderId).put("order_token", token).put("amount", amount).encode())).getString("payment_id");
+  }
+
+  /** The buyer confirms a sandbox payment, as the pay page does. */
+  public void confirmSandboxPayment(String paymentId) {
+    Response confirmed = post("/v1/sandbox/payments/" + paymentId + "/confirm", null, "{}");
+    if (confirmed.status() != 200) {
+      throw new IllegalStateException("confirming a sandbox payment answered " + confirmed);
     }
-    return response.json().getString("id");
+  }
+
+  private static JsonObject created(String what, Response response) {
+    if (response.status() != 201) {
+      throw new IllegalStateException(what + " answered " + response);
+    }
+    return response.json();
   }
 
   /** Uploads keys; answers the response. */

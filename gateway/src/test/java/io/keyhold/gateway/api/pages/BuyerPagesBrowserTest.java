@@ -223,21 +223,12 @@ class BuyerPagesBrowserTest {
   // ---- the shop's side, over the API
 
   private String session(TestGateway.Merchant merchant, String skuId) {
-    TestGateway.Response session = gw.post("/v1/checkout-sessions", merchant.apiKey(),
-        new JsonObject().put("sku_id", skuId).put("quantity", 1).encode());
-    assertThat(session.status()).as("%s", session).isEqualTo(201);
-    return session.json().getString("url");
+    return gw.checkout(merchant.apiKey(), skuId, 1).json().getString("url");
   }
 
   private TestGateway.Merchant httpMerchant(String baseUrl) {
-    TestGateway.Response created = gw.post("/admin/v1/merchants", gw.adminToken(), new JsonObject()
-        .put("name", "夜猫卡铺").put("fee_basis_points", 200)
-        .put("adapter", new JsonObject().put("type", "http").put("config", new JsonObject()
-            .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET).put("issuer_secret", ISSUER_SECRET)))
-        .encode());
-    assertThat(created.status()).as("%s", created).isEqualTo(201);
-    JsonObject json = created.json();
-    return new TestGateway.Merchant(json.getString("id"), json.getString("api_key"), json.getString("webhook_secret"));
+    return gw.createMerchant("夜猫卡铺", 200, new JsonObject().put("type", "http").put("config", new JsonObject()
+        .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET).put("issuer_secret", ISSUER_SECRET)), null);
   }
 
   private static int freePort() throws IOException {
