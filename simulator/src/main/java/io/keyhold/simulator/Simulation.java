@@ -202,7 +202,7 @@ public final class Simulation {
   /** Reads the orders, {@link #REFRESH_CONCURRENCY} at a time; an order that cannot be read keeps its last view. */
   private Future<Void> refresh(RunContext run, GatewayClient client, List<String> orderIds) {
     List<String> readable = orderIds.stream().filter(id -> run.token(id) != null).toList();
-    return Parallel.each(readable, REFRESH_CONCURRENCY, orderId -> client.order(orderId, run.token(orderId))
+    return Parallel.each(readable, REFRESH_CONCURRENCY, orderId -> client.buyer().order(orderId, run.token(orderId))
         .onSuccess(view -> run.books().observed(view, Instant.ofEpochMilli(run.nowMs())))
         .onFailure(failure -> run.error("lastLook getOrder failed")));
   }

@@ -18,8 +18,8 @@ import java.util.TreeMap;
 /**
  * The simulator's own books: what each buyer paid for which order, which keys each buyer was shown
  * (as fingerprints), how much stock each SKU had, and the last view of every order. {@link #audit}
- * checks them against the invariants a buyer can see from outside the gateway; it is pure code,
- * given the time to judge deadlines by.
+ * checks them against the invariants a buyer can see from outside the gateway (the checks are
+ * {@code BooksAudit}'s); it is pure code, given the time to judge deadlines by.
  *
  * <p>Not thread-safe: written on the simulation's event-loop context, audited after the run.
  */
@@ -170,163 +170,15 @@ public final class Books {
    * released.
    */
   public List<Violation> audit(Duration sweeperLag) {
-    Objects.requireNonNull(sweeperLag, "sweeperLag");
-    List<Violation> violations = new ArrayList<>();
-    checkMoney(violations);
-    checkKeys(violations);
-    checkStock(violations);
-    checkDeadlines(violations, sweeperLag);
-    if (!acceptedDuplicateUploads.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.DUPLICATE_UPLOAD_ACCEPTED, "the gateway accepted "
-          + acceptedDuplicateUploads.size() + " upload(s) of a key it already held (SKUs "
-          + new LinkedHashSet<>(acceptedDuplicateUploads) + ")", List.of()));
-    }
-    return violations;
+    return BooksAudit.check(this, sweeperLag);
   }
 
-  private void checkMoney(List<Violation> violations) {
-    List<String> mismatched = new ArrayList<>();
-    List<String> overpaid = new ArrayList<>();
-    List<String> refusedButTaken = new ArrayList<>();
-    long mismatchMinor = 0;
-    for (Entry entry : orders.values()) {
-      if (entry.last == null) {
-        continue;
-      }
-      long in = minor(entry.paid);
-      long maybe = minor(entry.unknown);
-      long refused = minor(entry.refused);
-      long out = minor(entry.released()) + minor(entry.refunded());
-      boolean matches = in == out || in + maybe == out;
-      // The money only adds up if a payment the gateway refused was taken after all.
-      boolean refusedTaken = refused > 0 && (in + refused == out || in + maybe + refused == out
-          || (!entry.last.terminal() && out > in + maybe && out <= in + maybe + refused));
-      if (refusedTaken) {
-        refusedButTaken.add(entry.orderId);
-      } else if (entry.last.terminal() && !matches) {
-        mismatched.add(entry.orderId);
-        mismatchMinor += in - out;
-      } else if (out > in + maybe) {
-        overpaid.add(entry.orderId);
-      }
-    }
-    if (!refusedButTaken.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.REFUSED_PAYMENT_TAKEN, refusedButTaken.size()
-          + " order(s) whose payment confirmation the gateway refused with a server error through every retry,"
-          + " yet the payment was taken", refusedButTaken));
-    }
-    if (!mismatched.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.MONEY_MISMATCH, mismatched.size() + " terminal order(s) where paid"
-          + " differs from released + refunded (net " + mismatchMinor + " minor units unaccounted)", mismatched));
-    }
-    if (!overpaid.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.PAID_OUT_MORE_THAN_IN, overpaid.size()
-          + " order(s) released + refunded more than the buyer paid", overpaid));
-    }
+  /** Where uploads of a key the gateway already held were accepted (one SKU id per upload). */
+  List<String> acceptedDuplicateUploads() {
+    return Collections.unmodifiableList(acceptedDuplicateUploads);
   }
 
-  private void checkKeys(List<Violation> violations) {
-    Map<String, Holder> owners = new TreeMap<>();
-    Set<String> twoBuyers = new LinkedHashSet<>();
-    Set<String> twiceToBuyer = new LinkedHashSet<>();
-    List<String> sharedKeys = new ArrayList<>();
-    List<String> withoutKey = new ArrayList<>();
-    for (Entry entry : orders.values()) {
-      for (Map.Entry<Integer, String> key : entry.keys.entrySet()) {
-        Holder holder = new Holder(entry.orderId, key.getKey(), entry.buyerRef);
-        Holder first = owners.putIfAbsent(key.getValue(), holder);
-        if (first == null || first.sameUnit(holder)) {
-          continue;
-        }
-        if (first.buyerRef.equals(holder.buyerRef)) {
-          twiceToBuyer.add(first.orderId);
-          twiceToBuyer.add(holder.orderId);
-        } else {
-          twoBuyers.add(first.orderId);
-          twoBuyers.add(holder.orderId);
-          sharedKeys.add(KeyFingerprint.shown(key.getValue()));
-        }
-      }
-      if (entry.revealed && entry.last != null) {
-        for (OrderView.Unit unit : entry.last.units()) {
-          if (OrderView.SOLD_UNIT_STATES.contains(unit.state()) && !entry.keys.containsKey(unit.index())) {
-            withoutKey.add(entry.orderId);
-            break;
-          }
-        }
-      }
-    }
-    if (!twoBuyers.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.KEY_TO_TWO_BUYERS, sharedKeys.size()
-          + " key(s) shown to two different buyers (fingerprints " + sharedKeys.subList(0, Math.min(10,
-          sharedKeys.size())) + ")", twoBuyers));
-    }
-    if (!twiceToBuyer.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.KEY_TWICE_TO_BUYER,
-          "a buyer was shown the same key for two different units", twiceToBuyer));
-    }
-    if (!withoutKey.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.RELEASED_WITHOUT_KEY, withoutKey.size()
-          + " revealed order(s) with a valid or released unit that showed no key", withoutKey));
-    }
-  }
-
-  private void checkStock(List<Violation> violations) {
-    Map<String, Integer> sold = new LinkedHashMap<>();
-    Map<String, List<String>> soldOrders = new LinkedHashMap<>();
-    Map<String, Set<String>> revealedKeys = new LinkedHashMap<>();
-    for (Entry entry : orders.values()) {
-      int units = 0;
-      if (entry.last != null) {
-        for (OrderView.Unit unit : entry.last.units()) {
-          if (OrderView.SOLD_UNIT_STATES.contains(unit.state())) {
-            units++;
-          }
-        }
-      }
-      if (units > 0) {
-        sold.merge(entry.skuId, units, Integer::sum);
-        soldOrders.computeIfAbsent(entry.skuId, k -> new ArrayList<>()).add(entry.orderId);
-      }
-      revealedKeys.computeIfAbsent(entry.skuId, k -> new LinkedHashSet<>()).addAll(entry.keys.values());
-    }
-    for (Map.Entry<String, Integer> sku : stockBySku.entrySet()) {
-      int soldUnits = sold.getOrDefault(sku.getKey(), 0);
-      int shownKeys = revealedKeys.getOrDefault(sku.getKey(), Set.of()).size();
-      if (soldUnits > sku.getValue() || shownKeys > sku.getValue()) {
-        violations.add(Violation.of(ViolationCodes.OVERSOLD, "SKU " + sku.getKey() + " had " + sku.getValue()
-            + " keys but " + soldUnits + " units were sold and " + shownKeys + " distinct keys shown",
-            soldOrders.getOrDefault(sku.getKey(), List.of())));
-      }
-    }
-  }
-
-  private void checkDeadlines(List<Violation> violations, Duration sweeperLag) {
-    List<String> overdue = new ArrayList<>();
-    List<String> unobserved = new ArrayList<>();
-    Map<String, Integer> overdueByState = new TreeMap<>();
-    for (Entry entry : orders.values()) {
-      if (entry.last == null) {
-        unobserved.add(entry.orderId);
-        continue;
-      }
-      Instant deadline = entry.last.deadlineForState();
-      if (deadline != null && entry.lastSeenAt.isAfter(deadline.plus(sweeperLag))) {
-        overdue.add(entry.orderId);
-        overdueByState.merge(entry.last.state(), 1, Integer::sum);
-      }
-    }
-    if (!overdue.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.OVERDUE, overdue.size() + " order(s) still not terminal "
-          + sweeperLag.toSeconds() + " s after their deadline, by state " + overdueByState, overdue));
-    }
-    if (!unobserved.isEmpty()) {
-      violations.add(Violation.of(ViolationCodes.UNOBSERVED, unobserved.size()
-          + " order(s) could not be read at the end, so they could not be audited", unobserved));
-    }
-  }
-
-  private static long minor(Amount amount) {
+  static long minor(Amount amount) {
     return amount == null ? 0 : amount.minor();
   }
 
@@ -398,6 +250,26 @@ public final class Books {
       return last == null ? "unknown" : last.state();
     }
 
+    /** What confirmations without an answer may have paid in, or null when none. */
+    Amount unknown() {
+      return unknown;
+    }
+
+    /** What confirmations the gateway refused through every retry would have paid in, or null when none. */
+    Amount refused() {
+      return refused;
+    }
+
+    /** The fingerprints of the keys the buyer was shown, by unit index. */
+    Map<Integer, String> keys() {
+      return Collections.unmodifiableMap(keys);
+    }
+
+    /** When {@link #last()} was seen, or null when never. */
+    Instant lastSeenAt() {
+      return lastSeenAt;
+    }
+
     Amount released() {
       return last == null ? null : last.released();
     }
@@ -413,12 +285,6 @@ public final class Books {
           .put("payments_refused", refusedPaymentIds.size())
           .put("released", minor(released())).put("refunded", minor(refunded())).put("revealed", revealed)
           .put("keys_shown", keys.size());
-    }
-  }
-
-  private record Holder(String orderId, int unit, String buyerRef) {
-    boolean sameUnit(Holder other) {
-      return orderId.equals(other.orderId) && unit == other.unit;
     }
   }
 

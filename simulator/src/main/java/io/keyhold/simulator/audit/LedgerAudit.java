@@ -19,7 +19,7 @@ public final class LedgerAudit {
    * fails: a gateway that cannot answer is a violation.
    */
   public static Future<AuditResult> run(GatewayClient client, Books books, Duration sweeperLag) {
-    return client.audit(sweeperLag.toSeconds()).transform(result -> Future.succeededFuture(result.succeeded()
+    return client.operator().audit(sweeperLag.toSeconds()).transform(result -> Future.succeededFuture(result.succeeded()
         ? combine(result.result(), null, books, sweeperLag)
         : combine(null, result.cause(), books, sweeperLag)));
   }

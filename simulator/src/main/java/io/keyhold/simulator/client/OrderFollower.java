@@ -112,7 +112,7 @@ public final class OrderFollower {
     void openStream() {
       streamPending = true;
       RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
-          .setAbsoluteURI(client.eventsUrl(orderId) + "?t=" + URLEncoder.encode(token, StandardCharsets.UTF_8))
+          .setAbsoluteURI(client.buyer().eventsUrl(orderId) + "?t=" + URLEncoder.encode(token, StandardCharsets.UTF_8))
           .putHeader("Accept", "text/event-stream")
           .putHeader("Authorization", "Bearer " + token)
           .setConnectTimeout(Math.max(1, Math.min(STREAM_CONNECT_TIMEOUT_MS, deadlineMs - nowMs.getAsLong())));
@@ -192,7 +192,7 @@ public final class OrderFollower {
         schedulePoll(STREAM_SILENCE_MS - (nowMs.getAsLong() - lastHeardMs));
         return;
       }
-      client.orderOnce(orderId, token).onComplete(result -> {
+      client.buyer().orderOnce(orderId, token).onComplete(result -> {
         if (result.succeeded()) {
           offer(result.result());
         }

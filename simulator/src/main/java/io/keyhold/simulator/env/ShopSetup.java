@@ -87,7 +87,7 @@ public final class ShopSetup {
     JsonObject merchant = new JsonObject().put("name", "Simulated shop " + index + " (" + runId + ")")
         .put("fee_basis_points", config.feeBasisPoints())
         .put("adapter", new JsonObject().put("type", Shop.STOCK));
-    return client.createMerchant(merchant).compose(created -> client.createSku(created.apiKey(),
+    return client.operator().createMerchant(merchant).compose(created -> client.merchant().createSku(created.apiKey(),
             sku(index, Shop.STOCK, null))
         .compose(skuId -> upload(created, skuId, keyMaker.draw(keys, config.faults().invalidKeyRate()))
             .map(good -> {
@@ -103,7 +103,7 @@ public final class ShopSetup {
       List<LuhnKeys.Key> batch = keys.subList(from, Math.min(keys.size(), from + UPLOAD_BATCH_MAX));
       List<String> values = batch.stream().map(LuhnKeys.Key::value).toList();
       int good = (int) batch.stream().filter(LuhnKeys.Key::good).count();
-      chain = chain.compose(sum -> client.uploadStock(merchant.apiKey(), skuId, values).map(accepted -> {
+      chain = chain.compose(sum -> client.merchant().uploadStock(merchant.apiKey(), skuId, values).map(accepted -> {
         if (accepted != values.size()) {
           throw new IllegalStateException("the gateway accepted " + accepted + " of " + values.size()
               + " keys uploaded to " + skuId);
@@ -134,7 +134,7 @@ public final class ShopSetup {
     for (int i = 0; i < attempts; i++) {
       Uploaded source = uploadedSamples.get(i % uploadedSamples.size());
       Uploaded target = uploadedSamples.get((i + 1) % uploadedSamples.size());
-      chain = chain.compose(ignored -> client.uploadStock(target.merchant().apiKey(), target.skuId(),
+      chain = chain.compose(ignored -> client.merchant().uploadStock(target.merchant().apiKey(), target.skuId(),
               List.of(source.key()))
           .transform(result -> {
             if (result.succeeded()) {
@@ -165,7 +165,7 @@ public final class ShopSetup {
             .put("base_url", baseUrl).put("signing_secret", secret).put("issuer_secret", secret)));
     // The http validator posts to its URL plus the protocol's check path: the issuer's base URL is enough.
     String issuer = config.faults().redeemedKeyRate() > 0 ? baseUrl : null;
-    return client.createMerchant(merchant).compose(created -> client.createSku(created.apiKey(),
+    return client.operator().createMerchant(merchant).compose(created -> client.merchant().createSku(created.apiKey(),
             sku(index, Shop.HTTP, issuer))
         .compose(skuId -> ReferenceMerchant.start(vertx, ReferenceMerchantOptions.builder()
                 .host("127.0.0.1")

@@ -57,7 +57,7 @@ public final class Arbiter {
   }
 
   private Future<Void> decide(String disputeId, Award award) {
-    return run.client().decideDispute(disputeId, award.code()).<Void>mapEmpty().recover(failure -> {
+    return run.client().operator().decideDispute(disputeId, award.code()).<Void>mapEmpty().recover(failure -> {
       run.error("decideDispute " + describe(failure));
       return Future.succeededFuture();
     });
@@ -83,7 +83,7 @@ public final class Arbiter {
     if (stopped || pendingByOrder.isEmpty() || page >= PAGES_PER_SWEEP_MAX || decided >= DECISIONS_PER_SWEEP_MAX) {
       return Future.succeededFuture();
     }
-    return run.client().openDisputes(cursor).transform(result -> {
+    return run.client().operator().openDisputes(cursor).transform(result -> {
       if (result.failed()) {
         run.error("listDisputes " + describe(result.cause()));
         return Future.succeededFuture();

@@ -55,7 +55,7 @@ final class VirtualBuyer {
     long arrivalAtMs = run.startMs() + plan.arrivalMs();
     run.metrics().recordMs(Phase.ADMISSION_WAIT, run.nowMs() - arrivalAtMs);
     long checkoutStartNs = System.nanoTime();
-    return run.client().createCheckout(shop.apiKey(), shop.skuId(), plan.quantity(), plan.buyerRef(),
+    return run.client().merchant().createCheckout(shop.apiKey(), shop.skuId(), plan.quantity(), plan.buyerRef(),
             run.runId() + "-checkout-" + plan.index())
         .transform(result -> {
           long micros = (System.nanoTime() - checkoutStartNs) / 1_000;
@@ -133,7 +133,7 @@ final class VirtualBuyer {
 
   /** Waits until just after the pay deadline; false when the run stops first (the buyer then never pays). */
   private Future<Boolean> waitPastPayDeadline() {
-    return run.client().order(orderId, token).compose(view -> {
+    return run.client().buyer().order(orderId, token).compose(view -> {
       seen(view);
       Instant payBy = view.deadlines().get("pay_by");
       long payAt = payBy != null ? payBy.toEpochMilli() + LATE_BY_MS
@@ -146,15 +146,15 @@ final class VirtualBuyer {
   }
 
   private Future<Void> payOnce(int attempt, Amount total, boolean pressTwice) {
-    return run.client().createPayment(orderId, token, total, run.runId() + "-pay-" + orderId + "-" + attempt)
+    return run.client().payer().createPayment(orderId, token, total, run.runId() + "-pay-" + orderId + "-" + attempt)
         .compose(paymentId -> {
           if (payPressedAtMs < 0) {
             payPressedAtMs = run.nowMs();
           }
-          Future<?> press = run.client().confirmPayment(paymentId, run.runId() + "-confirm-" + paymentId);
+          Future<?> press = run.client().payer().confirmPayment(paymentId, run.runId() + "-confirm-" + paymentId);
           // A double click: two requests at once, each its own (no shared idempotency key).
           Future<?> again = pressTwice
-              ? run.client().confirmPayment(paymentId, run.runId() + "-confirm-again-" + paymentId)
+              ? run.client().payer().confirmPayment(paymentId, run.runId() + "-confirm-again-" + paymentId)
               : Future.failedFuture("not pressed twice");
           return Future.join(press, again).transform(ignored -> {
             if (press.succeeded() || again.succeeded()) {
@@ -206,11 +206,11 @@ final class VirtualBuyer {
       return follow(this::ended);
     }
     Future<?> action = switch (plan.behaviour()) {
-      case CANCEL -> think().compose(v -> run.client().cancel(orderId, token)).map(this::seen);
-      case CONFIRM -> reveal().compose(v -> think()).compose(v -> run.client().confirm(orderId, token))
+      case CANCEL -> think().compose(v -> run.client().buyer().cancel(orderId, token)).map(this::seen);
+      case CONFIRM -> reveal().compose(v -> think()).compose(v -> run.client().buyer().confirm(orderId, token))
           .map(this::seen);
       case DISPUTE -> reveal().compose(v -> think())
-          .compose(v -> run.client().dispute(orderId, token, DISPUTE_REASON, DISPUTE_TEXT))
+          .compose(v -> run.client().buyer().dispute(orderId, token, DISPUTE_REASON, DISPUTE_TEXT))
           .compose(answer -> run.arbiter().disputed(orderId, answer, plan.award()));
       case INSPECT -> reveal();
       case ABANDON -> Future.succeededFuture();
@@ -224,7 +224,7 @@ final class VirtualBuyer {
   }
 
   private Future<Void> reveal() {
-    return think().compose(v -> run.client().reveal(orderId, token)).map(revealed -> {
+    return think().compose(v -> run.client().buyer().reveal(orderId, token)).map(revealed -> {
       run.books().revealed(orderId, revealed, Instant.ofEpochMilli(run.nowMs()));
       seen(revealed);
       return null;

@@ -45,7 +45,8 @@ class GatewayClientTest {
     })) {
       GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
 
-      CheckoutSession session = await(client.createCheckout("khk_merchant", "sku_1", 2, "buyer-1", "idem-1"));
+      CheckoutSession session =
+          await(client.merchant().createCheckout("khk_merchant", "sku_1", 2, "buyer-1", "idem-1"));
 
       assertThat(session.id()).isEqualTo("cs_1");
       assertThat(session.orderId()).isEqualTo("ord_1");
@@ -67,7 +68,7 @@ class GatewayClientTest {
         .end(new JsonObject().put("status", 409).put("code", "out_of_stock").put("detail", "no key left").encode()))) {
       GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
 
-      assertThatThrownBy(() -> await(client.createCheckout("khk", "sku_1", 1, "b", "idem")))
+      assertThatThrownBy(() -> await(client.merchant().createCheckout("khk", "sku_1", 1, "b", "idem")))
           .isInstanceOfSatisfying(ApiProblem.class, problem -> {
             assertThat(problem.outOfStock()).isTrue();
             assertThat(problem.status()).isEqualTo(409);
@@ -90,7 +91,7 @@ class GatewayClientTest {
     })) {
       GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
 
-      CheckoutSession session = await(client.createCheckout("khk", "sku_1", 1, "b", "idem"));
+      CheckoutSession session = await(client.merchant().createCheckout("khk", "sku_1", 1, "b", "idem"));
 
       assertThat(session.orderToken()).isEqualTo("t2");
       assertThat(fake.requests()).extracting(FakeGateway.Seen::uri).containsExactly("/v1/checkout-sessions",
@@ -106,18 +107,18 @@ class GatewayClientTest {
     }
     GatewayClient client = GatewayClient.create(vertx, "http://127.0.0.1:" + port, "admin", 4, 2_000);
 
-    assertThatThrownBy(() -> await(client.audit(60))).isInstanceOfSatisfying(ApiProblem.class,
+    assertThatThrownBy(() -> await(client.operator().audit(60))).isInstanceOfSatisfying(ApiProblem.class,
         problem -> assertThat(problem.code()).isEqualTo(ApiProblem.NO_ANSWER));
     assertThat(client.answerCounts()).containsEntry("audit 0", (long) GatewayClient.RETRIES_MAX + 1);
   }
 
   @Test
   void buyersCallsAndShopsCallsUseTheirOwnPools() {
-    assertThat(GatewayClient.buyerSide("/v1/sandbox/payments")).isTrue();
-    assertThat(GatewayClient.buyerSide("/v1/buyer/orders/ord_1")).isTrue();
-    assertThat(GatewayClient.buyerSide("/v1/checkout-sessions/cs_1")).isTrue();
-    assertThat(GatewayClient.buyerSide("/v1/checkout-sessions")).isFalse();
-    assertThat(GatewayClient.buyerSide("/admin/v1/audit")).isFalse();
+    assertThat(GatewayTransport.buyerSide("/v1/sandbox/payments")).isTrue();
+    assertThat(GatewayTransport.buyerSide("/v1/buyer/orders/ord_1")).isTrue();
+    assertThat(GatewayTransport.buyerSide("/v1/checkout-sessions/cs_1")).isTrue();
+    assertThat(GatewayTransport.buyerSide("/v1/checkout-sessions")).isFalse();
+    assertThat(GatewayTransport.buyerSide("/admin/v1/audit")).isFalse();
   }
 
   @Test
@@ -129,10 +130,10 @@ class GatewayClientTest {
       GatewayClient stopped = client.sendingBefore(System.currentTimeMillis() - 1);
       GatewayClient stopsSoon = client.sendingBefore(System.currentTimeMillis() + 30);
 
-      assertThatThrownBy(() -> await(stopped.order("ord_1", "t"))).isInstanceOfSatisfying(ApiProblem.class,
+      assertThatThrownBy(() -> await(stopped.buyer().order("ord_1", "t"))).isInstanceOfSatisfying(ApiProblem.class,
           problem -> assertThat(problem.code()).isEqualTo(ApiProblem.NOT_SENT));
       assertThat(fake.requests()).isEmpty();
-      assertThatThrownBy(() -> await(stopsSoon.order("ord_1", "t"))).isInstanceOf(ApiProblem.class);
+      assertThatThrownBy(() -> await(stopsSoon.buyer().order("ord_1", "t"))).isInstanceOf(ApiProblem.class);
       // Sent once or twice before the stop, then never again, although 503 is worth retrying.
       assertThat(fake.requests().size()).isBetween(1, 2);
       assertThat(client.callsInFlight()).isZero();

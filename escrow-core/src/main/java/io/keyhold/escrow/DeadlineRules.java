@@ -1,0 +1,75 @@
+package io.keyhold.escrow;
+
+import static io.keyhold.escrow.OrderMachine.details;
+import static io.keyhold.escrow.OrderState.EXPIRED;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The order's next deadline has come ({@link Order#nextActionAt()}): an unpaid order expires, held
+ * units are judged on their own deadlines, and a ready or inspected order is released.
+ */
+final class DeadlineRules {
+
+  private DeadlineRules() {}
+
+  static Outcome onDeadline(OrderMachine order) {
+    Order before = order.before;
+    Instant due = before.nextActionAt();
+    if (due == null || order.now.isBefore(due)) {
+      return order.reject(RejectionCode.NOT_DUE, due == null
+          ? "no deadline applies to order " + before.id() + " in state " + order.state
+          : "the next deadline of order " + before.id() + " is " + due + ", not yet at " + order.now);
+    }
+    switch (order.state) {
+      case AWAITING_PAYMENT -> {
+        order.state = EXPIRED;
+        order.record(EvidenceType.ORDER_EXPIRED, details("pay_by", before.payBy().toString()));
+        order.effect(new Effect.ReleaseReservation(order.key(EffectKind.RELEASE_RESERVATION), before.id()));
+      }
+      case FUNDED, VALIDATING, RESUPPLYING -> onFulfilmentDeadline(order);
+      case READY -> Settlement.settle(order, unit -> Award.RELEASE, ReleaseReason.MAX_HOLD,
+          RefundReason.NOT_FULFILLED, "max_hold");
+      case INSPECTION -> Settlement.settle(order, unit -> Award.RELEASE, ReleaseReason.INSPECTION_WINDOW_OVER,
+          RefundReason.NOT_FULFILLED, "inspection_window_over");
+      default -> throw new IllegalStateException(
+          "order " + before.id() + " in state " + order.state + " had deadline " + due);
+    }
+    return order.finish();
+  }
+
+  /**
+   * Judges each held unit on the deadline that belongs to it: the first key on the delivery deadline,
+   * a key's verdict on its validation deadline, a replacement on the resupply window. A unit that can no
+   * longer be fulfilled is refunded alone; the others go on.
+   */
+  private static void onFulfilmentDeadline(OrderMachine order) {
+    Order before = order.before;
+    Instant resupplyBy = before.resupplyBy();
+    boolean windowClosed = resupplyBy != null && !order.now.isBefore(resupplyBy);
+    Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
+    Map<Integer, String> failed = new LinkedHashMap<>();
+    for (OrderUnit unit : order.units) {
+      if (unit.state().isSettled()) {
+        continue;
+      }
+      if (unit.awaitsReplacement() && windowClosed) {
+        failed.put(unit.index(), "resupply_window_closed");
+      } else if (unit.awaitsFirstDelivery() && !order.now.isBefore(before.deliverBy())) {
+        bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
+      } else if (unit.state().awaitsVerdict() && !order.now.isBefore(before.validateBy(unit))) {
+        order.record(EvidenceType.UNIT_VALIDATION_TIMED_OUT, details("unit", Integer.toString(unit.index()),
+            "key_ref", unit.keyRef(), "checks", Integer.toString(unit.checks())));
+        if (before.policy().unknownVerdictPolicy() == UnknownVerdictPolicy.REFUND) {
+          failed.put(unit.index(), "verdict_unknown");
+        } else {
+          order.units[unit.index()] = unit.inState(UnitState.INVALID);
+          bad.put(unit.index(), ReplacementReason.VERDICT_UNKNOWN);
+        }
+      }
+    }
+    Fulfilment.replaceOrRefund(order, bad, failed);
+  }
+}

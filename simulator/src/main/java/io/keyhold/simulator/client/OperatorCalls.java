@@ -1,0 +1,58 @@
+package io.keyhold.simulator.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/** The operator's calls, under the admin token: shops, the gateway's own audit, the disputes' queue. */
+public final class OperatorCalls {
+
+  private final GatewayTransport transport;
+  private final String adminToken;
+
+  OperatorCalls(GatewayTransport transport, String adminToken) {
+    this.transport = transport;
+    this.adminToken = adminToken;
+  }
+
+  /** {@code POST /admin/v1/merchants}. */
+  public Future<CreatedMerchant> createMerchant(JsonObject merchant) {
+    return transport.send("createMerchant", HttpMethod.POST, "/admin/v1/merchants", adminToken, merchant, null)
+        .map(json -> {
+          String id = json.getString("id");
+          String apiKey = json.getString("api_key");
+          if (id == null || apiKey == null) {
+            throw new ApiProblem("createMerchant", 201, ApiProblem.UNREADABLE, "no id or api_key in the answer", -1);
+          }
+          return new CreatedMerchant(id, apiKey);
+        });
+  }
+
+  /**
+   * {@code GET /admin/v1/audit?sweeper_lag_seconds=N}: the gateway's own check of the money
+   * invariants, allowing orders {@code sweeperLagSeconds} past a deadline.
+   */
+  public Future<JsonObject> audit(long sweeperLagSeconds) {
+    return transport.send("audit", HttpMethod.GET, "/admin/v1/audit?sweeper_lag_seconds=" + sweeperLagSeconds,
+        adminToken, null, null);
+  }
+
+  /**
+   * One page of {@code GET /admin/v1/disputes?state=open}: {@code {items, next_cursor}}.
+   *
+   * @param cursor the previous page's {@code next_cursor}, or null for the first page
+   */
+  public Future<JsonObject> openDisputes(String cursor) {
+    String query = cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+    return transport.send("listDisputes", HttpMethod.GET, "/admin/v1/disputes?state=open" + query, adminToken,
+        null, null);
+  }
+
+  /** {@code POST /admin/v1/disputes/{id}/decision}. */
+  public Future<JsonObject> decideDispute(String disputeId, String award) {
+    return transport.send("decideDispute", HttpMethod.POST, "/admin/v1/disputes/" + disputeId + "/decision",
+        adminToken, new JsonObject().put("award", award), "decide-" + disputeId);
+  }
+}
