@@ -36,9 +36,9 @@ public record EvidenceEvent(
   /** The previous hash of an order's first event: 64 zeros. */
   public static final String GENESIS_HASH = "0".repeat(64);
   /** The most details one event may carry. */
-  public static final int MAX_DETAILS = 24;
+  public static final int DETAILS_MAX = 24;
   /** The longest detail value. */
-  public static final int MAX_DETAIL_VALUE_LENGTH = 512;
+  public static final int DETAIL_VALUE_LENGTH_MAX = 512;
 
   private static final String VERSION_TAG = "keyhold-evidence-v1";
 
@@ -63,17 +63,17 @@ public record EvidenceEvent(
 
   private static Map<String, String> checkedDetails(Map<String, String> details) {
     Objects.requireNonNull(details, "details must not be null");
-    if (details.size() > MAX_DETAILS) {
+    if (details.size() > DETAILS_MAX) {
       throw new IllegalArgumentException(
-          "details must hold at most " + MAX_DETAILS + " entries, but held " + details.size());
+          "details must hold at most " + DETAILS_MAX + " entries, but held " + details.size());
     }
     TreeMap<String, String> sorted = new TreeMap<>();
     details.forEach((key, value) -> {
       Check.matching("detail key", key, Check.DETAIL_KEY);
       Objects.requireNonNull(value, "detail '" + key + "' must not be null");
-      if (value.length() > MAX_DETAIL_VALUE_LENGTH) {
+      if (value.length() > DETAIL_VALUE_LENGTH_MAX) {
         throw new IllegalArgumentException("detail '" + key + "' must be at most "
-            + MAX_DETAIL_VALUE_LENGTH + " characters, but was " + value.length());
+            + DETAIL_VALUE_LENGTH_MAX + " characters, but was " + value.length());
       }
       sorted.put(key, value);
     });

@@ -72,7 +72,7 @@ final class KeyRules {
       // A verdict for a replaced key, or a second verdict for a key already judged, can no longer matter.
       return order.duplicate();
     }
-    if (check.verdict() == KeyVerdict.UNKNOWN && unit.checks() >= Order.MAX_CHECKS_PER_KEY) {
+    if (check.verdict() == KeyVerdict.UNKNOWN && unit.checks() >= Order.CHECKS_PER_KEY_MAX) {
       // Past the limit an unknown answer teaches nothing new; only the validation deadline decides now.
       return order.duplicate();
     }
@@ -89,7 +89,7 @@ final class KeyRules {
         "check", Integer.toString(unit.checks())));
     switch (check.verdict()) {
       case UNKNOWN -> {
-        if (unit.checks() < Order.MAX_CHECKS_PER_KEY) {
+        if (unit.checks() < Order.CHECKS_PER_KEY_MAX) {
           order.effect(new Effect.ValidateUnit(order.key(EffectKind.VALIDATE_UNIT), order.before.id(),
               unit.index(), unit.keyRef(), unit.checks() + 1));
         }

@@ -36,7 +36,7 @@ import java.util.Optional;
  * @param policy the SKU's terms at the time of sale
  * @param state where the order is
  * @param units one entry per unit, index {@code i} at position {@code i}
- * @param payments every payment received, in arrival order (at most {@link #MAX_PAYMENTS})
+ * @param payments every payment received, in arrival order (at most {@link #PAYMENTS_MAX})
  * @param placedAt when the order was placed
  * @param fundedAt when a payment funded it, or null
  * @param resupplyStartedAt when the first replacement was requested, or null
@@ -55,13 +55,13 @@ public record Order(
     Dispute dispute, Instant updatedAt, long version, long evidenceSeq, String lastEvidenceHash) {
 
   /** The most units one order may have. */
-  public static final int MAX_QUANTITY = 100;
+  public static final int QUANTITY_MAX = 100;
   /** Events one {@link #onAll} may apply: a delivery plus a duplicate found per unit. */
-  public static final int EVENTS_AT_ONCE_MAX = 1 + MAX_QUANTITY;
+  public static final int EVENTS_AT_ONCE_MAX = 1 + QUANTITY_MAX;
   /** The most payments one order records; beyond it notices are rejected for an operator to look at. */
-  public static final int MAX_PAYMENTS = 16;
+  public static final int PAYMENTS_MAX = 16;
   /** The most verdicts one key gets; past it, {@link KeyVerdict#UNKNOWN} is not retried and the validation deadline decides. */
-  public static final int MAX_CHECKS_PER_KEY = 20;
+  public static final int CHECKS_PER_KEY_MAX = 20;
   /** How a fee is rounded: down, so the platform never takes more than its rate. */
   public static final RoundingMode FEE_ROUNDING = RoundingMode.DOWN;
 
@@ -78,7 +78,7 @@ public record Order(
     Objects.requireNonNull(policy, "policy must not be null");
     Objects.requireNonNull(state, "state must not be null");
     units = List.copyOf(units);
-    Check.range("quantity", units.size(), 1, MAX_QUANTITY);
+    Check.range("quantity", units.size(), 1, QUANTITY_MAX);
     unitPrice.times(units.size());
     for (int i = 0; i < units.size(); i++) {
       if (units.get(i).index() != i) {
@@ -86,7 +86,7 @@ public record Order(
       }
     }
     payments = List.copyOf(payments);
-    Check.range("number of payments", payments.size(), 0, MAX_PAYMENTS);
+    Check.range("number of payments", payments.size(), 0, PAYMENTS_MAX);
     if (payments.stream().map(PaymentRecord::paymentId).distinct().count() != payments.size()) {
       throw new IllegalArgumentException("order " + id + " lists a payment id twice");
     }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param id the order id (also part of account names and idempotency keys: 1..64 of [A-Za-z0-9._-])
  * @param merchantId the merchant selling
  * @param skuId the SKU sold
- * @param quantity number of units (keys), 1..{@link Order#MAX_QUANTITY}
+ * @param quantity number of units (keys), 1..{@link Order#QUANTITY_MAX}
  * @param unitPrice the price of one unit, positive
  * @param feeBasisPoints the platform's fee for this merchant, 0..10,000 bps
  * @param policy the SKU's terms at the time of sale
@@ -23,7 +23,7 @@ public record OrderDraft(
     Check.id("id", id);
     Check.id("merchantId", merchantId);
     Check.id("skuId", skuId);
-    Check.range("quantity", quantity, 1, Order.MAX_QUANTITY);
+    Check.range("quantity", quantity, 1, Order.QUANTITY_MAX);
     Objects.requireNonNull(unitPrice, "unitPrice must not be null");
     if (!unitPrice.isPositive()) {
       throw new IllegalArgumentException("unitPrice must be greater than 0, but was " + unitPrice);

@@ -17,9 +17,9 @@ import java.util.TreeMap;
 public sealed interface OrderEvent {
 
   /** The longest dispute text. */
-  int MAX_DISPUTE_TEXT_LENGTH = 2000;
+  int DISPUTE_TEXT_LENGTH_MAX = 2000;
   /** The longest key reference. */
-  int MAX_KEY_REF_LENGTH = 128;
+  int KEY_REF_LENGTH_MAX = 128;
 
   /**
    * A payment provider says a payment for this order arrived. Every notice is answered; only the
@@ -47,10 +47,10 @@ public sealed interface OrderEvent {
    * @param keys one entry per unit, each unit at most once
    */
   record KeysDelivered(List<DeliveredKey> keys) implements OrderEvent {
-    /** Checks the list is not empty, within {@link Order#MAX_QUANTITY}, and names each unit once. */
+    /** Checks the list is not empty, within {@link Order#QUANTITY_MAX}, and names each unit once. */
     public KeysDelivered {
       keys = List.copyOf(Objects.requireNonNull(keys, "keys must not be null"));
-      Check.range("number of keys", keys.size(), 1, Order.MAX_QUANTITY);
+      Check.range("number of keys", keys.size(), 1, Order.QUANTITY_MAX);
       Set<Integer> seen = new HashSet<>();
       for (DeliveredKey key : keys) {
         if (!seen.add(key.unit())) {
@@ -75,7 +75,7 @@ public sealed interface OrderEvent {
   record DeliveredKey(int unit, String keyRef, String fingerprint) {
     /** Checks the index, the reference and the fingerprint's shape. */
     public DeliveredKey {
-      Check.range("unit", unit, 0, Order.MAX_QUANTITY - 1);
+      Check.range("unit", unit, 0, Order.QUANTITY_MAX - 1);
       checkKeyRef(keyRef);
       Check.fingerprint("fingerprint", fingerprint);
     }
@@ -92,7 +92,7 @@ public sealed interface OrderEvent {
   record UnitChecked(int unit, String keyRef, KeyVerdict verdict) implements OrderEvent {
     /** Checks the index and the reference. */
     public UnitChecked {
-      Check.range("unit", unit, 0, Order.MAX_QUANTITY - 1);
+      Check.range("unit", unit, 0, Order.QUANTITY_MAX - 1);
       checkKeyRef(keyRef);
       Objects.requireNonNull(verdict, "verdict must not be null");
     }
@@ -108,7 +108,7 @@ public sealed interface OrderEvent {
   record DuplicateKeyFound(int unit, String keyRef) implements OrderEvent {
     /** Checks the index and the reference. */
     public DuplicateKeyFound {
-      Check.range("unit", unit, 0, Order.MAX_QUANTITY - 1);
+      Check.range("unit", unit, 0, Order.QUANTITY_MAX - 1);
       checkKeyRef(keyRef);
     }
   }
@@ -136,8 +136,8 @@ public sealed interface OrderEvent {
     public DisputeOpened {
       Objects.requireNonNull(reason, "reason must not be null");
       Objects.requireNonNull(text, "text must not be null");
-      if (text.length() > MAX_DISPUTE_TEXT_LENGTH) {
-        throw new IllegalArgumentException("text must be at most " + MAX_DISPUTE_TEXT_LENGTH
+      if (text.length() > DISPUTE_TEXT_LENGTH_MAX) {
+        throw new IllegalArgumentException("text must be at most " + DISPUTE_TEXT_LENGTH_MAX
             + " characters, but was " + text.length());
       }
     }
@@ -152,10 +152,10 @@ public sealed interface OrderEvent {
     /** Checks the map is not empty and its indices are in range; copies it in index order. */
     public ArbiterDecided {
       Objects.requireNonNull(awards, "awards must not be null");
-      Check.range("number of awards", awards.size(), 1, Order.MAX_QUANTITY);
+      Check.range("number of awards", awards.size(), 1, Order.QUANTITY_MAX);
       TreeMap<Integer, Award> sorted = new TreeMap<>();
       awards.forEach((unit, award) -> {
-        Check.range("unit", Objects.requireNonNull(unit, "unit must not be null"), 0, Order.MAX_QUANTITY - 1);
+        Check.range("unit", Objects.requireNonNull(unit, "unit must not be null"), 0, Order.QUANTITY_MAX - 1);
         sorted.put(unit, Objects.requireNonNull(award, "award must not be null"));
       });
       awards = Collections.unmodifiableMap(sorted);

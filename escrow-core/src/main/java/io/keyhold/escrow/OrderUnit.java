@@ -25,11 +25,11 @@ public record OrderUnit(
 
   /** Checks that key fields come together and that the state fits them. */
   public OrderUnit {
-    Check.range("index", index, 0, Order.MAX_QUANTITY - 1);
+    Check.range("index", index, 0, Order.QUANTITY_MAX - 1);
     Objects.requireNonNull(state, "state must not be null");
     Check.range("deliveries", deliveries, 0, Integer.MAX_VALUE);
     Check.range("replacements", replacements, 0, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_MAX);
-    Check.range("checks", checks, 0, Order.MAX_CHECKS_PER_KEY);
+    Check.range("checks", checks, 0, Order.CHECKS_PER_KEY_MAX);
     boolean hasKey = keyRef != null;
     if (hasKey != (fingerprint != null) || hasKey != (deliveredAt != null)) {
       throw new IllegalArgumentException("unit " + index + ": keyRef, fingerprint and deliveredAt must be set together");
@@ -72,7 +72,7 @@ public record OrderUnit(
 
   OrderUnit checked(UnitState verdictState, Instant at) {
     return new OrderUnit(index, verdictState, keyRef, fingerprint, deliveries, replacements,
-        Math.min(checks + 1, Order.MAX_CHECKS_PER_KEY), deliveredAt, at);
+        Math.min(checks + 1, Order.CHECKS_PER_KEY_MAX), deliveredAt, at);
   }
 
   OrderUnit inState(UnitState newState) {

@@ -27,7 +27,7 @@ final class PaymentRules {
                 + " exists with amount " + known.amount() + ", but this notice says " + payment.amount());
       }
     }
-    if (order.payments.size() >= Order.MAX_PAYMENTS) {
+    if (order.payments.size() >= Order.PAYMENTS_MAX) {
       return order.reject(RejectionCode.TOO_MANY_PAYMENTS, "order " + order.before.id() + " already recorded "
           + order.payments.size() + " payments; payment " + payment.paymentId() + " needs an operator");
     }

@@ -13,7 +13,7 @@ public enum RejectionCode implements Coded {
   CLOCK_BEHIND("clock_behind"),
   /** A payment id the order already knows came again with another amount. */
   PAYMENT_EXISTS_WITH_DIFFERENT_AMOUNT("payment_exists_with_different_amount"),
-  /** The order already recorded {@link Order#MAX_PAYMENTS} payments; an operator must look. */
+  /** The order already recorded {@link Order#PAYMENTS_MAX} payments; an operator must look. */
   TOO_MANY_PAYMENTS("too_many_payments"),
   /** The buyer cancelled an order that was never paid; it simply expires. */
   NOT_FUNDED("not_funded"),

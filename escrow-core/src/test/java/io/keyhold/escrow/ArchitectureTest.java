@@ -2,9 +2,12 @@ package io.keyhold.escrow;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,17 @@ class ArchitectureTest {
             "java.util.concurrent..", "java.sql..")
         .orShould().dependOnClassesThat().areAssignableTo(Thread.class)
         .orShould().dependOnClassesThat().haveFullyQualifiedName("java.time.Clock")
+        .check(CORE);
+  }
+
+  private static final DescribedPredicate<JavaField> NOT_ENUM_CONSTANTS =
+      DescribedPredicate.describe("are not enum constants", field -> !field.getRawType().equals(field.getOwner()));
+
+  @Test
+  void namesEveryLimitWithMaxOrMinLast() {
+    // A limit ends in _MAX or _MIN (MAX_HOLD_MAX: the largest max hold); enum constants are no limits.
+    noFields().that().areStatic().and().areFinal().and(NOT_ENUM_CONSTANTS)
+        .should().haveNameMatching("(MAX|MIN)_.*(?<!_MAX|_MIN)").orShould().haveNameMatching(".*_(LIMIT|MAXIMUM|MINIMUM)")
         .check(CORE);
   }
 }

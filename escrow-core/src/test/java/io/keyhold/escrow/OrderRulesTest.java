@@ -207,7 +207,7 @@ class OrderRulesTest {
   @Test
   void stopsRetryingUnknownVerdictsAtTheCheckLimit() {
     Flow flow = Flow.place(1, policy().build()).pay().deliverAll();
-    for (int i = 1; i < Order.MAX_CHECKS_PER_KEY; i++) {
+    for (int i = 1; i < Order.CHECKS_PER_KEY_MAX; i++) {
       flow.verdict(0, KeyVerdict.UNKNOWN);
       assertThat(flow.effects(ValidateUnit.class)).hasSize(1);
     }

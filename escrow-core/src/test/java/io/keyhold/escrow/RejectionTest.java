@@ -69,7 +69,7 @@ class RejectionTest {
   @Test
   void rejectsPaymentsBeyondTheLimit() {
     Flow flow = Flow.place(1, policy().build());
-    for (int i = 0; i < Order.MAX_PAYMENTS; i++) {
+    for (int i = 0; i < Order.PAYMENTS_MAX; i++) {
       flow.apply(new PaymentReceived("wrong-" + i, Money.of(1, "EUR"), true));
     }
 

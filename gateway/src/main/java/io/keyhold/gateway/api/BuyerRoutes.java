@@ -68,10 +68,10 @@ final class BuyerRoutes {
   private Future<Reply> openDispute(ApiRequest request) {
     JsonInput in = JsonInput.of(request.body(), DISPUTE_FIELDS);
     String reason = in.requiredMatching("reason", DISPUTE_REASON, 32);
-    String text = in.requiredString("text", 0, OrderEvent.MAX_DISPUTE_TEXT_LENGTH);
-    if (text != null && text.length() > OrderEvent.MAX_DISPUTE_TEXT_LENGTH) {
+    String text = in.requiredString("text", 0, OrderEvent.DISPUTE_TEXT_LENGTH_MAX);
+    if (text != null && text.length() > OrderEvent.DISPUTE_TEXT_LENGTH_MAX) {
       // escrow-core counts UTF-16 units; characters outside the BMP count twice there.
-      in.reject("text", FieldError.Code.TOO_LONG, "must have at most " + OrderEvent.MAX_DISPUTE_TEXT_LENGTH
+      in.reject("text", FieldError.Code.TOO_LONG, "must have at most " + OrderEvent.DISPUTE_TEXT_LENGTH_MAX
           + " UTF-16 code units");
     }
     in.done();

@@ -128,7 +128,7 @@ public final class OrderRoutes {
     if (units != null) {
       for (int i = 0; i < units.size(); i++) {
         JsonInput unit = units.get(i);
-        long index = unit.requiredLong("index", 0, io.keyhold.escrow.Order.MAX_QUANTITY - 1);
+        long index = unit.requiredLong("index", 0, io.keyhold.escrow.Order.QUANTITY_MAX - 1);
         String key = unit.requiredString("key", 1, CardKey.MAX_LENGTH);
         if (key == null || index < 0) {
           continue;
