@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whatever goes wrong — timeout, connection, a {@code 4xx} or {@code 5xx}, a bad signature, an
  * unreadable answer, an unknown verdict, an open breaker — the verdict is {@link KeyVerdict#UNKNOWN}.
- * Configuration and secrets as for the {@code http} adapter ({@code base_url}, {@code signing_secret}).
+ * Configuration and secrets as for the {@code http} adapter ({@link HttpSettings}: {@code base_url},
+ * the issuer's base URL; {@code signing_secret}, the issuer's own secret), and the same outbound rules.
  */
 public final class HttpKeyValidator implements KeyValidator {
 

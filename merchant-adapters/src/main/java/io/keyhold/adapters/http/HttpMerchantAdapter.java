@@ -36,9 +36,9 @@ import java.util.concurrent.Callable;
  * <p>An answer that breaks the protocol (unsigned, unreadable, units that were not asked, a
  * reservation held longer than asked...) is an unknown outcome, never trusted in part.
  *
- * <p>Configuration ({@link AdapterContext#config()}): {@code base_url} (required; {@code https}, or
- * {@code http} towards a loopback address or with {@code "allow_plain_http": true}),
- * {@code replay_window_seconds} (default 300). Secrets ({@link AdapterContext#secrets()}):
+ * <p>Configuration ({@link AdapterContext#config()}, names in {@link HttpSettings}): {@code base_url}
+ * (required; a URL the context's {@link AdapterContext#outboundRules()} accept: {@code https} to public
+ * addresses, or an allow-listed host), {@code replay_window_seconds} (default 300). Secrets ({@link AdapterContext#secrets()}):
  * {@code signing_secret} (required) and {@code signing_secret_next} (during a rotation). Limits come
  * from {@link AdapterContext#policy()}; the connection pool is the merchant's own, sized to its
  * concurrent-call limit.
