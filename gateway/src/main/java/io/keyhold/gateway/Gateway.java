@@ -12,6 +12,7 @@ import io.keyhold.gateway.http.Endpoints;
 import io.keyhold.gateway.http.Idempotency;
 import io.keyhold.gateway.http.InFlightLimit;
 import io.keyhold.gateway.http.OpenApiValidation;
+import io.keyhold.gateway.http.OutboundUrls;
 import io.keyhold.gateway.http.Problem;
 import io.keyhold.gateway.http.ProblemCode;
 import io.keyhold.gateway.http.Problems;
@@ -135,13 +136,14 @@ public final class Gateway implements AutoCloseable {
   private Future<Void> boot() {
     pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax());
     merchants = new MerchantService(pool, secrets.vault());
-    catalog = new Catalog();
+    catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
     orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
     idempotency = new Idempotency(pool, secrets.vault(), config.clock());
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
-            orders, stock, catalog, merchants, idempotency, secrets, registry, this::baseUrl, this::selfUrl))
+            orders, stock, catalog, merchants, idempotency, secrets, registry, config.outboundRules(), this::baseUrl,
+            this::selfUrl))
         .compose(created -> {
           this.engine = created;
           return OpenApiValidation.load(vertx);
@@ -192,8 +194,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void mountRoutes(Endpoints endpoints) {
-    AdminRoutes.mount(endpoints, pool, merchants);
-    CatalogRoutes.mount(endpoints, pool, catalog, stock);
+    OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
+    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
+    CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
     StockRoutes.mount(endpoints, pool, catalog, stock);
     engine.mount(endpoints);
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),

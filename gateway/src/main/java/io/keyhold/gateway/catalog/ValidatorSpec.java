@@ -1,9 +1,15 @@
 package io.keyhold.gateway.catalog;
 
+import io.keyhold.adapters.http.HttpSettings;
 import io.keyhold.gateway.admin.AdminRoutes;
+import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.http.FieldError;
 import io.keyhold.gateway.http.JsonInput;
 import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -11,34 +17,75 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * One key validator configured on a SKU: {@code format} (a regular expression the normalized key
- * must match, and an optional checksum) or {@code http} (an issuer's check-only endpoint). Stored
- * as JSON in {@code skus.validators}; merchant-adapters runs them.
+ * must match, and an optional checksum) or {@code http} (an issuer's check-only endpoint, PROTOCOL.md
+ * section 6, with its settings from {@link HttpSettings}). Stored as JSON in {@code skus.validators};
+ * merchant-adapters runs them. An {@code http} validator's signing secrets are stored sealed in the
+ * same JSON ({@link #secretsAad}), and never shown by {@link #toJson()}.
  *
  * @param type {@code format} or {@code http}
  * @param pattern the regex, for {@code format}
  * @param checksum {@code none} or {@code luhn}, for {@code format}
- * @param url the check endpoint, for {@code http}
+ * @param url the issuer's base URL, for {@code http}
+ * @param timeoutMs the time limit of one check, for {@code http}; null for the default
+ * @param replayWindowSeconds the signatures' replay window, for {@code http}; null for the default
+ * @param sealedSecrets the issuer's signing secrets (a JSON object by name), sealed; null before the
+ *     SKU is stored, and for {@code format}
  */
-public record ValidatorSpec(String type, String pattern, String checksum, String url) {
+public record ValidatorSpec(String type, String pattern, String checksum, String url, Integer timeoutMs,
+    Integer replayWindowSeconds, KeyVault.Sealed sealedSecrets) {
   public static final String FORMAT = "format";
   public static final String HTTP = "http";
   public static final Set<String> TYPES = Set.of(FORMAT, HTTP);
   public static final Set<String> CHECKSUMS = Set.of("none", "luhn");
   public static final int PATTERN_LENGTH_MAX = 256;
 
-  static final Set<String> FIELDS = Set.of("type", "pattern", "checksum", "url");
+  static final Set<String> FORMAT_FIELDS = Set.of("type", "pattern", "checksum");
+  static final Set<String> HTTP_FIELDS = Set.of("type", "url", HttpSettings.SIGNING_SECRET,
+      HttpSettings.SIGNING_SECRET_NEXT, HttpSettings.TIMEOUT_MS, HttpSettings.REPLAY_WINDOW_SECONDS);
+  static final Set<String> FIELDS = union(FORMAT_FIELDS, HTTP_FIELDS);
+  private static final String SEALED_SECRETS = "sealed_secrets";
 
   public ValidatorSpec {
     Objects.requireNonNull(type, "type");
   }
 
-  /** Reads one element of {@code validators}; null after recording errors in {@code in}. */
-  static ValidatorSpec read(JsonInput in) {
+  /** A {@code format} validator. */
+  public static ValidatorSpec format(String pattern, String checksum) {
+    return new ValidatorSpec(FORMAT, pattern, checksum, null, null, null, null);
+  }
+
+  /**
+   * What a request asks for: the validator and, for {@code http}, its secrets in the clear, until
+   * {@link Catalog#create} seals them. {@link #toString()} hides them.
+   */
+  public record New(ValidatorSpec spec, Map<String, String> secrets) {
+    public New {
+      Objects.requireNonNull(spec, "spec");
+      secrets = Map.copyOf(secrets);
+    }
+
+    public static New of(ValidatorSpec spec) {
+      return new New(spec, Map.of());
+    }
+
+    @Override
+    public String toString() {
+      return "ValidatorSpec.New[" + spec + ", secrets=" + secrets.keySet() + "]";
+    }
+  }
+
+  /**
+   * Reads element {@code index} of {@code validators}; null after recording errors in {@code in}. A
+   * field of the other type is {@code unknown_field}; an {@code http} validator is read with the
+   * names and bounds of {@link HttpSettings}, its URL put in {@code urls} for the outbound check.
+   */
+  static New read(JsonInput in, int index, Map<String, String> urls) {
     String type = in.requiredString("type", 1, 16);
     if (type == null) {
       return null;
     }
     if (FORMAT.equals(type)) {
+      rejectOthers(in, FORMAT_FIELDS, "is only for http validators");
       String pattern = in.requiredString("pattern", 1, PATTERN_LENGTH_MAX);
       if (pattern != null) {
         try {
@@ -51,26 +98,59 @@ public record ValidatorSpec(String type, String pattern, String checksum, String
       if (checksum != null && !CHECKSUMS.contains(checksum)) {
         in.reject("checksum", FieldError.Code.INVALID_VALUE, "must be one of " + CHECKSUMS);
       }
-      if (in.has("url")) {
-        in.reject("url", FieldError.Code.UNKNOWN_FIELD, "is only for http validators");
-      }
-      return new ValidatorSpec(FORMAT, pattern, checksum == null ? "none" : checksum, null);
+      return New.of(format(pattern, checksum == null ? "none" : checksum));
     }
     if (HTTP.equals(type)) {
+      rejectOthers(in, HTTP_FIELDS, "is only for format validators");
       String url = in.requiredString("url", 1, AdminRoutes.URL_LENGTH_MAX);
-      if (url != null && !AdminRoutes.isHttpUrl(url)) {
-        in.reject("url", FieldError.Code.INVALID_FORMAT, "must be an absolute http or https URL");
+      if (url != null) {
+        HttpSettings.baseUrlProblem(url).ifPresentOrElse(
+            problem -> in.reject("url", FieldError.Code.INVALID_FORMAT, problem),
+            () -> urls.put("/validators/" + index + "/url", url));
       }
-      if (in.has("pattern") || in.has("checksum")) {
-        in.reject(in.has("pattern") ? "pattern" : "checksum", FieldError.Code.UNKNOWN_FIELD,
-            "is only for format validators");
+      Map<String, String> secrets = new LinkedHashMap<>();
+      String secret = in.requiredString(HttpSettings.SIGNING_SECRET, HttpSettings.SECRET_LENGTH_MIN,
+          HttpSettings.SECRET_LENGTH_MAX);
+      String next = in.optionalString(HttpSettings.SIGNING_SECRET_NEXT, HttpSettings.SECRET_LENGTH_MIN,
+          HttpSettings.SECRET_LENGTH_MAX);
+      if (secret != null) {
+        secrets.put(HttpSettings.SIGNING_SECRET, secret);
       }
-      return new ValidatorSpec(HTTP, null, null, url);
+      if (next != null) {
+        secrets.put(HttpSettings.SIGNING_SECRET_NEXT, next);
+      }
+      Integer timeoutMs = in.has(HttpSettings.TIMEOUT_MS)
+          ? in.optionalInt(HttpSettings.TIMEOUT_MS, HttpSettings.TIMEOUT_MS_MIN, HttpSettings.TIMEOUT_MS_MAX, 0)
+          : null;
+      Integer window = in.has(HttpSettings.REPLAY_WINDOW_SECONDS)
+          ? in.optionalInt(HttpSettings.REPLAY_WINDOW_SECONDS, HttpSettings.REPLAY_WINDOW_SECONDS_MIN,
+              HttpSettings.REPLAY_WINDOW_SECONDS_MAX, 0)
+          : null;
+      return new New(new ValidatorSpec(HTTP, null, null, url, timeoutMs, window, null), secrets);
     }
     in.reject("type", FieldError.Code.INVALID_VALUE, "must be one of " + TYPES);
     return null;
   }
 
+  private static void rejectOthers(JsonInput in, Set<String> allowed, String message) {
+    for (String field : FIELDS) {
+      if (!allowed.contains(field) && in.has(field)) {
+        in.reject(field, FieldError.Code.UNKNOWN_FIELD, message);
+      }
+    }
+  }
+
+  /** The associated data sealing the secrets of validator {@code index} of one SKU binds them to. */
+  public static String secretsAad(String merchantId, String skuId, int index) {
+    return "sku-validator-secrets:" + merchantId + ":" + skuId + ":" + index;
+  }
+
+  /** The same validator with its secrets sealed. */
+  ValidatorSpec withSealedSecrets(KeyVault.Sealed sealed) {
+    return new ValidatorSpec(type, pattern, checksum, url, timeoutMs, replayWindowSeconds, sealed);
+  }
+
+  /** As shown to the merchant: every setting but the secrets. */
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("type", type);
     if (pattern != null) {
@@ -82,11 +162,37 @@ public record ValidatorSpec(String type, String pattern, String checksum, String
     if (url != null) {
       json.put("url", url);
     }
+    if (timeoutMs != null) {
+      json.put(HttpSettings.TIMEOUT_MS, timeoutMs);
+    }
+    if (replayWindowSeconds != null) {
+      json.put(HttpSettings.REPLAY_WINDOW_SECONDS, replayWindowSeconds);
+    }
+    return json;
+  }
+
+  /** As stored: {@link #toJson()} and the sealed secrets. */
+  JsonObject toStoredJson() {
+    JsonObject json = toJson();
+    if (sealedSecrets != null) {
+      json.put(SEALED_SECRETS, new JsonObject().put("key_id", sealedSecrets.keyId())
+          .put("ciphertext", Base64.getEncoder().encodeToString(sealedSecrets.ciphertext())));
+    }
     return json;
   }
 
   static ValidatorSpec fromJson(JsonObject json) {
+    JsonObject sealed = json.getJsonObject(SEALED_SECRETS);
     return new ValidatorSpec(json.getString("type"), json.getString("pattern"), json.getString("checksum"),
-        json.getString("url"));
+        json.getString("url"), json.getInteger(HttpSettings.TIMEOUT_MS),
+        json.getInteger(HttpSettings.REPLAY_WINDOW_SECONDS),
+        sealed == null ? null : new KeyVault.Sealed(sealed.getString("key_id"),
+            Base64.getDecoder().decode(sealed.getString("ciphertext"))));
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 }

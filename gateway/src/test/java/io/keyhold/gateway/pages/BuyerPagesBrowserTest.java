@@ -232,7 +232,7 @@ class BuyerPagesBrowserTest {
     TestGateway.Response created = gw.post("/admin/v1/merchants", gw.adminToken(), new JsonObject()
         .put("name", "夜猫卡铺").put("fee_basis_points", 200)
         .put("adapter", new JsonObject().put("type", "http").put("config", new JsonObject()
-            .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET).put("issuer_secret", ISSUER_SECRET)))
+            .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET)))
         .encode());
     assertThat(created.status()).as("%s", created).isEqualTo(201);
     JsonObject json = created.json();
