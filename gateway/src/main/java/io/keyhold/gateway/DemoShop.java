@@ -43,7 +43,7 @@ final class DemoShop {
           MerchantService.NewMerchant merchant = new MerchantService.NewMerchant(
               "Demo Card Shop", null, 250, "stock", new JsonObject());
           NewSku sku = new NewSku("Demo game card, 100 points", DEMO_PRICE_MINOR, DEMO_CURRENCY, SkuPolicy.defaults(),
-              "stock", List.of(new ValidatorSpec(ValidatorSpec.FORMAT, DEMO_KEY_PATTERN, "none", null)));
+              "stock", List.of(ValidatorSpec.New.of(ValidatorSpec.format(DEMO_KEY_PATTERN, "none"))));
           return merchants.create(tx, merchant).compose(created -> catalog.create(tx, created.id(), sku)
               .compose(createdSku -> stock.prepare(created.id(), createdSku.id(), demoKeys())
                   .compose(prepared -> stock.upload(tx, prepared))

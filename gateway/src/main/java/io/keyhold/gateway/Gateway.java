@@ -9,6 +9,7 @@ import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.api.InFlightLimit;
 import io.keyhold.gateway.api.OpenApiValidation;
 import io.keyhold.gateway.api.OrderRoutes;
+import io.keyhold.gateway.api.OutboundUrls;
 import io.keyhold.gateway.api.PaymentRoutes;
 import io.keyhold.gateway.api.Problem;
 import io.keyhold.gateway.api.ProblemCode;
@@ -137,14 +138,14 @@ public final class Gateway implements AutoCloseable {
   private Future<Void> boot() {
     pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax());
     merchants = new MerchantService(pool, secrets.vault());
-    catalog = new Catalog();
+    catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
     orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
     idempotency = new Idempotency(pool, secrets.vault(), config.clock());
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
             orders, stock, catalog, merchants, idempotency.using(database.enginePool())::purgeExpired, secrets, registry,
-            this::baseUrl, this::selfUrl))
+            config.outboundRules(), this::baseUrl, this::selfUrl))
         .compose(created -> {
           this.engine = created;
           return OpenApiValidation.load(vertx);
@@ -195,8 +196,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void mountRoutes(Endpoints endpoints) {
-    AdminRoutes.mount(endpoints, pool, merchants);
-    CatalogRoutes.mount(endpoints, pool, catalog, stock);
+    OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
+    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
+    CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
     StockRoutes.mount(endpoints, pool, catalog, stock);
     OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());
     PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl);

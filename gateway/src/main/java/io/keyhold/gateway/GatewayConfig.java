@@ -1,13 +1,16 @@
 package io.keyhold.gateway;
 
+import io.keyhold.adapters.outbound.OutboundRules;
 import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
 import io.keyhold.gateway.store.Range;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -67,6 +70,7 @@ public final class GatewayConfig {
   private final String metricsToken;
   private final Clock clock;
   private final EngineConfig engine;
+  private final OutboundRules outboundRules;
 
   private GatewayConfig(Builder b) {
     this.host = b.host;
@@ -85,6 +89,7 @@ public final class GatewayConfig {
     this.metricsToken = b.metricsToken;
     this.clock = b.clock;
     this.engine = b.engine;
+    this.outboundRules = b.outboundRules;
   }
 
   public static Builder builder() {
@@ -167,6 +172,19 @@ public final class GatewayConfig {
     return engine;
   }
 
+  /**
+   * Hosts merchant-chosen URLs (webhooks, shops, issuers) may point to although they are not public
+   * {@code https}: by default none. See {@link OutboundRules}.
+   */
+  public Set<String> outboundAllowHosts() {
+    return outboundRules.allowedHosts();
+  }
+
+  /** The rules every merchant-chosen URL must pass, when given and when connected to. */
+  public OutboundRules outboundRules() {
+    return outboundRules;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.host = host;
@@ -188,6 +206,7 @@ public final class GatewayConfig {
     b.metricsToken = metricsToken;
     b.clock = clock;
     b.engine = engine;
+    b.outboundRules = outboundRules;
     return b;
   }
 
@@ -197,15 +216,16 @@ public final class GatewayConfig {
         + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
         + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
         + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
-        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", " + secrets
-        + ", metricsToken=" + (metricsToken == null ? "none" : "given") + ", " + engine + "]";
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", outboundAllowHosts="
+        + outboundRules.allowedHosts() + ", " + secrets + ", metricsToken=" + (metricsToken == null ? "none" : "given")
+        + ", " + engine + "]";
   }
 
   /** Builds a {@link GatewayConfig}; every setter checks its value at once. */
   public static final class Builder {
     private static final Set<String> JSON_KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
         "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-        "shutdown_grace_ms", "seed_demo", "secrets", "engine");
+        "shutdown_grace_ms", "seed_demo", "secrets", "engine", "outbound_allow_hosts");
     private static final Set<String> JSON_SECRET_KEYS =
         Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
 
@@ -228,6 +248,7 @@ public final class GatewayConfig {
     private String metricsToken;
     private Clock clock = Clock.systemUTC();
     private EngineConfig engine = EngineConfig.defaults();
+    private OutboundRules outboundRules = OutboundRules.publicHttpsOnly();
 
     private Builder() {}
 
@@ -362,10 +383,21 @@ public final class GatewayConfig {
     }
 
     /**
+     * Hosts (names or IP literals, as written in URLs) that merchant-chosen URLs may point to over plain
+     * http or at non-public addresses: a test machine's {@code 127.0.0.1}, an in-house shop. At most
+     * {@value OutboundRules#ALLOWED_HOSTS_MAX}.
+     */
+    public Builder outboundAllowHosts(Collection<String> hosts) {
+      this.outboundRules = OutboundRules.allowing(hosts);
+      return this;
+    }
+
+    /**
      * Applies a JSON config file's object. Keys: {@code host}, {@code port}, {@code data_dir},
      * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
      * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
-     * {@code shutdown_grace_ms}, {@code seed_demo}, {@code engine} (see
+     * {@code shutdown_grace_ms}, {@code seed_demo}, {@code outbound_allow_hosts} (an array of hosts),
+     * {@code engine} (see
      * {@link EngineConfig.Builder#applyJson}), and {@code secrets} ({@code vault_keys},
      * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}, {@code metrics_token}). An unknown key is an
      * error, so a typo does not pass silently.
@@ -391,6 +423,17 @@ public final class GatewayConfig {
         if (json.containsKey("seed_demo")) seedDemo(json.getBoolean("seed_demo"));
       } catch (ClassCastException e) {
         throw new IllegalArgumentException("a config value has the wrong JSON type: " + e.getMessage());
+      }
+      if (json.containsKey("outbound_allow_hosts")) {
+        if (!(json.getValue("outbound_allow_hosts") instanceof JsonArray hosts)
+            || !hosts.stream().allMatch(String.class::isInstance)) {
+          throw new IllegalArgumentException("outbound_allow_hosts must be an array of host names or IP literals");
+        }
+        try {
+          outboundAllowHosts(hosts.stream().map(String.class::cast).toList());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("outbound_allow_hosts: " + e.getMessage(), e);
+        }
       }
       if (json.containsKey("engine")) {
         engine(engine.toBuilder().applyJson(json.getJsonObject("engine")).build());

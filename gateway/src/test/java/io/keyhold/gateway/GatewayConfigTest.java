@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.gateway.store.DatabaseLocation;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,6 +28,22 @@ class GatewayConfigTest {
     assertThat(config.pgUrl()).isNull();
     assertThat(config.poolMaxSize()).isEqualTo(16);
     assertThat(config.seedDemo()).isTrue();
+  }
+
+  @Test
+  void outboundAllowListComesFromTheConfigFileAndIsEmptyByDefault() {
+    GatewayConfig config = GatewayConfig.builder()
+        .applyJson(new JsonObject().put("outbound_allow_hosts", new JsonArray().add("127.0.0.1").add("Shop.Internal")))
+        .build();
+
+    assertThat(GatewayConfig.builder().build().outboundAllowHosts()).isEmpty();
+    assertThat(config.outboundAllowHosts()).containsExactlyInAnyOrder("127.0.0.1", "shop.internal");
+    assertThat(config.toString()).contains("127.0.0.1");
+    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject()
+        .put("outbound_allow_hosts", new JsonArray().add("http://127.0.0.1:9100"))))
+        .hasMessageContaining("outbound_allow_hosts").hasMessageContaining("host name or an IP literal");
+    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject().put("outbound_allow_hosts", "127.0.0.1")))
+        .hasMessageContaining("outbound_allow_hosts");
   }
 
   @Test

@@ -1,5 +1,9 @@
 package io.keyhold.gateway.adapters;
 
+import io.keyhold.adapters.http.HttpMerchantAdapterFactory;
+import io.keyhold.adapters.http.HttpSettings;
+import io.keyhold.adapters.outbound.OutboundRules;
+import io.keyhold.adapters.resilience.MerchantPolicy;
 import io.keyhold.adapters.spi.AdapterContext;
 import io.keyhold.adapters.spi.AdapterRegistry;
 import io.keyhold.adapters.spi.KeyValidator;
@@ -33,21 +37,23 @@ import org.slf4j.LoggerFactory;
  * <p>A merchant's adapter type and configuration come from its row ({@code merchants.adapter_type},
  * the sealed {@code adapter_config}). The built-in {@code stock} type is built here with the
  * database; any other type is looked up in the {@link AdapterRegistry} ({@code ServiceLoader}).
- * Members of the configuration named in {@link #SECRET_NAMES} are handed to adapters as
- * {@link Secrets}, never as configuration: {@code signing_secret} (and {@code signing_secret_next})
- * sign the merchant protocol, {@code issuer_secret} (and {@code issuer_secret_next}) the calls of the
- * SKU's {@code http} validators. Every adapter publishes its call, breaker and bulkhead metrics to
- * the gateway's meter registry.
+ * Members of the configuration named in {@link #SECRET_NAMES} ({@code signing_secret} and
+ * {@code signing_secret_next}, which sign the merchant protocol) are handed to adapters as
+ * {@link Secrets}, never as configuration; an {@code http} adapter's {@code timeout_ms} becomes its
+ * policy's time limit. A SKU's {@code http} validator gets its own settings and the secrets sealed
+ * with it ({@link ValidatorSpec}). Every adapter and validator sends only under the gateway's
+ * {@link OutboundRules}, and publishes its call, breaker and bulkhead metrics to the gateway's meter
+ * registry.
  */
 public final class MerchantAdapters {
   /** Adapters (and validator sets) kept at most. */
   public static final int CACHED_MAX = 10_000;
-  static final String SIGNING_SECRET = "signing_secret";
-  static final String SIGNING_SECRET_NEXT = "signing_secret_next";
-  static final String ISSUER_SECRET = "issuer_secret";
-  static final String ISSUER_SECRET_NEXT = "issuer_secret_next";
-  static final Set<String> SECRET_NAMES =
-      Set.of(SIGNING_SECRET, SIGNING_SECRET_NEXT, ISSUER_SECRET, ISSUER_SECRET_NEXT);
+  static final Set<String> SECRET_NAMES = HttpSettings.SECRET_NAMES;
+  /**
+   * Secrets an earlier version kept in a merchant's configuration for its SKUs' issuer checks (now
+   * given on each validator): dropped when read, never handed on as configuration, which may be shown.
+   */
+  static final Set<String> RETIRED_SECRET_NAMES = Set.of("issuer_secret", "issuer_secret_next");
 
   private static final Logger LOG = LoggerFactory.getLogger(MerchantAdapters.class);
   private static final String MERCHANT = "SELECT adapter_type, adapter_config_key_id, adapter_config_sealed"
@@ -60,11 +66,12 @@ public final class MerchantAdapters {
   private final StockAdapter.Factory stock;
   private final MeterRegistry meters;
   private final Clock clock;
+  private final OutboundRules outboundRules;
   private final Map<String, Future<MerchantAdapter>> adapters = lru();
   private final Map<String, Future<List<KeyValidator>>> validators = lru();
 
   public MerchantAdapters(Vertx vertx, Pool pool, KeyVault vault, AdapterRegistry registry, StockAdapter.Factory stock,
-      MeterRegistry meters, Clock clock) {
+      MeterRegistry meters, Clock clock, OutboundRules outboundRules) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.vault = Objects.requireNonNull(vault, "vault");
@@ -72,6 +79,7 @@ public final class MerchantAdapters {
     this.stock = Objects.requireNonNull(stock, "stock");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.outboundRules = Objects.requireNonNull(outboundRules, "outboundRules");
   }
 
   /** The adapter types a merchant may name. */
@@ -89,8 +97,10 @@ public final class MerchantAdapters {
         return known;
       }
       Future<MerchantAdapter> created = setup(merchantId).compose(setup -> {
-        AdapterContext context = context(merchantId, setup.config(), secrets(setup.secrets(),
-            SIGNING_SECRET, SIGNING_SECRET_NEXT));
+        boolean http = HttpMerchantAdapterFactory.TYPE.equals(setup.type());
+        Integer timeoutMs = http ? setup.config().getInteger(HttpSettings.TIMEOUT_MS) : null;
+        AdapterContext context = context(merchantId, setup.config(), setup.secrets().isEmpty()
+            ? Secrets.none() : Secrets.of(setup.secrets()), timeoutMs);
         return StockAdapter.TYPE.equals(setup.type())
             ? stock.create(context)
             : registry.createAdapter(setup.type(), context);
@@ -119,7 +129,7 @@ public final class MerchantAdapters {
       }
       Future<List<KeyValidator>> created = sku.validators().isEmpty()
           ? Future.succeededFuture(List.of())
-          : setup(sku.merchantId()).compose(setup -> buildValidators(sku, setup));
+          : buildValidators(sku);
       validators.put(cacheKey, created);
       created.onFailure(failure -> {
         synchronized (validators) {
@@ -133,20 +143,18 @@ public final class MerchantAdapters {
   /** Stands in for a validator that could not be built: it always answers UNKNOWN (fail-closed). */
   static final KeyValidator UNBUILDABLE = (skuId, key) -> Future.succeededFuture(io.keyhold.escrow.KeyVerdict.UNKNOWN);
 
-  private Future<List<KeyValidator>> buildValidators(Sku sku, Setup setup) {
+  private Future<List<KeyValidator>> buildValidators(Sku sku) {
     List<Future<KeyValidator>> built = new ArrayList<>();
-    for (ValidatorSpec spec : sku.validators()) {
-      JsonObject config;
-      Secrets secrets = Secrets.none();
-      if (ValidatorSpec.FORMAT.equals(spec.type())) {
-        config = new JsonObject().put("default", new JsonObject().put("pattern", spec.pattern())
-            .put("checksum", spec.checksum() == null ? "none" : spec.checksum()));
-      } else {
-        config = new JsonObject().put("base_url", spec.url());
-        secrets = secrets(setup.secrets(), ISSUER_SECRET, ISSUER_SECRET_NEXT);
+    for (int i = 0; i < sku.validators().size(); i++) {
+      ValidatorSpec spec = sku.validators().get(i);
+      Future<KeyValidator> validator;
+      try {
+        validator = registry.createValidator(spec.type(), validatorContext(sku, i, spec));
+      } catch (RuntimeException e) {
+        // Secrets that do not open (another vault key, a row changed by hand) are a validator that cannot run.
+        validator = Future.failedFuture(e);
       }
-      AdapterContext context = context(sku.merchantId(), config, secrets);
-      built.add(registry.createValidator(spec.type(), context).recover(failure -> {
+      built.add(validator.recover(failure -> {
         LOG.warn("validator {} of SKU {} could not be built ({}); its keys stay unknown until fixed",
             spec.type(), sku.id(), failure.getMessage());
         return Future.succeededFuture(UNBUILDABLE);
@@ -159,7 +167,29 @@ public final class MerchantAdapters {
     });
   }
 
-  private AdapterContext context(String merchantId, JsonObject config, Secrets secrets) {
+  /** The context of validator {@code index} of the SKU: its settings, and its secrets opened. */
+  private AdapterContext validatorContext(Sku sku, int index, ValidatorSpec spec) {
+    if (ValidatorSpec.FORMAT.equals(spec.type())) {
+      JsonObject config = new JsonObject().put("default", new JsonObject().put("pattern", spec.pattern())
+          .put("checksum", spec.checksum() == null ? "none" : spec.checksum()));
+      return context(sku.merchantId(), config, Secrets.none(), null);
+    }
+    JsonObject config = new JsonObject().put(HttpSettings.BASE_URL, spec.url());
+    if (spec.replayWindowSeconds() != null) {
+      config.put(HttpSettings.REPLAY_WINDOW_SECONDS, spec.replayWindowSeconds());
+    }
+    Secrets secrets = Secrets.none();
+    if (spec.sealedSecrets() != null) {
+      JsonObject opened = new JsonObject(vault.openString(spec.sealedSecrets(),
+          ValidatorSpec.secretsAad(sku.merchantId(), sku.id(), index)));
+      Map<String, String> byName = new LinkedHashMap<>();
+      opened.forEach(entry -> byName.put(entry.getKey(), String.valueOf(entry.getValue())));
+      secrets = Secrets.of(byName);
+    }
+    return context(sku.merchantId(), config, secrets, spec.timeoutMs());
+  }
+
+  private AdapterContext context(String merchantId, JsonObject config, Secrets secrets, Integer timeoutMs) {
     return AdapterContext.builder()
         .vertx(vertx)
         .clock(clock)
@@ -167,18 +197,10 @@ public final class MerchantAdapters {
         .config(config)
         .secrets(secrets)
         .meterRegistry(meters)
+        .outboundRules(outboundRules)
+        .policy(timeoutMs == null ? MerchantPolicy.defaults() : MerchantPolicy.defaults().toBuilder()
+            .timeoutMs(timeoutMs).build())
         .build();
-  }
-
-  private static Secrets secrets(Map<String, String> all, String current, String next) {
-    Map<String, String> picked = new LinkedHashMap<>();
-    if (all.get(current) != null) {
-      picked.put(SIGNING_SECRET, all.get(current));
-    }
-    if (all.get(next) != null) {
-      picked.put(SIGNING_SECRET_NEXT, all.get(next));
-    }
-    return picked.isEmpty() ? Secrets.none() : Secrets.of(picked);
   }
 
   private record Setup(String type, JsonObject config, Map<String, String> secrets) {
@@ -201,6 +223,9 @@ public final class MerchantAdapters {
       Map<String, String> secrets = new LinkedHashMap<>();
       JsonObject config = new JsonObject();
       for (String name : all.fieldNames()) {
+        if (RETIRED_SECRET_NAMES.contains(name)) {
+          continue;
+        }
         if (SECRET_NAMES.contains(name)) {
           Object value = all.getValue(name);
           if (value instanceof String text && !text.isEmpty()) {

@@ -1,12 +1,15 @@
 package io.keyhold.gateway.adapters;
 
+import io.keyhold.adapters.outbound.OutboundRules;
 import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.escrow.EvidenceType;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.Pool;
@@ -19,7 +22,8 @@ import java.time.Duration;
  * {@code {id, type, created_at, order: <merchant view>}}, signed exactly like the merchant protocol
  * (PROTOCOL.md section 3: {@code Keyhold-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex>}) with the
  * merchant's webhook secret. {@code id} is the effect's idempotency key, stable across retries, so a
- * shop drops repeats by it. A merchant without a webhook URL gets nothing.
+ * shop drops repeats by it. A merchant without a webhook URL gets nothing. The URL is sent to only
+ * under the {@link OutboundRules}, checked again on the address of every connection.
  */
 public final class Webhooks {
   public static final Duration TIMEOUT = Duration.ofSeconds(5);
@@ -27,15 +31,20 @@ public final class Webhooks {
 
   private static final String WEBHOOK_URL = "SELECT webhook_url FROM merchants WHERE id = $1";
 
+  private final Vertx vertx;
   private final Pool pool;
   private final WebClient client;
+  private final OutboundRules rules;
   private final MerchantService merchants;
   private final OrderStore orders;
   private final Clock clock;
 
-  public Webhooks(Pool pool, WebClient client, MerchantService merchants, OrderStore orders, Clock clock) {
+  public Webhooks(Vertx vertx, Pool pool, WebClient client, OutboundRules rules, MerchantService merchants,
+      OrderStore orders, Clock clock) {
+    this.vertx = vertx;
     this.pool = pool;
     this.client = client;
+    this.rules = rules;
     this.merchants = merchants;
     this.orders = orders;
     this.clock = clock;
@@ -61,12 +70,13 @@ public final class Webhooks {
               .put("order", OrderViews.merchant(stored))
               .toBuffer();
           String signature = Signatures.builder().secret(secret).clock(clock).build().sign(body);
-          return client.postAbs(url)
-              .timeout(TIMEOUT.toMillis())
-              .putHeader("Content-Type", "application/json")
-              .putHeader(Signatures.HEADER, signature)
-              .putHeader(EVENT_ID_HEADER, eventId)
-              .sendBuffer(body)
+          return rules.request(vertx, client, HttpMethod.POST, url)
+              .compose(request -> request
+                  .timeout(TIMEOUT.toMillis())
+                  .putHeader("Content-Type", "application/json")
+                  .putHeader(Signatures.HEADER, signature)
+                  .putHeader(EVENT_ID_HEADER, eventId)
+                  .sendBuffer(body))
               .compose(response -> response.statusCode() / 100 == 2
                   ? Future.<Void>succeededFuture()
                   : Future.failedFuture(new IllegalStateException("the webhook URL answered "

@@ -1,14 +1,23 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.adapters.http.HttpMerchantAdapterFactory;
+import io.keyhold.adapters.http.HttpSettings;
 import io.keyhold.gateway.store.MerchantService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** Operator API: {@code POST /admin/v1/merchants}. */
+/**
+ * Operator API: {@code POST /admin/v1/merchants}. A merchant's adapter settings are checked against
+ * its type's documented settings ({@code stock}: none; {@code http}: {@link HttpSettings}; a plug-in's:
+ * free-form), and every URL in the body against the outbound rules, before anything is stored.
+ */
 public final class AdminRoutes {
   public static final int NAME_LENGTH_MAX = 200;
   public static final int URL_LENGTH_MAX = 2048;
@@ -21,31 +30,47 @@ public final class AdminRoutes {
 
   private final Pool pool;
   private final MerchantService merchants;
+  private final Set<String> adapterTypes;
+  private final OutboundUrls urls;
 
-  private AdminRoutes(Pool pool, MerchantService merchants) {
+  private AdminRoutes(Pool pool, MerchantService merchants, Set<String> adapterTypes, OutboundUrls urls) {
     this.pool = pool;
     this.merchants = merchants;
+    this.adapterTypes = Set.copyOf(adapterTypes);
+    this.urls = urls;
   }
 
-  public static void mount(Endpoints endpoints, Pool pool, MerchantService merchants) {
-    AdminRoutes routes = new AdminRoutes(pool, merchants);
+  /** Mounts the routes; {@code adapterTypes} are the adapter types a merchant may name. */
+  public static void mount(Endpoints endpoints, Pool pool, MerchantService merchants, Set<String> adapterTypes,
+      OutboundUrls urls) {
+    AdminRoutes routes = new AdminRoutes(pool, merchants, adapterTypes, urls);
     endpoints.post("createMerchant", Caller.Kind.ADMIN, routes::createMerchant);
   }
 
   private Future<Reply> createMerchant(ApiRequest request) {
-    MerchantService.NewMerchant merchant = readNewMerchant(request.body());
-    return pool.withTransaction(tx -> merchants.create(tx, merchant).compose(created -> {
-      Reply reply = Reply.json(201, created.toJson());
-      return request.recordReply(tx, reply).map(reply);
-    }));
+    Read read = readNewMerchant(request.body(), adapterTypes);
+    return urls.check(read.urls()).compose(checked -> pool.withTransaction(tx -> merchants.create(tx, read.merchant())
+        .compose(created -> {
+          Reply reply = Reply.json(201, created.toJson());
+          return request.recordReply(tx, reply).map(reply);
+        })));
   }
 
-  static MerchantService.NewMerchant readNewMerchant(JsonObject body) {
+  /**
+   * A merchant read from a request body, and the URLs in it Keyhold would send to, by JSON pointer
+   * (checked against the outbound rules next).
+   */
+  record Read(MerchantService.NewMerchant merchant, Map<String, String> urls) {}
+
+  static Read readNewMerchant(JsonObject body, Set<String> adapterTypes) {
+    Map<String, String> urls = new LinkedHashMap<>();
     JsonInput in = JsonInput.of(body, MERCHANT_FIELDS);
     String name = in.requiredString("name", 1, NAME_LENGTH_MAX);
     String webhookUrl = in.optionalString("webhook_url", 1, URL_LENGTH_MAX);
     if (webhookUrl != null && !isHttpUrl(webhookUrl)) {
       in.reject("webhook_url", FieldError.Code.INVALID_FORMAT, "must be an absolute http or https URL");
+    } else if (webhookUrl != null) {
+      urls.put("/webhook_url", webhookUrl);
     }
     int fee = (int) in.requiredLong("fee_basis_points", 0, 10_000);
     String adapterType = DEFAULT_ADAPTER_TYPE;
@@ -53,12 +78,60 @@ public final class AdminRoutes {
     JsonInput adapter = in.optionalObject("adapter", ADAPTER_FIELDS);
     if (adapter != null) {
       String type = adapter.requiredMatching("type", ADAPTER_TYPE, 32);
+      if (type != null && !adapterTypes.contains(type)) {
+        adapter.reject("type", FieldError.Code.INVALID_VALUE, "must be one of " + new TreeSet<>(adapterTypes));
+      }
       adapterType = type == null ? adapterType : type;
-      JsonObject config = adapter.optionalRawObject("config", ADAPTER_CONFIG_MEMBERS_MAX);
+      JsonObject config = readAdapterConfig(adapter, adapterType, urls);
       adapterConfig = config == null ? adapterConfig : config;
     }
     in.done();
-    return new MerchantService.NewMerchant(name, webhookUrl, fee, adapterType, adapterConfig);
+    return new Read(new MerchantService.NewMerchant(name, webhookUrl, fee, adapterType, adapterConfig), urls);
+  }
+
+  /** The adapter's settings as its type documents them; null when absent or after recording errors. */
+  private static JsonObject readAdapterConfig(JsonInput adapter, String type, Map<String, String> urls) {
+    if (DEFAULT_ADAPTER_TYPE.equals(type)) {
+      // The stock adapter takes no settings: any member is unknown.
+      adapter.optionalObject("config", Set.of());
+      return null;
+    }
+    if (!HttpMerchantAdapterFactory.TYPE.equals(type)) {
+      // A plug-in's settings are its own; its factory checks them when the adapter is built.
+      return adapter.optionalRawObject("config", ADAPTER_CONFIG_MEMBERS_MAX);
+    }
+    JsonInput config = adapter.requiredObject("config", HttpSettings.NAMES);
+    if (config == null) {
+      return null;
+    }
+    JsonObject settings = new JsonObject();
+    String baseUrl = config.requiredString(HttpSettings.BASE_URL, 1, HttpSettings.URL_LENGTH_MAX);
+    if (baseUrl != null) {
+      HttpSettings.baseUrlProblem(baseUrl).ifPresentOrElse(
+          problem -> config.reject(HttpSettings.BASE_URL, FieldError.Code.INVALID_FORMAT, problem),
+          () -> urls.put("/adapter/config/" + HttpSettings.BASE_URL, baseUrl));
+      settings.put(HttpSettings.BASE_URL, baseUrl);
+    }
+    putIfPresent(settings, HttpSettings.SIGNING_SECRET, config.requiredString(HttpSettings.SIGNING_SECRET,
+        HttpSettings.SECRET_LENGTH_MIN, HttpSettings.SECRET_LENGTH_MAX));
+    putIfPresent(settings, HttpSettings.SIGNING_SECRET_NEXT, config.optionalString(HttpSettings.SIGNING_SECRET_NEXT,
+        HttpSettings.SECRET_LENGTH_MIN, HttpSettings.SECRET_LENGTH_MAX));
+    if (config.has(HttpSettings.TIMEOUT_MS)) {
+      settings.put(HttpSettings.TIMEOUT_MS, config.optionalInt(HttpSettings.TIMEOUT_MS, HttpSettings.TIMEOUT_MS_MIN,
+          HttpSettings.TIMEOUT_MS_MAX, HttpSettings.TIMEOUT_MS_MIN));
+    }
+    if (config.has(HttpSettings.REPLAY_WINDOW_SECONDS)) {
+      settings.put(HttpSettings.REPLAY_WINDOW_SECONDS, config.optionalInt(HttpSettings.REPLAY_WINDOW_SECONDS,
+          HttpSettings.REPLAY_WINDOW_SECONDS_MIN, HttpSettings.REPLAY_WINDOW_SECONDS_MAX,
+          HttpSettings.REPLAY_WINDOW_SECONDS_MIN));
+    }
+    return settings;
+  }
+
+  private static void putIfPresent(JsonObject settings, String name, String value) {
+    if (value != null) {
+      settings.put(name, value);
+    }
   }
 
   /** An absolute http(s) URL with a host. */

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.adapters.http.HttpSettings;
 import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
@@ -12,19 +13,29 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-/** Merchant API for SKUs: {@code POST /v1/skus}, {@code GET /v1/skus/{id}}. */
+/**
+ * Merchant API for SKUs: {@code POST /v1/skus}, {@code GET /v1/skus/{id}}. A SKU is stored only when
+ * every validator on it could run: its settings read with their documented bounds, and an
+ * {@code http} validator's URL passing the outbound rules.
+ */
 public final class CatalogRoutes {
   private static final Set<String> POLICY_FIELDS = Set.of("pay_within_seconds", "deliver_within_seconds", "validate_within_seconds",
       "resupply_within_seconds", "max_resupply_attempts", "inspection_window_seconds", "max_hold_seconds",
       "unknown_verdict_policy", "late_payment_policy");
   private static final int POLICY_CODE_LENGTH_MAX = 32;
-  private static final Set<String> VALIDATOR_FIELDS = Set.of("type", "pattern", "checksum", "url");
+  private static final Set<String> VALIDATOR_FORMAT_FIELDS = Set.of("type", "pattern", "checksum");
+  private static final Set<String> VALIDATOR_HTTP_FIELDS = Set.of("type", "url", HttpSettings.SIGNING_SECRET,
+      HttpSettings.SIGNING_SECRET_NEXT, HttpSettings.TIMEOUT_MS, HttpSettings.REPLAY_WINDOW_SECONDS);
+  private static final Set<String> VALIDATOR_FIELDS = union(VALIDATOR_FORMAT_FIELDS, VALIDATOR_HTTP_FIELDS);
   public static final int NAME_LENGTH_MAX = 200;
 
   private static final Set<String> SKU_FIELDS =
@@ -33,26 +44,31 @@ public final class CatalogRoutes {
   private final Pool pool;
   private final Catalog catalog;
   private final StockVault stock;
+  private final OutboundUrls urls;
 
-  private CatalogRoutes(Pool pool, Catalog catalog, StockVault stock) {
+  private CatalogRoutes(Pool pool, Catalog catalog, StockVault stock, OutboundUrls urls) {
     this.pool = pool;
     this.catalog = catalog;
     this.stock = stock;
+    this.urls = urls;
   }
 
-  public static void mount(Endpoints endpoints, Pool pool, Catalog catalog, StockVault stock) {
-    CatalogRoutes routes = new CatalogRoutes(pool, catalog, stock);
+  public static void mount(Endpoints endpoints, Pool pool, Catalog catalog, StockVault stock, OutboundUrls urls) {
+    CatalogRoutes routes = new CatalogRoutes(pool, catalog, stock, urls);
     endpoints.post("createSku", Caller.Kind.MERCHANT, routes::createSku);
     endpoints.get("getSku", Caller.Kind.MERCHANT, routes::getSku);
   }
 
   private Future<Reply> createSku(ApiRequest request) {
-    NewSku sku = readNewSku(request.body());
-    return pool.withTransaction(tx -> catalog.create(tx, request.merchantId(), sku).compose(created -> {
-      JsonObject body = created.toJson().put("stock", StockVault.StockCounts.EMPTY.toJson());
-      Reply reply = Reply.created(body, "/v1/skus/" + created.id());
-      return request.recordReply(tx, reply).map(reply);
-    }));
+    Map<String, String> validatorUrls = new LinkedHashMap<>();
+    NewSku sku = readNewSku(request.body(), validatorUrls);
+    return urls.check(validatorUrls).compose(checked -> pool.withTransaction(tx -> catalog
+        .create(tx, request.merchantId(), sku)
+        .compose(created -> {
+          JsonObject body = created.toJson().put("stock", StockVault.StockCounts.EMPTY.toJson());
+          Reply reply = Reply.created(body, "/v1/skus/" + created.id());
+          return request.recordReply(tx, reply).map(reply);
+        })));
   }
 
   private Future<Reply> getSku(ApiRequest request) {
@@ -70,7 +86,8 @@ public final class CatalogRoutes {
     return new ProblemException(ProblemCode.NOT_FOUND, "No such SKU");
   }
 
-  static NewSku readNewSku(JsonObject body) {
+  /** Reads the body; the URLs Keyhold would send to go in {@code urls}, by JSON pointer. */
+  static NewSku readNewSku(JsonObject body, Map<String, String> urls) {
     JsonInput in = JsonInput.of(body, SKU_FIELDS);
     String name = in.requiredString("name", 1, NAME_LENGTH_MAX);
     long price = in.requiredLong("price", 1, Catalog.PRICE_MINOR_MAX);
@@ -79,11 +96,11 @@ public final class CatalogRoutes {
     String adapter = in.has("adapter")
         ? in.requiredMatching("adapter", AdminRoutes.ADAPTER_TYPE, 32)
         : AdminRoutes.DEFAULT_ADAPTER_TYPE;
-    List<ValidatorSpec> validators = new ArrayList<>();
+    List<ValidatorSpec.New> validators = new ArrayList<>();
     List<JsonInput> specs = in.objects("validators", 0, Catalog.VALIDATORS_MAX, VALIDATOR_FIELDS);
     if (specs != null) {
-      for (JsonInput spec : specs) {
-        ValidatorSpec validator = readValidator(spec);
+      for (int i = 0; i < specs.size(); i++) {
+        ValidatorSpec.New validator = readValidator(specs.get(i), i, urls);
         if (validator != null) {
           validators.add(validator);
         }
@@ -141,13 +158,18 @@ public final class CatalogRoutes {
     }
   }
 
-  /** Reads one element of {@code validators}; null after recording errors in {@code in}. */
-  private static ValidatorSpec readValidator(JsonInput in) {
+  /**
+   * Reads element {@code index} of {@code validators}; null after recording errors in {@code in}. A
+   * field of the other type is {@code unknown_field}; an {@code http} validator is read with the
+   * names and bounds of {@link HttpSettings}, its URL put in {@code urls} for the outbound check.
+   */
+  private static ValidatorSpec.New readValidator(JsonInput in, int index, Map<String, String> urls) {
     String type = in.requiredString("type", 1, 16);
     if (type == null) {
       return null;
     }
     if (ValidatorSpec.FORMAT.equals(type)) {
+      rejectOthers(in, VALIDATOR_FORMAT_FIELDS, "is only for http validators");
       String pattern = in.requiredString("pattern", 1, ValidatorSpec.PATTERN_LENGTH_MAX);
       if (pattern != null) {
         try {
@@ -160,23 +182,51 @@ public final class CatalogRoutes {
       if (checksum != null && !ValidatorSpec.CHECKSUMS.contains(checksum)) {
         in.reject("checksum", FieldError.Code.INVALID_VALUE, "must be one of " + ValidatorSpec.CHECKSUMS);
       }
-      if (in.has("url")) {
-        in.reject("url", FieldError.Code.UNKNOWN_FIELD, "is only for http validators");
-      }
-      return new ValidatorSpec(ValidatorSpec.FORMAT, pattern, checksum == null ? "none" : checksum, null);
+      return ValidatorSpec.New.of(ValidatorSpec.format(pattern, checksum == null ? "none" : checksum));
     }
     if (ValidatorSpec.HTTP.equals(type)) {
+      rejectOthers(in, VALIDATOR_HTTP_FIELDS, "is only for format validators");
       String url = in.requiredString("url", 1, AdminRoutes.URL_LENGTH_MAX);
-      if (url != null && !AdminRoutes.isHttpUrl(url)) {
-        in.reject("url", FieldError.Code.INVALID_FORMAT, "must be an absolute http or https URL");
+      if (url != null) {
+        HttpSettings.baseUrlProblem(url).ifPresentOrElse(
+            problem -> in.reject("url", FieldError.Code.INVALID_FORMAT, problem),
+            () -> urls.put("/validators/" + index + "/url", url));
       }
-      if (in.has("pattern") || in.has("checksum")) {
-        in.reject(in.has("pattern") ? "pattern" : "checksum", FieldError.Code.UNKNOWN_FIELD,
-            "is only for format validators");
+      Map<String, String> secrets = new LinkedHashMap<>();
+      String secret = in.requiredString(HttpSettings.SIGNING_SECRET, HttpSettings.SECRET_LENGTH_MIN,
+          HttpSettings.SECRET_LENGTH_MAX);
+      String next = in.optionalString(HttpSettings.SIGNING_SECRET_NEXT, HttpSettings.SECRET_LENGTH_MIN,
+          HttpSettings.SECRET_LENGTH_MAX);
+      if (secret != null) {
+        secrets.put(HttpSettings.SIGNING_SECRET, secret);
       }
-      return new ValidatorSpec(ValidatorSpec.HTTP, null, null, url);
+      if (next != null) {
+        secrets.put(HttpSettings.SIGNING_SECRET_NEXT, next);
+      }
+      Integer timeoutMs = in.has(HttpSettings.TIMEOUT_MS)
+          ? in.optionalInt(HttpSettings.TIMEOUT_MS, HttpSettings.TIMEOUT_MS_MIN, HttpSettings.TIMEOUT_MS_MAX, 0)
+          : null;
+      Integer window = in.has(HttpSettings.REPLAY_WINDOW_SECONDS)
+          ? in.optionalInt(HttpSettings.REPLAY_WINDOW_SECONDS, HttpSettings.REPLAY_WINDOW_SECONDS_MIN,
+              HttpSettings.REPLAY_WINDOW_SECONDS_MAX, 0)
+          : null;
+      return new ValidatorSpec.New(new ValidatorSpec(ValidatorSpec.HTTP, null, null, url, timeoutMs, window, null), secrets);
     }
     in.reject("type", FieldError.Code.INVALID_VALUE, "must be one of " + ValidatorSpec.TYPES);
     return null;
+  }
+
+  private static void rejectOthers(JsonInput in, Set<String> allowed, String message) {
+    for (String field : VALIDATOR_FIELDS) {
+      if (!allowed.contains(field) && in.has(field)) {
+        in.reject(field, FieldError.Code.UNKNOWN_FIELD, message);
+      }
+    }
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 }

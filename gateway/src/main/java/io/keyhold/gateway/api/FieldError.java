@@ -35,7 +35,9 @@ record FieldError(String field, Code code, String message) {
     UNKNOWN_FIELD("unknown_field"),
     UNKNOWN_CURRENCY("unknown_currency"),
     INVALID_FORMAT("invalid_format"),
-    INVALID_VALUE("invalid_value");
+    INVALID_VALUE("invalid_value"),
+    /** A URL Keyhold would send to that is not https to a public address, nor an allow-listed host. */
+    URL_NOT_ALLOWED("url_not_allowed");
 
     private final String code;
 

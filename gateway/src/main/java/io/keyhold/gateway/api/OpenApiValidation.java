@@ -177,8 +177,8 @@ public final class OpenApiValidation {
   }
 
   /**
-   * One error per field and code; {@code unknown_field} only for fields with no other error (the
-   * schema output also flags declared fields that failed their own schema).
+   * One error per field and code; {@code unknown_field} only for fields with no other error, on them or
+   * inside them (the schema output also flags declared fields that failed their own schema).
    */
   private static List<FieldError> mostSpecific(List<FieldError> raw) {
     Set<String> seen = new LinkedHashSet<>();
@@ -186,7 +186,8 @@ public final class OpenApiValidation {
     raw.stream().filter(e -> e.code() != FieldError.Code.UNKNOWN_FIELD).forEach(e -> fieldsWithOtherErrors.add(e.field()));
     List<FieldError> kept = new ArrayList<>();
     for (FieldError error : raw) {
-      if (error.code() == FieldError.Code.UNKNOWN_FIELD && fieldsWithOtherErrors.contains(error.field())) {
+      if (error.code() == FieldError.Code.UNKNOWN_FIELD && fieldsWithOtherErrors.stream()
+          .anyMatch(field -> field.equals(error.field()) || field.startsWith(error.field() + "/"))) {
         continue;
       }
       if (seen.add(error.field() + " " + error.code())) {

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.adapters.outbound.OutboundRules;
 import io.keyhold.adapters.spi.AdapterRegistry;
 import io.keyhold.gateway.adapters.MerchantAdapters;
 import io.keyhold.gateway.adapters.PaymentContext;
@@ -77,17 +78,19 @@ public final class OrderEngine {
    *
    * @param pool the API's pool: checkouts, payments, the merchant routes
    * @param enginePool the order engine's own pool: the sweeper, the outbox and the effects they run
+   * @param outboundRules the rules every merchant-chosen URL (shops, issuers, webhooks) is sent to under
    * @param baseUrl the base of links handed to buyers
    * @param selfUrl where this instance's own HTTP server answers (for the sandbox's notices)
    * @param purgeIdempotency the API's Idempotency-Key records, purged by the sweeper through the engine's pool
    */
   public static Future<OrderEngine> create(Vertx vertx, Pool pool, Pool enginePool, EngineConfig config, Clock clock,
       OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Sweeper.Purge purgeIdempotency,
-      GatewaySecrets secrets, MeterRegistry meters, Supplier<String> baseUrl, Supplier<String> selfUrl) {
+      GatewaySecrets secrets, MeterRegistry meters, OutboundRules outboundRules, Supplier<String> baseUrl,
+      Supplier<String> selfUrl) {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
         .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
     MerchantAdapters adapters = new MerchantAdapters(vertx, pool, secrets.vault(), AdapterRegistry.load(),
-        new StockAdapter.Factory(pool, stock), meters, clock);
+        new StockAdapter.Factory(pool, stock), meters, clock, outboundRules);
     KeyStore keys = new KeyStore(vertx, secrets.vault(), secrets.fingerprints());
     Deliveries deliveries = new Deliveries(orders, keys);
     Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl);
@@ -97,7 +100,7 @@ public final class OrderEngine {
           List<PaymentProvider> providers = new ArrayList<>(plugins);
           providers.add(sandbox);
           Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters);
-          Webhooks webhooks = new Webhooks(pool, client, merchants, orders, clock);
+          Webhooks webhooks = new Webhooks(vertx, pool, client, outboundRules, merchants, orders, clock);
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);
           EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,

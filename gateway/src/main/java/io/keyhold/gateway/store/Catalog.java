@@ -3,18 +3,23 @@ package io.keyhold.gateway.store;
 import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
+import io.keyhold.gateway.crypto.KeyVault;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The SKUs of each merchant. Every query names the merchant, so one merchant never reads or writes
- * another's SKU (it is simply not found).
+ * another's SKU (it is simply not found). A validator's secrets are sealed with the {@link KeyVault},
+ * bound to the merchant, the SKU and the validator's place ({@link ValidatorSpec#secretsAad}).
  */
 public final class Catalog {
   /**
@@ -42,14 +47,28 @@ public final class Catalog {
     assert PRICE_MINOR_MAX <= Long.MAX_VALUE / QUANTITY_MAX / 10_000 : "price bound too large for totals";
   }
 
+  private final KeyVault vault;
+
+  public Catalog(KeyVault vault) {
+    this.vault = Objects.requireNonNull(vault, "vault");
+  }
+
   /** Creates a SKU for {@code merchantId} through {@code tx}. */
   public Future<Sku> create(SqlClient tx, String merchantId, NewSku sku) {
+    String skuId = Ids.newId(Ids.SKU);
     JsonArray validators = new JsonArray();
-    sku.validators().forEach(v -> validators.add(v.toJson()));
+    for (int i = 0; i < sku.validators().size(); i++) {
+      ValidatorSpec.New validator = sku.validators().get(i);
+      ValidatorSpec spec = validator.secrets().isEmpty()
+          ? validator.spec()
+          : validator.spec().withSealedSecrets(vault.sealString(new JsonObject(new LinkedHashMap<String, Object>(validator.secrets()))
+              .encode(), ValidatorSpec.secretsAad(merchantId, skuId, i)));
+      validators.add(spec.toStoredJson());
+    }
     SkuPolicy p = sku.policy();
     Tuple row = Tuple.tuple()
         .addString(merchantId)
-        .addString(Ids.newId(Ids.SKU))
+        .addString(skuId)
         .addString(sku.name())
         .addLong(sku.priceMinor())
         .addString(sku.currency())

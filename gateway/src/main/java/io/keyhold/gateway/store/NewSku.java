@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param currency ISO 4217
  * @param policy deadlines
  * @param adapterType how keys are obtained
- * @param validators key checks
+ * @param validators key checks, an {@code http} one's secrets still in the clear
  */
 public record NewSku(String name, long priceMinor, String currency, SkuPolicy policy, String adapterType,
-    List<ValidatorSpec> validators) {
+    List<ValidatorSpec.New> validators) {
   public NewSku {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(currency, "currency");

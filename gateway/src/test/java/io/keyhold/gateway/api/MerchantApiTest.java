@@ -28,8 +28,9 @@ class MerchantApiTest {
   @Test
   void adminCreatesMerchantAndTheApiKeyWorksOnceShown() {
     Response created = gw.post("/admin/v1/merchants", gw.adminToken(), new JsonObject()
-        .put("name", "Moon Cards").put("webhook_url", "https://moon.example/hooks").put("fee_basis_points", 150)
-        .put("adapter", new JsonObject().put("type", "http").put("config", new JsonObject().put("secret", "shh-adapter")))
+        .put("name", "Moon Cards").put("webhook_url", "https://1.1.1.1/hooks").put("fee_basis_points", 150)
+        .put("adapter", new JsonObject().put("type", "http").put("config", new JsonObject()
+            .put("base_url", "https://1.1.1.1/keyhold").put("signing_secret", "shh-adapter-signing-secret")))
         .encode());
 
     assertThat(created.status()).isEqualTo(201);
@@ -107,7 +108,8 @@ class MerchantApiTest {
         .put("policy", new JsonObject().put("deliver_within_seconds", 120).put("max_resupply_attempts", 1)
             .put("unknown_verdict_policy", "refund").put("late_payment_policy", "refund"))
         .put("validators", List.of(new JsonObject().put("type", "format").put("pattern", "^[A-Z0-9]{15}$")
-            .put("checksum", "luhn"), new JsonObject().put("type", "http").put("url", "https://issuer.example/check")))
+            .put("checksum", "luhn"), new JsonObject().put("type", "http").put("url", "https://1.1.1.1/issuer")
+            .put("signing_secret", "issuer-signing-secret-0123")))
         .encode());
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     String id = created.json().getString("id");

@@ -95,8 +95,7 @@ final class Flows implements AutoCloseable {
     String baseUrl = "http://127.0.0.1:" + port;
     Merchant merchant = merchant(name, new JsonObject().put("type", "http").put("config", new JsonObject()
         .put("base_url", baseUrl)
-        .put("signing_secret", SIGNING_SECRET)
-        .put("issuer_secret", ISSUER_SECRET)), null);
+        .put("signing_secret", SIGNING_SECRET)), null);
     String skuId = sku(merchant, policy, validators == null ? null : validators.apply(baseUrl));
     ReferenceMerchant shop = TestGateway.await(ReferenceMerchant.start(gw.gateway().vertx(),
         ReferenceMerchantOptions.builder().host("127.0.0.1").port(port).sku(skuId, keys).secret(SIGNING_SECRET)
@@ -108,7 +107,17 @@ final class Flows implements AutoCloseable {
 
   /** The reference keys' format (16 digits, Luhn) and the shop's issuer check ({@code http} validator). */
   static JsonArray luhnAndIssuer(String shopUrl) {
-    return formatValidator("^[0-9]{16}$", "luhn").add(new JsonObject().put("type", "http").put("url", shopUrl));
+    return formatValidator("^[0-9]{16}$", "luhn").add(issuerCheck(shopUrl));
+  }
+
+  /** Only the issuer check: a key is valid when the reference merchant's fake issuer says so. */
+  static JsonArray issuerOnly(String shopUrl) {
+    return new JsonArray().add(issuerCheck(shopUrl));
+  }
+
+  /** The {@code http} validator asking the reference merchant's fake issuer, signed with its secret. */
+  static JsonObject issuerCheck(String shopUrl) {
+    return new JsonObject().put("type", "http").put("url", shopUrl).put("signing_secret", ISSUER_SECRET);
   }
 
   private static int freePort() {

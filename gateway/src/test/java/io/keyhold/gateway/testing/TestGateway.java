@@ -28,8 +28,9 @@ import java.util.stream.Stream;
 
 /**
  * A whole gateway for a test: a fresh database ({@link TestDatabase}), a temporary data folder, the
- * HTTP server on 127.0.0.1 and a free port, and a plain JDK HTTP client to talk to it. Start one
- * per test class ({@code @BeforeAll}) and close it in {@code @AfterAll}.
+ * HTTP server on 127.0.0.1 and a free port, and a plain JDK HTTP client to talk to it. Its outbound
+ * allow-list names {@value #LOCAL_HOST}, where the tests' shops, issuers and webhook receivers listen
+ * (plain http, loopback). Start one per test class ({@code @BeforeAll}) and close it in {@code @AfterAll}.
  *
  * <pre>{@code
  * static TestGateway gw;
@@ -45,6 +46,8 @@ import java.util.stream.Stream;
 public final class TestGateway implements AutoCloseable {
   public static final Duration HTTP_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(30);
+  /** The one host the test gateway sends to outside public https. */
+  public static final String LOCAL_HOST = "127.0.0.1";
   /** Tables whose row counts bad input must leave unchanged. */
   public static final List<String> TABLES =
       List.of("merchants", "api_keys", "skus", "stock_keys", "key_fingerprints", "idempotency_records");
@@ -79,6 +82,7 @@ public final class TestGateway implements AutoCloseable {
         .pgUrl(database.url())
         .adminToken(adminToken)
         .seedDemo(false)
+        .outboundAllowHosts(List.of(LOCAL_HOST))
         .shutdownGraceMs(1_000);
     customizer.accept(builder);
     return new TestGateway(Gateway.start(builder.build()), database, dataDir, adminToken);

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * unreadable answer, an unknown verdict, an open breaker — the verdict is {@link KeyVerdict#UNKNOWN}. A
  * signature that does not verify is logged as a warning that says so: it is a setup mistake, not a slow
  * issuer, and lasts until someone fixes the secret.
- * Configuration and secrets as for the {@code http} adapter ({@code base_url}, {@code signing_secret}).
+ * Configuration and secrets as for the {@code http} adapter ({@link HttpSettings}: {@code base_url},
+ * the issuer's base URL; {@code signing_secret}, the issuer's own secret), and the same outbound rules.
  */
 public final class HttpKeyValidator implements KeyValidator {
 

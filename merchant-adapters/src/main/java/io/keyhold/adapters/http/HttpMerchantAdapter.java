@@ -37,9 +37,9 @@ import java.util.concurrent.Callable;
  * control character is the shop's bad key, not a broken answer: it comes back refused
  * ({@link DeliveredKey#refused()}), and Keyhold asks for a replacement.
  *
- * <p>Configuration ({@link AdapterContext#config()}): {@code base_url} (required; {@code https}, or
- * {@code http} towards a loopback address or with {@code "allow_plain_http": true}),
- * {@code replay_window_seconds} (default 300). Secrets ({@link AdapterContext#secrets()}):
+ * <p>Configuration ({@link AdapterContext#config()}, names in {@link HttpSettings}): {@code base_url}
+ * (required; a URL the context's {@link AdapterContext#outboundRules()} accept: {@code https} to public
+ * addresses, or an allow-listed host), {@code replay_window_seconds} (default 300). Secrets ({@link AdapterContext#secrets()}):
  * {@code signing_secret} (required) and {@code signing_secret_next} (during a rotation). Limits come
  * from {@link AdapterContext#policy()}; the connection pool is the merchant's own, sized to its
  * concurrent-call limit.

@@ -1,5 +1,7 @@
 package io.keyhold.adapters.http;
 
+import io.keyhold.adapters.outbound.OutboundRules;
+import io.keyhold.adapters.outbound.UrlNotAllowedException;
 import io.keyhold.adapters.signature.SignatureCheck;
 import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.adapters.spi.AdapterContext;
@@ -7,8 +9,10 @@ import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Refusal;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -31,13 +35,18 @@ final class SignedJsonClient {
 
   private static final Pattern PROBLEM_CODE = Pattern.compile("[a-z0-9_]{1,64}");
 
+  private final Vertx vertx;
   private final WebClient client;
+  private final OutboundRules rules;
   private final String baseUrl;
   private final Signatures signatures;
   private final int timeoutMs;
 
-  private SignedJsonClient(WebClient client, String baseUrl, Signatures signatures, int timeoutMs) {
+  private SignedJsonClient(Vertx vertx, WebClient client, OutboundRules rules, String baseUrl, Signatures signatures,
+      int timeoutMs) {
+    this.vertx = vertx;
     this.client = client;
+    this.rules = rules;
     this.baseUrl = baseUrl;
     this.signatures = signatures;
     this.timeoutMs = timeoutMs;
@@ -48,7 +57,7 @@ final class SignedJsonClient {
    * the policy's concurrent calls, so one shop's slow connections never hold another shop's.
    */
   static SignedJsonClient create(AdapterContext context) {
-    HttpEndpoint endpoint = HttpEndpoint.fromConfig(context.config());
+    HttpEndpoint endpoint = HttpEndpoint.fromConfig(context.config(), context.outboundRules());
     Signatures signatures = endpoint.signatures(context);
     int poolSize = context.policy().maxConcurrentCalls();
     WebClientOptions options = new WebClientOptions()
@@ -57,7 +66,8 @@ final class SignedJsonClient {
         .setUserAgent("keyhold-merchant-adapter/1");
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(poolSize).setMaxWaitQueueSize(poolSize);
     WebClient client = WebClient.create(context.vertx(), options, pool);
-    return new SignedJsonClient(client, endpoint.baseUrl(), signatures, context.policy().timeoutMs());
+    return new SignedJsonClient(context.vertx(), client, context.outboundRules(), endpoint.baseUrl(), signatures,
+        context.policy().timeoutMs());
   }
 
   /** Posts {@code fields} plus a new {@code request_id} to {@code path}; the answer's JSON on 2xx. */
@@ -66,12 +76,14 @@ final class SignedJsonClient {
     JsonObject body = new JsonObject().put("request_id", requestId).mergeIn(fields);
     Buffer raw = body.toBuffer();
     try {
-      return client.postAbs(baseUrl + path)
-          .timeout(timeoutMs)
-          .putHeader(HttpHeaders.CONTENT_TYPE.toString(), MerchantProtocol.CONTENT_TYPE_JSON)
-          .putHeader(Signatures.HEADER, signatures.sign(raw))
-          .as(new LimitedBodyCodec(MerchantProtocol.MAX_BODY_BYTES))
-          .sendBuffer(raw)
+      // The address is checked again for every request, on the address actually connected to.
+      return rules.request(vertx, client, HttpMethod.POST, baseUrl + path)
+          .compose(request -> request
+              .timeout(timeoutMs)
+              .putHeader(HttpHeaders.CONTENT_TYPE.toString(), MerchantProtocol.CONTENT_TYPE_JSON)
+              .putHeader(Signatures.HEADER, signatures.sign(raw))
+              .as(new LimitedBodyCodec(MerchantProtocol.MAX_BODY_BYTES))
+              .sendBuffer(raw))
           .recover(failure -> Future.failedFuture(transportFailure(path, failure)))
           .map(response -> interpret(path, requestId, response));
     } catch (RuntimeException e) {
@@ -81,6 +93,10 @@ final class SignedJsonClient {
   }
 
   private static OutcomeUnknownException transportFailure(String path, Throwable failure) {
+    if (failure instanceof UrlNotAllowedException refused) {
+      return new OutcomeUnknownException(OutcomeUnknownException.Cause.CONNECTION,
+          path + ": not sent, the URL " + refused.reason());
+    }
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof LimitedBodyCodec.AnswerTooLargeException) {
         return new OutcomeUnknownException(OutcomeUnknownException.Cause.MALFORMED_ANSWER,

@@ -1,5 +1,6 @@
 package io.keyhold.adapters.spi;
 
+import io.keyhold.adapters.outbound.OutboundRules;
 import io.keyhold.adapters.resilience.MerchantPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,8 +15,9 @@ import java.util.Optional;
 /**
  * Everything one merchant's adapter or validator gets from the gateway: the Vert.x instance to run
  * on, the clock (an input, so tests move time instead of sleeping), the merchant's id, its adapter
- * configuration, its secrets, the meter registry to publish call metrics to, and its resilience
- * policy. Immutable; built with {@link #builder()}.
+ * configuration, its secrets, the meter registry to publish call metrics to, its resilience policy,
+ * and the rules every URL it sends to must pass ({@link OutboundRules}). Immutable; built with
+ * {@link #builder()}.
  *
  * <p>Adapters that keep state (the gateway's consignment {@code stock} adapter) get their storage
  * from the gateway as a typed {@linkplain #service(Class) service} placed here (a database pool, a key
@@ -31,6 +33,7 @@ public final class AdapterContext {
   private final Secrets secrets;
   private final MeterRegistry meterRegistry;
   private final MerchantPolicy policy;
+  private final OutboundRules outboundRules;
   private final Map<Class<?>, Object> services;
 
   private AdapterContext(Builder builder) {
@@ -41,6 +44,7 @@ public final class AdapterContext {
     this.secrets = builder.secrets;
     this.meterRegistry = builder.meterRegistry != null ? builder.meterRegistry : new SimpleMeterRegistry();
     this.policy = builder.policy;
+    this.outboundRules = builder.outboundRules;
     this.services = Map.copyOf(builder.services);
   }
 
@@ -84,6 +88,14 @@ public final class AdapterContext {
     return policy;
   }
 
+  /**
+   * The rules for every URL the adapter sends to (its configuration chose them, so they are checked
+   * when the adapter is built and again on the address of each connection).
+   */
+  public OutboundRules outboundRules() {
+    return outboundRules;
+  }
+
   /** The service of this type the gateway provided, if any. */
   public <T> Optional<T> service(Class<T> type) {
     return Optional.ofNullable(services.get(type)).map(type::cast);
@@ -111,6 +123,7 @@ public final class AdapterContext {
     private Secrets secrets = Secrets.none();
     private MeterRegistry meterRegistry;
     private MerchantPolicy policy = MerchantPolicy.defaults();
+    private OutboundRules outboundRules = OutboundRules.publicHttpsOnly();
     private final Map<Class<?>, Object> services = new HashMap<>();
 
     private Builder() {}
@@ -154,6 +167,12 @@ public final class AdapterContext {
     /** The resilience policy; {@link MerchantPolicy#defaults()} by default. */
     public Builder policy(MerchantPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The outbound URL rules; {@link OutboundRules#publicHttpsOnly()} by default. */
+    public Builder outboundRules(OutboundRules outboundRules) {
+      this.outboundRules = Objects.requireNonNull(outboundRules, "outboundRules");
       return this;
     }
 

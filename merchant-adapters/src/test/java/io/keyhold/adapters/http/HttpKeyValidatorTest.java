@@ -16,6 +16,7 @@ import io.keyhold.adapters.spi.MerchantAdapter;
 import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.keyhold.adapters.testing.ScriptedShop;
 import io.keyhold.escrow.KeyVerdict;
 import io.vertx.core.Vertx;
@@ -60,6 +61,7 @@ class HttpKeyValidatorTest {
         .vertx(vertx)
         .merchantId("shop-a")
         .config(new JsonObject().put("base_url", baseUrl))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", secret)))
         .policy(FAST)
         .build();

@@ -9,6 +9,7 @@ import io.keyhold.adapters.spi.AdapterContext;
 import io.keyhold.adapters.spi.AdapterRegistry;
 import io.keyhold.adapters.spi.MerchantAdapter;
 import io.keyhold.adapters.spi.Secrets;
+import io.keyhold.adapters.testing.LocalRules;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +33,7 @@ class HttpMerchantAdapterContractTest extends MerchantAdapterContract {
         .vertx(vertx)
         .merchantId(merchantId())
         .config(new JsonObject().put("base_url", shop.baseUrl()))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", SECRET)))
         .build();
     return AdapterRegistry.load().createAdapter("http", context);

@@ -19,6 +19,7 @@ import io.keyhold.adapters.spi.Refusal;
 import io.keyhold.adapters.spi.ReplaceReason;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.keyhold.adapters.testing.ScriptedShop;
 import io.keyhold.adapters.testing.ScriptedShop.Answer;
 import io.vertx.core.Vertx;
@@ -60,6 +61,7 @@ class MalformedAnswerTest {
         .vertx(vertx)
         .merchantId("shop-a")
         .config(new JsonObject().put("base_url", baseUrl))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", SECRET)))
         .policy(ONE_ATTEMPT)
         .build());

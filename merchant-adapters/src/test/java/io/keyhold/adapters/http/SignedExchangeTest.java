@@ -17,6 +17,7 @@ import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -76,6 +77,7 @@ class SignedExchangeTest {
         .vertx(vertx)
         .merchantId("shop-a")
         .config(new JsonObject().put("base_url", shop.baseUrl()))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(secrets))
         .policy(ONE_ATTEMPT)
         .build());

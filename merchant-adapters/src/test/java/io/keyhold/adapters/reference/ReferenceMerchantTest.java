@@ -17,6 +17,7 @@ import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.keyhold.adapters.validators.FormatKeyValidator;
 import io.keyhold.escrow.KeyVerdict;
 import io.vertx.core.Vertx;
@@ -52,6 +53,7 @@ class ReferenceMerchantTest {
         .vertx(vertx)
         .merchantId("shop-a")
         .config(new JsonObject().put("base_url", shop.baseUrl()))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", SECRET)))
         .policy(MerchantPolicy.builder().retryMaxAttempts(1).build())
         .build());

@@ -14,6 +14,7 @@ import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -79,6 +80,7 @@ class ShopIsolationTest {
         .vertx(vertx)
         .merchantId(merchantId)
         .config(new JsonObject().put("base_url", shop.baseUrl()))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", SECRET)))
         .meterRegistry(new SimpleMeterRegistry())
         .policy(POLICY)

@@ -17,6 +17,7 @@ import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Refusal;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.adapters.spi.UnitIndex;
+import io.keyhold.adapters.testing.LocalRules;
 import io.keyhold.adapters.testing.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -60,6 +61,7 @@ class SlowShopTest {
         .clock(clock)
         .merchantId("shop-a")
         .config(new JsonObject().put("base_url", shop.baseUrl()))
+        .outboundRules(LocalRules.LOOPBACK)
         .secrets(Secrets.of(Map.of("signing_secret", SECRET)))
         .meterRegistry(meters)
         .policy(policy)

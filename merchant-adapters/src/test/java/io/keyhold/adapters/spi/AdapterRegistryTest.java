@@ -4,6 +4,7 @@ import static io.keyhold.adapters.contract.Await.failure;
 import static io.keyhold.adapters.contract.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.adapters.testing.LocalRules;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -46,7 +47,7 @@ class AdapterRegistryTest {
   @Test
   void aMissingSecretOrBadUrlFailsNamingTheFieldNotTheValue() {
     AdapterContext noSecret = AdapterContext.builder().vertx(vertx).merchantId("shop-a")
-        .config(new JsonObject().put("base_url", "http://127.0.0.1:1")).build();
+        .config(new JsonObject().put("base_url", "http://127.0.0.1:1")).outboundRules(LocalRules.LOOPBACK).build();
     AdapterContext plainHttpAbroad = AdapterContext.builder().vertx(vertx).merchantId("shop-a")
         .config(new JsonObject().put("base_url", "http://shop.example/keyhold"))
         .secrets(Secrets.of(Map.of("signing_secret", "hidden-secret-0123456789"))).build();
@@ -54,7 +55,7 @@ class AdapterRegistryTest {
     assertThat(failure(AdapterRegistry.load().createAdapter("http", noSecret)))
         .hasMessage("secret 'signing_secret' must be set, but is missing");
     assertThat(failure(AdapterRegistry.load().createAdapter("http", plainHttpAbroad)))
-        .hasMessageContaining("must use https outside loopback")
+        .hasMessageContaining("base_url must use https")
         .message().doesNotContain("hidden-secret");
   }
 }

@@ -11,14 +11,19 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A gateway started in this process for one run, on 127.0.0.1 and a free port, with a fresh data
  * folder (embedded PostgreSQL inside it, unless a PostgreSQL URL is given) that is deleted at
- * {@link #stop()}. The simulator still reaches it over HTTP only.
+ * {@link #stop()}. The simulator still reaches it over HTTP only. Its outbound allow-list names
+ * {@value #SHOPS_HOST}, where the simulator's remote shops and issuers listen over plain http.
  */
 public final class EmbeddedGateway implements GatewayTarget {
+  /** Where the simulated remote shops listen: the one host the gateway may send to outside public https. */
+  public static final String SHOPS_HOST = "127.0.0.1";
+
   private final Gateway gateway;
   private final Path dataDir;
   private final boolean deleteDataDir;
@@ -55,6 +60,7 @@ public final class EmbeddedGateway implements GatewayTarget {
         .seedDemo(false)
         .adminToken(token)
         .pgUrl(pgUrl)
+        .outboundAllowHosts(List.of(SHOPS_HOST))
         .engine(EngineConfig.builder().sandboxChaos(noticeChaos).build());
     if (poolMaxSize > 0) {
       config.poolMaxSize(poolMaxSize);

@@ -162,9 +162,12 @@ public final class ShopSetup {
     JsonObject merchant = new JsonObject().put("name", "Simulated remote shop " + index + " (" + runId + ")")
         .put("fee_basis_points", config.feeBasisPoints())
         .put("adapter", new JsonObject().put("type", Shop.HTTP).put("config", new JsonObject()
-            .put("base_url", baseUrl).put("signing_secret", secret).put("issuer_secret", secret)));
+            .put("base_url", baseUrl).put("signing_secret", secret)));
     // The http validator posts to its URL plus the protocol's check path: the issuer's base URL is enough.
-    String issuer = config.faults().redeemedKeyRate() > 0 ? baseUrl : null;
+    // The reference merchant's issuer signs with the shop's secret unless told otherwise.
+    JsonObject issuer = config.faults().redeemedKeyRate() > 0
+        ? new JsonObject().put("type", "http").put("url", baseUrl).put("signing_secret", secret)
+        : null;
     return client.operator().createMerchant(merchant).compose(created -> client.merchant().createSku(created.apiKey(),
             sku(index, Shop.HTTP, issuer))
         .compose(skuId -> ReferenceMerchant.start(vertx, ReferenceMerchantOptions.builder()
@@ -189,11 +192,11 @@ public final class ShopSetup {
         Faults.Malformation.NOT_JSON, 0);
   }
 
-  private JsonObject sku(int index, String adapter, String issuerUrl) {
+  private JsonObject sku(int index, String adapter, JsonObject issuerCheck) {
     JsonArray validators = new JsonArray()
         .add(new JsonObject().put("type", "format").put("pattern", LuhnKeys.PATTERN).put("checksum", "luhn"));
-    if (issuerUrl != null) {
-      validators.add(new JsonObject().put("type", "http").put("url", issuerUrl));
+    if (issuerCheck != null) {
+      validators.add(issuerCheck);
     }
     return new JsonObject()
         .put("name", "Simulated game card " + index)

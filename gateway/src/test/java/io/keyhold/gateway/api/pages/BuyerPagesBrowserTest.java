@@ -228,7 +228,7 @@ class BuyerPagesBrowserTest {
 
   private TestGateway.Merchant httpMerchant(String baseUrl) {
     return gw.createMerchant("夜猫卡铺", 200, new JsonObject().put("type", "http").put("config", new JsonObject()
-        .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET).put("issuer_secret", ISSUER_SECRET)), null);
+        .put("base_url", baseUrl).put("signing_secret", SIGNING_SECRET)), null);
   }
 
   private static int freePort() throws IOException {
