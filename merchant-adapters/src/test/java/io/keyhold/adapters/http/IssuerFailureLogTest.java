@@ -16,6 +16,7 @@ import io.keyhold.adapters.spi.AdapterRegistry;
 import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.KeyValidator;
 import io.keyhold.adapters.spi.Secrets;
+import io.keyhold.adapters.testing.LocalRules;
 import io.keyhold.escrow.KeyVerdict;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -68,6 +69,7 @@ class IssuerFailureLogTest {
         .config(new JsonObject().put("base_url", issuer.baseUrl()))
         .secrets(Secrets.of(Map.of("signing_secret", secret)))
         .policy(FAST)
+        .outboundRules(LocalRules.LOOPBACK)
         .build()));
   }
 
