@@ -133,7 +133,7 @@ final class FaultInjection {
         yield wrong.toBuffer();
       }
       case WRONG_REQUEST_ID -> body.copy().put("request_id", "another-request").toBuffer();
-      case OVERSIZED -> body.copy().put("padding", "x".repeat(MerchantProtocol.MAX_BODY_BYTES)).toBuffer();
+      case OVERSIZED -> body.copy().put("padding", "x".repeat(MerchantProtocol.BODY_BYTES_MAX)).toBuffer();
     };
   }
 

@@ -33,7 +33,7 @@ final class ProtocolOperations {
     String reservationId = id(request, "reservation_id");
     String sku = id(request, "sku_id");
     id(request, "merchant_id");
-    int quantity = integer(request, "quantity", 1, MerchantProtocol.MAX_UNITS_PER_DELIVERY);
+    int quantity = integer(request, "quantity", 1, MerchantProtocol.UNITS_PER_DELIVERY_MAX);
     Instant until = instant(request, "until");
     Instant expiresAt = stock.reserve(reservationId, sku, quantity, until);
     return new JsonObject()
@@ -57,8 +57,8 @@ final class ProtocolOperations {
     Object reservation = request.getValue("reservation_id");
     String reservationId = reservation == null ? null : id(request, "reservation_id");
     if (!(request.getValue("units") instanceof JsonArray units)
-        || units.isEmpty() || units.size() > MerchantProtocol.MAX_UNITS_PER_DELIVERY) {
-      throw ProtocolProblem.badRequest("units must be an array of 1 to " + MerchantProtocol.MAX_UNITS_PER_DELIVERY + " units");
+        || units.isEmpty() || units.size() > MerchantProtocol.UNITS_PER_DELIVERY_MAX) {
+      throw ProtocolProblem.badRequest("units must be an array of 1 to " + MerchantProtocol.UNITS_PER_DELIVERY_MAX + " units");
     }
     List<Integer> asked = new ArrayList<>();
     for (Object unit : units) {
@@ -81,7 +81,7 @@ final class ProtocolOperations {
     String sku = id(request, "sku_id");
     id(request, "merchant_id");
     int unit = unitValue(request.getValue("unit"), "unit");
-    int attempt = integer(request, "attempt", 1, MerchantProtocol.MAX_REPLACE_ATTEMPTS);
+    int attempt = integer(request, "attempt", 1, MerchantProtocol.REPLACE_ATTEMPTS_MAX);
     if (!(request.getValue("reason") instanceof String)) {
       throw ProtocolProblem.badRequest("reason must be a string");
     }
@@ -91,8 +91,8 @@ final class ProtocolOperations {
 
   JsonObject check(JsonObject request) {
     id(request, "sku_id");
-    if (!(request.getValue("key") instanceof String key) || key.isEmpty() || key.length() > CardKey.MAX_LENGTH) {
-      throw ProtocolProblem.badRequest("key must be a string of 1 to " + CardKey.MAX_LENGTH + " characters");
+    if (!(request.getValue("key") instanceof String key) || key.isEmpty() || key.length() > CardKey.LENGTH_MAX) {
+      throw ProtocolProblem.badRequest("key must be a string of 1 to " + CardKey.LENGTH_MAX + " characters");
     }
     KeyVerdict verdict = stock.check(key);
     return new JsonObject().put("verdict", verdict.code());
@@ -105,7 +105,7 @@ final class ProtocolOperations {
   private static String id(JsonObject request, String field) {
     String value = stringOrNull(request, field);
     if (!Identifiers.isValid(value)) {
-      throw ProtocolProblem.badRequest(field + " must be 1 to " + Identifiers.MAX_LENGTH + " characters of [A-Za-z0-9._:-]");
+      throw ProtocolProblem.badRequest(field + " must be 1 to " + Identifiers.LENGTH_MAX + " characters of [A-Za-z0-9._:-]");
     }
     return value;
   }

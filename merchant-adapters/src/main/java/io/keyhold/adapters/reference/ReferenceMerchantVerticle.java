@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 final class ReferenceMerchantVerticle extends VerticleBase {
 
   /** Admin bodies are tiny. */
-  private static final int MAX_ADMIN_BODY_BYTES = 4_096;
+  private static final int ADMIN_BODY_BYTES_MAX = 4_096;
   private static final long EXPIRY_SWEEP_MS = 1_000;
 
   private final ReferenceMerchantOptions options;
@@ -62,8 +62,8 @@ final class ReferenceMerchantVerticle extends VerticleBase {
     AdminRoutes admin = new AdminRoutes(this::faults, this::faults, this::stats, stock::redeem);
 
     Router router = Router.router(vertx);
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(MerchantProtocol.MAX_BODY_BYTES));
-    router.route("/_*").handler(BodyHandler.create(false).setBodyLimit(MAX_ADMIN_BODY_BYTES));
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(MerchantProtocol.BODY_BYTES_MAX));
+    router.route("/_*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_BYTES_MAX));
     router.post(MerchantProtocol.PATH_RESERVATIONS).handler(exchange.handler(Faults.Scope.MERCHANT, operations::reserve));
     router.post(MerchantProtocol.PATH_CANCEL_RESERVATION).handler(exchange.handler(Faults.Scope.MERCHANT, operations::cancel));
     router.post(MerchantProtocol.PATH_DELIVERIES).handler(exchange.handler(Faults.Scope.MERCHANT, operations::deliver));
