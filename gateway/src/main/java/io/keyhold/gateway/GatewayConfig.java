@@ -6,8 +6,6 @@ import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
 import io.keyhold.gateway.store.Range;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
@@ -19,7 +17,7 @@ import java.util.Set;
  * Everything the gateway is started with. Immutable; built by {@link Builder}, which rejects a bad
  * value and names it. {@link #toString()} shows no secret.
  *
- * <p>Sources, later ones winning: the defaults below, a JSON config file ({@link Builder#applyJson},
+ * <p>Sources, later ones winning: the defaults below, a JSON config file ({@link GatewayConfigFile},
  * keys in snake_case as listed there), the environment ({@link Builder#applyEnvironment}), then
  * command-line flags.
  */
@@ -223,12 +221,6 @@ public final class GatewayConfig {
 
   /** Builds a {@link GatewayConfig}; every setter checks its value at once. */
   public static final class Builder {
-    private static final Set<String> JSON_KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
-        "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-        "shutdown_grace_ms", "seed_demo", "secrets", "engine", "outbound_allow_hosts");
-    private static final Set<String> JSON_SECRET_KEYS =
-        Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
-
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private Path dataDir = DEFAULT_DATA_DIR;
@@ -392,68 +384,6 @@ public final class GatewayConfig {
       return this;
     }
 
-    /**
-     * Applies a JSON config file's object. Keys: {@code host}, {@code port}, {@code data_dir},
-     * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
-     * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
-     * {@code shutdown_grace_ms}, {@code seed_demo}, {@code outbound_allow_hosts} (an array of hosts),
-     * {@code engine} (see
-     * {@link EngineConfig.Builder#applyJson}), and {@code secrets} ({@code vault_keys},
-     * {@code fingerprint_key}, {@code evidence_seed}, {@code admin_token}, {@code metrics_token}). An unknown key is an
-     * error, so a typo does not pass silently.
-     */
-    public Builder applyJson(JsonObject json) {
-      for (String key : json.fieldNames()) {
-        if (!JSON_KEYS.contains(key)) {
-          throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: " + JSON_KEYS);
-        }
-      }
-      try {
-        if (json.containsKey("host")) host(json.getString("host"));
-        if (json.containsKey("port")) port(json.getInteger("port"));
-        if (json.containsKey("data_dir")) dataDir(Path.of(json.getString("data_dir")));
-        if (json.containsKey("pg_url")) pgUrl(json.getString("pg_url"));
-        if (json.containsKey("public_base_url")) publicBaseUrl(json.getString("public_base_url"));
-        if (json.containsKey("pool_max_size")) poolMaxSize(json.getInteger("pool_max_size"));
-        if (json.containsKey("pool_wait_queue_max")) poolWaitQueueMax(json.getInteger("pool_wait_queue_max"));
-        if (json.containsKey("body_limit_bytes")) bodyLimitBytes(json.getLong("body_limit_bytes"));
-        if (json.containsKey("request_timeout_ms")) requestTimeoutMs(json.getLong("request_timeout_ms"));
-        if (json.containsKey("stock_batch_max")) stockBatchMax(json.getInteger("stock_batch_max"));
-        if (json.containsKey("shutdown_grace_ms")) shutdownGraceMs(json.getLong("shutdown_grace_ms"));
-        if (json.containsKey("seed_demo")) seedDemo(json.getBoolean("seed_demo"));
-      } catch (ClassCastException e) {
-        throw new IllegalArgumentException("a config value has the wrong JSON type: " + e.getMessage());
-      }
-      if (json.containsKey("outbound_allow_hosts")) {
-        if (!(json.getValue("outbound_allow_hosts") instanceof JsonArray hosts)
-            || !hosts.stream().allMatch(String.class::isInstance)) {
-          throw new IllegalArgumentException("outbound_allow_hosts must be an array of host names or IP literals");
-        }
-        try {
-          outboundAllowHosts(hosts.stream().map(String.class::cast).toList());
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("outbound_allow_hosts: " + e.getMessage(), e);
-        }
-      }
-      if (json.containsKey("engine")) {
-        engine(engine.toBuilder().applyJson(json.getJsonObject("engine")).build());
-      }
-      if (json.containsKey("secrets")) {
-        JsonObject secrets = json.getJsonObject("secrets");
-        for (String key : secrets.fieldNames()) {
-          if (!JSON_SECRET_KEYS.contains(key)) {
-            throw new IllegalArgumentException("unknown config key 'secrets." + key + "'; known: " + JSON_SECRET_KEYS);
-          }
-        }
-        vaultKeys(secrets.getString("vault_keys", vaultKeys));
-        fingerprintKey(secrets.getString("fingerprint_key", fingerprintKey));
-        evidenceSeed(secrets.getString("evidence_seed", evidenceSeed));
-        adminToken(secrets.getString("admin_token", adminToken));
-        metricsToken(secrets.getString("metrics_token", metricsToken));
-      }
-      return this;
-    }
-
     /** Applies {@code KEYHOLD_PG_URL}, the secret variables and {@code KEYHOLD_METRICS_TOKEN}, when set. */
     public Builder applyEnvironment(Map<String, String> env) {
       if (env.get(ENV_PG_URL) != null) pgUrl(env.get(ENV_PG_URL));
@@ -463,6 +393,31 @@ public final class GatewayConfig {
       if (env.get(ENV_EVIDENCE_SEED) != null) evidenceSeed(env.get(ENV_EVIDENCE_SEED));
       if (env.get(ENV_METRICS_TOKEN) != null) metricsToken(env.get(ENV_METRICS_TOKEN));
       return this;
+    }
+
+    // What the config file's parser reads back: a section it amends starts from the values set so far.
+    EngineConfig engine() {
+      return engine;
+    }
+
+    String vaultKeys() {
+      return vaultKeys;
+    }
+
+    String fingerprintKey() {
+      return fingerprintKey;
+    }
+
+    String evidenceSeed() {
+      return evidenceSeed;
+    }
+
+    String adminToken() {
+      return adminToken;
+    }
+
+    String metricsToken() {
+      return metricsToken;
     }
 
     public GatewayConfig build() {

@@ -42,7 +42,7 @@ public final class GatewayMain implements Callable<Integer> {
       + "default: env KEYHOLD_PG_URL, else an embedded server in <data-dir>/pg.")
   String pgUrl;
 
-  @Option(names = "--config", description = "JSON config file (keys: see GatewayConfig.Builder#applyJson).")
+  @Option(names = "--config", description = "JSON config file (keys: see GatewayConfigFile).")
   Path configFile;
 
   @Option(names = "--no-demo", description = "Do not seed the demo shop on first start.")
@@ -110,7 +110,7 @@ public final class GatewayMain implements Callable<Integer> {
   GatewayConfig config() throws IOException {
     GatewayConfig.Builder builder = GatewayConfig.builder();
     if (configFile != null) {
-      builder.applyJson(new JsonObject(Files.readString(configFile, StandardCharsets.UTF_8)));
+      GatewayConfigFile.apply(builder, new JsonObject(Files.readString(configFile, StandardCharsets.UTF_8)));
     }
     builder.applyEnvironment(System.getenv());
     if (port != null) builder.port(port);

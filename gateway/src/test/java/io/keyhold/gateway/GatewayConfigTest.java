@@ -32,17 +32,18 @@ class GatewayConfigTest {
 
   @Test
   void outboundAllowListComesFromTheConfigFileAndIsEmptyByDefault() {
-    GatewayConfig config = GatewayConfig.builder()
-        .applyJson(new JsonObject().put("outbound_allow_hosts", new JsonArray().add("127.0.0.1").add("Shop.Internal")))
+    GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(),
+            new JsonObject().put("outbound_allow_hosts", new JsonArray().add("127.0.0.1").add("Shop.Internal")))
         .build();
 
     assertThat(GatewayConfig.builder().build().outboundAllowHosts()).isEmpty();
     assertThat(config.outboundAllowHosts()).containsExactlyInAnyOrder("127.0.0.1", "shop.internal");
     assertThat(config.toString()).contains("127.0.0.1");
-    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject()
+    assertThatThrownBy(() -> GatewayConfigFile.apply(GatewayConfig.builder(), new JsonObject()
         .put("outbound_allow_hosts", new JsonArray().add("http://127.0.0.1:9100"))))
         .hasMessageContaining("outbound_allow_hosts").hasMessageContaining("host name or an IP literal");
-    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject().put("outbound_allow_hosts", "127.0.0.1")))
+    assertThatThrownBy(() -> GatewayConfigFile.apply(GatewayConfig.builder(),
+            new JsonObject().put("outbound_allow_hosts", "127.0.0.1")))
         .hasMessageContaining("outbound_allow_hosts");
   }
 
@@ -58,8 +59,8 @@ class GatewayConfigTest {
 
   @Test
   void jsonFileThenEnvironmentApplyInOrderAndUnknownKeysFail() {
-    GatewayConfig config = GatewayConfig.builder()
-        .applyJson(new JsonObject().put("port", 9000).put("pg_url", "postgres://a@file/db")
+    GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(),
+            new JsonObject().put("port", 9000).put("pg_url", "postgres://a@file/db")
             .put("secrets", new JsonObject().put("admin_token", "kha_from_file_0123456789")))
         .applyEnvironment(Map.of("KEYHOLD_PG_URL", "postgres://b:pw@env:5433/db"))
         .build();
@@ -68,7 +69,7 @@ class GatewayConfigTest {
     assertThat(config.pgUrl()).isEqualTo("postgres://b:pw@env:5433/db");
     assertThat(config.secrets().adminToken()).isEqualTo("kha_from_file_0123456789");
     assertThat(config.toString()).doesNotContain("kha_from_file").doesNotContain("pw@");
-    assertThatThrownBy(() -> GatewayConfig.builder().applyJson(new JsonObject().put("prot", 1)))
+    assertThatThrownBy(() -> GatewayConfigFile.apply(GatewayConfig.builder(), new JsonObject().put("prot", 1)))
         .hasMessageContaining("unknown config key 'prot'");
   }
 

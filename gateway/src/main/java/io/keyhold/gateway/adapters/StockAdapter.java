@@ -166,8 +166,8 @@ public final class StockAdapter implements MerchantAdapter {
       checkOrder(order);
       Objects.requireNonNull(unit, "unit");
       Objects.requireNonNull(reason, "reason");
-      if (attempt < 1 || attempt > MAX_REPLACE_ATTEMPTS) {
-        throw new IllegalArgumentException("attempt must be between 1 and " + MAX_REPLACE_ATTEMPTS + ", but was "
+      if (attempt < 1 || attempt > REPLACE_ATTEMPTS_MAX) {
+        throw new IllegalArgumentException("attempt must be between 1 and " + REPLACE_ATTEMPTS_MAX + ", but was "
             + attempt);
       }
     } catch (RuntimeException e) {
@@ -287,8 +287,8 @@ public final class StockAdapter implements MerchantAdapter {
 
   private static void checkUnits(List<UnitIndex> units) {
     Objects.requireNonNull(units, "units");
-    if (units.isEmpty() || units.size() > MAX_UNITS_PER_CALL) {
-      throw new IllegalArgumentException("units must hold 1 to " + MAX_UNITS_PER_CALL + " units, but held "
+    if (units.isEmpty() || units.size() > UNITS_PER_CALL_MAX) {
+      throw new IllegalArgumentException("units must hold 1 to " + UNITS_PER_CALL_MAX + " units, but held "
           + units.size());
     }
     Set<UnitIndex> seen = new HashSet<>();

@@ -129,7 +129,7 @@ public final class OrderRoutes {
       for (int i = 0; i < units.size(); i++) {
         JsonInput unit = units.get(i);
         long index = unit.requiredLong("index", 0, io.keyhold.escrow.Order.QUANTITY_MAX - 1);
-        String key = unit.requiredString("key", 1, CardKey.MAX_LENGTH);
+        String key = unit.requiredString("key", 1, CardKey.LENGTH_MAX);
         if (key == null || index < 0) {
           continue;
         }
@@ -147,7 +147,7 @@ public final class OrderRoutes {
             incoming.add(new KeyStore.Incoming((int) index, CardKey.of(key)));
           } catch (IllegalArgumentException e) {
             unit.reject("key", FieldError.Code.INVALID_VALUE,
-                "must be text of at most " + CardKey.MAX_LENGTH + " UTF-16 units, not blank");
+                "must be text of at most " + CardKey.LENGTH_MAX + " UTF-16 units, not blank");
           }
         }
       }

@@ -44,7 +44,7 @@ public final class Checkout {
   public static final String ORDER_PREFIX = "ord";
   public static final int BUYER_REF_LENGTH_MAX = 200;
   /** The most units one checkout may ask for: escrow-core's and the merchant protocol's bound. */
-  public static final int QUANTITY_MAX = Math.min(Order.QUANTITY_MAX, Reservation.MAX_QUANTITY);
+  public static final int QUANTITY_MAX = Math.min(Order.QUANTITY_MAX, Reservation.QUANTITY_MAX);
 
   private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
   private static final String TERMS = "SELECT s.name, s.price_minor, s.currency, s.pay_within_seconds,"

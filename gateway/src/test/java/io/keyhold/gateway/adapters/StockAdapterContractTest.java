@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The built-in {@code stock} adapter passes the adapter contract kit, over a real database: every test
- * gets a new merchant with one SKU of {@value MerchantAdapterContract#MIN_STOCK} uploaded keys and one
+ * gets a new merchant with one SKU of {@value MerchantAdapterContract#STOCK_MIN} uploaded keys and one
  * empty SKU.
  */
 class StockAdapterContractTest extends MerchantAdapterContract {
@@ -42,7 +42,7 @@ class StockAdapterContractTest extends MerchantAdapterContract {
     skuWithStock = gw.createSku(merchant);
     skuWithoutStock = gw.createSku(merchant);
     List<String> keys = new ArrayList<>();
-    for (int i = 0; i < MIN_STOCK; i++) {
+    for (int i = 0; i < STOCK_MIN; i++) {
       keys.add("CONTRACT-" + UUID.randomUUID());
     }
     TestGateway.Response uploaded = gw.uploadKeys(merchant, skuWithStock, keys);

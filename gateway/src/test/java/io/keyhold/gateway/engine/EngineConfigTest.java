@@ -7,6 +7,7 @@ import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.KeyValidator;
 import io.keyhold.escrow.KeyVerdict;
 import io.keyhold.gateway.GatewayConfig;
+import io.keyhold.gateway.GatewayConfigFile;
 import io.keyhold.gateway.store.OutboxBackoff;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -31,8 +32,8 @@ class EngineConfigTest {
 
   @Test
   void readsTheEngineSectionOfTheConfigFile() {
-    GatewayConfig config = GatewayConfig.builder().applyJson(new JsonObject().put("engine", new JsonObject()
-        .put("sweep_interval_ms", 250).put("sandbox_chaos", true).put("outbox_attempts_max", 5))).build();
+    GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(), new JsonObject().put("engine",
+        new JsonObject().put("sweep_interval_ms", 250).put("sandbox_chaos", true).put("outbox_attempts_max", 5))).build();
 
     assertThat(config.engine().sweepIntervalMs()).isEqualTo(250);
     assertThat(config.engine().sandboxChaos()).isTrue();

@@ -158,9 +158,9 @@ public final class HttpMerchantAdapter implements MerchantAdapter {
       requireOwnMerchant(Objects.requireNonNull(order, "order").merchantId());
       Objects.requireNonNull(unit, "unit");
       Objects.requireNonNull(reason, "reason");
-      if (attempt < 1 || attempt > MAX_REPLACE_ATTEMPTS) {
+      if (attempt < 1 || attempt > REPLACE_ATTEMPTS_MAX) {
         throw new IllegalArgumentException(
-            "attempt must be between 1 and " + MAX_REPLACE_ATTEMPTS + ", but was " + attempt);
+            "attempt must be between 1 and " + REPLACE_ATTEMPTS_MAX + ", but was " + attempt);
       }
       JsonObject request = new JsonObject()
           .put("merchant_id", merchantId)
@@ -213,9 +213,9 @@ public final class HttpMerchantAdapter implements MerchantAdapter {
 
   private static Set<Integer> distinctUnits(List<UnitIndex> units) {
     Objects.requireNonNull(units, "units");
-    if (units.isEmpty() || units.size() > MAX_UNITS_PER_CALL) {
+    if (units.isEmpty() || units.size() > UNITS_PER_CALL_MAX) {
       throw new IllegalArgumentException(
-          "units must hold 1 to " + MAX_UNITS_PER_CALL + " units, but held " + units.size());
+          "units must hold 1 to " + UNITS_PER_CALL_MAX + " units, but held " + units.size());
     }
     Set<Integer> distinct = new TreeSet<>();
     for (UnitIndex unit : units) {

@@ -37,16 +37,16 @@ public final class HttpSettings {
   public static final Set<String> NAMES = Set.of(BASE_URL, SIGNING_SECRET, SIGNING_SECRET_NEXT,
       REPLAY_WINDOW_SECONDS, TIMEOUT_MS);
 
-  /** Characters; at least {@link Signatures#MIN_SECRET_BYTES} bytes in UTF-8 whatever they are. */
-  public static final int SECRET_LENGTH_MIN = Signatures.MIN_SECRET_BYTES;
+  /** Characters; at least {@link Signatures#SECRET_BYTES_MIN} bytes in UTF-8 whatever they are. */
+  public static final int SECRET_LENGTH_MIN = Signatures.SECRET_BYTES_MIN;
   /** Characters; a secret is shared text, not a document. */
   public static final int SECRET_LENGTH_MAX = 256;
   public static final int URL_LENGTH_MAX = 2048;
   /** Below this no shop answers reliably, and every call would count as unknown. */
   public static final int TIMEOUT_MS_MIN = 100;
-  public static final int TIMEOUT_MS_MAX = MerchantPolicy.MAX_TIMEOUT_MS;
+  public static final int TIMEOUT_MS_MAX = MerchantPolicy.TIMEOUT_MS_MAX;
   public static final int REPLAY_WINDOW_SECONDS_MIN = 1;
-  public static final int REPLAY_WINDOW_SECONDS_MAX = Signatures.MAX_REPLAY_WINDOW_SECONDS;
+  public static final int REPLAY_WINDOW_SECONDS_MAX = Signatures.REPLAY_WINDOW_SECONDS_MAX;
 
   private HttpSettings() {}
 

@@ -19,11 +19,11 @@ public final class MerchantProtocol {
   public static final String PATH_CHECKS = "/v1/checks";
 
   /** Largest request body a shop must accept, and largest answer body Keyhold reads. */
-  public static final int MAX_BODY_BYTES = 65_536;
+  public static final int BODY_BYTES_MAX = 65_536;
   /** Most units one delivery request may ask for. */
-  public static final int MAX_UNITS_PER_DELIVERY = 100;
+  public static final int UNITS_PER_DELIVERY_MAX = 100;
   /** Most replacements of one unit. */
-  public static final int MAX_REPLACE_ATTEMPTS = 20;
+  public static final int REPLACE_ATTEMPTS_MAX = 20;
 
   /** Content type of requests and successful answers. */
   public static final String CONTENT_TYPE_JSON = "application/json";

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 
 /**
  * One signed JSON exchange of the merchant protocol: adds a fresh {@code request_id}, signs the raw
- * body, posts it, reads at most {@link MerchantProtocol#MAX_BODY_BYTES} of the answer, verifies the
+ * body, posts it, reads at most {@link MerchantProtocol#BODY_BYTES_MAX} of the answer, verifies the
  * answer's signature and {@code request_id}, and sorts the outcome into an answer, a refusal
  * ({@link MerchantRefusedException}) or an unknown outcome ({@link OutcomeUnknownException}).
  * Nothing is thrown: every problem is a failed {@code Future} of one of those two types.
@@ -82,7 +82,7 @@ final class SignedJsonClient {
               .timeout(timeoutMs)
               .putHeader(HttpHeaders.CONTENT_TYPE.toString(), MerchantProtocol.CONTENT_TYPE_JSON)
               .putHeader(Signatures.HEADER, signatures.sign(raw))
-              .as(new LimitedBodyCodec(MerchantProtocol.MAX_BODY_BYTES))
+              .as(new LimitedBodyCodec(MerchantProtocol.BODY_BYTES_MAX))
               .sendBuffer(raw))
           .recover(failure -> Future.failedFuture(transportFailure(path, failure)))
           .map(response -> interpret(path, requestId, response));
@@ -100,7 +100,7 @@ final class SignedJsonClient {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof LimitedBodyCodec.AnswerTooLargeException) {
         return new OutcomeUnknownException(OutcomeUnknownException.Cause.MALFORMED_ANSWER,
-            path + ": answer larger than " + MerchantProtocol.MAX_BODY_BYTES + " bytes");
+            path + ": answer larger than " + MerchantProtocol.BODY_BYTES_MAX + " bytes");
       }
       if (cause instanceof TimeoutException) {
         return new OutcomeUnknownException(OutcomeUnknownException.Cause.TIMEOUT, path + ": no answer in time", failure);

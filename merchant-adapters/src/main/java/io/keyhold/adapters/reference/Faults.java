@@ -1,5 +1,6 @@
 package io.keyhold.adapters.reference;
 
+import io.keyhold.adapters.spi.Range;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.stream.Collectors;
  * replayed. Immutable.
  *
  * @param scope which endpoints the faults apply to
- * @param latencyMs added before every answer, 0 to {@value #MAX_LATENCY_MS}
+ * @param latencyMs added before every answer, 0 to {@value #LATENCY_MS_MAX}
  * @param errorRate share of requests answered {@code 500}
  * @param timeoutRate share of requests never answered (the connection is closed after a long hold)
  * @param invalidKeyRate share of new keys that are made up (bad checksum, unknown to the issuer)
@@ -44,7 +45,7 @@ public record Faults(
     double controlCharacterKeyRate) {
 
   /** Largest latency that can be injected. */
-  public static final int MAX_LATENCY_MS = 60_000;
+  public static final int LATENCY_MS_MAX = 60_000;
 
   private static final Faults NONE =
       new Faults(Scope.ALL, 0, 0, 0, 0, 0, 0, SignatureFault.FORGED, 0, Malformation.NOT_JSON, 0, 0);
@@ -58,10 +59,7 @@ public record Faults(
     requireNonNull(scope, "scope");
     requireNonNull(signatureFault, "signature_fault");
     requireNonNull(malformed, "malformed");
-    if (latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
-      throw new IllegalArgumentException(
-          "latency_ms must be between 0 and " + MAX_LATENCY_MS + ", but was " + latencyMs);
-    }
+    Range.check("latency_ms", latencyMs, 0, LATENCY_MS_MAX);
     requireRate("error_rate", errorRate);
     requireRate("timeout_rate", timeoutRate);
     requireRate("invalid_key_rate", invalidKeyRate);

@@ -1,5 +1,8 @@
 package io.keyhold.adapters.reference;
 
+import io.keyhold.adapters.http.MerchantProtocol;
+import io.vertx.core.json.JsonObject;
+
 /** A refusal the reference merchant answers as a signed problem document (PROTOCOL.md, section 7). */
 final class ProtocolProblem extends RuntimeException {
 
@@ -24,5 +27,16 @@ final class ProtocolProblem extends RuntimeException {
 
   String code() {
     return code;
+  }
+
+  /** The problem document (RFC 9457) the merchant protocol and the admin endpoints answer with. */
+  static JsonObject document(int status, String code, String detail, String requestId) {
+    return new JsonObject()
+        .put("type", MerchantProtocol.PROBLEM_TYPE_PREFIX + code)
+        .put("title", code.replace('_', ' '))
+        .put("status", status)
+        .put("code", code)
+        .put("detail", detail)
+        .put("request_id", requestId);
   }
 }

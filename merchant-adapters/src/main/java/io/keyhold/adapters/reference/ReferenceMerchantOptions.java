@@ -2,6 +2,7 @@ package io.keyhold.adapters.reference;
 
 import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.adapters.spi.Identifiers;
+import io.keyhold.adapters.spi.Range;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,9 +25,11 @@ public final class ReferenceMerchantOptions {
   /** The default SKU's name. */
   public static final String DEFAULT_SKU = "demo";
   /** Most keys all SKUs together may hold, to bound memory. */
-  public static final int MAX_TOTAL_KEYS = 200_000;
+  public static final int TOTAL_KEYS_MAX = 200_000;
   /** Most SKUs. */
-  public static final int MAX_SKUS = 1_000;
+  public static final int SKUS_MAX = 1_000;
+  /** Longest a held request waits before its connection is closed: an hour outlasts any client's timeout. */
+  public static final int HOLD_MS_MAX = 3_600_000;
   /** How long a request the timeout fault never answers is held before its connection is closed. */
   public static final int DEFAULT_HOLD_MS = 120_000;
 
@@ -53,8 +56,8 @@ public final class ReferenceMerchantOptions {
     this.clock = b.clock;
     this.holdMs = b.holdMs;
     long total = stock.values().stream().mapToLong(Integer::longValue).sum();
-    if (total > MAX_TOTAL_KEYS) {
-      throw new IllegalArgumentException("stock must hold at most " + MAX_TOTAL_KEYS + " keys in all, but held " + total);
+    if (total > TOTAL_KEYS_MAX) {
+      throw new IllegalArgumentException("stock must hold at most " + TOTAL_KEYS_MAX + " keys in all, but held " + total);
     }
     // Fail here, not at start, when a secret is too short or there are too many.
     Signatures.builder().secrets(secrets).build();
@@ -142,22 +145,16 @@ public final class ReferenceMerchantOptions {
 
     /** 0 (any free port) to 65535. */
     public Builder port(int port) {
-      if (port < 0 || port > 65_535) {
-        throw new IllegalArgumentException("port must be between 0 and 65535, but was " + port);
-      }
-      this.port = port;
+      this.port = Range.check("port", port, 0, 65_535);
       return this;
     }
 
     /** Adds a SKU with {@code keys} generated keys (0 for a SKU that is always out of stock). */
     public Builder sku(String skuId, int keys) {
       Identifiers.require("sku id", skuId);
-      if (keys < 0 || keys > MAX_TOTAL_KEYS) {
-        throw new IllegalArgumentException("keys of sku " + skuId + " must be between 0 and " + MAX_TOTAL_KEYS
-            + ", but was " + keys);
-      }
-      if (!stock.containsKey(skuId) && stock.size() == MAX_SKUS) {
-        throw new IllegalArgumentException("at most " + MAX_SKUS + " skus, but " + skuId + " would be one more");
+      Range.check("keys of sku " + skuId, keys, 0, TOTAL_KEYS_MAX);
+      if (!stock.containsKey(skuId) && stock.size() == SKUS_MAX) {
+        throw new IllegalArgumentException("at most " + SKUS_MAX + " skus, but " + skuId + " would be one more");
       }
       stock.put(skuId, keys);
       return this;
@@ -200,12 +197,9 @@ public final class ReferenceMerchantOptions {
       return this;
     }
 
-    /** 1 to 3,600,000 ms. */
+    /** 1 to {@value ReferenceMerchantOptions#HOLD_MS_MAX} ms. */
     public Builder holdMs(int holdMs) {
-      if (holdMs < 1 || holdMs > 3_600_000) {
-        throw new IllegalArgumentException("holdMs must be between 1 and 3600000, but was " + holdMs);
-      }
-      this.holdMs = holdMs;
+      this.holdMs = Range.check("holdMs", holdMs, 1, HOLD_MS_MAX);
       return this;
     }
 

@@ -25,7 +25,7 @@ import java.util.TreeMap;
 final class ReferenceStock {
 
   /** Longest a reservation is held, whatever {@code until} asked. */
-  static final long MAX_HOLD_SECONDS = 24 * 3600;
+  static final long HOLD_SECONDS_MAX = 24 * 3600;
   private static final int KEY_DIGITS = 16;
   /** Makes a key display reversed from where it stands: the kind of character a card key must never hold. */
   private static final char RIGHT_TO_LEFT_OVERRIDE = '\u202E';
@@ -108,7 +108,7 @@ final class ReferenceStock {
     for (int i = 0; i < quantity; i++) {
       held.add(free.poll());
     }
-    Instant cap = now.plusSeconds(MAX_HOLD_SECONDS);
+    Instant cap = now.plusSeconds(HOLD_SECONDS_MAX);
     Instant expiresAt = until.isAfter(cap) ? cap : until;
     reservations.put(reservationId, new Reservation(sku, quantity, expiresAt, held));
     return expiresAt;

@@ -1,5 +1,6 @@
 package io.keyhold.adapters.resilience;
 
+import io.keyhold.adapters.spi.Range;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Objects;
@@ -19,29 +20,29 @@ public final class MerchantPolicy {
   /** Time one attempt may take before its outcome counts as unknown. */
   public static final int DEFAULT_TIMEOUT_MS = 2_000;
   /** Upper bound for {@code timeoutMs}. */
-  public static final int MAX_TIMEOUT_MS = 60_000;
+  public static final int TIMEOUT_MS_MAX = 60_000;
   /** Calls that may be under way to one merchant at once; more are rejected, never queued. */
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = 16;
   /** Upper bound for {@code maxConcurrentCalls}. */
-  public static final int MAX_CONCURRENT_CALLS_LIMIT = 1_024;
+  public static final int MAX_CONCURRENT_CALLS_MAX = 1_024;
   /** Share of failed calls in the sliding window that opens the breaker. */
   public static final int DEFAULT_FAILURE_RATE_THRESHOLD_PERCENT = 50;
   /** Number of recent calls the failure rate is computed over. */
   public static final int DEFAULT_SLIDING_WINDOW_CALLS = 20;
   /** Upper bound for {@code slidingWindowCalls}. */
-  public static final int MAX_SLIDING_WINDOW_CALLS = 1_000;
+  public static final int SLIDING_WINDOW_CALLS_MAX = 1_000;
   /** Calls needed in the window before the failure rate counts. */
   public static final int DEFAULT_MINIMUM_CALLS = 10;
   /** How long an open breaker rejects calls before letting trial calls through. */
   public static final int DEFAULT_OPEN_STATE_WAIT_MS = 10_000;
   /** Upper bound for {@code openStateWaitMs}. */
-  public static final int MAX_OPEN_STATE_WAIT_MS = 3_600_000;
+  public static final int OPEN_STATE_WAIT_MS_MAX = 3_600_000;
   /** Trial calls a half-open breaker lets through. */
   public static final int DEFAULT_HALF_OPEN_CALLS = 3;
   /** Attempts for an idempotent call, the first included; non-idempotent calls get exactly one. */
   public static final int DEFAULT_RETRY_MAX_ATTEMPTS = 3;
   /** Upper bound for {@code retryMaxAttempts}. */
-  public static final int MAX_RETRY_ATTEMPTS = 10;
+  public static final int RETRY_MAX_ATTEMPTS_MAX = 10;
   /** Wait before the first retry. */
   public static final int DEFAULT_RETRY_INITIAL_DELAY_MS = 100;
   /** Factor each further retry's wait grows by. */
@@ -49,7 +50,7 @@ public final class MerchantPolicy {
   /** Longest wait between two attempts. */
   public static final int DEFAULT_RETRY_MAX_DELAY_MS = 2_000;
   /** Upper bound for the retry delays. */
-  public static final int MAX_RETRY_DELAY_MS = 60_000;
+  public static final int RETRY_DELAY_MS_MAX = 60_000;
 
   private static final MerchantPolicy DEFAULTS = builder().build();
 
@@ -242,57 +243,57 @@ public final class MerchantPolicy {
 
     private Builder() {}
 
-    /** 1 to {@value MerchantPolicy#MAX_TIMEOUT_MS}. */
+    /** 1 to {@value MerchantPolicy#TIMEOUT_MS_MAX}. */
     public Builder timeoutMs(int value) {
-      this.timeoutMs = inRange("timeoutMs", value, 1, MAX_TIMEOUT_MS);
+      this.timeoutMs = Range.check("timeoutMs", value, 1, TIMEOUT_MS_MAX);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_CONCURRENT_CALLS_LIMIT}. */
+    /** 1 to {@value MerchantPolicy#MAX_CONCURRENT_CALLS_MAX}. */
     public Builder maxConcurrentCalls(int value) {
-      this.maxConcurrentCalls = inRange("maxConcurrentCalls", value, 1, MAX_CONCURRENT_CALLS_LIMIT);
+      this.maxConcurrentCalls = Range.check("maxConcurrentCalls", value, 1, MAX_CONCURRENT_CALLS_MAX);
       return this;
     }
 
     /** 1 to 100. */
     public Builder failureRateThresholdPercent(int value) {
-      this.failureRateThresholdPercent = inRange("failureRateThresholdPercent", value, 1, 100);
+      this.failureRateThresholdPercent = Range.check("failureRateThresholdPercent", value, 1, 100);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_SLIDING_WINDOW_CALLS}. */
+    /** 1 to {@value MerchantPolicy#SLIDING_WINDOW_CALLS_MAX}. */
     public Builder slidingWindowCalls(int value) {
-      this.slidingWindowCalls = inRange("slidingWindowCalls", value, 1, MAX_SLIDING_WINDOW_CALLS);
+      this.slidingWindowCalls = Range.check("slidingWindowCalls", value, 1, SLIDING_WINDOW_CALLS_MAX);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_SLIDING_WINDOW_CALLS}. */
+    /** 1 to {@value MerchantPolicy#SLIDING_WINDOW_CALLS_MAX}. */
     public Builder minimumCalls(int value) {
-      this.minimumCalls = inRange("minimumCalls", value, 1, MAX_SLIDING_WINDOW_CALLS);
+      this.minimumCalls = Range.check("minimumCalls", value, 1, SLIDING_WINDOW_CALLS_MAX);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_OPEN_STATE_WAIT_MS}. */
+    /** 1 to {@value MerchantPolicy#OPEN_STATE_WAIT_MS_MAX}. */
     public Builder openStateWaitMs(int value) {
-      this.openStateWaitMs = inRange("openStateWaitMs", value, 1, MAX_OPEN_STATE_WAIT_MS);
+      this.openStateWaitMs = Range.check("openStateWaitMs", value, 1, OPEN_STATE_WAIT_MS_MAX);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_SLIDING_WINDOW_CALLS}. */
+    /** 1 to {@value MerchantPolicy#SLIDING_WINDOW_CALLS_MAX}. */
     public Builder halfOpenCalls(int value) {
-      this.halfOpenCalls = inRange("halfOpenCalls", value, 1, MAX_SLIDING_WINDOW_CALLS);
+      this.halfOpenCalls = Range.check("halfOpenCalls", value, 1, SLIDING_WINDOW_CALLS_MAX);
       return this;
     }
 
-    /** 1 (no retry) to {@value MerchantPolicy#MAX_RETRY_ATTEMPTS}. */
+    /** 1 (no retry) to {@value MerchantPolicy#RETRY_MAX_ATTEMPTS_MAX}. */
     public Builder retryMaxAttempts(int value) {
-      this.retryMaxAttempts = inRange("retryMaxAttempts", value, 1, MAX_RETRY_ATTEMPTS);
+      this.retryMaxAttempts = Range.check("retryMaxAttempts", value, 1, RETRY_MAX_ATTEMPTS_MAX);
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_RETRY_DELAY_MS}. */
+    /** 1 to {@value MerchantPolicy#RETRY_DELAY_MS_MAX}. */
     public Builder retryInitialDelayMs(int value) {
-      this.retryInitialDelayMs = inRange("retryInitialDelayMs", value, 1, MAX_RETRY_DELAY_MS);
+      this.retryInitialDelayMs = Range.check("retryInitialDelayMs", value, 1, RETRY_DELAY_MS_MAX);
       return this;
     }
 
@@ -305,9 +306,9 @@ public final class MerchantPolicy {
       return this;
     }
 
-    /** 1 to {@value MerchantPolicy#MAX_RETRY_DELAY_MS}. */
+    /** 1 to {@value MerchantPolicy#RETRY_DELAY_MS_MAX}. */
     public Builder retryMaxDelayMs(int value) {
-      this.retryMaxDelayMs = inRange("retryMaxDelayMs", value, 1, MAX_RETRY_DELAY_MS);
+      this.retryMaxDelayMs = Range.check("retryMaxDelayMs", value, 1, RETRY_DELAY_MS_MAX);
       return this;
     }
 
@@ -322,16 +323,6 @@ public final class MerchantPolicy {
             + "), but was " + retryInitialDelayMs);
       }
       return new MerchantPolicy(this);
-    }
-
-    private static int inRange(String name, int value, int min, int max) {
-      if (value < min) {
-        throw new IllegalArgumentException(name + " must be at least " + min + ", but was " + value);
-      }
-      if (value > max) {
-        throw new IllegalArgumentException(name + " must be at most " + max + ", but was " + value);
-      }
-      return value;
     }
   }
 }

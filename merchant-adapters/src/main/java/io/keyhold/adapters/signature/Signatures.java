@@ -1,5 +1,6 @@
 package io.keyhold.adapters.signature;
 
+import io.keyhold.adapters.spi.Range;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -31,17 +32,17 @@ public final class Signatures {
   /** How far {@code t} may be from the receiver's clock, either way, by default. */
   public static final int DEFAULT_REPLAY_WINDOW_SECONDS = 300;
   /** Largest replay window accepted. */
-  public static final int MAX_REPLAY_WINDOW_SECONDS = 3_600;
+  public static final int REPLAY_WINDOW_SECONDS_MAX = 3_600;
   /** Secrets active at once: the current one and, during a rotation, the next. */
-  public static final int MAX_ACTIVE_SECRETS = 2;
+  public static final int ACTIVE_SECRETS_MAX = 2;
   /** Shortest secret accepted, in UTF-8 bytes. */
-  public static final int MIN_SECRET_BYTES = 16;
+  public static final int SECRET_BYTES_MIN = 16;
   /** Longest header accepted; bounds the work spent on a hostile one. */
-  public static final int MAX_HEADER_CHARS = 512;
+  public static final int HEADER_CHARS_MAX = 512;
 
   private static final String ALGORITHM = "HmacSHA256";
   private static final int SIGNATURE_HEX_CHARS = 64;
-  private static final int MAX_TIMESTAMP_DIGITS = 12;
+  private static final int TIMESTAMP_DIGITS_MAX = 12;
   private static final HexFormat HEX = HexFormat.of();
 
   private final List<SecretKeySpec> secrets;
@@ -190,11 +191,11 @@ public final class Signatures {
 
     /** The header's {@code t} and {@code v1} values, or null when it does not follow the recipe. */
     static ParsedHeader parse(String header) {
-      if (header.length() > MAX_HEADER_CHARS) {
+      if (header.length() > HEADER_CHARS_MAX) {
         return null;
       }
       Long timestamp = null;
-      List<byte[]> signatures = new ArrayList<>(MAX_ACTIVE_SECRETS);
+      List<byte[]> signatures = new ArrayList<>(ACTIVE_SECRETS_MAX);
       for (String part : header.split(",", -1)) {
         int equals = part.indexOf('=');
         if (equals <= 0) {
@@ -203,12 +204,12 @@ public final class Signatures {
         String name = part.substring(0, equals).trim();
         String value = part.substring(equals + 1).trim();
         if (name.equals("t")) {
-          if (timestamp != null || value.isEmpty() || value.length() > MAX_TIMESTAMP_DIGITS || !allDigits(value)) {
+          if (timestamp != null || value.isEmpty() || value.length() > TIMESTAMP_DIGITS_MAX || !allDigits(value)) {
             return null;
           }
           timestamp = Long.parseLong(value);
         } else if (name.equals("v1")) {
-          if (signatures.size() == MAX_ACTIVE_SECRETS || value.length() != SIGNATURE_HEX_CHARS || !isHex(value)) {
+          if (signatures.size() == ACTIVE_SECRETS_MAX || value.length() != SIGNATURE_HEX_CHARS || !isHex(value)) {
             return null;
           }
           signatures.add(HEX.parseHex(value.toLowerCase(Locale.ROOT)));
@@ -242,24 +243,24 @@ public final class Signatures {
 
   /** Builds {@link Signatures}; rejects bad values, naming them (never a secret's value). */
   public static final class Builder {
-    private final List<SecretKeySpec> secrets = new ArrayList<>(MAX_ACTIVE_SECRETS);
+    private final List<SecretKeySpec> secrets = new ArrayList<>(ACTIVE_SECRETS_MAX);
     private Clock clock = Clock.systemUTC();
     private int replayWindowSeconds = DEFAULT_REPLAY_WINDOW_SECONDS;
     private ReplayCache replayCache;
 
     private Builder() {}
 
-    /** Adds an active secret (at most {@value Signatures#MAX_ACTIVE_SECRETS}, at least 16 UTF-8 bytes each). */
+    /** Adds an active secret (at most {@value Signatures#ACTIVE_SECRETS_MAX}, at least 16 UTF-8 bytes each). */
     public Builder secret(String secret) {
       Objects.requireNonNull(secret, "secret");
-      if (secrets.size() == MAX_ACTIVE_SECRETS) {
+      if (secrets.size() == ACTIVE_SECRETS_MAX) {
         throw new IllegalArgumentException(
-            "at most " + MAX_ACTIVE_SECRETS + " secrets may be active, but a third was added");
+            "at most " + ACTIVE_SECRETS_MAX + " secrets may be active, but a third was added");
       }
       byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length < MIN_SECRET_BYTES) {
+      if (bytes.length < SECRET_BYTES_MIN) {
         throw new IllegalArgumentException(
-            "a secret must be at least " + MIN_SECRET_BYTES + " bytes, but one was " + bytes.length);
+            "a secret must be at least " + SECRET_BYTES_MIN + " bytes, but one was " + bytes.length);
       }
       secrets.add(new SecretKeySpec(bytes, ALGORITHM));
       return this;
@@ -277,13 +278,9 @@ public final class Signatures {
       return this;
     }
 
-    /** 1 to {@value Signatures#MAX_REPLAY_WINDOW_SECONDS}. */
+    /** 1 to {@value Signatures#REPLAY_WINDOW_SECONDS_MAX}. */
     public Builder replayWindowSeconds(int seconds) {
-      if (seconds < 1 || seconds > MAX_REPLAY_WINDOW_SECONDS) {
-        throw new IllegalArgumentException(
-            "replayWindowSeconds must be between 1 and " + MAX_REPLAY_WINDOW_SECONDS + ", but was " + seconds);
-      }
-      this.replayWindowSeconds = seconds;
+      this.replayWindowSeconds = Range.check("replayWindowSeconds", seconds, 1, REPLAY_WINDOW_SECONDS_MAX);
       return this;
     }
 

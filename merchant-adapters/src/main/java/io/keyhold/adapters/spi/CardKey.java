@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 public final class CardKey {
 
   /** Longest key accepted, in characters; also bounds the work of format checks on it. */
-  public static final int MAX_LENGTH = 256;
+  public static final int LENGTH_MAX = 256;
 
   private final String text;
 
@@ -27,7 +27,7 @@ public final class CardKey {
   }
 
   /**
-   * Wraps a key's text. Rejects null, empty, blank, longer than {@value #MAX_LENGTH} characters, or
+   * Wraps a key's text. Rejects null, empty, blank, longer than {@value #LENGTH_MAX} characters, or
    * holding a {@linkplain #isControlCharacter(int) control character}; the message never repeats the text.
    */
   public static CardKey of(String text) {
@@ -37,9 +37,9 @@ public final class CardKey {
     if (text.isBlank()) {
       throw new IllegalArgumentException("card key must not be blank");
     }
-    if (text.length() > MAX_LENGTH) {
+    if (text.length() > LENGTH_MAX) {
       throw new IllegalArgumentException(
-          "card key must be at most " + MAX_LENGTH + " characters, but had " + text.length());
+          "card key must be at most " + LENGTH_MAX + " characters, but had " + text.length());
     }
     int control = controlCharacterIndex(text);
     if (control >= 0) {

@@ -36,10 +36,10 @@ public record DeliveredKey(UnitIndex unit, CardKey key, String refusedText) {
   /**
    * The key a merchant sent for {@code unit}, as text: refused when it holds a control character,
    * else a {@link CardKey}. Text that is not a key at all (null, blank, longer than
-   * {@value CardKey#MAX_LENGTH} characters) throws {@link IllegalArgumentException}, never quoting it.
+   * {@value CardKey#LENGTH_MAX} characters) throws {@link IllegalArgumentException}, never quoting it.
    */
   public static DeliveredKey of(UnitIndex unit, String text) {
-    if (text != null && !text.isBlank() && text.length() <= CardKey.MAX_LENGTH
+    if (text != null && !text.isBlank() && text.length() <= CardKey.LENGTH_MAX
         && CardKey.controlCharacterIndex(text) >= 0) {
       return new DeliveredKey(unit, null, text);
     }

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one rule every identifier in the adapter SPI and the merchant protocol follows (merchant, SKU,
- * order, reservation and request ids): 1 to {@value #MAX_LENGTH} characters from
+ * order, reservation and request ids): 1 to {@value #LENGTH_MAX} characters from
  * {@code A-Z a-z 0-9 . _ : -}.
  *
  * <p>A bounded, plain alphabet keeps identifiers safe to log, to put in metric tags and to echo in
@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 public final class Identifiers {
 
   /** Longest identifier accepted anywhere in the SPI or on the wire. */
-  public static final int MAX_LENGTH = 64;
+  public static final int LENGTH_MAX = 64;
 
-  private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
+  private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:-]{1," + LENGTH_MAX + "}");
 
   private Identifiers() {}
 
@@ -36,7 +36,7 @@ public final class Identifiers {
     }
     if (!isValid(value)) {
       throw new IllegalArgumentException(
-          field + " must be 1 to " + MAX_LENGTH + " characters of [A-Za-z0-9._:-], but was '"
+          field + " must be 1 to " + LENGTH_MAX + " characters of [A-Za-z0-9._:-], but was '"
               + printable(value) + "'");
     }
     return value;
@@ -44,7 +44,7 @@ public final class Identifiers {
 
   /** A shortened, control-character-free rendering of a rejected value for an error message. */
   private static String printable(String value) {
-    String shortened = value.length() > MAX_LENGTH ? value.substring(0, MAX_LENGTH) + "..." : value;
+    String shortened = value.length() > LENGTH_MAX ? value.substring(0, LENGTH_MAX) + "..." : value;
     return shortened.replaceAll("\\p{Cntrl}", "?");
   }
 }

@@ -47,7 +47,7 @@ public interface MerchantAdapter {
    * Fetches the keys of the given units of a paid order, from the order's reservation when it has
    * one.
    *
-   * @param units 1 to {@value #MAX_UNITS_PER_CALL} distinct units
+   * @param units 1 to {@value #UNITS_PER_CALL_MAX} distinct units
    * @return one key for each unit the merchant could serve now, sorted by unit; units missing from
    *     the list are pending (ask again later). Asking again for a unit returns the same key. Fails
    *     with {@link MerchantRefusedException} ({@link Refusal#OUT_OF_STOCK}) when the merchant can
@@ -60,7 +60,7 @@ public interface MerchantAdapter {
    * this unit from 1: the same order, unit and attempt always give the same key, and a new attempt
    * gives a key never given for this unit before.
    *
-   * @param attempt from 1 to {@value #MAX_REPLACE_ATTEMPTS}
+   * @param attempt from 1 to {@value #REPLACE_ATTEMPTS_MAX}
    * @return the replacement key; fails with {@link MerchantRefusedException}
    *     ({@link Refusal#UNKNOWN_ORDER} or {@link Refusal#NOT_DELIVERED} when the unit was never
    *     delivered, {@link Refusal#OUT_OF_STOCK})
@@ -80,8 +80,8 @@ public interface MerchantAdapter {
   }
 
   /** Most units one {@link #provide} call may ask for (the protocol's bound). */
-  int MAX_UNITS_PER_CALL = 100;
+  int UNITS_PER_CALL_MAX = 100;
 
   /** Most replacements of one unit (the protocol's bound). */
-  int MAX_REPLACE_ATTEMPTS = 20;
+  int REPLACE_ATTEMPTS_MAX = 20;
 }

@@ -11,15 +11,15 @@ import java.util.Objects;
  * @param reservationId the idempotency key of the hold
  * @param merchantId the merchant holding the stock
  * @param skuId the SKU held
- * @param quantity how many keys are held, from 1 to {@value #MAX_QUANTITY}
+ * @param quantity how many keys are held, from 1 to {@value #QUANTITY_MAX}
  * @param until when the hold lapses; never later than the time asked for
  */
 public record Reservation(String reservationId, String merchantId, String skuId, int quantity, Instant until) {
 
   /** Largest quantity one reservation may hold (the protocol's bound). */
-  public static final int MAX_QUANTITY = 100;
+  public static final int QUANTITY_MAX = 100;
 
-  /** Rejects malformed identifiers and a quantity outside 1..{@value #MAX_QUANTITY}. */
+  /** Rejects malformed identifiers and a quantity outside 1..{@value #QUANTITY_MAX}. */
   public Reservation {
     Identifiers.require("reservationId", reservationId);
     Identifiers.require("merchantId", merchantId);
@@ -28,12 +28,8 @@ public record Reservation(String reservationId, String merchantId, String skuId,
     Objects.requireNonNull(until, "until");
   }
 
-  /** Returns {@code quantity} when it is within 1..{@value #MAX_QUANTITY}, else throws naming it. */
+  /** Returns {@code quantity} when it is within 1..{@value #QUANTITY_MAX}, else throws naming it. */
   public static int requireQuantity(int quantity) {
-    if (quantity < 1 || quantity > MAX_QUANTITY) {
-      throw new IllegalArgumentException(
-          "quantity must be between 1 and " + MAX_QUANTITY + ", but was " + quantity);
-    }
-    return quantity;
+    return Range.check("quantity", quantity, 1, QUANTITY_MAX);
   }
 }

@@ -29,7 +29,7 @@ public final class FormatKeyValidator implements KeyValidator {
   private static final Logger LOG = LoggerFactory.getLogger(FormatKeyValidator.class);
 
   /** Most SKU rules one validator holds. */
-  public static final int MAX_RULES = 10_000;
+  public static final int RULES_MAX = 10_000;
 
   private final Map<String, FormatRule> rulesBySku;
   private final FormatRule defaultRule;
@@ -37,8 +37,8 @@ public final class FormatKeyValidator implements KeyValidator {
 
   /** A validator with these rules; {@code defaultRule} may be null. */
   public FormatKeyValidator(Map<String, FormatRule> rulesBySku, FormatRule defaultRule) {
-    if (rulesBySku.size() > MAX_RULES) {
-      throw new IllegalArgumentException("at most " + MAX_RULES + " SKU rules, but got " + rulesBySku.size());
+    if (rulesBySku.size() > RULES_MAX) {
+      throw new IllegalArgumentException("at most " + RULES_MAX + " SKU rules, but got " + rulesBySku.size());
     }
     rulesBySku.keySet().forEach(sku -> Identifiers.require("sku id", sku));
     this.rulesBySku = Map.copyOf(rulesBySku);
@@ -81,7 +81,7 @@ public final class FormatKeyValidator implements KeyValidator {
     Optional<FormatRule> rule = ruleFor(skuId);
     if (rule.isEmpty()) {
       // Once per SKU: a flash sale must not turn one configuration gap into a flood of log lines.
-      if (skusWarnedAbout.size() < MAX_RULES && skusWarnedAbout.add(skuId)) {
+      if (skusWarnedAbout.size() < RULES_MAX && skusWarnedAbout.add(skuId)) {
         LOG.warn("no format rule for sku {}: its keys get verdict unknown", skuId);
       }
       return Future.succeededFuture(KeyVerdict.UNKNOWN);

@@ -14,7 +14,7 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>Configuration: {@code {"pattern": "[0-9]{16}", "checksum": "luhn", "ignore": " -"}}; only
  * {@code pattern} is required. Patterns come from operator configuration and run on keys of at most
- * {@value CardKey#MAX_LENGTH} characters.
+ * {@value CardKey#LENGTH_MAX} characters.
  *
  * @param pattern the pattern the key, without ignored characters, must match in full
  * @param checksum the checksum it must satisfy
@@ -23,7 +23,7 @@ import java.util.regex.PatternSyntaxException;
 public record FormatRule(Pattern pattern, Checksum checksum, String ignoredCharacters) {
 
   /** Longest pattern accepted, in characters. */
-  public static final int MAX_PATTERN_LENGTH = 512;
+  public static final int PATTERN_LENGTH_MAX = 512;
 
   private static final Set<String> FIELDS = Set.of("pattern", "checksum", "ignore");
 
@@ -41,9 +41,9 @@ public record FormatRule(Pattern pattern, Checksum checksum, String ignoredChara
         throw new IllegalArgumentException(where + ": unknown field '" + field + "'; known: " + FIELDS);
       }
     }
-    if (!(json.getValue("pattern") instanceof String regex) || regex.isEmpty() || regex.length() > MAX_PATTERN_LENGTH) {
+    if (!(json.getValue("pattern") instanceof String regex) || regex.isEmpty() || regex.length() > PATTERN_LENGTH_MAX) {
       throw new IllegalArgumentException(
-          where + ".pattern must be a regular expression of 1 to " + MAX_PATTERN_LENGTH + " characters");
+          where + ".pattern must be a regular expression of 1 to " + PATTERN_LENGTH_MAX + " characters");
     }
     Pattern pattern;
     try {

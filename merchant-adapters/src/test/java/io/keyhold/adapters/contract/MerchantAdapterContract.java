@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * The contract every {@link MerchantAdapter} passes, built in or third party, whatever it talks to
  * (HTTP, a database, memory). Shipped in this module's test-jar
  * ({@code io.keyhold:merchant-adapters:test-jar}). To run it, extend this class and say how to make a
- * fresh adapter for a shop that sells {@link #skuWithStock()} (at least {@value #MIN_STOCK} keys) and
+ * fresh adapter for a shop that sells {@link #skuWithStock()} (at least {@value #STOCK_MIN} keys) and
  * {@link #skuWithoutStock()} (none); every test gets a fresh adapter and shop.
  *
  * <p>What it checks: reservations are all-or-nothing and cancellable any number of times; every unit
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 public abstract class MerchantAdapterContract {
 
   /** Keys {@link #skuWithStock()} must hold at the start of every test. */
-  public static final int MIN_STOCK = 60;
+  public static final int STOCK_MIN = 60;
 
   /**
    * Orders placed at once: below the default policy's concurrent-call limit, so the bulkhead of a
@@ -63,7 +63,7 @@ public abstract class MerchantAdapterContract {
   /** The merchant the adapter serves. */
   protected abstract String merchantId();
 
-  /** A SKU with at least {@value #MIN_STOCK} keys. */
+  /** A SKU with at least {@value #STOCK_MIN} keys. */
   protected abstract String skuWithStock();
 
   /** A SKU the shop sells but has no key of. */
@@ -295,7 +295,7 @@ public abstract class MerchantAdapterContract {
   /** Reserves in ever smaller chunks until refused out of stock: the shop's whole free stock ends up held. */
   private List<Reservation> reserveAllInChunks() {
     List<Reservation> held = new ArrayList<>();
-    for (int chunk : new int[] {Reservation.MAX_QUANTITY, 10, 1}) {
+    for (int chunk : new int[] {Reservation.QUANTITY_MAX, 10, 1}) {
       while (true) {
         Future<Reservation> attempt = adapter.reserve(skuWithStock(), chunk, inFiveMinutes());
         Throwable error = failureOrNull(attempt);

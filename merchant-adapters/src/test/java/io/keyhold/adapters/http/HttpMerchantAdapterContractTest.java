@@ -25,7 +25,7 @@ class HttpMerchantAdapterContractTest extends MerchantAdapterContract {
   @Override
   protected Future<MerchantAdapter> createAdapter(Vertx vertx) {
     shop = result(ReferenceMerchant.start(vertx, ReferenceMerchantOptions.builder()
-        .sku("stocked", MIN_STOCK)
+        .sku("stocked", STOCK_MIN)
         .sku("empty", 0)
         .secret(SECRET)
         .build()));

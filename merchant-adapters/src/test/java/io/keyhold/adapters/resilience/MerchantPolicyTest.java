@@ -20,9 +20,9 @@ class MerchantPolicyTest {
   @Test
   void theBuilderRejectsValuesOutOfRangeSayingWhatItGot() {
     assertThatThrownBy(() -> MerchantPolicy.builder().timeoutMs(-3))
-        .hasMessage("timeoutMs must be at least 1, but was -3");
+        .hasMessage("timeoutMs must be between 1 and 60000, but was -3");
     assertThatThrownBy(() -> MerchantPolicy.builder().maxConcurrentCalls(5_000))
-        .hasMessage("maxConcurrentCalls must be at most 1024, but was 5000");
+        .hasMessage("maxConcurrentCalls must be between 1 and 1024, but was 5000");
     assertThatThrownBy(() -> MerchantPolicy.builder().retryBackoffMultiplier(0.5))
         .hasMessage("retryBackoffMultiplier must be between 1.0 and 10.0, but was 0.5");
     assertThatThrownBy(() -> MerchantPolicy.builder().slidingWindowCalls(5).minimumCalls(10).build())

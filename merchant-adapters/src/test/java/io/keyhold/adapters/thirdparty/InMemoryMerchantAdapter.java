@@ -79,7 +79,7 @@ final class InMemoryMerchantAdapter implements MerchantAdapter {
 
   @Override
   public synchronized Future<List<DeliveredKey>> provide(OrderRef order, List<UnitIndex> units) {
-    if (!order.merchantId().equals(merchantId) || units.isEmpty() || units.size() > MAX_UNITS_PER_CALL
+    if (!order.merchantId().equals(merchantId) || units.isEmpty() || units.size() > UNITS_PER_CALL_MAX
         || new HashSet<>(units).size() != units.size()) {
       return Future.failedFuture(new IllegalArgumentException("bad order or units"));
     }
@@ -111,7 +111,7 @@ final class InMemoryMerchantAdapter implements MerchantAdapter {
 
   @Override
   public synchronized Future<DeliveredKey> replace(OrderRef order, UnitIndex unit, int attempt, ReplaceReason reason) {
-    if (attempt < 1 || attempt > MAX_REPLACE_ATTEMPTS) {
+    if (attempt < 1 || attempt > REPLACE_ATTEMPTS_MAX) {
       return Future.failedFuture(new IllegalArgumentException("attempt must be between 1 and 20, but was " + attempt));
     }
     if (!ordersDelivered.contains(order.orderId())) {

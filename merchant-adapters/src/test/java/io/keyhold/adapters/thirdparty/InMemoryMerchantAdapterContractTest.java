@@ -16,7 +16,7 @@ class InMemoryMerchantAdapterContractTest extends MerchantAdapterContract {
     AdapterContext context = AdapterContext.builder()
         .vertx(vertx)
         .merchantId(merchantId())
-        .config(new JsonObject().put("skus", new JsonObject().put("stocked", MIN_STOCK).put("empty", 0)))
+        .config(new JsonObject().put("skus", new JsonObject().put("stocked", STOCK_MIN).put("empty", 0)))
         .build();
     return AdapterRegistry.load().createAdapter("in-memory", context);
   }
