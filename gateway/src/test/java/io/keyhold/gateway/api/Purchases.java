@@ -32,7 +32,7 @@ public final class Purchases {
   public record Purchase(Shop shop, String sessionId, String orderId, String token) {
     /** {@code /v1/buyer/orders/<id>} plus {@code suffix}. */
     public String path(String suffix) {
-      return "/v1/buyer/orders/" + orderId + suffix;
+      return TestGateway.buyerOrderPath(orderId, suffix);
     }
   }
 

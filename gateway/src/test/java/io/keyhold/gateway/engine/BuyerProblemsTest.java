@@ -138,11 +138,12 @@ class BuyerProblemsTest {
     flows.pay(session, 2);
     flows.awaitState(shop, session.orderId(), "ready");
 
-    TestGateway.Response revealed = flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}");
+    TestGateway.Response revealed =
+        flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/reveal"), session.token(), "{}");
     assertThat(revealed.status()).as(revealed.toString()).isEqualTo(200);
     Instant endsAt = Instant.parse(revealed.json().getJsonObject("deadlines").getString("inspection_ends_at"));
     assertThat(endsAt).isAfter(Instant.now());
-    TestGateway.Response disputed = flows.gw.post(buyerPath(session, "/disputes"), session.token(),
+    TestGateway.Response disputed = flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/disputes"), session.token(),
         "{\"reason\":\"key_invalid\",\"text\":\"the code does not work\"}");
 
     assertThat(disputed.status()).as(disputed.toString()).isBetween(200, 201);
@@ -156,9 +157,11 @@ class BuyerProblemsTest {
     Flows.Session session = twoUnitsOneNeverValid(shop);
     flows.pay(session, 2);
     flows.awaitState(shop, session.orderId(), "ready");
-    assertThat(flows.gw.post(buyerPath(session, "/reveal"), session.token(), "{}").status()).isEqualTo(200);
+    assertThat(flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/reveal"), session.token(), "{}").status())
+        .isEqualTo(200);
 
-    TestGateway.Response confirmed = flows.gw.post(buyerPath(session, "/confirm"), session.token(), "{}");
+    TestGateway.Response confirmed =
+        flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/confirm"), session.token(), "{}");
 
     assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(200);
     JsonObject settled = flows.awaitState(shop, session.orderId(), "partially_refunded");
@@ -178,10 +181,6 @@ class BuyerProblemsTest {
     // Claimed in upload order: unit 0 gets the good key, unit 1 the bad one, its replacement the other bad one.
     flows.upload(shop, sku, List.of("GOOD" + System.nanoTime(), "BAD-" + UUID.randomUUID(), "BAD-" + UUID.randomUUID()));
     return flows.checkout(shop, sku, 2);
-  }
-
-  private static String buyerPath(Flows.Session session, String action) {
-    return "/v1/buyer/orders/" + session.orderId() + action;
   }
 
   // ---- the same key sold twice

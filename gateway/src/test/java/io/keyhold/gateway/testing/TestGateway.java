@@ -183,6 +183,11 @@ public final class TestGateway implements AutoCloseable {
   /** A checkout session: its id, its order, the buyer's order token (from the order link) and the answer. */
   public record Session(String id, String orderId, String token, JsonObject json) {}
 
+  /** The buyer API's path of an order: {@code /v1/buyer/orders/<id>} plus {@code suffix} ("" or "/reveal", ...). */
+  public static String buyerOrderPath(String orderId, String suffix) {
+    return "/v1/buyer/orders/" + orderId + suffix;
+  }
+
   /** Asks for a checkout session of {@code quantity} units; answers whatever the gateway said. */
   public Response tryCheckout(String apiKey, String skuId, int quantity) {
     return post("/v1/checkout-sessions", apiKey,
