@@ -19,6 +19,7 @@
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
+# With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements.
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
@@ -41,6 +42,8 @@ if [[ "${JFR:-0}" == 1 ]]; then
   KEEP_WORK=1
 fi
 READY_TIMEOUT_SECONDS=120
+# Statements kept per run in the work folder (statements-N.txt), most called first.
+STATEMENTS_LISTED=40
 PG_HOST=127.0.0.1
 PG_PORT=5432
 ROLE=keyhold_bench
@@ -229,6 +232,10 @@ for run in $(seq 1 "$RUNS"); do
   GATEWAY_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
   STATEMENTS="$(gw_sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')")"
   WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$WAL_BEFORE')")"
+  # Where the statements go, most called first: the place to look before any change that aims at speed.
+  gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')
+    ORDER BY calls DESC LIMIT $STATEMENTS_LISTED" >"$WORK/statements-$run.txt" || true
   KEYS_SOLD="$(gw_sql "SELECT count(*) FROM order_units u JOIN orders o ON o.merchant_id = u.merchant_id AND o.id = u.order_id WHERE o.placed_at >= '$RUN_START' AND u.state IN ('valid', 'released')")"
   REPORT="$WORK/run-$run/report.json"
   if [[ ! -f "$REPORT" ]]; then

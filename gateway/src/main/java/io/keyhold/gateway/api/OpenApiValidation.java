@@ -32,7 +32,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Validates requests against the OpenAPI document {@code classpath:openapi.yaml} (the same document
- * served at {@code /openapi.yaml}), per operation id, with vertx-openapi's {@link RequestValidator}.
+ * served at {@code /openapi.yaml}), per operation id, with vertx-openapi's {@link RequestValidator} (its schemas
+ * compiled once: {@link CompiledRequestValidator}).
  * A request that does not match answers {@code validation_failed} with field-level errors mapped
  * from the JSON Schema output.
  *
@@ -67,7 +68,7 @@ public final class OpenApiValidation {
         .compose(yaml -> {
           JsonObject json = requestsOnly(parse(yaml));
           return OpenAPIContract.from(vertx, json)
-              .map(contract -> new OpenApiValidation(contract, RequestValidator.create(vertx, contract),
+              .map(contract -> new OpenApiValidation(contract, new CompiledRequestValidator(vertx, contract),
                   Buffer.buffer(yaml)));
         });
   }
