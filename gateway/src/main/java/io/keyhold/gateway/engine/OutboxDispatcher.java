@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code next_attempt_at} order with {@code FOR UPDATE SKIP LOCKED}, have their attempt counted and
  * their {@code next_attempt_at} pushed past a lease, so no other instance takes them while this one
  * works. Then each row's {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
- * once). Success marks the row {@code done}; a failure schedules the next attempt with exponential
+ * once). Success marks the row {@code done}, many rows in one statement ({@link #DONE_BATCH_MAX}, at most
+ * {@link #DONE_FLUSH_MS} after the first); a failure schedules the next attempt with exponential
  * backoff; after {@link EngineConfig#outboxAttemptsMax()} attempts the row is {@code failed} with its
  * last error kept for an operator. An instance that dies mid-effect leaves its rows to reappear when
  * the lease ends: effects are idempotent, so running one twice is safe.
@@ -42,6 +43,13 @@ import org.slf4j.LoggerFactory;
 final class OutboxDispatcher {
   /** Longest error text kept on a row (the column's limit). */
   public static final int ERROR_LENGTH_MAX = 1000;
+  /** Finished rows marked done by one statement, at most. */
+  public static final int DONE_BATCH_MAX = 256;
+  /**
+   * How long a finished row waits to be marked done with others. Its lease keeps other instances off it
+   * meanwhile, and a crash before the mark only runs the (idempotent) effect once more.
+   */
+  public static final long DONE_FLUSH_MS = 10;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
@@ -50,7 +58,7 @@ final class OutboxDispatcher {
       + " UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3 FROM due WHERE o.id = due.id"
       + " RETURNING o.id, o.kind, o.idempotency_key, o.payload, o.attempts, o.order_id, o.merchant_id";
   private static final String DONE = "UPDATE outbox SET state = 'done', finished_at = $2, last_error = NULL"
-      + " WHERE id = $1 AND state = 'pending'";
+      + " WHERE id = ANY($1) AND state = 'pending'";
   private static final String RETRY = "UPDATE outbox SET next_attempt_at = $2, last_error = $3"
       + " WHERE id = $1 AND state = 'pending'";
   /** Rows claimed while the dispatcher was stopping go back untouched: attempt not counted, due at once. */
@@ -86,6 +94,11 @@ final class OutboxDispatcher {
   private final EngineConfig config;
   private final Map<String, Handler> handlers;
   private final Map<Long, Future<Void>> running = new HashMap<>();
+  /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
+  private final List<Long> finished = new ArrayList<>();
+  /** Done marks under way, with their rows (left out of claims too). */
+  private final Map<Future<Void>, List<Long>> marking = new HashMap<>();
+  private long flushTimerId = -1;
   private final Counter done;
   private final Counter retried;
   private final Counter failed;
@@ -137,6 +150,8 @@ final class OutboxDispatcher {
       cancelTimer();
       // The claim under way (its rows are given back) first, then the effects under way.
       claim.transform(ignored -> Future.join(new ArrayList<>(running.values())))
+          .transform(ignored -> flush())
+          .transform(ignored -> Future.join(new ArrayList<>(marking.keySet())))
           .timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS)
           .onComplete(ignored -> stopped.complete());
     });
@@ -176,7 +191,10 @@ final class OutboxDispatcher {
 
   private Future<List<Row>> claim(int max) {
     Instant now = clock.instant();
-    Long[] busy = running.keySet().toArray(new Long[0]);
+    List<Long> excluded = new ArrayList<>(running.keySet());
+    excluded.addAll(finished);
+    marking.values().forEach(excluded::addAll);
+    Long[] busy = excluded.toArray(new Long[0]);
     return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
             .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(max)
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
@@ -239,7 +257,8 @@ final class OutboxDispatcher {
     Instant now = clock.instant();
     if (failure == null) {
       done.increment();
-      return pool.preparedQuery(DONE).execute(Tuple.of(row.id(), now.atOffset(ZoneOffset.UTC))).mapEmpty();
+      markDone(row.id());
+      return Future.succeededFuture();
     }
     String error = describe(failure);
     if (row.attempts() >= config.outboxAttemptsMax()) {
@@ -261,6 +280,47 @@ final class OutboxDispatcher {
     }
     return pool.preparedQuery(RETRY).execute(Tuple.of(row.id(), now.plus(pause).atOffset(ZoneOffset.UTC), error))
         .mapEmpty();
+  }
+
+  /** Queues a finished row for the next done mark; a full batch goes at once, else within {@link #DONE_FLUSH_MS}. */
+  private void markDone(long id) {
+    finished.add(id);
+    if (finished.size() >= DONE_BATCH_MAX) {
+      flush();
+    } else if (flushTimerId < 0) {
+      flushTimerId = vertx.setTimer(DONE_FLUSH_MS, timer -> {
+        flushTimerId = -1;
+        flush();
+      });
+    }
+  }
+
+  /**
+   * Marks the finished rows done in one statement. A failed mark is only logged: the rows come back when
+   * their lease ends and their effects, being idempotent, run once more.
+   */
+  private Future<Void> flush() {
+    if (flushTimerId >= 0) {
+      vertx.cancelTimer(flushTimerId);
+      flushTimerId = -1;
+    }
+    if (finished.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Long> batch = new ArrayList<>(finished);
+    finished.clear();
+    Long[] ids = batch.toArray(new Long[0]);
+    Future<Void> marked = pool.preparedQuery(DONE)
+        .execute(Tuple.tuple().addArrayOfLong(ids).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
+        .<Void>mapEmpty()
+        .recover(failure -> {
+          LOG.warn("marking {} outbox rows done failed (they run again when their lease ends): {}", ids.length,
+              failure.toString());
+          return Future.succeededFuture();
+        });
+    marking.put(marked, batch);
+    marked.onComplete(ignored -> marking.remove(marked));
+    return marked;
   }
 
   /** The failure for the row: class and message, which by the adapters' rules never hold a key or secret. */

@@ -1,0 +1,110 @@
+package io.keyhold.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.gateway.testing.TestGateway;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox dispatcher on its own, over the real table: rows of a test kind, a handler that counts its
+ * runs. The gateway's own workers are off, so only the dispatcher under test claims rows.
+ */
+class OutboxDispatcherTest {
+  static final String KIND = "test_effect";
+  static final int ROWS = 300;
+
+  static TestGateway gw;
+  static Vertx vertx;
+  static Pool pool;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start(config -> config.engine(EngineConfig.builder().workers(false).build()));
+    vertx = gw.gateway().vertx();
+    pool = gw.gateway().pool();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  private static String insertRows(int count) {
+    String batch = UUID.randomUUID().toString();
+    TestGateway.await(pool.preparedQuery("INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at,"
+        + " created_at) SELECT $1, $2 || ':' || i, '{}'::jsonb, now(), now() FROM generate_series(1, $3) AS i")
+        .execute(Tuple.of(KIND, batch, count)));
+    return batch;
+  }
+
+  private static Map<String, Long> statesOf(String batch) {
+    Map<String, Long> states = new ConcurrentHashMap<>();
+    for (Row row : TestGateway.await(pool.preparedQuery("SELECT state, count(*) AS n, max(attempts) AS most"
+        + " FROM outbox WHERE idempotency_key LIKE $1 || ':%' GROUP BY state").execute(Tuple.of(batch)))) {
+      states.put(row.getString("state"), row.getLong("n"));
+      states.merge("most_attempts", row.getLong("most").longValue(), Math::max);
+    }
+    return states;
+  }
+
+  @Test
+  void marksEveryFinishedRowDoneOnceWhenItStops() throws Exception {
+    String batch = insertRows(ROWS);
+    Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    CountDownLatch allRan = new CountDownLatch(ROWS);
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(),
+        Map.of(KIND, row -> {
+          runs.computeIfAbsent(row.idempotencyKey(), key -> new AtomicInteger()).incrementAndGet();
+          allRan.countDown();
+          return Future.succeededFuture();
+        }), new SimpleMeterRegistry());
+    dispatcher.start();
+    assertThat(allRan.await(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    // At once, so the last rows' done marks are still waiting for their batch: stopping sends them.
+    TestGateway.await(dispatcher.stop(5_000));
+
+    assertThat(runs).hasSize(ROWS);
+    assertThat(runs.values()).allSatisfy(count -> assertThat(count.get()).as("runs of one row").isEqualTo(1));
+    Map<String, Long> states = statesOf(batch);
+    assertThat(states.get("done")).as("rows marked done").isEqualTo(ROWS);
+    assertThat(states).doesNotContainKey("pending");
+    assertThat(states.get("most_attempts")).as("attempts of any row").isEqualTo(1L);
+  }
+
+  @Test
+  void retriesAFailedRowAndStillMarksItsBatchMatesDone() throws Exception {
+    String batch = insertRows(20);
+    String failing = batch + ":7";
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(),
+        Map.of(KIND, row -> row.idempotencyKey().equals(failing)
+            ? Future.failedFuture(new IllegalStateException("the shop is down"))
+            : Future.succeededFuture()), new SimpleMeterRegistry());
+    dispatcher.start();
+    long giveUp = System.nanoTime() + TestGateway.AWAIT_TIMEOUT.toNanos();
+    while (statesOf(batch).getOrDefault("done", 0L) < 19 && System.nanoTime() < giveUp) {
+      Thread.sleep(20);
+    }
+    TestGateway.await(dispatcher.stop(5_000));
+
+    assertThat(statesOf(batch).get("done")).isEqualTo(19L);
+    Row failed = TestGateway.await(pool.preparedQuery("SELECT state, last_error FROM outbox WHERE idempotency_key = $1")
+        .execute(Tuple.of(failing))).iterator().next();
+    assertThat(failed.getString("state")).isEqualTo("pending");
+    assertThat(failed.getString("last_error")).contains("the shop is down");
+  }
+}
