@@ -1,5 +1,7 @@
 package io.keyhold.gateway.api;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.keyhold.gateway.store.MerchantService;
 import io.vertx.core.Future;
@@ -11,6 +13,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.Iterator;
 
 /**
@@ -30,12 +33,22 @@ public final class Authenticator {
   public static final String ORDER_TOKEN_PARAM = "t";
 
   private static final String FIND_ORDER_TOKEN = "SELECT token_hash FROM orders WHERE id = $1";
+  /**
+   * Orders whose token hash is kept in memory, at most. An order's token never changes, so a kept hash never
+   * goes stale; a buyer following an order asks many times, and each ask would otherwise read it again.
+   * Only orders found are kept, so unknown ids cannot fill the cache.
+   */
+  public static final int ORDER_TOKEN_HASHES_CACHED_MAX = 20_000;
+  /** A hash not used for this long leaves the cache (the order's buyer has stopped looking). */
+  public static final Duration ORDER_TOKEN_HASH_IDLE_MAX = Duration.ofMinutes(30);
   private static final String FIND_API_KEY = "SELECT k.key_hash, k.merchant_id FROM api_keys k"
       + " JOIN merchants m ON m.id = k.merchant_id"
       + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND m.status = 'active'";
 
   private final Pool pool;
   private final byte[] adminTokenHash;
+  private final Cache<String, byte[]> orderTokenHashes = Caffeine.newBuilder()
+      .maximumSize(ORDER_TOKEN_HASHES_CACHED_MAX).expireAfterAccess(ORDER_TOKEN_HASH_IDLE_MAX).build();
 
   public Authenticator(Pool pool, String adminToken) {
     this.pool = pool;
@@ -97,14 +110,20 @@ public final class Authenticator {
     if (orderId == null || orderId.length() > TOKEN_LENGTH_MAX) {
       return noSuchOrder();
     }
-    return pool.preparedQuery(FIND_ORDER_TOKEN)
-        .execute(Tuple.of(orderId))
-        .compose(rows -> {
+    byte[] known = orderTokenHashes.getIfPresent(orderId);
+    Future<byte[]> hash = known != null ? Future.succeededFuture(known)
+        : pool.preparedQuery(FIND_ORDER_TOKEN).execute(Tuple.of(orderId)).map(rows -> {
           Iterator<Row> it = rows.iterator();
-          return it.hasNext() && SecretHasher.matches(token, it.next().getBuffer("token_hash").getBytes())
-              ? Future.succeededFuture(Caller.buyer(orderId))
-              : noSuchOrder();
+          if (!it.hasNext()) {
+            return null;
+          }
+          byte[] found = it.next().getBuffer("token_hash").getBytes();
+          orderTokenHashes.put(orderId, found);
+          return found;
         });
+    return hash.compose(expected -> expected != null && SecretHasher.matches(token, expected)
+        ? Future.succeededFuture(Caller.buyer(orderId))
+        : noSuchOrder());
   }
 
   private static Future<Caller> noSuchOrder() {
