@@ -14,11 +14,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,17 +34,27 @@ public final class BuyerOrders {
   /** The newest evidence events turned into the timeline; older ones stay in the evidence bundle. */
   public static final int TIMELINE_EVENTS_MAX = 500;
 
-  private static final String EXTRAS = "SELECT"
-      + " (SELECT name FROM merchants WHERE id = $1) AS merchant_name,"
-      + " (SELECT name FROM skus WHERE merchant_id = $1 AND id = $3) AS sku_name,"
+  /**
+   * What a view shows beside the order, for the order {@code o}: names, money moved, and the timeline (the
+   * newest {@link #TIMELINE_EVENTS_MAX} evidence events, oldest first, as JSON).
+   */
+  private static final String BESIDE = "(SELECT name FROM merchants WHERE id = o.merchant_id) AS merchant_name,"
+      + " (SELECT name FROM skus WHERE merchant_id = o.merchant_id AND id = o.sku_id) AS sku_name,"
       + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings"
-      + "   WHERE merchant_id = $1 AND order_id = $2 AND account = 'refunds:out') AS refunded_minor,"
-      + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE merchant_id = $1 AND order_id = $2"
-      + "   AND (account = 'platform:fees' OR account LIKE 'merchant:%:payable')) AS released_minor,"
-      + " (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE merchant_id = $1 AND order_id = $2)"
-      + "   AS refund_sent_minor";
-  private static final String TIMELINE = "SELECT seq, type, at, data FROM evidence_events"
-      + " WHERE merchant_id = $1 AND order_id = $2 ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX;
+      + "   WHERE merchant_id = o.merchant_id AND order_id = o.id AND account = 'refunds:out') AS refunded_minor,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE merchant_id = o.merchant_id"
+      + "   AND order_id = o.id AND (account = 'platform:fees' OR account LIKE 'merchant:%:payable')) AS released_minor,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE merchant_id = o.merchant_id AND order_id = o.id)"
+      + "   AS refund_sent_minor,"
+      + " (SELECT coalesce(json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.seq),"
+      + "   '[]'::json) FROM (SELECT seq, type, at, data FROM evidence_events WHERE merchant_id = o.merchant_id"
+      + "   AND order_id = o.id ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX + ") e) AS timeline";
+  /** The order and what its view shows beside it, in one statement. */
+  private static final String ORDER_AND_BESIDE = "SELECT " + OrderStore.columns("o") + ", " + BESIDE
+      + " FROM orders o WHERE o.id = $1";
+  /** What the view of an order already in hand shows beside it. */
+  private static final String BESIDE_ORDER = "SELECT " + BESIDE
+      + " FROM (SELECT $1::text AS merchant_id, $2::text AS id, $3::text AS sku_id) o";
 
   private final Pool pool;
   private final OrderStore orders;
@@ -63,9 +72,13 @@ public final class BuyerOrders {
 
   /** The buyer's view of the order, or null when there is none. */
   public Future<JsonObject> view(String orderId, boolean withKeys) {
-    return orders.load(orderId).compose(stored -> stored == null
-        ? Future.succeededFuture(null)
-        : view(stored.order(), withKeys));
+    return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.of(orderId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
+      }
+      Row row = rows.iterator().next();
+      return view(OrderStore.toStored(row).order(), row, withKeys);
+    });
   }
 
   /**
@@ -88,20 +101,19 @@ public final class BuyerOrders {
 
   /** The view of {@code order} as stored, with the rows beside it. */
   public Future<JsonObject> view(Order order, boolean withKeys) {
-    Tuple ids = Tuple.of(order.merchantId(), order.id());
-    Future<RowSet<Row>> extras = pool.preparedQuery(EXTRAS)
-        .execute(Tuple.of(order.merchantId(), order.id(), order.skuId()));
-    Future<RowSet<Row>> timeline = pool.preparedQuery(TIMELINE).execute(ids);
+    return pool.preparedQuery(BESIDE_ORDER).execute(Tuple.of(order.merchantId(), order.id(), order.skuId()))
+        .compose(rows -> view(order, rows.iterator().next(), withKeys));
+  }
+
+  private Future<JsonObject> view(Order order, Row beside, boolean withKeys) {
     List<String> visible = withKeys ? order.keyRefsVisibleToBuyer() : List.of();
     Future<Map<String, String>> opened = visible.isEmpty()
         ? Future.succeededFuture(Map.of())
         : keys.open(order.merchantId(), order.id(), visible);
-    return Future.all(extras, timeline, opened).map(all ->
-        render(order, extras.result().iterator().next(), timeline.result(), opened.result(), orders.now()));
+    return opened.map(openedKeys -> render(order, beside, openedKeys, orders.now()));
   }
 
-  static JsonObject render(Order order, Row extras, RowSet<Row> timelineRows, Map<String, String> openedKeys,
-      Instant now) {
+  static JsonObject render(Order order, Row extras, Map<String, String> openedKeys, Instant now) {
     String currency = order.unitPrice().currency().getCurrencyCode();
     JsonArray units = new JsonArray();
     boolean revealed = order.revealedAt() != null;
@@ -132,7 +144,7 @@ public final class BuyerOrders {
         .put("refund_status", refunded == 0 ? "none" : refundSent >= refunded ? "sent" : "pending")
         .put("released", Wire.money(extras.getLong("released_minor"), currency))
         .put("dispute", OrderViews.dispute(order, false))
-        .put("timeline", timeline(timelineRows))
+        .put("timeline", timeline(timelineOf(extras)))
         .put("actions", actions(order, now))
         .put("server_time", Wire.time(now));
   }
@@ -156,21 +168,25 @@ public final class BuyerOrders {
         .put("dispute", dispute);
   }
 
+  /** The timeline column read as JSON (PostgreSQL sends {@code json} as text). */
+  private static JsonArray timelineOf(Row row) {
+    Object value = row.getValue("timeline");
+    return value instanceof JsonArray array ? array : new JsonArray(String.valueOf(value));
+  }
+
   /**
-   * The timeline: evidence events oldest first, with API names ({@code keys.delivered},
-   * {@code resupply.requested}); unit events of one type at one instant merge into one entry listing
-   * the units.
+   * The timeline: evidence events ({@code type, at, data}, oldest first) with API names
+   * ({@code keys.delivered}, {@code resupply.requested}); unit events of one type at one instant merge into
+   * one entry listing the units.
    */
-  static JsonArray timeline(RowSet<Row> newestFirst) {
-    List<Row> rows = new ArrayList<>();
-    newestFirst.forEach(rows::add);
-    Collections.reverse(rows);
+  static JsonArray timeline(JsonArray oldestFirst) {
     JsonArray timeline = new JsonArray();
     JsonObject last = null;
-    for (Row row : rows) {
-      String type = apiType(row.getString("type"));
-      String at = Wire.time(row.getOffsetDateTime("at"));
-      JsonObject data = row.getJsonObject("data");
+    for (int i = 0; i < oldestFirst.size(); i++) {
+      JsonObject event = oldestFirst.getJsonObject(i);
+      String type = apiType(event.getString("type"));
+      String at = Wire.time(OffsetDateTime.parse(event.getString("at")));
+      JsonObject data = event.getJsonObject("data");
       String unit = data.getString("unit");
       String verdict = data.getString("verdict");
       if (unit != null && last != null && type.equals(last.getString("type")) && at.equals(last.getString("at"))

@@ -13,9 +13,11 @@ import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,6 +107,15 @@ public final class OrderStore {
    */
   public Future<StoredOrder> loadForBuyer(String orderId, String token) {
     return OrderRows.loadForBuyer(pool, orderId, token);
+  }
+
+  /**
+   * The order columns {@link #toStored} restores from, each prefixed with {@code alias} (a query's name for
+   * {@code orders}), for a query that reads an order together with rows beside it.
+   */
+  public static String columns(String alias) {
+    return Arrays.stream(OrderRows.COLUMNS.split(",\\s*")).map(column -> alias + "." + column)
+        .collect(Collectors.joining(", "));
   }
 
   /** Restores a row selected with the order columns ({@code merchant_id, id, adapter_type, ..., data}). */

@@ -2,8 +2,10 @@ package io.keyhold.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.escrow.EvidenceType;
 import io.keyhold.escrow.RejectionCode;
 import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +63,43 @@ class BuyerApiTest {
     assertThat(gw.post(mine.path("/reveal"), null, "{}").status()).isEqualTo(401);
     assertThat(count("evidence_events")).isEqualTo(eventsBefore);
     assertThat(purchases.get(mine).json().getString("state")).isEqualTo("ready");
+  }
+
+  @Test
+  void theTimelineListsTheOrdersEvidenceOldestFirstWithUnitsMerged() {
+    Purchases.Purchase purchase = purchases.readyOrder(shop, 2);
+    JsonArray timeline = purchases.get(purchase).json().getJsonArray("timeline");
+    JsonArray events = gw.get(purchase.path("/evidence"), purchase.token()).json().getJsonObject("bundle")
+        .getJsonArray("events");
+
+    // Each evidence event appears in order and at its own instant; unit events of one type and instant
+    // are one entry naming their units.
+    List<String> fromEvidence = new ArrayList<>();
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject event = events.getJsonObject(i);
+      String type = timelineName(event.getString("type"));
+      String entry = type + "@" + event.getString("at");
+      if (fromEvidence.isEmpty() || !fromEvidence.get(fromEvidence.size() - 1).equals(entry)) {
+        fromEvidence.add(entry);
+      }
+    }
+    List<String> shown = new ArrayList<>();
+    for (int i = 0; i < timeline.size(); i++) {
+      shown.add(timeline.getJsonObject(i).getString("type") + "@" + timeline.getJsonObject(i).getString("at"));
+    }
+    assertThat(shown).containsExactlyElementsOf(fromEvidence);
+    assertThat(shown.get(0)).startsWith("order.placed@");
+    JsonObject delivered = timeline.stream().map(JsonObject.class::cast)
+        .filter(entry -> entry.getString("type").equals("keys.delivered")).findFirst().orElseThrow();
+    assertThat(delivered.getJsonArray("units")).containsExactly(0, 1);
+  }
+
+  /** The timeline's names for two evidence types (docs/order-life.md); the rest keep their evidence code. */
+  private static String timelineName(String evidenceType) {
+    if (evidenceType.equals(EvidenceType.UNIT_KEY_DELIVERED.code())) {
+      return "keys.delivered";
+    }
+    return evidenceType.equals(EvidenceType.UNIT_REPLACEMENT_REQUESTED.code()) ? "resupply.requested" : evidenceType;
   }
 
   @Test
