@@ -86,7 +86,7 @@ public final class BuyerOrders {
    * with the order's {@link Refusal} and changes nothing.
    */
   public Future<JsonObject> act(String orderId, OrderEvent event, boolean withKeys) {
-    return orders.apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event)))
+    return orders.apply(orderId, null, OrderStore.Decision.events(List.of(event)))
         .compose(applied -> {
           if (!applied.found()) {
             return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such order"));

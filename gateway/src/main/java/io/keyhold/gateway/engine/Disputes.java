@@ -95,8 +95,8 @@ public final class Disputes {
    * answers the same result.
    */
   public Future<JsonObject> decide(String disputeId, Decision decision) {
-    return orders.apply(orderId(disputeId), null, (tx, current, now) ->
-            Future.succeededFuture(List.of(decision.toEvent(current.order()))))
+    return orders.apply(orderId(disputeId), null,
+            OrderStore.Decision.reading(current -> List.of(decision.toEvent(current.order()))))
         .map(applied -> {
           if (!applied.found() || applied.before().order().dispute() == null) {
             throw Refusal.of(Refusal.Code.NOT_FOUND, "No dispute " + disputeId);

@@ -38,30 +38,50 @@ final class OrderRows {
   private static final String FIND_FOR_MERCHANT = "SELECT " + COLUMNS
       + " FROM orders WHERE merchant_id = $1 AND id = $2";
   private static final String FIND_WITH_TOKEN = "SELECT " + COLUMNS + ", token_hash FROM orders WHERE id = $1";
-  private static final String INSERT = "INSERT INTO orders (merchant_id, id, sku_id, state, version, next_action_at,"
-      + " quantity, unit_price_minor, currency, token_hash, buyer_ref, adapter_type, reservation_id, reserved_until,"
-      + " data, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-      + " $16, $17)";
-  private static final String UPDATE = "UPDATE orders SET state = $3, version = $4, next_action_at = $5, data = $6,"
-      + " updated_at = $7 WHERE merchant_id = $1 AND id = $2 AND version = $8";
-  private static final String UPSERT_UNITS = "INSERT INTO order_units (merchant_id, order_id, unit_index, state,"
+  private static final String INSERT_ORDER = "INSERT INTO orders (merchant_id, id, sku_id, state, version,"
+      + " next_action_at, quantity, unit_price_minor, currency, token_hash, buyer_ref, adapter_type, reservation_id,"
+      + " reserved_until, data, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+      + " $13, $14, $15, $16, $17) RETURNING id";
+  private static final String UPDATE_ORDER = "UPDATE orders SET state = $3, version = $4, next_action_at = $5,"
+      + " data = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 AND version = $8 RETURNING id";
+
+  // The rows beside an order, each written only when the order's own row was ({@code FROM written}), so a
+  // change is one statement: atomic on its own, and a lost version race writes nothing at all.
+  private static final String UNITS = "INSERT INTO order_units (merchant_id, order_id, unit_index, state,"
       + " key_ref, fingerprint, deliveries, replacements, delivered_at, checked_at)"
-      + " SELECT $1, $2, u.i, u.s, u.k, u.f, u.d, u.r, u.da, u.ca FROM unnest($3::int[], $4::text[], $5::text[],"
-      + " $6::text[], $7::int[], $8::int[], $9::timestamptz[], $10::timestamptz[]) AS u(i, s, k, f, d, r, da, ca)"
+      + " SELECT $1, $2, u.i, u.s, u.k, u.f, u.d, u.r, u.da, u.ca FROM written, unnest(%s::int[], %s::text[],"
+      + " %s::text[], %s::text[], %s::int[], %s::int[], %s::timestamptz[], %s::timestamptz[])"
+      + " AS u(i, s, k, f, d, r, da, ca)"
       + " ON CONFLICT (merchant_id, order_id, unit_index) DO UPDATE SET state = excluded.state,"
       + " key_ref = excluded.key_ref, fingerprint = excluded.fingerprint, deliveries = excluded.deliveries,"
       + " replacements = excluded.replacements, delivered_at = excluded.delivered_at, checked_at = excluded.checked_at";
-  private static final String INSERT_POSTINGS = "INSERT INTO ledger_postings (merchant_id, order_id, txn_id, account,"
-      + " amount_minor, currency, created_at) SELECT $1, $2, p.t, p.a, p.m, p.c, $7"
-      + " FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[]) AS p(t, a, m, c)";
-  private static final String INSERT_EVIDENCE = "INSERT INTO evidence_events (merchant_id, order_id, seq, type, at,"
-      + " data, prev_hash, hash) SELECT $1, $2, e.s, e.t, e.a, e.d::jsonb, e.p, e.h"
-      + " FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])"
+  private static final String EVIDENCE = "INSERT INTO evidence_events (merchant_id, order_id, seq, type, at,"
+      + " data, prev_hash, hash) SELECT $1, $2, e.s, e.t, e.a, e.d::jsonb, e.p, e.h FROM written,"
+      + " unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[])"
       + " AS e(s, t, a, d, p, h)";
-  private static final String INSERT_OUTBOX = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
-      + " payload, next_attempt_at, created_at) SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, $6"
-      + " FROM unnest($3::text[], $4::text[], $5::text[], $7::timestamptz[]) AS o(k, i, p, n)"
+  private static final String POSTINGS = "INSERT INTO ledger_postings (merchant_id, order_id, txn_id, account,"
+      + " amount_minor, currency, created_at) SELECT $1, $2, p.t, p.a, p.m, p.c, %s::timestamptz FROM written,"
+      + " unnest(%s::text[], %s::text[], %s::bigint[], %s::text[]) AS p(t, a, m, c)";
+  private static final String OUTBOX = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
+      + " payload, next_attempt_at, created_at) SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, %s::timestamptz"
+      + " FROM written, unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS o(k, i, p, n)"
       + " ON CONFLICT (idempotency_key) DO NOTHING";
+
+  /** A placed order: its row, units and first evidence, in one statement ($1..$17 the row). */
+  private static final String INSERT = "WITH written AS (" + INSERT_ORDER + "),"
+      + " units AS (" + UNITS.formatted(params(18, 8)) + "),"
+      + " evidence AS (" + EVIDENCE.formatted(params(26, 6)) + ")"
+      + " SELECT count(*) AS written FROM written";
+  /**
+   * A change: the version-checked row update ($1..$8), units, postings, evidence and outbox rows, in one
+   * statement; it writes nothing and answers 0 when the row was not at the expected version.
+   */
+  private static final String UPDATE = "WITH written AS (" + UPDATE_ORDER + "),"
+      + " units AS (" + UNITS.formatted(params(9, 8)) + "),"
+      + " postings AS (" + POSTINGS.formatted(params(17, 5)) + "),"
+      + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
+      + " effects AS (" + OUTBOX.formatted(params(28, 5)) + ")"
+      + " SELECT count(*) AS written FROM written";
   private static final String SET_RESERVATION = "UPDATE orders SET reservation_id = $3, reserved_until = $4"
       + " WHERE merchant_id = $1 AND id = $2";
 
@@ -140,18 +160,18 @@ final class OrderRows {
         .addValue(OrderCodec.encode(order))
         .addOffsetDateTime(odt(order.placedAt()))
         .addOffsetDateTime(odt(order.updatedAt()));
-    List<Future<RowSet<Row>>> statements = new ArrayList<>();
-    statements.add(tx.preparedQuery(INSERT).execute(tuple));
-    statements.add(upsertUnits(tx, order));
-    statements.add(insertEvidence(tx, order, placed.evidence()));
-    return joinAll(statements).mapEmpty();
+    addUnits(tuple, order);
+    addEvidence(tuple, placed.evidence());
+    return tx.preparedQuery(INSERT).execute(tuple).mapEmpty();
   }
 
   /**
    * Writes the change from {@code before} to {@code change.order()} through {@code tx}: the version-
    * checked row update, the units, the postings (one ledger transaction per order version reached),
-   * the evidence and the outbox rows, pipelined. Fails with {@link VersionConflict} when the row was
-   * not at {@code before}'s version. The caller commits, then announces the change.
+   * the evidence and the outbox rows, in one statement. Fails with {@link VersionConflict}, having written
+   * nothing, when the row was not at {@code before}'s version. Atomic on its own, so {@code tx} may be the
+   * pool itself when nothing else belongs with the change; the caller commits (if a transaction), then
+   * announces the change.
    */
   static Future<Void> write(SqlClient tx, Order before, Transition change, Instant now) {
     Order after = change.order();
@@ -172,36 +192,14 @@ final class OrderRows {
         .addValue(OrderCodec.encode(after))
         .addOffsetDateTime(odt(after.updatedAt()))
         .addLong(before.version());
-    Future<RowSet<Row>> updated = tx.preparedQuery(UPDATE).execute(update);
-    List<Future<RowSet<Row>>> statements = new ArrayList<>();
-    statements.add(upsertUnits(tx, after));
-    if (!change.postings().isEmpty()) {
-      statements.add(insertPostings(tx, after, change.postings(), now));
-    }
-    if (!change.evidence().isEmpty()) {
-      statements.add(insertEvidence(tx, after, change.evidence()));
-    }
-    if (!change.effects().isEmpty()) {
-      statements.add(insertOutbox(tx, after, change.effects(), now));
-    }
-    // Wait for every statement, then judge: the row update first, since a lost race also makes the
-    // evidence insert fail (unique order_id, seq) and that must read as a conflict, not an error.
-    List<Future<?>> all = new ArrayList<>(statements);
-    all.add(updated);
-    return Future.join(all).transform(joined -> {
-      if (updated.failed()) {
-        return Future.failedFuture(updated.cause());
-      }
-      if (updated.result().rowCount() != 1) {
-        return Future.failedFuture(new VersionConflict(before.id(), before.version()));
-      }
-      for (Future<RowSet<Row>> statement : statements) {
-        if (statement.failed()) {
-          return Future.failedFuture(statement.cause());
-        }
-      }
-      return Future.succeededFuture();
-    });
+    addUnits(update, after);
+    addPostings(update, after, change.postings(), now);
+    addEvidence(update, change.evidence());
+    addOutbox(update, change.effects(), now);
+    return tx.preparedQuery(UPDATE).execute(update).compose(rows ->
+        rows.iterator().next().getLong("written") == 1
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new VersionConflict(before.id(), before.version())));
   }
 
   /** Sets the gateway's reservation of {@code order} (one made for a late payment), in {@code tx}. */
@@ -210,7 +208,16 @@ final class OrderRows {
         odt(order.reservedUntil()))).mapEmpty();
   }
 
-  private static Future<RowSet<Row>> upsertUnits(SqlClient tx, Order order) {
+  /** {@code count} placeholders from {@code $first}, for a statement's {@code %s} slots. */
+  private static Object[] params(int first, int count) {
+    Object[] names = new Object[count];
+    for (int i = 0; i < count; i++) {
+      names[i] = "$" + (first + i);
+    }
+    return names;
+  }
+
+  private static void addUnits(Tuple tuple, Order order) {
     int n = order.quantity();
     Integer[] index = new Integer[n];
     String[] state = new String[n];
@@ -231,14 +238,12 @@ final class OrderRows {
       deliveredAt[i] = odt(unit.deliveredAt());
       checkedAt[i] = odt(unit.checkedAt());
     }
-    return tx.preparedQuery(UPSERT_UNITS).execute(Tuple.tuple()
-        .addString(order.merchantId()).addString(order.id())
-        .addArrayOfInteger(index).addArrayOfString(state).addArrayOfString(keyRef).addArrayOfString(fingerprint)
+    tuple.addArrayOfInteger(index).addArrayOfString(state).addArrayOfString(keyRef).addArrayOfString(fingerprint)
         .addArrayOfInteger(deliveries).addArrayOfInteger(replacements)
-        .addArrayOfOffsetDateTime(deliveredAt).addArrayOfOffsetDateTime(checkedAt));
+        .addArrayOfOffsetDateTime(deliveredAt).addArrayOfOffsetDateTime(checkedAt);
   }
 
-  private static Future<RowSet<Row>> insertPostings(SqlClient tx, Order order, List<Posting> postings, Instant now) {
+  private static void addPostings(Tuple tuple, Order order, List<Posting> postings, Instant now) {
     int n = postings.size();
     String[] txn = new String[n];
     String[] account = new String[n];
@@ -252,10 +257,8 @@ final class OrderRows {
       amount[i] = posting.amount().minorUnits();
       currency[i] = posting.amount().currency().getCurrencyCode();
     }
-    return tx.preparedQuery(INSERT_POSTINGS).execute(Tuple.tuple()
-        .addString(order.merchantId()).addString(order.id())
-        .addArrayOfString(txn).addArrayOfString(account).addArrayOfLong(amount).addArrayOfString(currency)
-        .addOffsetDateTime(odt(now)));
+    tuple.addOffsetDateTime(odt(now))
+        .addArrayOfString(txn).addArrayOfString(account).addArrayOfLong(amount).addArrayOfString(currency);
   }
 
   /**
@@ -266,7 +269,7 @@ final class OrderRows {
     return order.id() + "/" + order.version();
   }
 
-  private static Future<RowSet<Row>> insertEvidence(SqlClient tx, Order order, List<EvidenceEvent> events) {
+  private static void addEvidence(Tuple tuple, List<EvidenceEvent> events) {
     int n = events.size();
     Long[] seq = new Long[n];
     String[] type = new String[n];
@@ -283,13 +286,11 @@ final class OrderRows {
       prev[i] = event.prevHash();
       hash[i] = event.hash();
     }
-    return tx.preparedQuery(INSERT_EVIDENCE).execute(Tuple.tuple()
-        .addString(order.merchantId()).addString(order.id())
-        .addArrayOfLong(seq).addArrayOfString(type).addArrayOfOffsetDateTime(at).addArrayOfString(data)
-        .addArrayOfString(prev).addArrayOfString(hash));
+    tuple.addArrayOfLong(seq).addArrayOfString(type).addArrayOfOffsetDateTime(at).addArrayOfString(data)
+        .addArrayOfString(prev).addArrayOfString(hash);
   }
 
-  private static Future<RowSet<Row>> insertOutbox(SqlClient tx, Order order, List<Effect> effects, Instant now) {
+  private static void addOutbox(Tuple tuple, List<Effect> effects, Instant now) {
     int n = effects.size();
     String[] kind = new String[n];
     String[] key = new String[n];
@@ -306,24 +307,8 @@ final class OrderRows {
           ? now.plus(OutboxBackoff.recheckDelay(validate.attempt()))
           : now);
     }
-    return tx.preparedQuery(INSERT_OUTBOX).execute(Tuple.tuple()
-        .addString(order.merchantId()).addString(order.id())
-        .addArrayOfString(kind).addArrayOfString(key).addArrayOfString(payload)
-        .addOffsetDateTime(odt(now)).addArrayOfOffsetDateTime(due));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Future<List<RowSet<Row>>> joinAll(List<Future<RowSet<Row>>> statements) {
-    return Future.join(new ArrayList<Future<?>>(statements)).transform(joined -> {
-      for (Future<RowSet<Row>> statement : statements) {
-        if (statement.failed()) {
-          return Future.failedFuture(statement.cause());
-        }
-      }
-      List<RowSet<Row>> results = new ArrayList<>();
-      statements.forEach(statement -> results.add(statement.result()));
-      return Future.succeededFuture(results);
-    });
+    tuple.addOffsetDateTime(odt(now))
+        .addArrayOfString(kind).addArrayOfString(key).addArrayOfString(payload).addArrayOfOffsetDateTime(due);
   }
 
   static OffsetDateTime odt(Instant instant) {

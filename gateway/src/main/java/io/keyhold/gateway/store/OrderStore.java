@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,6 +169,36 @@ public final class OrderStore {
     default Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
       return Future.succeededFuture(after);
     }
+
+    /**
+     * False for a decision that writes nothing of its own: its change is then stored by one statement,
+     * atomic by itself, with no transaction around the read and the write (the version check guards them).
+     */
+    default boolean transactional() {
+      return true;
+    }
+
+    /** Just these events: no writes of its own, so stored without a transaction. */
+    static Decision events(List<OrderEvent> events) {
+      List<OrderEvent> fixed = List.copyOf(events);
+      return reading(current -> fixed);
+    }
+
+    /** Events worked out from the order alone: no writes of its own, so stored without a transaction. */
+    static Decision reading(Function<StoredOrder, List<OrderEvent>> events) {
+      Objects.requireNonNull(events, "events");
+      return new Decision() {
+        @Override
+        public Future<List<OrderEvent>> decide(SqlClient client, StoredOrder current, Instant now) {
+          return Future.succeededFuture(events.apply(current));
+        }
+
+        @Override
+        public boolean transactional() {
+          return false;
+        }
+      };
+    }
   }
 
   /**
@@ -196,7 +227,7 @@ public final class OrderStore {
 
   /** Applies one event at the clock's now, in its own transaction; a missing order fails the future. */
   public Future<Outcome> apply(String orderId, OrderEvent event) {
-    return apply(orderId, null, (tx, current, now) -> Future.succeededFuture(List.of(event))).compose(applied ->
+    return apply(orderId, null, Decision.events(List.of(event))).compose(applied ->
         applied.found()
             ? Future.succeededFuture(applied.outcome())
             : Future.failedFuture(new OrderNotFoundException(orderId)));
@@ -223,7 +254,7 @@ public final class OrderStore {
 
   private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
       int attempt) {
-    return pool.withTransaction(tx -> (loaded != null ? Future.succeededFuture(loaded)
+    Function<SqlClient, Future<Applied>> work = tx -> (loaded != null ? Future.succeededFuture(loaded)
         : OrderRows.load(tx, orderId, merchantId)).compose(current -> {
           if (current == null) {
             return Future.succeededFuture(new Applied(null, null, null));
@@ -241,24 +272,26 @@ public final class OrderStore {
             return decision.decided(tx, current, current.with(change.order()), change)
                 .compose(after -> store(tx, current, after, change, now).map(new Applied(current, after, change)));
           });
-        })).recover(failure -> {
-          if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected)) {
-            return attempt(orderId, merchantId, null, decision, attempt);
-          }
-          if (failure instanceof Rejected rejected) {
-            return Future.succeededFuture(new Applied(rejected.current, rejected.current, rejected.rejection));
-          }
-          if (failure instanceof OrderRows.VersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) {
-            long pauseMs = 1 + ThreadLocalRandom.current().nextLong(Math.min(CONFLICT_BACKOFF_MS_MAX, 2L * attempt));
-            LOG.debug("order {} changed under attempt {}; retrying in {} ms", orderId, attempt, pauseMs);
-            return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, null, decision, attempt + 1));
-          }
-          return Future.failedFuture(failure);
-        }).onSuccess(applied -> {
-          if (applied.changed()) {
-            announce(applied.after().order());
-          }
         });
+    Future<Applied> stored = decision.transactional() ? pool.withTransaction(work::apply) : work.apply(pool);
+    return stored.recover(failure -> {
+      if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected)) {
+        return attempt(orderId, merchantId, null, decision, attempt);
+      }
+      if (failure instanceof Rejected rejected) {
+        return Future.succeededFuture(new Applied(rejected.current, rejected.current, rejected.rejection));
+      }
+      if (failure instanceof OrderRows.VersionConflict && attempt < CONFLICT_ATTEMPTS_MAX) {
+        long pauseMs = 1 + ThreadLocalRandom.current().nextLong(Math.min(CONFLICT_BACKOFF_MS_MAX, 2L * attempt));
+        LOG.debug("order {} changed under attempt {}; retrying in {} ms", orderId, attempt, pauseMs);
+        return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, null, decision, attempt + 1));
+      }
+      return Future.failedFuture(failure);
+    }).onSuccess(applied -> {
+      if (applied.changed()) {
+        announce(applied.after().order());
+      }
+    });
   }
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
@@ -267,6 +300,7 @@ public final class OrderStore {
     Future<Void> order = change.duplicate() ? Future.succeededFuture() : OrderRows.write(tx, before.order(), change, now);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
+    // Only a transactional decision's own writes (its decided hook) make a new reservation.
     return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after)) : order;
   }
 

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.escrow.EvidenceChain;
 import io.keyhold.escrow.EvidenceEvent;
@@ -103,6 +104,25 @@ class OrderStoreTest {
     assertThat(outcome).isInstanceOf(Rejection.class);
     assertThat(gw.query("SELECT count(*) FROM evidence_events").get(0).getLong(0)).isEqualTo(eventsBefore);
     assertThat(TestGateway.await(store.load(placed.id())).order().version()).isEqualTo(1);
+  }
+
+  @Test
+  void aChangeFromAStaleVersionWritesNothingAtAll() {
+    Order placed = place();
+    TestGateway.await(store.apply(placed.id(), new OrderEvent.PaymentReceived("sandbox:pay-a", Money.of(2000, "CNY"),
+        false)));
+    String rows = "SELECT (SELECT count(*) FROM evidence_events WHERE order_id = $1)"
+        + " + (SELECT count(*) FROM ledger_postings WHERE order_id = $1)"
+        + " + (SELECT count(*) FROM outbox WHERE order_id = $1)";
+    long before = gw.query(rows, placed.id()).get(0).getLong(0);
+    // Decided on the placed order (version 1) while the stored one is at version 2 already.
+    Transition stale = (Transition) placed.on(new OrderEvent.PaymentReceived("sandbox:pay-b", Money.of(2000, "CNY"),
+        false), store.now());
+
+    assertThatThrownBy(() -> TestGateway.await(store.persist(store.pool(), placed, stale, store.now())))
+        .hasMessageContaining("moved past version 1");
+    assertThat(gw.query(rows, placed.id()).get(0).getLong(0)).as("evidence, postings and outbox rows").isEqualTo(before);
+    assertThat(TestGateway.await(store.load(placed.id())).order().version()).isEqualTo(2);
   }
 
   @Test
