@@ -78,13 +78,15 @@ final class EffectRunner {
   Map<String, OutboxDispatcher.Handler> handlers() {
     Map<String, OutboxDispatcher.Handler> handlers = new HashMap<>();
     for (EffectKind kind : EffectKind.values()) {
-      handlers.put(kind.code(), row -> run(EffectCodec.decode(row.kind(), row.idempotencyKey(), row.payload())));
+      handlers.put(kind.code(), row -> run(EffectCodec.decode(row.kind(), row.idempotencyKey(), row.payload()),
+          row.merchantId()));
     }
     handlers.put(SandboxProvider.NOTICE_KIND, row -> sandbox.send(row.payload()));
     return handlers;
   }
 
-  private Future<Void> run(Effect effect) {
+  /** Carries out {@code effect} of an order of {@code merchantId} (as its outbox row says; null when unknown). */
+  private Future<Void> run(Effect effect, String merchantId) {
     if (effect instanceof Effect.RequestDelivery e) {
       return requestDelivery(e);
     } else if (effect instanceof Effect.RequestReplacement e) {
@@ -101,7 +103,7 @@ final class EffectRunner {
     } else if (effect instanceof Effect.ReleaseReservation e) {
       return releaseReservation(e);
     } else if (effect instanceof Effect.Notify e) {
-      return webhooks.send(e.idempotencyKey(), e.orderId(), e.type());
+      return webhooks.send(e.idempotencyKey(), e.orderId(), merchantId, e.type());
     }
     return Future.failedFuture(new IllegalStateException("no handler for effect " + effect.kind().code()));
   }
