@@ -115,12 +115,12 @@ public final class StockAdapter implements MerchantAdapter {
       return Future.failedFuture(outOfStock(quantity));
     }
     String reservationId = Ids.newId(RESERVATION_PREFIX);
-    return pool.withTransaction(tx -> tx.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId))
-            .compose(rows -> rows.size() == 0
-                ? Future.failedFuture(new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU"))
-                : vault.reserve(tx, merchantId, skuId, quantity, reservationId, until.atOffset(ZoneOffset.UTC))))
-        .recover(failure -> Future.failedFuture(failure instanceof StockVault.OutOfStockException
-            ? outOfStock(quantity) : failure))
+    // The claim is one statement, all or nothing; only a claim that found nothing asks whether the SKU exists.
+    return vault.reserve(pool, merchantId, skuId, quantity, reservationId, until.atOffset(ZoneOffset.UTC))
+        .recover(failure -> failure instanceof StockVault.OutOfStockException
+            ? pool.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId)).compose(rows -> Future.failedFuture(
+                rows.size() == 0 ? new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU") : outOfStock(quantity)))
+            : Future.failedFuture(failure))
         .map(ids -> new Reservation(reservationId, merchantId, skuId, quantity, until));
   }
 

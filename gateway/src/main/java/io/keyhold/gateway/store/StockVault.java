@@ -57,12 +57,18 @@ public final class StockVault {
       + " ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint";
   private static final String INSERT_KEYS = "INSERT INTO stock_keys (merchant_id, sku_id, vault_key_id, sealed_key,"
       + " fingerprint, state) SELECT $1, $2, $3, k, f, 'available' FROM unnest($4::bytea[], $5::bytea[]) AS t(k, f)";
-  /** The claim: the planner walks stock_keys_available in id order and skips rows others hold. */
+  /**
+   * The claim, all or nothing in one statement: the planner walks stock_keys_available in id order and
+   * skips rows others hold; only when it found all {@code $3} are they reserved. Answers the reserved ids,
+   * or one row with a null id and how many were free.
+   */
   static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
       + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available'"
-      + " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
-      + " UPDATE stock_keys s SET state = 'reserved', reservation_ref = $4, reserved_until = $5"
-      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id RETURNING s.id";
+      + " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED),"
+      + " found AS (SELECT count(*) AS free FROM picked),"
+      + " claimed AS (UPDATE stock_keys s SET state = 'reserved', reservation_ref = $4, reserved_until = $5"
+      + " FROM picked, found WHERE found.free = $3 AND s.merchant_id = $1 AND s.id = picked.id RETURNING s.id)"
+      + " SELECT claimed.id, found.free FROM found LEFT JOIN claimed ON true";
   private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
       + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";
   private static final String DELIVER = "UPDATE stock_keys SET state = 'delivered', reserved_until = NULL"
@@ -233,8 +239,9 @@ public final class StockVault {
 
   /**
    * Reserves exactly {@code quantity} available keys of the SKU until {@code until}, under
-   * {@code reservationRef}, through {@code tx}; all or nothing: fails with {@link OutOfStockException}
-   * when fewer are free (roll the transaction back). Answers the reserved stock key ids.
+   * {@code reservationRef}, through {@code tx} (a transaction, or the pool: the claim is one statement);
+   * all or nothing: fails with {@link OutOfStockException}, having reserved nothing, when fewer are free.
+   * Answers the reserved stock key ids.
    */
   public Future<List<Long>> reserve(SqlClient tx, String merchantId, String skuId, int quantity, String reservationRef,
       OffsetDateTime until) {
@@ -246,12 +253,19 @@ public final class StockVault {
     return tx.preparedQuery(CLAIM).execute(Tuple.of(merchantId, skuId, quantity, reservationRef, until))
         .compose(rows -> {
           List<Long> ids = new ArrayList<>(rows.rowCount());
-          rows.forEach(row -> ids.add(row.getLong("id")));
+          long free = 0;
+          for (Row row : rows) {
+            free = row.getLong("free");
+            if (row.getLong("id") != null) {
+              ids.add(row.getLong("id"));
+            }
+          }
           if (ids.size() == quantity) {
             return Future.succeededFuture(ids);
           }
-          shortStock.remember(merchantId, skuId, ids.size());
-          return Future.failedFuture(new OutOfStockException(skuId, quantity, ids.size()));
+          assert ids.isEmpty() : "a short claim reserved " + ids.size() + " keys";
+          shortStock.remember(merchantId, skuId, (int) free);
+          return Future.failedFuture(new OutOfStockException(skuId, quantity, (int) free));
         });
   }
 

@@ -177,6 +177,21 @@ class StockVaultTest {
   }
 
   @Test
+  void aShortClaimReservesNothingEvenOutsideATransaction() {
+    Merchant merchant = gw.createMerchant("All Or Nothing Shop");
+    String sku = gw.createSku(merchant);
+    gw.uploadKeys(merchant, sku, keys("AON", 2));
+
+    assertThatThrownBy(() -> TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 3, "three",
+        inMinutes(5)))).isInstanceOf(StockVault.OutOfStockException.class);
+
+    assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isEqualTo(2);
+    assertThat(TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 2, "two", inMinutes(5))))
+        .hasSize(2);
+    assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isZero();
+  }
+
+  @Test
   void remembersAShortageForLargerClaimsUntilKeysComeBack() {
     Merchant merchant = gw.createMerchant("Short Shop");
     String sku = gw.createSku(merchant);
