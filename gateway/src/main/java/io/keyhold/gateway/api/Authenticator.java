@@ -14,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Iterator;
 
 /**
@@ -39,6 +40,14 @@ public final class Authenticator {
    * Only orders found are kept, so unknown ids cannot fill the cache.
    */
   public static final int ORDER_TOKEN_HASHES_CACHED_MAX = 20_000;
+  /**
+   * How long a merchant API key found valid is trusted before it is read again: a shop's checkouts come
+   * many a second, each would read it. A key revoked or a merchant suspended in the database is refused
+   * within this time.
+   */
+  public static final Duration API_KEY_REUSE_MAX = Duration.ofSeconds(5);
+  /** Merchant API keys kept as valid, at most (by hash; the key itself is never kept). */
+  public static final int API_KEYS_CACHED_MAX = 10_000;
   /** A hash not used for this long leaves the cache (the order's buyer has stopped looking). */
   public static final Duration ORDER_TOKEN_HASH_IDLE_MAX = Duration.ofMinutes(30);
   private static final String FIND_API_KEY = "SELECT k.key_hash, k.merchant_id FROM api_keys k"
@@ -49,6 +58,8 @@ public final class Authenticator {
   private final byte[] adminTokenHash;
   private final Cache<String, byte[]> orderTokenHashes = Caffeine.newBuilder()
       .maximumSize(ORDER_TOKEN_HASHES_CACHED_MAX).expireAfterAccess(ORDER_TOKEN_HASH_IDLE_MAX).build();
+  private final Cache<String, String> merchantsByKeyHash = Caffeine.newBuilder()
+      .maximumSize(API_KEYS_CACHED_MAX).expireAfterWrite(API_KEY_REUSE_MAX).build();
 
   public Authenticator(Pool pool, String adminToken) {
     this.pool = pool;
@@ -74,9 +85,15 @@ public final class Authenticator {
       return unauthenticated();
     }
     byte[] hash = SecretHasher.hash(token);
+    String hashKey = HexFormat.of().formatHex(hash);
+    String known = merchantsByKeyHash.getIfPresent(hashKey);
+    if (known != null) {
+      return Future.succeededFuture(Caller.merchant(known));
+    }
     return pool.preparedQuery(FIND_API_KEY)
         .execute(Tuple.of(Buffer.buffer(hash)))
-        .compose(rows -> merchantOf(rows, token));
+        .compose(rows -> merchantOf(rows, token))
+        .onSuccess(caller -> merchantsByKeyHash.put(hashKey, caller.merchantId()));
   }
 
   /**

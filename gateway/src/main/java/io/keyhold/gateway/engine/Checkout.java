@@ -1,5 +1,7 @@
 package io.keyhold.gateway.engine;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.adapters.spi.AdapterException;
 import io.keyhold.adapters.spi.CallRejectedException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
@@ -24,6 +26,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.function.Supplier;
@@ -46,6 +49,15 @@ public final class Checkout {
   /** The most units one checkout may ask for: escrow-core's and the merchant protocol's bound. */
   public static final int QUANTITY_MAX = Math.min(Order.QUANTITY_MAX, Reservation.QUANTITY_MAX);
 
+  /**
+   * How long a SKU's terms (price, deadlines, the merchant's fee and adapter) are reused before they are
+   * read again. The API never changes them (a SKU is created once); an operator's change in the database,
+   * or a merchant set inactive there, reaches checkouts within this time.
+   */
+  public static final Duration TERMS_REUSE_MAX = Duration.ofSeconds(5);
+  /** SKUs whose terms are kept, at most. */
+  public static final int TERMS_CACHED_MAX = 10_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
   private static final String TERMS = "SELECT s.name, s.price_minor, s.currency, s.pay_within_seconds,"
       + " s.deliver_within_seconds, s.validate_within_seconds, s.resupply_within_seconds, s.max_resupply_attempts,"
@@ -66,6 +78,8 @@ public final class Checkout {
   private final KeyVault vault;
   private final EngineConfig config;
   private final Supplier<String> baseUrl;
+  private final Cache<SkuKey, Terms> terms = Caffeine.newBuilder()
+      .maximumSize(TERMS_CACHED_MAX).expireAfterWrite(TERMS_REUSE_MAX).build();
 
   public Checkout(Pool pool, OrderStore orders, MerchantAdapters adapters, KeyVault vault, EngineConfig config,
       Supplier<String> baseUrl) {
@@ -76,6 +90,8 @@ public final class Checkout {
     this.config = config;
     this.baseUrl = baseUrl;
   }
+
+  private record SkuKey(String merchantId, String skuId) {}
 
   /** The terms an order is placed with. */
   private record Terms(String skuName, Money unitPrice, SkuPolicy policy, int feeBasisPoints, String adapterType) {}
@@ -175,15 +191,22 @@ public final class Checkout {
   }
 
   private Future<Terms> terms(String merchantId, String skuId) {
+    SkuKey key = new SkuKey(merchantId, skuId);
+    Terms known = terms.getIfPresent(key);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
     return pool.preparedQuery(TERMS).execute(Tuple.of(merchantId, skuId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such SKU"));
       }
       Row row = rows.iterator().next();
       SkuPolicy policy = Catalog.policyOf(row);
-      return Future.succeededFuture(new Terms(row.getString("name"),
+      Terms found = new Terms(row.getString("name"),
           Money.of(row.getLong("price_minor"), row.getString("currency")), policy, row.getInteger("fee_basis_points"),
-          row.getString("adapter_type")));
+          row.getString("adapter_type"));
+      terms.put(key, found);
+      return Future.succeededFuture(found);
     });
   }
 
