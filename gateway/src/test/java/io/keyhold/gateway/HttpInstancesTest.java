@@ -69,20 +69,19 @@ class HttpInstancesTest {
     });
     int port = gw.gateway().port();
     ExecutorService clients = Executors.newFixedThreadPool(CONNECTIONS);
+    List<Future<String>> answers = new ArrayList<>();
     try {
-      List<Future<String>> answers = new ArrayList<>();
       for (int i = 0; i < CONNECTIONS; i++) {
         answers.add(clients.submit(() -> get(port, SLOW_PATH)));
       }
       assertThat(inFlight.await(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-
-      gw.close();
-
-      for (Future<String> answer : answers) {
-        assertThat(answer.get(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("finished");
-      }
     } finally {
-      clients.shutdownNow();
+      gw.close();
+      clients.shutdown();
+    }
+
+    for (Future<String> answer : answers) {
+      assertThat(answer.get(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("finished");
     }
   }
 
