@@ -27,6 +27,7 @@ import io.keyhold.gateway.store.StockVault;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -44,6 +45,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,7 +55,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: Vert.x with Micrometer metrics, the database (embedded or configured,
- * migrated), the secrets, the services, and the HTTP server.
+ * migrated), the secrets, the services, and the HTTP servers, one per event loop
+ * ({@link HttpServerVerticle}).
  *
  * <p>{@link #start} and {@link #close} block; call them from a plain thread (main, a test), never
  * from a Vert.x thread. Start-up does its blocking work (secrets file, embedded PostgreSQL, Flyway)
@@ -66,8 +70,16 @@ public final class Gateway implements AutoCloseable {
   public static final Duration READY_QUERY_TIMEOUT = Duration.ofSeconds(2);
   /** The embedded PostgreSQL cluster's folder under the data folder. */
   public static final String EMBEDDED_PG_DIR = "pg";
+  /** Vert.x's own count (twice the cores), named here because the pools spread their connections over them. */
+  static final int EVENT_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   /** API requests may fill a quarter of the pool's wait queue; see {@link #apiRequestsInFlightMax}. */
   static final int API_SHARE_OF_POOL_QUEUE = 4;
+  /**
+   * What the HTTP servers listen on when the config asks for any free port (0). Vert.x gives each server on
+   * port 0 a port of its own, and a second server cannot bind the first one's port afterwards; servers on the
+   * same negative port share one free port.
+   */
+  static final int SHARED_FREE_PORT = -1;
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final String FINGERPRINT_CHECK = "fingerprint_key_check";
@@ -77,8 +89,11 @@ public final class Gateway implements AutoCloseable {
   private final Database database;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
+  /** Every HTTP server, once it listens; see {@link HttpServerVerticle}. */
+  private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
   private Pool pool;
-  private HttpServer server;
+  private String httpDeployment;
+  private Router router;
   private MerchantService merchants;
   private Catalog catalog;
   private StockVault stock;
@@ -116,7 +131,7 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(
+        .with(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setMetricsOptions(
             new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
@@ -136,7 +151,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private Future<Void> boot() {
-    pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax());
+    pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax(), EVENT_LOOPS);
     merchants = new MerchantService(pool, secrets.vault());
     catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
@@ -152,6 +167,7 @@ public final class Gateway implements AutoCloseable {
         })
         .compose(validation -> {
           Router router = Router.router(vertx);
+          this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router);
           Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
@@ -168,20 +184,23 @@ public final class Gateway implements AutoCloseable {
               })
               : Future.succeededFuture(router);
         })
-        .compose(router -> vertx.createHttpServer(new HttpServerOptions()
-                .setHost(config.host())
-                .setPort(config.port())
-                .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
-                .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
-            .invalidRequestHandler(Problems.invalidRequestHandler(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH,
-                HttpServerOptions.DEFAULT_MAX_HEADER_SIZE))
-            .requestHandler(router)
-            .listen())
-        .map(listening -> {
-          this.server = listening;
+        .compose(this::serve)
+        .map(deployment -> {
+          this.httpDeployment = deployment;
           engine.startWorkers();
           return null;
         });
+  }
+
+  /** Deploys the HTTP servers, one per {@link GatewayConfig#httpInstances()}; answers the deployment. */
+  private Future<String> serve(Router router) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port() == 0 ? SHARED_FREE_PORT : config.port())
+        .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
+        .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE);
+    return vertx.deployVerticle(() -> new HttpServerVerticle(options, router, config.shutdownGraceMs(), servers::add),
+        new DeploymentOptions().setInstances(config.httpInstances()));
   }
 
   /**
@@ -240,9 +259,12 @@ public final class Gateway implements AutoCloseable {
                 + " was set up with; every gateway of one database needs the same fingerprint key")));
   }
 
-  /** The port the HTTP server listens on (the real one when the config asked for 0). */
+  /** The port the HTTP servers listen on (the real one when the config asked for 0). */
   public int port() {
-    return server.actualPort();
+    if (servers.isEmpty()) {
+      throw new IllegalStateException("the gateway does not listen yet");
+    }
+    return servers.get(0).actualPort();
   }
 
   /** The base URL of links handed out. */
@@ -318,6 +340,11 @@ public final class Gateway implements AutoCloseable {
     return idempotency;
   }
 
+  /** The router every HTTP server serves; tests add a route to see which event loop runs it. */
+  Router router() {
+    return router;
+  }
+
   /** What the first start seeded, or null (seeded before, or not asked). */
   DemoShop.Seeded demo() {
     return demo;
@@ -345,8 +372,9 @@ public final class Gateway implements AutoCloseable {
       failure = e;
     }
     try {
-      if (server != null) {
-        await(server.shutdown(config.shutdownGraceMs(), TimeUnit.MILLISECONDS), budget);
+      if (httpDeployment != null) {
+        // Each server stops accepting and gives its requests in flight the grace (HttpServerVerticle#stop).
+        await(vertx.undeploy(httpDeployment), budget);
       }
     } catch (Exception e) {
       failure = failure == null ? e : failure;

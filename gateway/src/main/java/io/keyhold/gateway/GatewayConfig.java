@@ -6,6 +6,7 @@ import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
 import io.keyhold.gateway.store.Range;
+import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
@@ -42,6 +43,13 @@ public final class GatewayConfig {
   public static final int STOCK_BATCH_MAX_MAX = 1000;
   public static final long DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
   public static final long SHUTDOWN_GRACE_MS_MAX = 300_000;
+  /**
+   * One HTTP server per Vert.x event loop (twice the cores): one server alone serves every request on a
+   * single event loop, one core, whatever the machine has.
+   */
+  public static final int DEFAULT_HTTP_INSTANCES = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  /** Servers past the event loops only share them; the bound catches a typo, not a tuning choice. */
+  public static final int HTTP_INSTANCES_MAX = 256;
 
   public static final String ENV_PG_URL = "KEYHOLD_PG_URL";
   public static final String ENV_ADMIN_TOKEN = "KEYHOLD_ADMIN_TOKEN";
@@ -63,6 +71,7 @@ public final class GatewayConfig {
   private final long requestTimeoutMs;
   private final int stockBatchMax;
   private final long shutdownGraceMs;
+  private final int httpInstances;
   private final boolean seedDemo;
   private final SecretOverrides secrets;
   private final String metricsToken;
@@ -82,6 +91,7 @@ public final class GatewayConfig {
     this.requestTimeoutMs = b.requestTimeoutMs;
     this.stockBatchMax = b.stockBatchMax;
     this.shutdownGraceMs = b.shutdownGraceMs;
+    this.httpInstances = b.httpInstances;
     this.seedDemo = b.seedDemo;
     this.secrets = new SecretOverrides(b.vaultKeys, b.fingerprintKey, b.evidenceSeed, b.adminToken);
     this.metricsToken = b.metricsToken;
@@ -143,6 +153,11 @@ public final class GatewayConfig {
     return shutdownGraceMs;
   }
 
+  /** HTTP servers on the one host and port, each on an event loop of its own (Vert.x spreads connections). */
+  public int httpInstances() {
+    return httpInstances;
+  }
+
   /** Whether the first start seeds a demo merchant, SKU and stock. */
   public boolean seedDemo() {
     return seedDemo;
@@ -196,6 +211,7 @@ public final class GatewayConfig {
     b.requestTimeoutMs = requestTimeoutMs;
     b.stockBatchMax = stockBatchMax;
     b.shutdownGraceMs = shutdownGraceMs;
+    b.httpInstances = httpInstances;
     b.seedDemo = seedDemo;
     b.vaultKeys = secrets.vaultKeys();
     b.fingerprintKey = secrets.fingerprintKey();
@@ -214,7 +230,8 @@ public final class GatewayConfig {
         + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
         + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
         + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
-        + ", shutdownGraceMs=" + shutdownGraceMs + ", seedDemo=" + seedDemo + ", outboundAllowHosts="
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", httpInstances=" + httpInstances
+        + ", seedDemo=" + seedDemo + ", outboundAllowHosts="
         + outboundRules.allowedHosts() + ", " + secrets + ", metricsToken=" + (metricsToken == null ? "none" : "given")
         + ", " + engine + "]";
   }
@@ -232,6 +249,7 @@ public final class GatewayConfig {
     private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
     private int stockBatchMax = DEFAULT_STOCK_BATCH_MAX;
     private long shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+    private int httpInstances = DEFAULT_HTTP_INSTANCES;
     private boolean seedDemo = true;
     private String vaultKeys;
     private String fingerprintKey;
@@ -317,6 +335,12 @@ public final class GatewayConfig {
     public Builder shutdownGraceMs(long value) {
       Range.check("shutdown grace ms", value, 0, SHUTDOWN_GRACE_MS_MAX);
       this.shutdownGraceMs = value;
+      return this;
+    }
+
+    public Builder httpInstances(int value) {
+      Range.check("http instances", value, 1, HTTP_INSTANCES_MAX);
+      this.httpInstances = value;
       return this;
     }
 

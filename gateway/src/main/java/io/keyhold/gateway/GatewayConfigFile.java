@@ -10,8 +10,8 @@ import java.util.Set;
  * check every value. Keys, in snake_case: {@code host}, {@code port}, {@code data_dir},
  * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
  * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
- * {@code shutdown_grace_ms}, {@code seed_demo}, {@code outbound_allow_hosts} (an array of hosts),
- * {@code engine} (see {@link io.keyhold.gateway.engine.EngineConfig.Builder#applyJson}), and
+ * {@code shutdown_grace_ms}, {@code http_instances}, {@code seed_demo}, {@code outbound_allow_hosts} (an array
+ * of hosts), {@code engine} (see {@link io.keyhold.gateway.engine.EngineConfig.Builder#applyJson}), and
  * {@code secrets} ({@code vault_keys}, {@code fingerprint_key}, {@code evidence_seed},
  * {@code admin_token}, {@code metrics_token}). An unknown key is an error, so a typo does not pass
  * silently.
@@ -20,7 +20,7 @@ public final class GatewayConfigFile {
 
   private static final Set<String> KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
       "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-      "shutdown_grace_ms", "seed_demo", "secrets", "engine", "outbound_allow_hosts");
+      "shutdown_grace_ms", "http_instances", "seed_demo", "secrets", "engine", "outbound_allow_hosts");
   private static final Set<String> SECRET_KEYS =
       Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
 
@@ -45,6 +45,7 @@ public final class GatewayConfigFile {
       if (json.containsKey("request_timeout_ms")) builder.requestTimeoutMs(json.getLong("request_timeout_ms"));
       if (json.containsKey("stock_batch_max")) builder.stockBatchMax(json.getInteger("stock_batch_max"));
       if (json.containsKey("shutdown_grace_ms")) builder.shutdownGraceMs(json.getLong("shutdown_grace_ms"));
+      if (json.containsKey("http_instances")) builder.httpInstances(json.getInteger("http_instances"));
       if (json.containsKey("seed_demo")) builder.seedDemo(json.getBoolean("seed_demo"));
     } catch (ClassCastException e) {
       throw new IllegalArgumentException("a config value has the wrong JSON type: " + e.getMessage());

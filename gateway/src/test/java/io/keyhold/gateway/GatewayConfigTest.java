@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.gateway.store.DatabaseLocation;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -55,6 +56,22 @@ class GatewayConfigTest {
     assertThatThrownBy(() -> GatewayConfig.builder().requestTimeoutMs(60_000)).hasMessageContaining("but was 60000");
     assertThatThrownBy(() -> GatewayConfig.builder().pgUrl("mysql://root:hunter2@db/x"))
         .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void servesHttpOnEveryEventLoopByDefaultAndTakesTheCountFromTheConfigFile() {
+    GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(),
+        new JsonObject().put("http_instances", 3)).build();
+    int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+
+    assertThat(GatewayConfig.builder().build().httpInstances()).isEqualTo(eventLoops);
+    assertThat(config.httpInstances()).isEqualTo(3);
+    assertThat(config.toBuilder().build().httpInstances()).isEqualTo(3);
+    assertThat(config.toString()).contains("httpInstances=3");
+    assertThatThrownBy(() -> GatewayConfig.builder().httpInstances(0))
+        .hasMessage("http instances must be between 1 and " + GatewayConfig.HTTP_INSTANCES_MAX + ", but was 0");
+    assertThatThrownBy(() -> GatewayConfig.builder().httpInstances(GatewayConfig.HTTP_INSTANCES_MAX + 1))
+        .hasMessageContaining("but was " + (GatewayConfig.HTTP_INSTANCES_MAX + 1));
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.keyhold.adapters.spi.KeyValidator;
 import io.keyhold.adapters.spi.MerchantAdapter;
 import io.keyhold.adapters.spi.Secrets;
 import io.keyhold.gateway.crypto.KeyVault;
+import io.keyhold.gateway.store.ContextFutures;
 import io.keyhold.gateway.store.Sku;
 import io.keyhold.gateway.store.ValidatorSpec;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -89,12 +90,15 @@ public final class MerchantAdapters {
     return types;
   }
 
-  /** The merchant's adapter; a failed build is not kept, so the next call tries again. */
+  /**
+   * The merchant's adapter; a failed build is not kept, so the next call tries again. Answered on the
+   * caller's context: the kept future belongs to the event loop that built it ({@link ContextFutures}).
+   */
   public Future<MerchantAdapter> adapterOf(String merchantId) {
     synchronized (adapters) {
       Future<MerchantAdapter> known = adapters.get(merchantId);
       if (known != null) {
-        return known;
+        return ContextFutures.onCaller(known);
       }
       Future<MerchantAdapter> created = setup(merchantId).compose(setup -> {
         boolean http = HttpMerchantAdapterFactory.TYPE.equals(setup.type());
@@ -112,20 +116,21 @@ public final class MerchantAdapters {
         }
         LOG.warn("could not build the adapter of merchant {}: {}", merchantId, failure.getMessage());
       });
-      return created;
+      return ContextFutures.onCaller(created);
     }
   }
 
   /**
    * The validators of the SKU, in its order. A validator that cannot be built is left out and
-   * logged: the SKU then cannot be judged VALID by it, see {@link #UNBUILDABLE}.
+   * logged: the SKU then cannot be judged VALID by it, see {@link #UNBUILDABLE}. Answered on the caller's
+   * context, as {@link #adapterOf} is.
    */
   public Future<List<KeyValidator>> validatorsOf(Sku sku) {
     String cacheKey = sku.merchantId() + "/" + sku.id();
     synchronized (validators) {
       Future<List<KeyValidator>> known = validators.get(cacheKey);
       if (known != null) {
-        return known;
+        return ContextFutures.onCaller(known);
       }
       Future<List<KeyValidator>> created = sku.validators().isEmpty()
           ? Future.succeededFuture(List.of())
@@ -136,7 +141,7 @@ public final class MerchantAdapters {
           validators.remove(cacheKey, created);
         }
       });
-      return created;
+      return ContextFutures.onCaller(created);
     }
   }
 

@@ -2,6 +2,7 @@ package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.engine.BuyerOrders;
 import io.keyhold.gateway.store.OrderChanges;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * (the write queue fills); all end when the server shuts down.
  *
  * <p>State is guarded by this object's monitor (short critical sections, no I/O inside), since
- * connections may live on several event loops.
+ * connections live on several event loops. A stream is written only on its own connection's context: a
+ * change read on one event loop and an older view read on another could otherwise each pass the version
+ * check and reach the wire in the other order, leaving the buyer on the older view.
  */
 final class OrderStreams {
   public static final int STREAMS_PER_ORDER_MAX = 4;
@@ -128,7 +131,7 @@ final class OrderStreams {
         channel = new Channel(orderId);
         channels.put(orderId, channel);
       }
-      stream = new Stream(channel, ctx.response(), System.nanoTime());
+      stream = new Stream(channel, ctx.response(), ctx.vertx().getOrCreateContext(), System.nanoTime());
       channel.streams.add(stream);
       open++;
       if (channel.consumer == null) {
@@ -192,8 +195,13 @@ final class OrderStreams {
   /**
    * Sends the view unless the stream saw it already: a newer order version always goes out; the same
    * version goes out again only when something beside the order changed (a refund was carried out).
+   * Checked and written on the stream's context, so views reach the wire in the order they were checked.
    */
   private void send(Stream stream, JsonObject view) {
+    onStreamContext(stream, () -> sendHere(stream, view));
+  }
+
+  private void sendHere(Stream stream, JsonObject view) {
     long version = view.getLong("version");
     String data = view.copy().put("server_time", null).encode();
     synchronized (this) {
@@ -235,7 +243,7 @@ final class OrderStreams {
       if ((now - stream.openedNanos) / 1_000_000 >= STREAM_LIFETIME_MS) {
         remove(stream);
       } else {
-        write(stream, ": keep-alive\n\n");
+        onStreamContext(stream, () -> write(stream, ": keep-alive\n\n"));
       }
     }
     for (int from = 0; from < watched.size(); from += HEARTBEAT_BATCH_MAX) {
@@ -281,11 +289,22 @@ final class OrderStreams {
     if (unsubscribe != null) {
       unsubscribe.unregister();
     }
-    HttpServerResponse response = stream.response;
-    if (!response.ended() && !response.closed()) {
-      response.end();
+    onStreamContext(stream, () -> {
+      HttpServerResponse response = stream.response;
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+      stream.done.tryComplete(Reply.ok(new JsonObject()));
+    });
+  }
+
+  /** Runs {@code action} on the stream's context: at once when already there, else after what it is doing. */
+  private static void onStreamContext(Stream stream, Runnable action) {
+    if (Vertx.currentContext() == stream.context) {
+      action.run();
+    } else {
+      stream.context.runOnContext(ignored -> action.run());
     }
-    stream.done.tryComplete(Reply.ok(new JsonObject()));
   }
 
   private static final class Channel {
@@ -305,15 +324,19 @@ final class OrderStreams {
   private static final class Stream {
     final Channel channel;
     final HttpServerResponse response;
+    /** The context of the stream's request: every write to the response happens there. */
+    final Context context;
     final long openedNanos;
     final Promise<Reply> done = Promise.promise();
+    /** What went out last; read and written on {@link #context} only. */
     long sentVersion;
     String sentData;
     boolean ended;
 
-    Stream(Channel channel, HttpServerResponse response, long openedNanos) {
+    Stream(Channel channel, HttpServerResponse response, Context context, long openedNanos) {
       this.channel = channel;
       this.response = response;
+      this.context = context;
       this.openedNanos = openedNanos;
     }
   }

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.gateway.store.ContextFutures;
 import io.keyhold.gateway.store.OutboxBackoff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * last error kept for an operator. An instance that dies mid-effect leaves its rows to reappear when
  * the lease ends: effects are idempotent, so running one twice is safe.
  *
- * <p>All of it runs on one Vert.x context, so its state needs no locks.
+ * <p>All of it runs on one Vert.x context, so its state needs no locks: {@link #wake()}, called from the
+ * request paths of every event loop, only asks that context for a poll, and what a handler answers is
+ * followed on that context again.
  */
 final class OutboxDispatcher {
   /** Longest error text kept on a row (the column's limit). */
@@ -232,7 +235,9 @@ final class OutboxDispatcher {
       result = Future.failedFuture(new IllegalStateException("no handler for outbox kind '" + row.kind() + "'"));
     } else {
       try {
-        result = handler.run(row);
+        // An effect may finish on another event loop (a shop's answer, an adapter a request built); what
+        // follows it touches this dispatcher's state, so it comes back here.
+        result = ContextFutures.on(context, handler.run(row));
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }

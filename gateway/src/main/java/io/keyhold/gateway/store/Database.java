@@ -67,24 +67,37 @@ public final class Database {
     return new Database(location, embedded);
   }
 
-  /** Builds the API pool and the engine's pool; call once, after {@link #prepare}. Answers the API pool. */
-  public Pool connect(Vertx vertx, int maxSize, int maxWaitQueue) {
+  /**
+   * Builds the API pool and the engine's pool, each spreading its connections over {@code eventLoops} event
+   * loops; call once, after {@link #prepare}. Answers the API pool.
+   */
+  public Pool connect(Vertx vertx, int maxSize, int maxWaitQueue, int eventLoops) {
     if (pool != null) {
       throw new IllegalStateException("the database pool is already built");
     }
-    pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue);
-    enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX);
-    LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; to {}",
-        maxSize, maxWaitQueue, ENGINE_POOL_SIZE, location);
+    pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue, eventLoops);
+    enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops);
+    LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; over {} event"
+        + " loops; to {}", maxSize, maxWaitQueue, ENGINE_POOL_SIZE, eventLoops, location);
     return pool;
   }
 
-  private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue) {
+  private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue, int eventLoops) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false))
+        .with(poolOptions(name, maxSize, maxWaitQueue, eventLoops))
         .connectingTo(location.connectOptions())
         .using(vertx)
         .build();
+  }
+
+  /**
+   * Each new connection goes to the next of {@code eventLoops} event loops, round robin. Left to itself a pool
+   * opens a connection on the event loop of whoever asked, so connections bunch on the loops that asked first
+   * (the one that started the gateway, the engine's) and one loop carries the I/O of most of them.
+   */
+  static PoolOptions poolOptions(String name, int maxSize, int maxWaitQueue, int eventLoops) {
+    return new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false)
+        .setEventLoopSize(eventLoops);
   }
 
   public Pool pool() {

@@ -6,6 +6,7 @@ import io.keyhold.gateway.api.Endpoints;
 import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.ProblemException;
 import io.keyhold.gateway.api.Reply;
+import io.keyhold.gateway.store.ContextFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -50,7 +51,8 @@ public final class PageRoutes {
 
   /**
    * Mounts the page routes. The files are read once, on a worker thread, starting now; a request that
-   * comes before they are read waits for them.
+   * comes before they are read waits for them. Every event loop reads the one future through
+   * {@link ContextFutures#onCaller}, so a page is served on its own request's event loop.
    */
   public static void mount(Endpoints endpoints, Vertx vertx) {
     PageRoutes routes = new PageRoutes(vertx.executeBlocking(PageRoutes::load));
@@ -96,7 +98,7 @@ public final class PageRoutes {
         "X-Content-Type-Options", "nosniff",
         "Content-Security-Policy", CONTENT_SECURITY_POLICY,
         "Vary", "Accept-Language");
-    return files.map(read -> {
+    return ContextFutures.onCaller(files).map(read -> {
       String html = read.pages().get(page)
           .replace("{{lang}}", language.tag())
           .replace("{{lang_source}}", language.source());
@@ -106,7 +108,7 @@ public final class PageRoutes {
 
   private Future<Reply> asset(ApiRequest request) {
     String name = request.pathParam("name");
-    return files.map(read -> {
+    return ContextFutures.onCaller(files).map(read -> {
       Buffer body = read.assets().get(name);
       if (body == null) {
         throw new ProblemException(ProblemCode.NOT_FOUND, "No asset " + name);
