@@ -63,22 +63,31 @@ public final class StockAdapter implements MerchantAdapter {
       + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'delivered'";
 
   private final Pool pool;
+  private final Pool enginePool;
   private final StockVault vault;
   private final String merchantId;
 
-  StockAdapter(Pool pool, StockVault vault, String merchantId) {
+  StockAdapter(Pool pool, Pool enginePool, StockVault vault, String merchantId) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.enginePool = Objects.requireNonNull(enginePool, "enginePool");
     this.vault = Objects.requireNonNull(vault, "vault");
     this.merchantId = Identifiers.require("merchantId", merchantId);
   }
 
-  /** Builds stock adapters for merchants; handed the database by the gateway. */
+  /**
+   * Builds stock adapters for merchants; handed the database by the gateway: the API's pool for
+   * reservations (a checkout waits for them), the order engine's for what its effects ask (deliveries,
+   * replacements, giving a reservation back), so keys reach paid buyers however many others are checking
+   * out.
+   */
   public static final class Factory implements MerchantAdapterFactory {
     private final Pool pool;
+    private final Pool enginePool;
     private final StockVault vault;
 
-    public Factory(Pool pool, StockVault vault) {
+    public Factory(Pool pool, Pool enginePool, StockVault vault) {
       this.pool = pool;
+      this.enginePool = enginePool;
       this.vault = vault;
     }
 
@@ -90,7 +99,7 @@ public final class StockAdapter implements MerchantAdapter {
     @Override
     public Future<MerchantAdapter> create(AdapterContext context) {
       try {
-        return Future.succeededFuture(new StockAdapter(pool, vault, context.merchantId()));
+        return Future.succeededFuture(new StockAdapter(pool, enginePool, vault, context.merchantId()));
       } catch (RuntimeException e) {
         return Future.failedFuture(e);
       }
@@ -132,7 +141,7 @@ public final class StockAdapter implements MerchantAdapter {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return pool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
+    return enginePool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
       Map<Integer, Long> first = known.getOrDefault(FIRST_DELIVERY, Map.of());
       List<Integer> missing = new ArrayList<>();
       units.stream().map(UnitIndex::value).sorted().forEach(unit -> {
@@ -173,7 +182,7 @@ public final class StockAdapter implements MerchantAdapter {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return pool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
+    return enginePool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
       Map<Integer, Long> first = known.get(FIRST_DELIVERY);
       if (first == null || first.isEmpty()) {
         return Future.failedFuture(new MerchantRefusedException(Refusal.UNKNOWN_ORDER, "nothing was delivered"));
@@ -203,7 +212,7 @@ public final class StockAdapter implements MerchantAdapter {
     if (reservation == null || !merchantId.equals(reservation.merchantId())) {
       return Future.failedFuture(new IllegalArgumentException("the reservation must be one of merchant " + merchantId));
     }
-    return pool.withTransaction(tx -> vault.release(tx, merchantId, reservation.reservationId())
+    return enginePool.withTransaction(tx -> vault.release(tx, merchantId, reservation.reservationId())
             .compose(released -> tx.preparedQuery(CONSUMED)
                 .execute(Tuple.of(merchantId, reservation.reservationId()))))
         .compose(rows -> rows.iterator().next().getLong("delivered") > 0

@@ -90,7 +90,7 @@ public final class OrderEngine {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
         .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
     MerchantAdapters adapters = new MerchantAdapters(vertx, pool, secrets.vault(), AdapterRegistry.load(),
-        new StockAdapter.Factory(pool, stock), meters, clock, outboundRules);
+        new StockAdapter.Factory(pool, enginePool, stock), meters, clock, outboundRules);
     KeyStore keys = new KeyStore(vertx, secrets.vault(), secrets.fingerprints());
     Deliveries deliveries = new Deliveries(orders, keys);
     Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl);

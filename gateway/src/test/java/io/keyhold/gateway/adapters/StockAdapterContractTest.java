@@ -49,7 +49,7 @@ class StockAdapterContractTest extends MerchantAdapterContract {
     if (uploaded.status() != 201) {
       return Future.failedFuture(new IllegalStateException("upload answered " + uploaded));
     }
-    StockAdapter.Factory factory = new StockAdapter.Factory(gw.gateway().pool(), gw.gateway().stock());
+    StockAdapter.Factory factory = new StockAdapter.Factory(gw.gateway().pool(), gw.gateway().pool(), gw.gateway().stock());
     return factory.create(AdapterContext.builder().vertx(vertx).merchantId(merchantId).config(new JsonObject()).build());
   }
 
