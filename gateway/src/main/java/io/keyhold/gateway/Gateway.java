@@ -75,6 +75,13 @@ public final class Gateway implements AutoCloseable {
   /** API requests may fill a quarter of the pool's wait queue; see {@link #apiRequestsInFlightMax}. */
   static final int API_SHARE_OF_POOL_QUEUE = 4;
   /**
+   * API requests waiting for a place, at most: a flash sale's crowd waits its turn (a paused request costs
+   * a few KiB) instead of being sent away to come back all at once.
+   */
+  static final int API_WAITING_MAX = 4_096;
+  /** The longest a request waits for a place, at most; well inside the request timeout. */
+  static final long API_WAIT_MS_MAX = 10_000;
+  /**
    * What the HTTP servers listen on when the config asks for any free port (0). Vert.x gives each server on
    * port 0 a port of its own, and a second server cannot bind the first one's port afterwards; servers on the
    * same negative port share one free port.
@@ -172,8 +179,10 @@ public final class Gateway implements AutoCloseable {
           Problems.install(router);
           Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
           mountService(router, validation, authenticator);
-          InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config));
+          InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
+              apiWaitMsMax(config));
           registry.gauge("keyhold.api.requests.in_flight", requests, InFlightLimit::inFlight);
+          registry.gauge("keyhold.api.requests.waiting", requests, InFlightLimit::waiting);
           Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
@@ -210,6 +219,10 @@ public final class Gateway implements AutoCloseable {
    * statements the order engine's effects still send through this pool (a shop adapter's stock claims).
    * The engine itself works on a pool of its own ({@link Database#ENGINE_POOL_NAME}).
    */
+  static long apiWaitMsMax(GatewayConfig config) {
+    return Math.max(1, Math.min(API_WAIT_MS_MAX, config.requestTimeoutMs() / 2));
+  }
+
   static int apiRequestsInFlightMax(GatewayConfig config) {
     return Math.max(1, config.poolWaitQueueMax() / API_SHARE_OF_POOL_QUEUE);
   }

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Problems {
   /** Seconds a client waits before retrying an overloaded or in-progress request. */
   public static final int RETRY_AFTER_SECONDS = 1;
+  /** Routing-context key of a {@code Retry-After} (seconds) worked out for this request, used instead of the default. */
+  public static final String RETRY_AFTER_SECONDS_KEY = "keyhold.retryAfterSeconds";
 
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
   private static final int[] ROUTER_STATUSES = {400, 404, 405, 413, 415, 500, 503};
@@ -125,10 +127,15 @@ public final class Problems {
     switch (problem.code()) {
       case UNAUTHENTICATED -> response.putHeader("WWW-Authenticate", "Bearer");
       case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND ->
-          response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+          response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds(ctx)));
       default -> { }
     }
     response.end(problem.toJson(ctx.request().path()).encode());
+  }
+
+  private static int retryAfterSeconds(RoutingContext ctx) {
+    Integer asked = ctx.get(RETRY_AFTER_SECONDS_KEY);
+    return asked != null ? asked : RETRY_AFTER_SECONDS;
   }
 
   private static void handleFailure(RoutingContext ctx) {

@@ -24,7 +24,8 @@ class ApiRequestLimitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    gw = TestGateway.start(config -> config.poolWaitQueueMax(4));
+    // One API place; a short request timeout keeps the waiting room's wait (half of it) short too.
+    gw = TestGateway.start(config -> config.poolWaitQueueMax(4).requestTimeoutMs(4_000));
     purchases = new Purchases(gw);
   }
 
@@ -67,6 +68,7 @@ class ApiRequestLimitTest {
       out.flush();
       awaitApiRequestsInFlight(1);
 
+      // It waits its turn in the waiting room first, then is sent away with a Retry-After.
       TestGateway.Response refused = gw.get("/v1/evidence-key", null);
       TestGateway.Response notice = gw.post("/v1/payments/sandbox/notify", null, "{}");
 

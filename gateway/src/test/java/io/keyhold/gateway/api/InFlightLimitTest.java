@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,9 +26,12 @@ import org.junit.jupiter.api.Test;
 /** The cap on requests served at once, over real HTTP on 127.0.0.1. */
 class InFlightLimitTest {
   private static final int MAX = 2;
+  private static final int WAITING_MAX = 2;
+  private static final long WAIT_MS_MAX = 1_500;
   private Vertx vertx;
   private HttpServer server;
   private InFlightLimit limit;
+  private InFlightLimit waitingLimit;
   /** Requests let through and held open until the test answers them. */
   private final List<Promise<Void>> held = new CopyOnWriteArrayList<>();
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -43,6 +47,15 @@ class InFlightLimitTest {
       held.add(release);
       release.future().onComplete(done -> ctx.response().end("done"));
     });
+    waitingLimit = new InFlightLimit("test", MAX, WAITING_MAX, WAIT_MS_MAX);
+    // The body handler after the limit, as in the gateway: a request let in late must still read its body.
+    router.post("/queue").handler(waitingLimit.handler());
+    router.post("/queue").handler(BodyHandler.create()).handler(ctx -> {
+      Promise<Void> release = Promise.promise();
+      held.add(release);
+      String body = ctx.body().asString();
+      release.future().onComplete(done -> ctx.response().end("done " + body));
+    });
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
@@ -56,6 +69,74 @@ class InFlightLimitTest {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/work"))
         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build();
     return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CompletableFuture<HttpResponse<String>> queued(String body) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/queue"))
+        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void awaitWaiting(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waitingLimit.waiting() < count && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(waitingLimit.waiting()).isEqualTo(count);
+  }
+
+  @Test
+  void letsWaitingRequestsInFirstComeFirstServedWithTheirBodies() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> first = new ArrayList<>();
+    for (int i = 0; i < MAX; i++) {
+      first.add(queued("first-" + i));
+    }
+    awaitHeld(MAX);
+    CompletableFuture<HttpResponse<String>> early = queued("early");
+    awaitWaiting(1);
+    CompletableFuture<HttpResponse<String>> late = queued("late");
+    awaitWaiting(2);
+
+    HttpResponse<String> full = queued("no room").get(10, TimeUnit.SECONDS);
+    assertThat(full.statusCode()).as("past the waiting room").isEqualTo(503);
+    assertThat(Integer.parseInt(full.headers().firstValue("Retry-After").orElseThrow()))
+        .isBetween(1, InFlightLimit.RETRY_AFTER_SECONDS_MAX);
+
+    held.get(0).complete();
+    awaitHeld(MAX + 1);
+    held.get(1).complete();
+    awaitHeld(MAX + 2);
+    held.forEach(Promise::tryComplete);
+    assertThat(early.get(10, TimeUnit.SECONDS).body()).isEqualTo("done early");
+    assertThat(late.get(10, TimeUnit.SECONDS).body()).isEqualTo("done late");
+    for (CompletableFuture<HttpResponse<String>> answer : first) {
+      assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    assertThat(waitingLimit.waiting()).isZero();
+  }
+
+  @Test
+  void refusesARequestThatWaitedTooLongWithRetryAfterAndGivesEveryPlaceBack() throws Exception {
+    for (int i = 0; i < MAX; i++) {
+      queued("holding-" + i);
+    }
+    awaitHeld(MAX);
+    long sent = System.nanoTime();
+
+    HttpResponse<String> refused = queued("patient").get(10, TimeUnit.SECONDS);
+
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(refused.body()).getString("code")).isEqualTo("overloaded");
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat((System.nanoTime() - sent) / 1_000_000).as("waited its time first").isGreaterThanOrEqualTo(WAIT_MS_MAX);
+    assertThat(held).as("the refused request never reached the handler").hasSize(MAX);
+    assertThat(waitingLimit.waiting()).isZero();
+    held.forEach(Promise::tryComplete);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (waitingLimit.inFlight() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(waitingLimit.inFlight()).as("every place given back").isZero();
   }
 
   private void awaitHeld(int count) throws InterruptedException {

@@ -18,7 +18,8 @@ import java.util.Objects;
  *
  * <p>Every POST carries an {@code Idempotency-Key}, so a call that got no answer or a 503 is asked
  * again with the same key, at most {@link #RETRIES_MAX} times, waiting what {@code Retry-After}
- * says (capped at {@link #RETRY_DELAY_MS_MAX}). Every call has an idle timeout once sent and a bound
+ * says (up to {@link #RETRY_AFTER_MS_MAX}, plus a little jitter) or else backing off up to
+ * {@link #RETRY_DELAY_MS_MAX}. Every call has an idle timeout once sent and a bound
  * on its wait for a pooled connection. Answers larger than {@link #ANSWER_BYTES_MAX} are refused.
  */
 public final class GatewayClient implements AutoCloseable {
@@ -27,6 +28,11 @@ public final class GatewayClient implements AutoCloseable {
   public static final int RETRIES_MAX = 4;
   public static final long RETRY_DELAY_MS_MIN = 50;
   public static final long RETRY_DELAY_MS_MAX = 2_000;
+  /**
+   * The longest {@code Retry-After} honoured as asked (the gateway promises at most 30 s); a longer one
+   * is cut to this.
+   */
+  public static final long RETRY_AFTER_MS_MAX = 30_000;
   public static final int ANSWER_BYTES_MAX = 1024 * 1024;
   /** Requests waiting for a pooled connection before the client refuses more. */
   public static final int POOL_WAIT_QUEUE_MAX = 100_000;

@@ -3,6 +3,7 @@ package io.keyhold.simulator.client;
 import static io.keyhold.simulator.client.GatewayClient.ANSWER_BYTES_MAX;
 import static io.keyhold.simulator.client.GatewayClient.CONNECTION_WAIT_MS_MAX;
 import static io.keyhold.simulator.client.GatewayClient.RETRIES_MAX;
+import static io.keyhold.simulator.client.GatewayClient.RETRY_AFTER_MS_MAX;
 import static io.keyhold.simulator.client.GatewayClient.RETRY_DELAY_MS_MAX;
 import static io.keyhold.simulator.client.GatewayClient.RETRY_DELAY_MS_MIN;
 
@@ -92,11 +93,17 @@ final class GatewayTransport {
     return once(operation, method, path, bearer, body, idempotencyKey).recover(failure -> {
       if (failure instanceof ApiProblem problem && problem.retryable() && retry < RETRIES_MAX
           && (method == HttpMethod.GET || idempotencyKey != null) && System.currentTimeMillis() < sendBeforeMs) {
-        long backoff = Math.max(RETRY_DELAY_MS_MIN, RETRY_DELAY_MS_MIN << retry);
-        long base = Math.min(RETRY_DELAY_MS_MAX, problem.retryAfterMs() > 0 ? problem.retryAfterMs() : backoff);
-        // Jitter on top of the asked delay, as well-behaved clients do: a crowd told "retry after 1 s"
-        // must not come back in the same millisecond. Timing only, so not drawn from the run's seed.
-        long delay = base + ThreadLocalRandom.current().nextLong(base + 1);
+        long delay;
+        if (problem.retryAfterMs() > 0) {
+          // What the gateway asked, as well-behaved clients do, with a fifth more at most as jitter: a crowd
+          // told the same delay must not come back in the same millisecond.
+          long asked = Math.min(RETRY_AFTER_MS_MAX, problem.retryAfterMs());
+          delay = asked + ThreadLocalRandom.current().nextLong(asked / 5 + 1);
+        } else {
+          long backoff = Math.min(RETRY_DELAY_MS_MAX, Math.max(RETRY_DELAY_MS_MIN, RETRY_DELAY_MS_MIN << retry));
+          // Timing only, so not drawn from the run's seed.
+          delay = backoff + ThreadLocalRandom.current().nextLong(backoff + 1);
+        }
         return vertx.timer(delay).compose(fired ->
             attempt(operation, method, path, bearer, body, idempotencyKey, retry + 1));
       }

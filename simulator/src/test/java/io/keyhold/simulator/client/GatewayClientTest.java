@@ -62,6 +62,34 @@ class GatewayClientTest {
   }
 
   @Test
+  void waitsAsLongAsRetryAfterAsksBeyondTheBackoffCap() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    long[] sentAt = new long[2];
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      int call = calls.incrementAndGet();
+      sentAt[Math.min(call, 2) - 1] = System.nanoTime();
+      if (call == 1) {
+        // Longer than the backoff's own cap: the gateway's word wins.
+        request.response().setStatusCode(503).putHeader("Retry-After", "5")
+            .putHeader("Content-Type", "application/problem+json")
+            .end(new JsonObject().put("status", 503).put("code", "overloaded").encode());
+        return;
+      }
+      request.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("id", "cs_1").put("order_id", "ord_1")
+              .put("url", "http://x/checkout/cs_1").put("order_url", "http://x/orders/ord_1?t=t").encode());
+    })) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 4, 5_000);
+
+      await(client.merchant().createCheckout("khk_merchant", "sku_1", 1, "buyer-1", "idem-2"));
+
+      long waitedMs = (sentAt[1] - sentAt[0]) / 1_000_000;
+      assertThat(GatewayClient.RETRY_DELAY_MS_MAX * 2).as("the longest backoff with jitter").isLessThan(5_000);
+      assertThat(waitedMs).isBetween(5_000L, 5_000L + 5_000 / 5 + 1_000);
+    }
+  }
+
+  @Test
   void soldOutIsAProblemWithItsStableCodeAndIsNotRetried() throws Exception {
     try (FakeGateway fake = FakeGateway.start(request -> request.response().setStatusCode(409)
         .putHeader("Content-Type", "application/problem+json")
