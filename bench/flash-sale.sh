@@ -15,7 +15,7 @@
 #
 # Knobs (environment): SIMULATOR_JAR (simulator/target/keyhold-simulator.jar), PGBENCH_SECONDS (20), PGBENCH_CLIENTS (16), PGBENCH_THREADS (2), BENCH_PORT (18480),
 # SIM_ARGS (extra simulator flags, e.g. "--buyers 20000"), SIM_TIMEOUT_SECONDS (300),
-# GATEWAY_JAVA_OPTS ("-Xms256m -Xmx1g"), GATEWAY_ARGS (e.g. "--config tuned.json"), SIMULATOR_JAVA_OPTS ("-XX:TieredStopAtLevel=1"),
+# GATEWAY_JAVA_OPTS (the production options of docs/operations.md), GATEWAY_ARGS (e.g. "--config tuned.json"), SIMULATOR_JAVA_OPTS ("-XX:TieredStopAtLevel=1"),
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
@@ -31,7 +31,8 @@ PGBENCH_THREADS="${PGBENCH_THREADS:-2}"
 BENCH_PORT="${BENCH_PORT:-18480}"
 SIM_ARGS="${SIM_ARGS:-}"
 SIM_TIMEOUT_SECONDS="${SIM_TIMEOUT_SECONDS:-300}"
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms256m -Xmx1g}"
+# The JVM options docs/operations.md recommends for production.
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx192m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 # The load generator is not what is measured: C1 only, so its JIT does not take a core from the gateway.
 SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
