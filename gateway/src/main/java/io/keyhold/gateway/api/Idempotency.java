@@ -1,7 +1,9 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.KeyVault;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -47,6 +49,9 @@ public final class Idempotency {
   public static final int KEY_LENGTH_MAX = 255;
   /** Longer than any request may run (the request timeout), so a live request keeps its claim. */
   public static final Duration LEASE = Duration.ofSeconds(60);
+  /** Tries at releasing a key after a failed request, at most (pauses of 100 ms, 400 ms, 1.6 s between). */
+  public static final int RELEASE_ATTEMPTS_MAX = 4;
+  static final long RELEASE_PAUSE_MS = 100;
   /** How long a key is remembered. */
   public static final Duration RETENTION = Duration.ofHours(24);
   /** Printable ASCII, no spaces; UUIDs and the usual client formats fit. */
@@ -178,9 +183,26 @@ public final class Idempotency {
 
   /** Forgets an unanswered claim so the request can be retried. */
   public Future<Void> release(Claim claim) {
+    return release(claim, 1);
+  }
+
+  /**
+   * Tries again, after a pause growing fourfold, when the release itself fails: a request that failed because
+   * the database was too busy is likely to find it busy for its release too, and a key left claimed answers
+   * every retry of the client "in progress" until its lease ends.
+   */
+  private Future<Void> release(Claim claim, int attempt) {
     return pool.preparedQuery(RELEASE)
         .execute(Tuple.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash)))
-        .mapEmpty();
+        .<Void>mapEmpty()
+        .recover(failure -> {
+          Context context = Vertx.currentContext();
+          if (attempt >= RELEASE_ATTEMPTS_MAX || context == null) {
+            return Future.failedFuture(failure);
+          }
+          long pauseMs = RELEASE_PAUSE_MS << (2 * (attempt - 1));
+          return context.owner().timer(pauseMs).compose(fired -> release(claim, attempt + 1));
+        });
   }
 
   /** Deletes at most {@code batchMax} expired records; answers how many (for the sweeper). */

@@ -138,4 +138,34 @@ class IdempotencyTest {
 
     assertThat(stored).doesNotContain(apiKey).doesNotContain("Sealed");
   }
+
+  @Test
+  void releasesTheKeyOfAFailedRequestEvenWhenTheDatabaseIsBusyAtFirst() throws Exception {
+    // A real pool of one connection and no queue: while the test holds the connection, every statement
+    // through it fails at once with "pool too busy", as a crowd makes happen at peak.
+    io.vertx.core.Vertx vertx = gw.gateway().vertx();
+    io.vertx.sqlclient.Pool tiny = io.vertx.pgclient.PgBuilder.pool()
+        .with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1).setMaxWaitQueueSize(0))
+        .connectingTo(gw.gateway().database().location().connectOptions()).using(vertx).build();
+    try {
+      Idempotency records = gw.gateway().idempotency().using(tiny);
+      byte[] hash = Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, "/v1/skus",
+          io.vertx.core.buffer.Buffer.buffer("{}"));
+      Caller caller = Caller.merchant(merchant.id());
+      Idempotency.Claim claim = TestGateway.await(records.begin(caller, "busy-release-1", hash)).claim();
+      io.vertx.sqlclient.SqlConnection held = TestGateway.await(tiny.getConnection());
+      // Released once the first try has failed and before the retries run out (100 + 400 ms of pauses).
+      vertx.setTimer(300, timer -> held.close());
+
+      // On an event loop, as in the gateway (the retries wait on its timers).
+      io.vertx.core.Promise<Void> released = io.vertx.core.Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> records.release(claim).onComplete(released));
+      TestGateway.await(released.future());
+
+      assertThat(gw.query("SELECT count(*) FROM idempotency_records WHERE idempotency_key = $1", "busy-release-1")
+          .get(0).getLong(0)).as("the key, released").isZero();
+    } finally {
+      TestGateway.await(tiny.close());
+    }
+  }
 }
