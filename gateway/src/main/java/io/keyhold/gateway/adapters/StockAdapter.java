@@ -59,8 +59,6 @@ public final class StockAdapter implements MerchantAdapter {
       + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id RETURNING s.id";
   private static final String REMEMBER = "INSERT INTO stock_deliveries (merchant_id, order_ref, unit_index, attempt,"
       + " sku_id, stock_key_id) SELECT $1, $2, d.u, $3, $4, d.k FROM unnest($5::int[], $6::bigint[]) AS d(u, k)";
-  private static final String CONSUMED = "SELECT count(*) AS delivered FROM stock_keys"
-      + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'delivered'";
 
   private final Pool pool;
   private final Pool enginePool;
@@ -212,10 +210,8 @@ public final class StockAdapter implements MerchantAdapter {
     if (reservation == null || !merchantId.equals(reservation.merchantId())) {
       return Future.failedFuture(new IllegalArgumentException("the reservation must be one of merchant " + merchantId));
     }
-    return enginePool.withTransaction(tx -> vault.release(tx, merchantId, reservation.reservationId())
-            .compose(released -> tx.preparedQuery(CONSUMED)
-                .execute(Tuple.of(merchantId, reservation.reservationId()))))
-        .compose(rows -> rows.iterator().next().getLong("delivered") > 0
+    return vault.cancel(enginePool, merchantId, reservation.reservationId())
+        .compose(cancelled -> cancelled.delivered() > 0
             ? Future.failedFuture(new MerchantRefusedException(Refusal.RESERVATION_CONSUMED,
                 "a delivery used the reservation"))
             : Future.succeededFuture());

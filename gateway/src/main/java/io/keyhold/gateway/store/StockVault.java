@@ -71,6 +71,10 @@ public final class StockVault {
       + " SELECT claimed.id, found.free FROM found LEFT JOIN claimed ON true";
   private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
       + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";
+  /** {@link #RELEASE} and, in the same statement, how many keys of the reservation were delivered already. */
+  private static final String CANCEL = "WITH released AS (" + RELEASE + ")"
+      + " SELECT (SELECT count(*) FROM released) AS released, (SELECT count(*) FROM stock_keys"
+      + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'delivered') AS delivered";
   private static final String DELIVER = "UPDATE stock_keys SET state = 'delivered', reserved_until = NULL"
       + " WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' AND id = ANY($3) RETURNING id";
   private static final String RELEASE_EXPIRED = "WITH due AS (SELECT merchant_id, id, sku_id, reservation_ref"
@@ -292,6 +296,30 @@ public final class StockVault {
         shortStock.forgetMerchant(merchantId);
       }
       return rows.rowCount();
+    });
+  }
+
+  /**
+   * What {@link #cancel} did: keys given back, and keys of the reservation a delivery had used already.
+   *
+   * @param released keys returned to stock now
+   * @param delivered keys of the reservation already delivered (they stay sold)
+   */
+  public record Cancelled(long released, long delivered) {}
+
+  /**
+   * Gives the keys still reserved under {@code reservationRef} back and counts those a delivery used, in
+   * one statement (atomic without a transaction around it).
+   */
+  public Future<Cancelled> cancel(SqlClient client, String merchantId, String reservationRef) {
+    checkRef(reservationRef);
+    return client.preparedQuery(CANCEL).execute(Tuple.of(merchantId, reservationRef)).map(rows -> {
+      Row row = rows.iterator().next();
+      Cancelled cancelled = new Cancelled(row.getLong("released"), row.getLong("delivered"));
+      if (cancelled.released() > 0) {
+        shortStock.forgetMerchant(merchantId);
+      }
+      return cancelled;
     });
   }
 

@@ -192,6 +192,24 @@ class StockVaultTest {
   }
 
   @Test
+  void cancellingGivesBackWhatIsStillReservedAndCountsWhatWasDelivered() {
+    Merchant merchant = gw.createMerchant("Cancel Shop");
+    String sku = gw.createSku(merchant);
+    gw.uploadKeys(merchant, sku, keys("CANCEL", 3));
+    List<Long> reserved = TestGateway.await(vault.reserve(merchant.id(), sku, 3, "cancel-me", inMinutes(5)));
+    TestGateway.await(gw.gateway().pool().withTransaction(tx ->
+        vault.deliver(tx, merchant.id(), "cancel-me", List.of(reserved.get(0)))));
+
+    StockVault.Cancelled cancelled = TestGateway.await(vault.cancel(gw.gateway().pool(), merchant.id(), "cancel-me"));
+
+    assertThat(cancelled.released()).isEqualTo(2);
+    assertThat(cancelled.delivered()).isEqualTo(1);
+    assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isEqualTo(2);
+    assertThat(TestGateway.await(vault.cancel(gw.gateway().pool(), merchant.id(), "cancel-me")))
+        .as("a second cancel finds nothing left to give back").isEqualTo(new StockVault.Cancelled(0, 1));
+  }
+
+  @Test
   void remembersAShortageForLargerClaimsUntilKeysComeBack() {
     Merchant merchant = gw.createMerchant("Short Shop");
     String sku = gw.createSku(merchant);
