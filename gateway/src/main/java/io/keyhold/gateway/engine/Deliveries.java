@@ -6,6 +6,7 @@ import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,16 @@ public final class Deliveries {
    * the adapter answered a repeated or stale request.
    */
   public Future<OrderStore.Applied> fromAdapter(String orderId, String source, List<DeliveredKey> delivered) {
-    return orders.apply(orderId, null, (tx, current, now) -> {
+    return orders.apply(orderId, null, fromAdapter(source, delivered));
+  }
+
+  /** {@link #fromAdapter(String, String, List)} for an order just read: decided on it, read again only if it moved. */
+  public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered) {
+    return orders.apply(loaded, fromAdapter(source, delivered));
+  }
+
+  private OrderStore.Decision fromAdapter(String source, List<DeliveredKey> delivered) {
+    return (tx, current, now) -> {
       Order order = current.order();
       List<KeyStore.Incoming> incoming = new ArrayList<>();
       List<KeyStore.Stored> refused = new ArrayList<>();
@@ -57,7 +67,7 @@ public final class Deliveries {
       }
       return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, incoming)
           .map(stored -> events(stored, refused));
-    });
+    };
   }
 
   /**

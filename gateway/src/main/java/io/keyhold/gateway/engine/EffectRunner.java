@@ -155,7 +155,7 @@ final class EffectRunner {
 
   private Future<Void> accept(StoredOrder stored, List<DeliveredKey> delivered, int asked) {
     String source = StockAdapter.TYPE.equals(stored.adapterType()) ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
-    return deliveries.fromAdapter(stored.id(), source, delivered).compose(applied -> {
+    return deliveries.fromAdapter(stored, source, delivered).compose(applied -> {
       if (applied.rejection() != null) {
         LOG.warn("order {} refused keys from its merchant: {}", stored.id(), applied.rejection().code().code());
         return Future.succeededFuture();
@@ -217,8 +217,9 @@ final class EffectRunner {
               }
               return verdict(validators, order.skuId(), key);
             }))
-            .compose(verdict -> orders.apply(order.id(),
-                new OrderEvent.UnitChecked(effect.unit(), effect.keyRef(), verdict)))
+            // Decided on the order read above; the version check re-reads it only if it moved meanwhile.
+            .compose(verdict -> orders.apply(stored, OrderStore.Decision.events(
+                List.of(new OrderEvent.UnitChecked(effect.unit(), effect.keyRef(), verdict)))))
             .mapEmpty();
       });
     });
