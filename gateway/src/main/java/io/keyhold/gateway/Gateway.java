@@ -212,17 +212,18 @@ public final class Gateway implements AutoCloseable {
         new DeploymentOptions().setInstances(config.httpInstances()));
   }
 
-  /**
-   * API requests served at once: a quarter of the API pool's wait queue. A request waits for at most a
-   * few connections at once (a buyer's view reads three things in parallel), so however hard buyers and
-   * shops push, part of the queue stays free for what must not be refused: payment notices, and the
-   * statements the order engine's effects still send through this pool (a shop adapter's stock claims).
-   * The engine itself works on a pool of its own ({@link Database#ENGINE_POOL_NAME}).
-   */
+  /** The longest an API request waits for a place: {@link #API_WAIT_MS_MAX}, or half the request timeout. */
   static long apiWaitMsMax(GatewayConfig config) {
     return Math.max(1, Math.min(API_WAIT_MS_MAX, config.requestTimeoutMs() / 2));
   }
 
+  /**
+   * API requests served at once: a quarter of the API pool's wait queue. A request waits for at most a
+   * few connections at once, so however hard buyers and shops push, part of the queue stays free for what
+   * must not be refused: payment notices, and the few statements the order engine's effects still send
+   * through this pool (refunds, webhooks). The engine itself works on a pool of its own
+   * ({@link Database#ENGINE_POOL_NAME}).
+   */
   static int apiRequestsInFlightMax(GatewayConfig config) {
     return Math.max(1, config.poolWaitQueueMax() / API_SHARE_OF_POOL_QUEUE);
   }

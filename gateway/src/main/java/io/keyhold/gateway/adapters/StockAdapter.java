@@ -125,8 +125,10 @@ public final class StockAdapter implements MerchantAdapter {
     // The claim is one statement, all or nothing; only a claim that found nothing asks whether the SKU exists.
     return vault.reserve(pool, merchantId, skuId, quantity, reservationId, until.atOffset(ZoneOffset.UTC))
         .recover(failure -> failure instanceof StockVault.OutOfStockException
-            ? pool.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId)).compose(rows -> Future.failedFuture(
-                rows.size() == 0 ? new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU") : outOfStock(quantity)))
+            ? pool.preparedQuery(SKU_EXISTS).execute(Tuple.of(merchantId, skuId)).compose(rows ->
+                Future.failedFuture(rows.size() == 0
+                    ? new MerchantRefusedException(Refusal.UNKNOWN_SKU, "no such SKU")
+                    : outOfStock(quantity)))
             : Future.failedFuture(failure))
         .map(ids -> new Reservation(reservationId, merchantId, skuId, quantity, until));
   }

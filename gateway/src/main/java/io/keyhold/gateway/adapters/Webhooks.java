@@ -1,13 +1,13 @@
 package io.keyhold.gateway.adapters;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.adapters.outbound.OutboundRules;
 import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.escrow.EvidenceType;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
+import io.keyhold.gateway.store.ShortLivedCache;
 import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,19 +27,17 @@ import java.util.Optional;
  * (PROTOCOL.md section 3: {@code Keyhold-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex>}) with the
  * merchant's webhook secret. {@code id} is the effect's idempotency key, stable across retries, so a
  * shop drops repeats by it. A merchant without a webhook URL gets nothing; the URL is read again at most every
- * {@link #URL_REUSE_MAX}. The URL is sent to only
- * under the {@link OutboundRules}, checked again on the address of every connection.
+ * {@link ShortLivedCache#REUSE_MAX}. The URL is sent to only under the {@link OutboundRules}, checked again on
+ * the address of every connection.
  */
 public final class Webhooks {
   public static final Duration TIMEOUT = Duration.ofSeconds(5);
   public static final String EVENT_ID_HEADER = "Keyhold-Event-Id";
 
   /**
-   * How long a merchant's webhook URL (or its absence) is used before it is read again: most shops have
-   * none, and every order change would otherwise read it. A changed URL is used within this time.
+   * Merchants whose webhook URL (or its absence) is kept, at most, each for {@link ShortLivedCache#REUSE_MAX}:
+   * most shops have none, and every order change would otherwise read it.
    */
-  public static final Duration URL_REUSE_MAX = Duration.ofSeconds(5);
-  /** Merchants whose webhook URL is kept, at most. */
   public static final int URLS_CACHED_MAX = 10_000;
 
   private static final String WEBHOOK_URL = "SELECT webhook_url FROM merchants WHERE id = $1";
@@ -51,8 +49,7 @@ public final class Webhooks {
   private final MerchantService merchants;
   private final OrderStore orders;
   private final Clock clock;
-  private final Cache<String, Optional<String>> urls = Caffeine.newBuilder()
-      .maximumSize(URLS_CACHED_MAX).expireAfterWrite(URL_REUSE_MAX).build();
+  private final Cache<String, Optional<String>> urls = ShortLivedCache.of(URLS_CACHED_MAX);
 
   public Webhooks(Vertx vertx, Pool pool, WebClient client, OutboundRules rules, MerchantService merchants,
       OrderStore orders, Clock clock) {
@@ -88,7 +85,8 @@ public final class Webhooks {
       return Future.succeededFuture(known);
     }
     return pool.preparedQuery(WEBHOOK_URL).execute(Tuple.of(merchantId)).map(rows -> {
-      Optional<String> url = Optional.ofNullable(rows.size() == 0 ? null : rows.iterator().next().getString("webhook_url"));
+      Optional<String> url = Optional.ofNullable(
+          rows.size() == 0 ? null : rows.iterator().next().getString("webhook_url"));
       urls.put(merchantId, url);
       return url;
     });

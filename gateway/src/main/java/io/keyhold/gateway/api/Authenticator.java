@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.ShortLivedCache;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -41,12 +42,10 @@ public final class Authenticator {
    */
   public static final int ORDER_TOKEN_HASHES_CACHED_MAX = 20_000;
   /**
-   * How long a merchant API key found valid is trusted before it is read again: a shop's checkouts come
-   * many a second, each would read it. A key revoked or a merchant suspended in the database is refused
-   * within this time.
+   * Merchant API keys kept as valid, at most (by hash; the key itself is never kept), each for
+   * {@link ShortLivedCache#REUSE_MAX}: a shop's checkouts come many a second, each would read it. A key revoked
+   * or a merchant suspended in the database is refused within that time.
    */
-  public static final Duration API_KEY_REUSE_MAX = Duration.ofSeconds(5);
-  /** Merchant API keys kept as valid, at most (by hash; the key itself is never kept). */
   public static final int API_KEYS_CACHED_MAX = 10_000;
   /** A hash not used for this long leaves the cache (the order's buyer has stopped looking). */
   public static final Duration ORDER_TOKEN_HASH_IDLE_MAX = Duration.ofMinutes(30);
@@ -58,8 +57,7 @@ public final class Authenticator {
   private final byte[] adminTokenHash;
   private final Cache<String, byte[]> orderTokenHashes = Caffeine.newBuilder()
       .maximumSize(ORDER_TOKEN_HASHES_CACHED_MAX).expireAfterAccess(ORDER_TOKEN_HASH_IDLE_MAX).build();
-  private final Cache<String, String> merchantsByKeyHash = Caffeine.newBuilder()
-      .maximumSize(API_KEYS_CACHED_MAX).expireAfterWrite(API_KEY_REUSE_MAX).build();
+  private final Cache<String, String> merchantsByKeyHash = ShortLivedCache.of(API_KEYS_CACHED_MAX);
 
   public Authenticator(Pool pool, String adminToken) {
     this.pool = pool;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A request past the cap waits for a place, first come first served, before it authenticates or
  * touches the database, so a spike of one kind (checkouts in a flash sale) cannot fill the database
- * pool's queue and starve the requests that move money (payments, reveals, the sweeper). A request
+ * pool's queue and starve the requests that move money (payments, reveals, the sweeper). A request that
  * finds the room full, or waits longer than the room allows, is answered 503 {@code overloaded} with a
  * {@code Retry-After} worked out from the queue ahead and the pace places were freed at lately, rather
  * than a fixed second that brings the whole crowd back at once.

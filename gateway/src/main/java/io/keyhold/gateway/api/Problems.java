@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class Problems {
   /** Seconds a client waits before retrying an overloaded or in-progress request. */
   public static final int RETRY_AFTER_SECONDS = 1;
-  /** Routing-context key of a {@code Retry-After} (seconds) worked out for this request, used instead of the default. */
+  /** Routing-context key of a {@code Retry-After} (seconds) worked out for this request, instead of the default. */
   public static final String RETRY_AFTER_SECONDS_KEY = "keyhold.retryAfterSeconds";
 
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);

@@ -1,7 +1,6 @@
 package io.keyhold.gateway.engine;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.adapters.spi.AdapterException;
 import io.keyhold.adapters.spi.CallRejectedException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
@@ -19,6 +18,7 @@ import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderTokens;
 import io.keyhold.gateway.store.OrderViews;
+import io.keyhold.gateway.store.ShortLivedCache;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +26,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.function.Supplier;
@@ -50,12 +49,10 @@ public final class Checkout {
   public static final int QUANTITY_MAX = Math.min(Order.QUANTITY_MAX, Reservation.QUANTITY_MAX);
 
   /**
-   * How long a SKU's terms (price, deadlines, the merchant's fee and adapter) are reused before they are
-   * read again. The API never changes them (a SKU is created once); an operator's change in the database,
-   * or a merchant set inactive there, reaches checkouts within this time.
+   * SKUs whose terms (price, deadlines, the merchant's fee and adapter) are kept, at most, each for
+   * {@link ShortLivedCache#REUSE_MAX}. The API never changes them (a SKU is created once); an operator's change
+   * in the database, or a merchant set inactive there, reaches checkouts within that time.
    */
-  public static final Duration TERMS_REUSE_MAX = Duration.ofSeconds(5);
-  /** SKUs whose terms are kept, at most. */
   public static final int TERMS_CACHED_MAX = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
@@ -78,8 +75,7 @@ public final class Checkout {
   private final KeyVault vault;
   private final EngineConfig config;
   private final Supplier<String> baseUrl;
-  private final Cache<SkuKey, Terms> terms = Caffeine.newBuilder()
-      .maximumSize(TERMS_CACHED_MAX).expireAfterWrite(TERMS_REUSE_MAX).build();
+  private final Cache<SkuKey, Terms> terms = ShortLivedCache.of(TERMS_CACHED_MAX);
 
   public Checkout(Pool pool, OrderStore orders, MerchantAdapters adapters, KeyVault vault, EngineConfig config,
       Supplier<String> baseUrl) {

@@ -259,12 +259,12 @@ final class OutboxDispatcher {
   }
 
   private Future<Void> record(Row row, Throwable failure) {
-    Instant now = clock.instant();
     if (failure == null) {
       done.increment();
       markDone(row.id());
       return Future.succeededFuture();
     }
+    Instant now = clock.instant();
     String error = describe(failure);
     if (row.attempts() >= config.outboxAttemptsMax()) {
       failed.increment();

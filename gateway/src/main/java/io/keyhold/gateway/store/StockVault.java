@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * <p>Life of a key: {@code available} → {@link #reserve reserved} (with an expiry and a reservation
  * reference, such as an order id) → {@link #deliver delivered}; or back to {@code available} by
- * {@link #release} or when the reservation expires ({@link #releaseExpired}, for the sweeper).
+ * {@link #cancel} or when the reservation expires ({@link #releaseExpired}, for the sweeper).
  *
  * <p>Claims use {@code FOR UPDATE SKIP LOCKED} through the partial index {@code stock_keys_available}
  * (available keys per merchant and SKU, in id order): concurrent claims never wait on each other,
@@ -286,17 +286,6 @@ public final class StockVault {
   public Future<List<Long>> reserve(String merchantId, String skuId, int quantity, String reservationRef,
       OffsetDateTime until) {
     return pool.withTransaction(tx -> reserve(tx, merchantId, skuId, quantity, reservationRef, until));
-  }
-
-  /** Gives the keys reserved under {@code reservationRef} back; answers how many. */
-  public Future<Integer> release(SqlClient tx, String merchantId, String reservationRef) {
-    checkRef(reservationRef);
-    return tx.preparedQuery(RELEASE).execute(Tuple.of(merchantId, reservationRef)).map(rows -> {
-      if (rows.rowCount() > 0) {
-        shortStock.forgetMerchant(merchantId);
-      }
-      return rows.rowCount();
-    });
   }
 
   /**

@@ -2,6 +2,7 @@ package io.keyhold.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.gateway.store.ShortLivedCache;
 import io.keyhold.gateway.testing.TestGateway.Merchant;
 import io.keyhold.gateway.testing.TestGateway.Response;
 import io.keyhold.gateway.testing.TestGateway;
@@ -11,7 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The operator creates merchants; merchants authenticate and see only their own SKUs and stock. */
+/**
+ * The operator creates merchants; merchants authenticate (a key revoked in the database is refused soon after)
+ * and see only their own SKUs and stock.
+ */
 class MerchantApiTest {
   private static TestGateway gw;
 
@@ -130,5 +134,26 @@ class MerchantApiTest {
     assertThat(stored.getString("late_payment_policy")).as("what checkouts read").isEqualTo("refund");
     assertThat(sku.getJsonArray("validators")).hasSize(2);
     assertThat(sku.getJsonObject("stock").getLong("available")).isZero();
+  }
+
+  @Test
+  void refusesAKeyRevokedInTheDatabaseWithinItsReuseTime() throws Exception {
+    Merchant merchant = gw.createMerchant("Revoked Shop");
+    assertThat(gw.get("/v1/orders", merchant.apiKey()).status()).as("the key works, and is now kept").isEqualTo(200);
+    assertThat(gw.get("/v1/orders", "khk_" + "x".repeat(40)).status()).as("an unknown key").isEqualTo(401);
+
+    gw.query("UPDATE api_keys SET revoked_at = now() WHERE merchant_id = $1", merchant.id());
+    long revokedAt = System.nanoTime();
+    int status = 200;
+    long giveUp = revokedAt + ShortLivedCache.REUSE_MAX.plusSeconds(5).toNanos();
+    while (status == 200 && System.nanoTime() < giveUp) {
+      Thread.sleep(100);
+      status = gw.get("/v1/orders", merchant.apiKey()).status();
+    }
+    long tookMs = (System.nanoTime() - revokedAt) / 1_000_000;
+
+    assertThat(status).as("the revoked key").isEqualTo(401);
+    // The kept key may outlive the revocation by at most the reuse time (plus the polling step).
+    assertThat(tookMs).isLessThanOrEqualTo(ShortLivedCache.REUSE_MAX.toMillis() + 1_000);
   }
 }

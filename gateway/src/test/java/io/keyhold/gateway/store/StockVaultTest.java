@@ -171,7 +171,7 @@ class StockVaultTest {
     assertThat(late).allSatisfy(k -> assertThat(k.reservationRef()).isNotNull());
     assertThat(TestGateway.await(vault.counts(merchant.id(), sku))).isEqualTo(new StockVault.StockCounts(3, 1, 0));
 
-    int released = TestGateway.await(gw.gateway().pool().withTransaction(tx -> vault.release(tx, merchant.id(), "long")));
+    long released = TestGateway.await(vault.cancel(gw.gateway().pool(), merchant.id(), "long")).released();
     assertThat(released).isEqualTo(1);
     assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isEqualTo(4);
   }
@@ -226,7 +226,7 @@ class StockVaultTest {
         .isInstanceOf(StockVault.OutOfStockException.class);
     assertThat(vault.knownShort(merchant.id(), sku, 1)).isTrue();
 
-    int released = TestGateway.await(gw.gateway().pool().withTransaction(tx -> vault.release(tx, merchant.id(), "both")));
+    long released = TestGateway.await(vault.cancel(gw.gateway().pool(), merchant.id(), "both")).released();
     assertThat(released).isEqualTo(2);
     assertThat(vault.knownShort(merchant.id(), sku, 1)).as("keys came back").isFalse();
     assertThatThrownBy(() -> TestGateway.await(vault.reserve(merchant.id(), sku, 3, "again", inMinutes(5))))
