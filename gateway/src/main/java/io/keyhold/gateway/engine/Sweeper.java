@@ -1,10 +1,12 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.escrow.EffectKind;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
+import io.keyhold.gateway.adapters.SandboxProvider;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.StoredOrder;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The deadline sweeper every gateway instance runs. Each sweep claims due orders
- * ({@code next_action_at <= now}, in deadline order) with {@code FOR UPDATE SKIP LOCKED} in a bounded
+ * ({@code next_action_at <= now}, in deadline order) to which the gateway owes no work (see
+ * {@link #OWED_KINDS}: its own lateness, after a crash or at peak, is never the shop's or the buyer's
+ * fault) with {@code FOR UPDATE SKIP LOCKED} in a bounded
  * batch, gives each {@code DeadlineReached} and stores every transition in that one transaction, so
  * any number of instances share the work without handling an order twice. A batch that fails is
  * rolled back and its orders are retried one transaction each, so one bad order cannot hold the
@@ -49,11 +53,29 @@ public final class Sweeper {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
-  private static final String CLAIM = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until,"
-      + " buyer_ref, version, data FROM orders WHERE next_action_at <= $1 ORDER BY next_action_at LIMIT $2"
-      + " FOR UPDATE SKIP LOCKED";
-  private static final String CLAIM_ONE = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until,"
-      + " buyer_ref, version, data FROM orders WHERE id = $1 AND next_action_at <= $2 FOR UPDATE SKIP LOCKED";
+  /**
+   * Outbox kinds that are work the gateway owes an order before its deadline can judge anyone: asking the
+   * shop (or the stock vault) for keys, checking a key, and the sandbox provider's notice of a payment made.
+   */
+  static final List<String> OWED_KINDS = List.of(EffectKind.REQUEST_DELIVERY.code(),
+      EffectKind.REQUEST_REPLACEMENT.code(), EffectKind.VALIDATE_UNIT.code(), SandboxProvider.NOTICE_KIND);
+  /**
+   * A deadline waits while the gateway still owes the order work: an owed outbox row not yet tried or whose
+   * tries have not failed yet (queued, running, or left by an instance that died), or a payment the provider
+   * announced that is not applied yet. Once a try failed (the shop or validator did not answer), the deadline
+   * judges as usual: that lateness is theirs.
+   */
+  private static final String NOTHING_OWED = " AND NOT EXISTS (SELECT 1 FROM outbox ob WHERE ob.order_id = o.id"
+      + " AND ob.state = 'pending' AND ob.kind = ANY($3) AND (ob.last_error IS NULL OR ob.kind = $4))"
+      + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.merchant_id = o.merchant_id AND p.order_id = o.id"
+      + " AND p.use IS NULL)";
+  private static final String CLAIM = "SELECT o.merchant_id, o.id, o.adapter_type, o.reservation_id,"
+      + " o.reserved_until, o.buyer_ref, o.version, o.data FROM orders o WHERE o.next_action_at <= $1" + NOTHING_OWED
+      + " ORDER BY o.next_action_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED";
+  private static final String CLAIM_ONE = "SELECT o.merchant_id, o.id, o.adapter_type, o.reservation_id,"
+      + " o.reserved_until, o.buyer_ref, o.version, o.data FROM orders o WHERE o.next_action_at <= $1"
+      + NOTHING_OWED + " AND o.id = $2 FOR UPDATE OF o SKIP LOCKED";
+  private static final String[] OWED = OWED_KINDS.toArray(new String[0]);
 
   private final Vertx vertx;
   private final Context context;
@@ -145,7 +167,7 @@ public final class Sweeper {
     List<Order> changed = new ArrayList<>();
     List<String> claimedIds = new ArrayList<>();
     return pool.withTransaction(tx -> tx.preparedQuery(CLAIM)
-            .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax()))
+            .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax(), OWED, SandboxProvider.NOTICE_KIND))
             .compose(rows -> {
               List<Future<Void>> writes = new ArrayList<>();
               for (Row row : rows) {
@@ -190,7 +212,7 @@ public final class Sweeper {
   private Future<Void> sweepOne(String orderId, Instant now) {
     List<Order> changed = new ArrayList<>();
     return pool.withTransaction((SqlConnection tx) -> tx.preparedQuery(CLAIM_ONE)
-            .execute(Tuple.of(orderId, now.atOffset(ZoneOffset.UTC)))
+            .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), orderId, OWED, SandboxProvider.NOTICE_KIND))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.<Void>succeededFuture();
