@@ -19,6 +19,7 @@ import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Database;
+import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.OrderChanges;
@@ -163,11 +164,12 @@ public final class Gateway implements AutoCloseable {
     catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
     orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
-    idempotency = new Idempotency(pool, secrets.vault(), config.clock());
+    Instances instances = new Instances(database.livenessPool(), Instances.newId());
+    idempotency = new Idempotency(pool, secrets.vault(), config.clock(), instances.self());
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
             orders, stock, catalog, merchants, idempotency.using(database.enginePool())::purgeExpired, secrets, registry,
-            config.outboundRules(), this::baseUrl, this::selfUrl))
+            config.outboundRules(), this::baseUrl, this::selfUrl, instances))
         .compose(created -> {
           this.engine = created;
           return OpenApiValidation.load(vertx);

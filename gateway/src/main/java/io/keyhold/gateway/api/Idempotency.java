@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.KeyVault;
+import io.keyhold.gateway.store.Ids;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +38,10 @@ import java.util.regex.Pattern;
  *       answer again, with {@code Idempotent-Replayed: true}.
  *   <li>Same key, another request: 422 {@code idempotency_key_reused}.
  *   <li>Same key while the first is still running: 409 {@code idempotency_request_in_progress} with
- *       {@code Retry-After}. A lease left by a crashed gateway can be taken over once it runs out.
+ *       {@code Retry-After}. The claim names the gateway instance: when that instance dies, another
+ *       hands the claim back within seconds (the lease is only the last resort) and the retry runs. A
+ *       claim token tells the runs apart, so a run whose claim was handed over can no longer store its
+ *       answer (its transaction rolls back).
  *   <li>A handler that fails with a 5xx or an exception releases the key, so a retry runs again.
  * </ul>
  *
@@ -49,6 +54,7 @@ public final class Idempotency {
   public static final int KEY_LENGTH_MAX = 255;
   /** Longer than any request may run (the request timeout), so a live request keeps its claim. */
   public static final Duration LEASE = Duration.ofSeconds(60);
+  private static final String CLAIM_TOKEN_PREFIX = "ikc";
   /** Tries at releasing a key after a failed request, at most (pauses of 100 ms, 400 ms, 1.6 s between). */
   public static final int RELEASE_ATTEMPTS_MAX = 4;
   static final long RELEASE_PAUSE_MS = 100;
@@ -58,31 +64,36 @@ public final class Idempotency {
   public static final Pattern KEY_FORMAT = Pattern.compile("[\\x21-\\x7E]{1," + KEY_LENGTH_MAX + "}");
 
   private static final String CLAIM = "INSERT INTO idempotency_records"
-      + " (scope, idempotency_key, request_hash, state, locked_until, expires_at)"
-      + " VALUES ($1, $2, $3, 'in_progress', $4, $5) ON CONFLICT (scope, idempotency_key) DO NOTHING";
+      + " (scope, idempotency_key, request_hash, state, locked_until, expires_at, holder, claim_token)"
+      + " VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7) ON CONFLICT (scope, idempotency_key) DO NOTHING";
   private static final String TAKE_OVER = "UPDATE idempotency_records"
       + " SET request_hash = $3, state = 'in_progress', locked_until = $4, expires_at = $5,"
-      + " response_status = NULL, response_key_id = NULL, response_sealed = NULL, created_at = now()"
+      + " response_status = NULL, response_key_id = NULL, response_sealed = NULL, created_at = now(),"
+      + " holder = $6, claim_token = $7"
       + " WHERE scope = $1 AND idempotency_key = $2"
-      + " AND (expires_at < $6 OR (state = 'in_progress' AND locked_until < $6))";
+      + " AND (expires_at < $8 OR (state = 'in_progress' AND locked_until < $8))";
   private static final String FIND = "SELECT request_hash, state, locked_until, expires_at, response_status,"
       + " response_key_id, response_sealed FROM idempotency_records WHERE scope = $1 AND idempotency_key = $2";
   private static final String COMPLETE = "UPDATE idempotency_records"
-      + " SET state = 'done', locked_until = NULL, response_status = $3, response_key_id = $4, response_sealed = $5"
-      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND request_hash = $6";
+      + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = $3,"
+      + " response_key_id = $4, response_sealed = $5"
+      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $6";
   private static final String RELEASE = "DELETE FROM idempotency_records"
-      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND request_hash = $3";
+      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $3";
   private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
       + "SELECT ctid FROM idempotency_records WHERE expires_at < $1 LIMIT $2))";
 
   private final Pool pool;
   private final KeyVault vault;
   private final Clock clock;
+  private final String instanceId;
 
-  public Idempotency(Pool pool, KeyVault vault, Clock clock) {
+  /** {@code instanceId}: this gateway instance, named on its claims so they are handed back if it dies. */
+  public Idempotency(Pool pool, KeyVault vault, Clock clock, String instanceId) {
     this.pool = pool;
     this.vault = vault;
     this.clock = clock;
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
   }
 
   Pool pool() {
@@ -91,7 +102,7 @@ public final class Idempotency {
 
   /** The same records worked through {@code other} (the order engine's pool, for the sweeper's purge). */
   public Idempotency using(Pool other) {
-    return new Idempotency(other, vault, clock);
+    return new Idempotency(other, vault, clock, instanceId);
   }
 
   /** SHA-256 over the method, the path and the body bytes. */
@@ -117,9 +128,10 @@ public final class Idempotency {
       return Future.failedFuture(new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID,
           HEADER + " must be 1 to " + KEY_LENGTH_MAX + " printable ASCII characters without spaces"));
     }
-    Claim claim = new Claim(caller.scope(), key, requestHash);
+    Claim claim = new Claim(caller.scope(), key, requestHash, Ids.newId(CLAIM_TOKEN_PREFIX));
     OffsetDateTime now = now();
-    Tuple claimArgs = Tuple.of(claim.scope, key, Buffer.buffer(requestHash), now.plus(LEASE), now.plus(RETENTION));
+    Tuple claimArgs = Tuple.of(claim.scope, key, Buffer.buffer(requestHash), now.plus(LEASE), now.plus(RETENTION),
+        instanceId, claim.token);
     return pool.preparedQuery(CLAIM).execute(claimArgs)
         .compose(inserted -> inserted.rowCount() == 1
             ? Future.succeededFuture(new Outcome(claim, null))
@@ -171,7 +183,7 @@ public final class Idempotency {
         .put("body", Base64.getEncoder().encodeToString(reply.body().getBytes()));
     KeyVault.Sealed sealed = vault.seal(stored.toBuffer().getBytes(), claim.associatedData());
     Tuple args = Tuple.of(claim.scope, claim.key, reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext()),
-        Buffer.buffer(claim.requestHash));
+        claim.token);
     return client.preparedQuery(COMPLETE).execute(args).compose(updated -> {
       if (updated.rowCount() != 1) {
         return Future.failedFuture(new IllegalStateException("idempotency claim lost before its answer was stored"));
@@ -193,7 +205,7 @@ public final class Idempotency {
    */
   private Future<Void> release(Claim claim, int attempt) {
     return pool.preparedQuery(RELEASE)
-        .execute(Tuple.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash)))
+        .execute(Tuple.of(claim.scope, claim.key, claim.token))
         .<Void>mapEmpty()
         .recover(failure -> {
           Context context = Vertx.currentContext();
@@ -236,12 +248,15 @@ public final class Idempotency {
     private final String scope;
     private final String key;
     private final byte[] requestHash;
+    /** Tells this run of the key from a later one that took it over; only the holder stores or releases. */
+    private final String token;
     private boolean completed;
 
-    Claim(String scope, String key, byte[] requestHash) {
+    Claim(String scope, String key, byte[] requestHash, String token) {
       this.scope = scope;
       this.key = key;
       this.requestHash = requestHash.clone();
+      this.token = token;
     }
 
     /** True once the answer is stored. */

@@ -22,6 +22,13 @@ public final class EngineConfig {
   public static final int DEFAULT_OUTBOX_ATTEMPTS_MAX = 12;
   /** How long a claimed outbox row is hidden from other claims while its effect runs. */
   public static final long DEFAULT_OUTBOX_LEASE_MS = 60_000;
+  /** How often an instance records that it is alive. */
+  public static final long DEFAULT_INSTANCE_BEAT_MS = 1_000;
+  /**
+   * An instance silent this long is taken for dead and its claims are handed back; three missed beats, so a
+   * busy moment is not a death. A dead instance's work is taken over at most lease + one beat after its end.
+   */
+  public static final long DEFAULT_INSTANCE_LEASE_MS = 3_000;
   public static final long DEFAULT_OUTBOX_BACKOFF_BASE_MS = 500;
   public static final long DEFAULT_OUTBOX_BACKOFF_MAX_MS = 300_000;
   /** The sandbox provider's pause between the buyer's confirmation and its first notice. */
@@ -36,7 +43,7 @@ public final class EngineConfig {
   private static final Set<String> JSON_KEYS = Set.of("sweep_interval_ms", "sweep_batch_max", "outbox_interval_ms",
       "outbox_batch_max", "outbox_concurrency_max", "outbox_attempts_max", "outbox_lease_ms",
       "outbox_backoff_base_ms", "outbox_backoff_max_ms", "sandbox_chaos", "sandbox_notice_delay_ms",
-      "reservation_grace_seconds", "workers");
+      "reservation_grace_seconds", "workers", "instance_beat_ms", "instance_lease_ms");
 
   private final long sweepIntervalMs;
   private final int sweepBatchMax;
@@ -51,6 +58,8 @@ public final class EngineConfig {
   private final long sandboxNoticeDelayMs;
   private final long reservationGraceSeconds;
   private final boolean workers;
+  private final long instanceBeatMs;
+  private final long instanceLeaseMs;
 
   private EngineConfig(Builder b) {
     this.sweepIntervalMs = b.sweepIntervalMs;
@@ -66,6 +75,18 @@ public final class EngineConfig {
     this.sandboxNoticeDelayMs = b.sandboxNoticeDelayMs;
     this.reservationGraceSeconds = b.reservationGraceSeconds;
     this.workers = b.workers;
+    this.instanceBeatMs = b.instanceBeatMs;
+    this.instanceLeaseMs = b.instanceLeaseMs;
+  }
+
+  /** Pause between two heartbeats of this instance. */
+  public long instanceBeatMs() {
+    return instanceBeatMs;
+  }
+
+  /** Silence after which another instance is taken for dead (see {@link #DEFAULT_INSTANCE_LEASE_MS}). */
+  public long instanceLeaseMs() {
+    return instanceLeaseMs;
   }
 
   public static EngineConfig defaults() {
@@ -150,6 +171,8 @@ public final class EngineConfig {
     b.sandboxNoticeDelayMs = sandboxNoticeDelayMs;
     b.reservationGraceSeconds = reservationGraceSeconds;
     b.workers = workers;
+    b.instanceBeatMs = instanceBeatMs;
+    b.instanceLeaseMs = instanceLeaseMs;
     return b;
   }
 
@@ -158,6 +181,7 @@ public final class EngineConfig {
     return "EngineConfig[sweepIntervalMs=" + sweepIntervalMs + ", sweepBatchMax=" + sweepBatchMax
         + ", outboxIntervalMs=" + outboxIntervalMs + ", outboxBatchMax=" + outboxBatchMax
         + ", outboxConcurrencyMax=" + outboxConcurrencyMax + ", outboxAttemptsMax=" + outboxAttemptsMax
+        + ", instanceBeatMs=" + instanceBeatMs + ", instanceLeaseMs=" + instanceLeaseMs
         + ", outboxLeaseMs=" + outboxLeaseMs + ", outboxBackoffBaseMs=" + outboxBackoffBaseMs
         + ", outboxBackoffMaxMs=" + outboxBackoffMaxMs + ", sandboxChaos=" + sandboxChaos
         + ", sandboxNoticeDelayMs=" + sandboxNoticeDelayMs + ", reservationGraceSeconds=" + reservationGraceSeconds
@@ -179,8 +203,22 @@ public final class EngineConfig {
     private long sandboxNoticeDelayMs = DEFAULT_SANDBOX_NOTICE_DELAY_MS;
     private long reservationGraceSeconds = DEFAULT_RESERVATION_GRACE_SECONDS;
     private boolean workers = true;
+    private long instanceBeatMs = DEFAULT_INSTANCE_BEAT_MS;
+    private long instanceLeaseMs = DEFAULT_INSTANCE_LEASE_MS;
 
     private Builder() {}
+
+    public Builder instanceBeatMs(long value) {
+      Range.check("instance beat ms", value, 50, 60_000);
+      this.instanceBeatMs = value;
+      return this;
+    }
+
+    public Builder instanceLeaseMs(long value) {
+      Range.check("instance lease ms", value, 150, 600_000);
+      this.instanceLeaseMs = value;
+      return this;
+    }
 
     public Builder sweepIntervalMs(long value) {
       Range.check("sweep interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
@@ -281,6 +319,8 @@ public final class EngineConfig {
           reservationGraceSeconds(json.getLong("reservation_grace_seconds"));
         }
         if (json.containsKey("workers")) workers(json.getBoolean("workers"));
+        if (json.containsKey("instance_beat_ms")) instanceBeatMs(json.getLong("instance_beat_ms"));
+        if (json.containsKey("instance_lease_ms")) instanceLeaseMs(json.getLong("instance_lease_ms"));
       } catch (ClassCastException e) {
         throw new IllegalArgumentException("an engine config value has the wrong JSON type: " + e.getMessage());
       }
@@ -288,6 +328,10 @@ public final class EngineConfig {
     }
 
     public EngineConfig build() {
+      if (instanceLeaseMs < 2 * instanceBeatMs) {
+        throw new IllegalArgumentException("instance lease ms must be at least two beats (" + 2 * instanceBeatMs
+            + "), but was " + instanceLeaseMs);
+      }
       if (outboxBackoffMaxMs < outboxBackoffBaseMs) {
         throw new IllegalArgumentException("outbox backoff max ms must be at least the base ("
             + outboxBackoffBaseMs + "), but was " + outboxBackoffMaxMs);

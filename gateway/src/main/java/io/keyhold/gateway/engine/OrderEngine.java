@@ -11,6 +11,7 @@ import io.keyhold.gateway.adapters.StockAdapter;
 import io.keyhold.gateway.adapters.Webhooks;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.OrderStore;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class OrderEngine {
   /** Connections kept open to one host by the engine's HTTP client (webhooks, sandbox notices). */
   public static final int HTTP_POOL_SIZE = 16;
+  /** How long a stop waits for this instance's sign-off; without it the others take it for dead after the lease. */
+  static final long HEARTBEAT_STOP_MS = 2_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderEngine.class);
 
@@ -55,11 +58,13 @@ public final class OrderEngine {
   private final SandboxProvider sandbox;
   private final OutboxDispatcher outbox;
   private final Sweeper sweeper;
+  private final Heartbeat heartbeat;
   private final WebClient client;
 
   private OrderEngine(EngineConfig config, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
       Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
-      Sweeper sweeper, WebClient client) {
+      Sweeper sweeper, Heartbeat heartbeat, WebClient client) {
+    this.heartbeat = heartbeat;
     this.config = config;
     this.orders = orders;
     this.adapters = adapters;
@@ -82,11 +87,12 @@ public final class OrderEngine {
    * @param baseUrl the base of links handed to buyers
    * @param selfUrl where this instance's own HTTP server answers (for the sandbox's notices)
    * @param purgeIdempotency the API's Idempotency-Key records, purged by the sweeper through the engine's pool
+   * @param instances this instance among the others on the database (its claims name it; see {@link Heartbeat})
    */
   public static Future<OrderEngine> create(Vertx vertx, Pool pool, Pool enginePool, EngineConfig config, Clock clock,
       OrderStore orders, StockVault stock, Catalog catalog, MerchantService merchants, Sweeper.Purge purgeIdempotency,
       GatewaySecrets secrets, MeterRegistry meters, OutboundRules outboundRules, Supplier<String> baseUrl,
-      Supplier<String> selfUrl) {
+      Supplier<String> selfUrl, Instances instances) {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000)
         .setFollowRedirects(false), new PoolOptions().setHttp1MaxSize(HTTP_POOL_SIZE));
     MerchantAdapters adapters = new MerchantAdapters(vertx, pool, secrets.vault(), AdapterRegistry.load(),
@@ -99,19 +105,24 @@ public final class OrderEngine {
         .compose(sandbox -> plugins(vertx, clock).map(plugins -> {
           List<PaymentProvider> providers = new ArrayList<>(plugins);
           providers.add(sandbox);
-          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters);
+          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters,
+              instances.self());
           Webhooks webhooks = new Webhooks(vertx, pool, client, outboundRules, merchants, orders, clock);
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);
           EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,
               new Deliveries(engineOrders, keys), keys, catalog, payments,
               webhooks, sandbox);
-          OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, runner.handlers(), meters);
+          OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, instances.self(),
+              runner.handlers(), meters);
           Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), purgeIdempotency,
               config, meters);
+          Heartbeat heartbeat = new Heartbeat(vertx, instances, clock, config, meters);
           return new OrderEngine(config, orders, adapters, keys, deliveries, checkout, payments, sandbox,
-              outbox, sweeper, client);
-        }));
+              outbox, sweeper, heartbeat, client);
+        }))
+        // Registered before any request or effect can claim work in this instance's name.
+        .compose(engine -> engine.heartbeat.start().map(engine));
   }
 
   private static Future<List<PaymentProvider>> plugins(Vertx vertx, Clock clock) {
@@ -147,9 +158,12 @@ public final class OrderEngine {
     return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs)).mapEmpty();
   }
 
-  /** Closes the adapters, providers and the HTTP client. */
+  /**
+   * Signs this instance off and closes the adapters, providers and the HTTP client; after the HTTP server stopped,
+   * so no request still holds a claim in its name.
+   */
   public Future<Void> close() {
-    return Future.join(adapters.close(), payments.close()).eventually(() -> {
+    return Future.join(heartbeat.stop(HEARTBEAT_STOP_MS), adapters.close(), payments.close()).eventually(() -> {
       client.close();
       return Future.succeededFuture();
     }).mapEmpty();

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * once). Success marks the row {@code done}, many rows in one statement ({@link #DONE_BATCH_MAX}, at most
  * {@link #DONE_FLUSH_MS} after the first); a failure schedules the next attempt with exponential
  * backoff; after {@link EngineConfig#outboxAttemptsMax()} attempts the row is {@code failed} with its
- * last error kept for an operator. An instance that dies mid-effect leaves its rows to reappear when
- * the lease ends: effects are idempotent, so running one twice is safe.
+ * last error kept for an operator. A claim names the instance ({@code claimed_by}): when an instance dies
+ * mid-effect, the {@link Heartbeat} of another hands its rows back within seconds (the lease is only the
+ * last resort); effects are idempotent, so running one twice is safe.
  *
  * <p>All of it runs on one Vert.x context, so its state needs no locks: {@link #wake()}, called from the
  * request paths of every event loop, only asks that context for a poll, and what a handler answers is
@@ -58,14 +59,14 @@ final class OutboxDispatcher {
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
       + " AND next_attempt_at <= $1 AND id <> ALL($4::bigint[]) ORDER BY next_attempt_at, id LIMIT $2"
       + " FOR UPDATE SKIP LOCKED)"
-      + " UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3 FROM due WHERE o.id = due.id"
+      + " UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3, claimed_by = $5 FROM due WHERE o.id = due.id"
       + " RETURNING o.id, o.kind, o.idempotency_key, o.payload, o.attempts, o.order_id, o.merchant_id";
   private static final String DONE = "UPDATE outbox SET state = 'done', finished_at = $2, last_error = NULL"
       + " WHERE id = ANY($1) AND state = 'pending'";
-  private static final String RETRY = "UPDATE outbox SET next_attempt_at = $2, last_error = $3"
+  private static final String RETRY = "UPDATE outbox SET next_attempt_at = $2, last_error = $3, claimed_by = NULL"
       + " WHERE id = $1 AND state = 'pending'";
   /** Rows claimed while the dispatcher was stopping go back untouched: attempt not counted, due at once. */
-  private static final String GIVE_BACK = "UPDATE outbox SET attempts = attempts - 1, next_attempt_at = $2"
+  private static final String GIVE_BACK = "UPDATE outbox SET attempts = attempts - 1, next_attempt_at = $2, claimed_by = NULL"
       + " WHERE id = ANY($1) AND state = 'pending'";
   private static final String FAILED = "UPDATE outbox SET state = 'failed', finished_at = $2, last_error = $3"
       + " WHERE id = $1 AND state = 'pending'";
@@ -95,6 +96,7 @@ final class OutboxDispatcher {
   private final Pool pool;
   private final Clock clock;
   private final EngineConfig config;
+  private final String instanceId;
   private final Map<String, Handler> handlers;
   private final Map<Long, Future<Void>> running = new HashMap<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
@@ -111,13 +113,14 @@ final class OutboxDispatcher {
   private boolean claiming;
   private long timerId = -1;
 
-  public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, Map<String, Handler> handlers,
-      MeterRegistry meters) {
+  public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, String instanceId,
+      Map<String, Handler> handlers, MeterRegistry meters) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.context = vertx.getOrCreateContext();
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.handlers = Map.copyOf(handlers);
     this.done = Counter.builder("keyhold.outbox.rows").tag("result", "done").register(meters);
     this.retried = Counter.builder("keyhold.outbox.rows").tag("result", "retried").register(meters);
@@ -201,7 +204,7 @@ final class OutboxDispatcher {
     return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
             .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(max)
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
-            .addArrayOfLong(busy))
+            .addArrayOfLong(busy).addString(instanceId))
         .map(rows -> {
           List<Row> claimed = new ArrayList<>(rows.rowCount());
           for (io.vertx.sqlclient.Row row : rows) {

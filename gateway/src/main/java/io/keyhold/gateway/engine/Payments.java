@@ -55,20 +55,26 @@ public final class Payments {
    * no row when the order named does not exist.
    */
   private static final String CLAIM = "INSERT INTO payments AS p (provider, provider_txn_id, merchant_id, order_id,"
-      + " amount_minor, currency, use, received_at, claim_token, claimed_until)"
-      + " SELECT $1, $2, o.merchant_id, o.id, $4, $5, NULL, $6, $7, $8 FROM orders o WHERE o.id = $3"
+      + " amount_minor, currency, use, received_at, claim_token, claimed_until, claimed_by)"
+      + " SELECT $1, $2, o.merchant_id, o.id, $4, $5, NULL, $6, $7, $8, $9 FROM orders o WHERE o.id = $3"
       + " ON CONFLICT (provider, provider_txn_id) DO UPDATE SET notices = p.notices + 1,"
       + " claim_token = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
       + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claim_token ELSE p.claim_token END,"
       + " claimed_until = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
-      + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_until ELSE p.claimed_until END"
+      + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_until ELSE p.claimed_until END,"
+      + " claimed_by = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
+      + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_by ELSE p.claimed_by END"
       + " RETURNING p.use, p.claim_token IS NOT DISTINCT FROM $7 AS mine";
   private static final String USE = "SELECT use, claimed_until FROM payments WHERE provider = $1 AND provider_txn_id = $2";
-  private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL"
+  private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL,"
+      + " claimed_by = NULL"
       + " WHERE provider = $1 AND provider_txn_id = $2";
-  private static final String UNCLAIM = "UPDATE payments SET claim_token = NULL, claimed_until = NULL"
+  private static final String UNCLAIM = "UPDATE payments SET claim_token = NULL, claimed_until = NULL, claimed_by = NULL"
       + " WHERE provider = $1 AND provider_txn_id = $2 AND claim_token = $3";
-  /** How long one handler may hold a payment before a repeat of its notice may take over. */
+  /**
+   * How long one handler may hold a payment before a repeat of its notice may take over; a claim of an instance
+   * that died is ended sooner, by the {@link Heartbeat} of another.
+   */
   public static final Duration CLAIM_LEASE = Duration.ofSeconds(30);
   /** How long a repeated notice waits for the handler holding its payment, and how often it looks. */
   public static final Duration WAIT_FOR_CLAIM = Duration.ofSeconds(10);
@@ -98,9 +104,11 @@ public final class Payments {
   private final StockCheck stock;
   private final Map<String, PaymentProvider> providers;
   private final MeterRegistry meters;
+  private final String instanceId;
 
   public Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, List<PaymentProvider> providers,
-      MeterRegistry meters) {
+      MeterRegistry meters, String instanceId) {
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.orders = Objects.requireNonNull(orders, "orders");
@@ -165,7 +173,7 @@ public final class Payments {
     Tuple claim = Tuple.tuple().addString(providerId).addString(notice.transactionId()).addString(notice.orderId())
         .addLong(notice.amount().minorUnits()).addString(notice.amount().currency().getCurrencyCode())
         .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addString(token)
-        .addOffsetDateTime(now.plus(CLAIM_LEASE).atOffset(ZoneOffset.UTC));
+        .addOffsetDateTime(now.plus(CLAIM_LEASE).atOffset(ZoneOffset.UTC)).addString(instanceId);
     return pool.preparedQuery(CLAIM).execute(claim).compose(rows -> {
       if (rows.size() == 0) {
         // Money with no order to hold it: an operator must return it by hand.

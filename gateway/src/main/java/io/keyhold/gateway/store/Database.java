@@ -30,6 +30,12 @@ public final class Database {
   public static final int ENGINE_POOL_SIZE = 4;
   /** The engine works in bounded batches (sweep and outbox batch limits), so its queue stays short. */
   public static final int ENGINE_POOL_WAIT_QUEUE_MAX = 1_024;
+  /**
+   * One connection for this instance's heartbeat alone: at peak, when both other pools have queues, a beat
+   * waiting behind them would make a busy instance look dead to the others.
+   */
+  public static final String LIVENESS_POOL_NAME = "keyhold-pg-liveness";
+  public static final int LIVENESS_POOL_WAIT_QUEUE_MAX = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
@@ -37,6 +43,7 @@ public final class Database {
   private final EmbeddedPostgresServer embedded;
   private Pool pool;
   private Pool enginePool;
+  private Pool livenessPool;
 
   private Database(DatabaseLocation location, EmbeddedPostgresServer embedded) {
     this.location = location;
@@ -77,6 +84,7 @@ public final class Database {
     }
     pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue, eventLoops);
     enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops);
+    livenessPool = build(vertx, LIVENESS_POOL_NAME, 1, LIVENESS_POOL_WAIT_QUEUE_MAX, 1);
     LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; over {} event"
         + " loops; to {}", maxSize, maxWaitQueue, ENGINE_POOL_SIZE, eventLoops, location);
     return pool;
@@ -115,6 +123,14 @@ public final class Database {
     return enginePool;
   }
 
+  /** This instance's heartbeat connection; see {@link #LIVENESS_POOL_NAME}. */
+  public Pool livenessPool() {
+    if (livenessPool == null) {
+      throw new IllegalStateException("the database pools are not built yet");
+    }
+    return livenessPool;
+  }
+
   public DatabaseLocation location() {
     return location;
   }
@@ -126,7 +142,7 @@ public final class Database {
   /** Closes the pool, then stops the embedded server if this database started one. */
   public Future<Void> close(Vertx vertx) {
     Future<Void> closed = pool == null ? Future.succeededFuture()
-        : Future.join(pool.close(), enginePool.close()).mapEmpty();
+        : Future.join(pool.close(), enginePool.close(), livenessPool.close()).mapEmpty();
     return closed.transform(ignored -> embedded == null
         ? Future.<Void>succeededFuture()
         : vertx.executeBlocking(() -> {

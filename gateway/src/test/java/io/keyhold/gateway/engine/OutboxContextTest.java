@@ -3,6 +3,7 @@ package io.keyhold.gateway.engine;
 import static io.keyhold.gateway.testing.TestGateway.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.testing.EventLoops;
 import io.keyhold.gateway.testing.TestGateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -58,7 +59,7 @@ class OutboxContextTest {
     // One row at a time: the second is claimed only once the first is recorded, by what runs after it.
     EngineConfig oneAtATime = EngineConfig.builder().outboxBatchMax(1).outboxConcurrencyMax(1).build();
     OutboxDispatcher outbox = new OutboxDispatcher(gw.gateway().vertx(), gw.gateway().database().enginePool(),
-        Clock.systemUTC(), oneAtATime, Map.of(KIND, handler), new SimpleMeterRegistry());
+        Clock.systemUTC(), oneAtATime, Instances.newId(), Map.of(KIND, handler), new SimpleMeterRegistry());
     gw.query("INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, created_at)"
         + " SELECT $1, 'context-' || n, '{}', now() - interval '1 second', now() FROM generate_series(1, 2) n", KIND);
 

@@ -2,6 +2,7 @@ package io.keyhold.gateway.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.testing.TestGateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -67,7 +68,7 @@ class OutboxDispatcherTest {
     String batch = insertRows(ROWS);
     Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
     CountDownLatch allRan = new CountDownLatch(ROWS);
-    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(),
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(), Instances.newId(),
         Map.of(KIND, row -> {
           runs.computeIfAbsent(row.idempotencyKey(), key -> new AtomicInteger()).incrementAndGet();
           allRan.countDown();
@@ -90,7 +91,7 @@ class OutboxDispatcherTest {
   void retriesAFailedRowAndStillMarksItsBatchMatesDone() throws Exception {
     String batch = insertRows(20);
     String failing = batch + ":7";
-    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(),
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(), Instances.newId(),
         Map.of(KIND, row -> row.idempotencyKey().equals(failing)
             ? Future.failedFuture(new IllegalStateException("the shop is down"))
             : Future.succeededFuture()), new SimpleMeterRegistry());
