@@ -323,13 +323,28 @@ public record Order(
   }
 
   /**
-   * True when a payment of {@code amount} arriving now would fulfil this expired order, provided the
-   * gateway can reserve stock for it: ask this before reserving, to pass
-   * {@link OrderEvent.PaymentReceived#stockStillReservable()}.
+   * True when a payment of {@code amount}, paid at {@code paidAt}, is late and would fulfil this order provided
+   * the gateway can reserve stock for it again: ask this before reserving, to pass
+   * {@link OrderEvent.PaymentReceived#stockStillReservable()}. A payment is late when it was made at or after
+   * {@link #payBy()} (when the order expires), whether or not the expiry was recorded yet; the SKU's late-payment policy decides then.
+   * A payment made in time whose notice came after the expiry (the provider or the gateway was slow) was not
+   * the buyer's fault: it is fulfilled whenever stock can be reserved again, whatever the policy.
    */
-  public boolean wouldFulfilLatePayment(Money amount) {
-    return state == OrderState.EXPIRED
-        && policy.latePaymentPolicy() == LatePaymentPolicy.FULFIL_IF_STOCK
-        && amount.equals(total());
+  public boolean wouldFulfilLatePayment(Money amount, Instant paidAt) {
+    if (!amount.equals(total())) {
+      return false;
+    }
+    boolean paidInTime = paidAt.isBefore(payBy());
+    boolean fulfilIfStock = policy.latePaymentPolicy() == LatePaymentPolicy.FULFIL_IF_STOCK;
+    return switch (state) {
+      case AWAITING_PAYMENT -> !paidInTime && fulfilIfStock;
+      case EXPIRED -> fulfilIfStock || paidInTime;
+      default -> false;
+    };
+  }
+
+  /** Whether a payment made at {@code paidAt} is judged late by this order (see {@link #wouldFulfilLatePayment}). */
+  public boolean isLatePayment(Instant paidAt) {
+    return state == OrderState.EXPIRED || (state == OrderState.AWAITING_PAYMENT && !paidAt.isBefore(payBy()));
   }
 }

@@ -1,5 +1,6 @@
 package io.keyhold.escrow;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
@@ -27,10 +28,13 @@ public sealed interface OrderEvent {
    *
    * @param paymentId the provider's transaction id (unique per payment)
    * @param amount what was paid
-   * @param stockStillReservable whether the gateway could reserve stock again; consulted only when the
-   *     order already {@link OrderState#EXPIRED} (see {@link Order#wouldFulfilLatePayment(Money)})
+   * @param stockStillReservable whether the gateway could reserve stock again; consulted only for a late
+   *     payment (see {@link Order#wouldFulfilLatePayment(Money, Instant)})
+   * @param paidAt when the provider says the buyer paid, or null when it does not say (then: when the notice
+   *     is applied). The payment deadline judges this time, not when the gateway got round to the notice.
    */
-  record PaymentReceived(String paymentId, Money amount, boolean stockStillReservable) implements OrderEvent {
+  record PaymentReceived(String paymentId, Money amount, boolean stockStillReservable, Instant paidAt)
+      implements OrderEvent {
     /** Checks the id and that the amount is positive. */
     public PaymentReceived {
       Check.externalId("paymentId", paymentId);
@@ -38,6 +42,16 @@ public sealed interface OrderEvent {
       if (!amount.isPositive()) {
         throw new IllegalArgumentException("amount must be greater than 0, but was " + amount);
       }
+    }
+
+    /** A payment whose provider does not say when it was paid. */
+    public PaymentReceived(String paymentId, Money amount, boolean stockStillReservable) {
+      this(paymentId, amount, stockStillReservable, null);
+    }
+
+    /** When the buyer paid, as far as the order can judge: the provider's word, never later than {@code now}. */
+    public Instant paidAt(Instant now) {
+      return paidAt == null || paidAt.isAfter(now) ? now : paidAt;
     }
   }
 

@@ -6,13 +6,16 @@ import static io.keyhold.escrow.OrderState.EXPIRED;
 import static io.keyhold.escrow.OrderState.FUNDED;
 
 import io.keyhold.escrow.OrderEvent.PaymentReceived;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A payment notice: the right amount while awaiting payment funds the order (or an expired one the
- * SKU would still fulfil); any other payment is refunded at once, and the same payment id twice is a
- * duplicate or, with another amount, a rejection.
+ * A payment notice: the right amount paid by the payment deadline funds the order. A late one (paid after
+ * the deadline, or announced after the expiry) funds it only when the SKU's policy (or a payment made in
+ * time) allows and stock could be reserved again; any other payment is refunded at once, and the same
+ * payment id twice is a duplicate or, with another amount, a rejection. Lateness is judged on when the
+ * provider says the buyer paid, not on when the notice was applied.
  */
 final class PaymentRules {
 
@@ -32,17 +35,17 @@ final class PaymentRules {
           + order.payments.size() + " payments; payment " + payment.paymentId() + " needs an operator");
     }
     boolean rightAmount = payment.amount().equals(order.before.total());
-    if (order.state == AWAITING_PAYMENT) {
-      if (rightAmount) {
+    Instant paidAt = payment.paidAt(order.now);
+    if (!rightAmount && (order.state == AWAITING_PAYMENT || order.state == EXPIRED)) {
+      refundAtOnce(order, payment, RefundReason.WRONG_AMOUNT);
+    } else if (order.state == AWAITING_PAYMENT && !order.before.isLatePayment(paidAt)) {
+      fund(order, payment);
+    } else if (order.state == AWAITING_PAYMENT || order.state == EXPIRED) {
+      // Late: paid after pay_by (expiry recorded or not), or paid in time but announced after the expiry.
+      if (order.before.wouldFulfilLatePayment(payment.amount(), paidAt) && payment.stockStillReservable()) {
         fund(order, payment);
       } else {
-        refundAtOnce(order, payment, RefundReason.WRONG_AMOUNT);
-      }
-    } else if (order.state == EXPIRED) {
-      if (order.before.wouldFulfilLatePayment(payment.amount()) && payment.stockStillReservable()) {
-        fund(order, payment);
-      } else {
-        refundAtOnce(order, payment, rightAmount ? RefundReason.LATE_PAYMENT : RefundReason.WRONG_AMOUNT);
+        refundAtOnce(order, payment, RefundReason.LATE_PAYMENT);
       }
     } else {
       refundAtOnce(order, payment, RefundReason.ALREADY_FUNDED);

@@ -23,8 +23,8 @@
  *       as the {@link io.keyhold.escrow.OrderEvent.KeysDelivered} whose key the fingerprint index
  *       refused: a duplicate key must never get the chance to be checked valid, revealed or paid for.
  *       A later finding (say, an import of leaked keys) is still honoured while the key is sealed.</li>
- *   <li>Before reserving stock for a payment to an expired order, ask
- *       {@link io.keyhold.escrow.Order#wouldFulfilLatePayment(Money)}.</li>
+ *   <li>Before reserving stock for a late payment (made after the payment deadline, or to an expired
+ *       order), ask {@link io.keyhold.escrow.Order#wouldFulfilLatePayment(Money, java.time.Instant)}.</li>
  *   <li>{@link io.keyhold.escrow.OrderState#DISPUTED} has no deadline: it waits in the arbiters' queue.</li>
  *   <li>Times are truncated to microseconds, as PostgreSQL stores them, so a stored and reloaded order
  *       and its evidence hash the same.</li>

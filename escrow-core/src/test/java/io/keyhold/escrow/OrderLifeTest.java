@@ -64,7 +64,7 @@ class OrderLifeTest {
   void fulfilsLatePaymentWhenStockIsStillReservable() {
     Flow flow = Flow.place(1, policy().latePaymentPolicy(LatePaymentPolicy.FULFIL_IF_STOCK).build());
     flow.dueNow().advance(Duration.ofHours(1));
-    assertThat(flow.order.wouldFulfilLatePayment(PRICE)).isTrue();
+    assertThat(flow.order.wouldFulfilLatePayment(PRICE, flow.order.payBy().plusSeconds(1))).isTrue();
 
     flow.apply(new PaymentReceived("pay-late", PRICE, true));
 

@@ -78,10 +78,55 @@ class OrderRulesTest {
         .satisfies(r -> assertThat(r.reason()).isEqualTo(RefundReason.LATE_PAYMENT));
 
     Flow refundPolicy = Flow.place(1, policy().latePaymentPolicy(LatePaymentPolicy.REFUND).build()).dueNow();
-    assertThat(refundPolicy.order.wouldFulfilLatePayment(PRICE)).isFalse();
+    assertThat(refundPolicy.order.wouldFulfilLatePayment(PRICE, refundPolicy.order.payBy().plusSeconds(1))).isFalse();
     refundPolicy.apply(new PaymentReceived("late", PRICE, true));
     assertThat(refundPolicy.order.state()).isEqualTo(OrderState.EXPIRED);
     assertThat(refundPolicy.order.escrowBalance()).isEqualTo(Money.zero("EUR"));
+  }
+
+  @Test
+  void fundsAPaymentMadeInTimeWhoseNoticeCameAfterTheExpiry() {
+    Flow flow = Flow.place(1, policy().latePaymentPolicy(LatePaymentPolicy.REFUND).build()).dueNow();
+    Instant paidAt = flow.order.payBy().minusSeconds(2);
+    assertThat(flow.order.state()).isEqualTo(OrderState.EXPIRED);
+    assertThat(flow.order.wouldFulfilLatePayment(PRICE, paidAt)).as("the expiry was not the buyer's doing").isTrue();
+
+    flow.apply(new PaymentReceived("in-time", PRICE, true, paidAt));
+
+    assertThat(flow.order.state()).isEqualTo(OrderState.FUNDED);
+    assertThat(flow.effects(RefundPayment.class)).isEmpty();
+  }
+
+  @Test
+  void fundsAPaymentMadeInTimeThatIsAppliedAfterPayBy() {
+    Flow flow = Flow.place(1, policy().build());
+    Instant paidAt = flow.order.payBy().minusSeconds(1);
+    flow.at(flow.order.payBy().plusSeconds(5));
+
+    flow.apply(new PaymentReceived("in-time", PRICE, false, paidAt));
+
+    assertThat(flow.order.state()).isEqualTo(OrderState.FUNDED);
+  }
+
+  @Test
+  void judgesAPaymentMadeAfterPayByLateBeforeTheExpiryIsRecorded() {
+    Flow noStock = Flow.place(1, policy().build());
+    noStock.at(noStock.order.payBy().plusSeconds(5));
+
+    noStock.apply(new PaymentReceived("late", PRICE, false, noStock.order.payBy().plusSeconds(3)));
+
+    assertThat(noStock.order.state()).as("refunded at once; the sweeper records the expiry")
+        .isEqualTo(OrderState.AWAITING_PAYMENT);
+    assertThat(noStock.effects(RefundPayment.class)).singleElement()
+        .satisfies(r -> assertThat(r.reason()).isEqualTo(RefundReason.LATE_PAYMENT));
+    assertThat(noStock.order.escrowBalance()).isEqualTo(Money.zero("EUR"));
+
+    Flow withStock = Flow.place(1, policy().build());
+    withStock.at(withStock.order.payBy().plusSeconds(5));
+    Instant paidAt = withStock.order.payBy().plusSeconds(3);
+    assertThat(withStock.order.wouldFulfilLatePayment(PRICE, paidAt)).isTrue();
+    withStock.apply(new PaymentReceived("late", PRICE, true, paidAt));
+    assertThat(withStock.order.state()).isEqualTo(OrderState.FUNDED);
   }
 
   @Test

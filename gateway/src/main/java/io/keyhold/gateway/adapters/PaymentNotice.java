@@ -1,6 +1,7 @@
 package io.keyhold.gateway.adapters;
 
 import io.keyhold.escrow.Money;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -10,8 +11,10 @@ import java.util.Objects;
  * @param orderId the Keyhold order the payment is for
  * @param amount what was paid
  * @param status what the notice says
+ * @param paidAt when the provider says the buyer paid, or null when it does not say; the payment deadline
+ *     judges this time, not when the notice arrived
  */
-public record PaymentNotice(String transactionId, String orderId, Money amount, Status status) {
+public record PaymentNotice(String transactionId, String orderId, Money amount, Status status, Instant paidAt) {
   /** The longest transaction id accepted. */
   public static final int TRANSACTION_ID_LENGTH_MAX = 100;
 
@@ -28,6 +31,11 @@ public record PaymentNotice(String transactionId, String orderId, Money amount, 
     if (!amount.isPositive()) {
       throw new IllegalArgumentException("amount must be greater than 0, but was " + amount);
     }
+  }
+
+  /** A notice that does not say when the buyer paid. */
+  public PaymentNotice(String transactionId, String orderId, Money amount, Status status) {
+    this(transactionId, orderId, amount, status, null);
   }
 
   /** What a notice reports; only {@link #SUCCEEDED} moves money. */

@@ -209,6 +209,7 @@ public final class SandboxProvider implements PaymentProvider {
             .put("type", "payment." + statuses[s])
             .put("payment_id", paymentId)
             .put("order_id", orderId)
+            .put("paid_at", now.toString())
             .put("amount", new JsonObject().put("amount", amount.minorUnits())
                 .put("currency", amount.currency().getCurrencyCode()));
         long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
@@ -269,9 +270,11 @@ public final class SandboxProvider implements PaymentProvider {
         throw new IllegalArgumentException("type");
       }
       JsonObject amount = json.getJsonObject("amount");
+      String paidAt = json.getString("paid_at");
       return Future.succeededFuture(new PaymentNotice(json.getString("payment_id"), json.getString("order_id"),
           Money.of(amount.getLong("amount"), amount.getString("currency")),
-          PaymentNotice.Status.fromCode(type.substring("payment.".length()))));
+          PaymentNotice.Status.fromCode(type.substring("payment.".length())),
+          paidAt == null ? null : Instant.parse(paidAt)));
     } catch (RuntimeException e) {
       return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_UNREADABLE,
           "the notice cannot be read"));

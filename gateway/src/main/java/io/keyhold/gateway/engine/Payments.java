@@ -4,7 +4,6 @@ import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
-import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.PaymentRecord;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.NoticeRejectedException;
@@ -88,6 +87,12 @@ public final class Payments {
    * Reserves stock again for an order whose payment came after it expired.
    */
   public interface StockCheck {
+    /**
+     * Whether the order's own reservation still holds its stock now, so a late payment needs no new one; only
+     * where the gateway keeps the stock itself (a remote shop is asked again: its hold is its word).
+     */
+    boolean stillHeld(StoredOrder order, Instant now);
+
     /** The new reservation, or null when no stock is free (or the shop cannot be asked now). */
     Future<Reserved> reserveAgain(StoredOrder order, Instant now);
 
@@ -217,14 +222,18 @@ public final class Payments {
   private Future<Void> handle(String providerId, PaymentNotice notice, String paymentId) {
     return orders.load(notice.orderId()).compose(order -> {
       boolean known = order.order().payments().stream().anyMatch(p -> p.paymentId().equals(paymentId));
-      boolean late = !known && order.order().wouldFulfilLatePayment(notice.amount());
-      Future<StockCheck.Reserved> reserved = late
-          ? stock.reserveAgain(order, orders.now()).recover(failure -> {
+      Instant now = orders.now();
+      Instant paidAt = notice.paidAt() == null || notice.paidAt().isAfter(now) ? now : notice.paidAt();
+      boolean late = !known && order.order().wouldFulfilLatePayment(notice.amount(), paidAt);
+      boolean stillHeld = late && stock.stillHeld(order, now);
+      Future<StockCheck.Reserved> reserved = late && !stillHeld
+          ? stock.reserveAgain(order, now).recover(failure -> {
             LOG.warn("stock for late payment of order {} could not be reserved: {}", order.id(), failure.toString());
             return Future.succeededFuture(null);
           })
           : Future.succeededFuture(null);
-      return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation)
+      return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation,
+              stillHeld || reservation != null)
           .compose(applied -> afterwards(order, providerId, notice, paymentId, reservation, applied)));
     });
   }
@@ -234,8 +243,8 @@ public final class Payments {
    * when it funds an expired order, keeps the new reservation on the order.
    */
   private Future<OrderStore.Applied> apply(StoredOrder order, String providerId, PaymentNotice notice,
-      String paymentId, StockCheck.Reserved reservation) {
-    OrderEvent event = new OrderEvent.PaymentReceived(paymentId, notice.amount(), reservation != null);
+      String paymentId, StockCheck.Reserved reservation, boolean stockReservable) {
+    OrderEvent event = new OrderEvent.PaymentReceived(paymentId, notice.amount(), stockReservable, notice.paidAt());
     return orders.apply(order, new OrderStore.Decision() {
       @Override
       public Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now) {
@@ -245,8 +254,9 @@ public final class Payments {
       @Override
       public Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
         String use = useOf(change.order(), paymentId);
-        boolean fundsExpired = before.order().state() == OrderState.EXPIRED && "funded".equals(use);
-        return settle(tx, providerId, notice, use).map(settled -> fundsExpired && reservation != null
+        // A late payment funds the order on the reservation made for it.
+        boolean fundsLate = before.order().fundedAt() == null && "funded".equals(use);
+        return settle(tx, providerId, notice, use).map(settled -> fundsLate && reservation != null
             ? after.reservedAgain(reservation.reservationId(), reservation.until())
             : after);
       }
@@ -260,7 +270,7 @@ public final class Payments {
       LOG.warn("order {} refused payment {}: {}", notice.orderId(), paymentId, applied.rejection().code().code());
       recorded = settle(pool, providerId, notice, "rejected").mapEmpty();
     }
-    boolean used = applied.changed() && applied.before().order().state() == OrderState.EXPIRED
+    boolean used = applied.changed() && applied.before().order().fundedAt() == null
         && applied.after().order().fundedAt() != null;
     if (reservation != null && !used) {
       return recorded.compose(ok -> stock.release(order, reservation).recover(failure -> {
