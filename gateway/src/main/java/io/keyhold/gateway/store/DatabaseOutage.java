@@ -8,7 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.ConnectException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,7 +91,7 @@ public final class DatabaseOutage {
 
   /**
    * Whether {@code failure} means the database cannot be reached or is restarting: a connection refused or
-   * timed out while connecting, a connection the server closed or lost (also a command refused on it), or the
+   * timed out while connecting, or reset, a connection the server closed or lost (also a command refused on it), or the
    * server saying it shuts down, crashed, is starting up (SQLSTATE 57P01, 57P02, 57P03) or dropped the
    * connection (class 08).
    * A full pool ({@code ConnectionPoolTooBusyException}) is not an outage but load.
@@ -100,7 +101,9 @@ public final class DatabaseOutage {
    * the database. The SQL client's own exceptions count wherever they sit in the chain.
    */
   public static boolean isOutage(Throwable failure) {
-    if (failure instanceof ConnectException || failure instanceof ConnectTimeoutException) {
+    // SocketException covers a refused connection (ConnectException) and one the server reset mid-read.
+    if (failure instanceof SocketException || failure instanceof ConnectTimeoutException
+        || failure instanceof ClosedChannelException) {
       return true;
     }
     Throwable cause = failure;
