@@ -52,6 +52,9 @@ class DatabaseRestartTest {
    */
   static final long OUTBOX_LEASE_MS = 5_000;
   static final Duration ORDERS_FUNDED_MAX = Duration.ofSeconds(30);
+  /** Each buyer's pause between purchases: the shop's stock lasts the whole run on a fast machine too. */
+  static final long PURCHASE_PAUSE_MS = 40;
+  static final int STOCK_KEYS = 600;
   static final Set<String> OUTAGE_CODES = Set.of("database_unavailable", "overloaded");
 
   /** One answer a client got: the step, its status, its problem code and Retry-After, if any. */
@@ -69,7 +72,7 @@ class DatabaseRestartTest {
          TestGateway gw = TestGateway.startOn(postgres.location(), config -> config
              .engine(Flows.fastEngine().outboxLeaseMs(OUTBOX_LEASE_MS).build()).requestTimeoutMs(10_000))) {
       Purchases purchases = new Purchases(gw);
-      Purchases.Shop shop = purchases.stockShop(400, null);
+      Purchases.Shop shop = purchases.stockShop(STOCK_KEYS, null);
       List<Answer> answers = new CopyOnWriteArrayList<>();
       List<Bought> bought = new CopyOnWriteArrayList<>();
       List<String> gaveUp = new CopyOnWriteArrayList<>();
@@ -80,7 +83,9 @@ class DatabaseRestartTest {
         buyers.add(clients.submit(() -> {
           while (running.get()) {
             buyOne(gw, shop, answers, bought, gaveUp);
+            Thread.sleep(PURCHASE_PAUSE_MS);
           }
+          return null;
         }));
       }
 
