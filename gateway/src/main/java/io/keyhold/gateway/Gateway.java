@@ -19,6 +19,7 @@ import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Database;
+import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.MerchantService;
@@ -108,6 +109,7 @@ public final class Gateway implements AutoCloseable {
   private OrderStore orders;
   private OrderEngine engine;
   private Idempotency idempotency;
+  private DatabaseOutage outage;
   private DemoShop.Seeded demo;
   private BuyerSide buyerSide;
   private boolean closed;
@@ -166,6 +168,7 @@ public final class Gateway implements AutoCloseable {
     orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
     Instances instances = new Instances(database.livenessPool(), Instances.newId());
     idempotency = new Idempotency(pool, secrets.vault(), config.clock(), instances.self());
+    outage = new DatabaseOutage(vertx, () -> pool.query("SELECT 1").execute(), registry);
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
             orders, stock, catalog, merchants, idempotency.using(database.enginePool())::purgeExpired, secrets, registry,
@@ -178,7 +181,7 @@ public final class Gateway implements AutoCloseable {
           Router router = Router.router(vertx);
           this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
-          Problems.install(router);
+          Problems.install(router, outage);
           Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
@@ -245,10 +248,18 @@ public final class Gateway implements AutoCloseable {
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> pool.query("SELECT 1").execute()
         .timeout(READY_QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .onSuccess(rows -> ctx.json(new JsonObject().put("status", "ready")))
+        .onSuccess(rows -> {
+          outage.back();
+          ctx.json(new JsonObject().put("status", "ready"));
+        })
         .onFailure(failure -> {
-          LOG.warn("readiness check failed: {}", failure.toString());
-          Problems.send(ctx, Problem.of(ProblemCode.NOT_READY));
+          // An outage is logged once, by DatabaseOutage; anything else (a check that timed out) here.
+          Problem unavailable = Problems.databaseUnavailable(failure, ctx, outage);
+          if (unavailable == null) {
+            LOG.warn("readiness check failed: {}", failure.toString());
+            ctx.put(Problems.RETRY_AFTER_SECONDS_KEY, outage.retryAfterSeconds());
+          }
+          Problems.send(ctx, unavailable != null ? unavailable : Problem.of(ProblemCode.NOT_READY));
         }));
     // Metrics name every merchant with its breaker's state: the operator's, not the public's.
     router.get("/metrics").handler(authenticator.operatorOrReader(config.metricsToken()))
@@ -354,6 +365,11 @@ public final class Gateway implements AutoCloseable {
 
   public Idempotency idempotency() {
     return idempotency;
+  }
+
+  /** The record of a database outage under way; see {@link DatabaseOutage}. */
+  public DatabaseOutage databaseOutage() {
+    return outage;
   }
 
   /** The router every HTTP server serves; tests add a route to see which event loop runs it. */

@@ -23,6 +23,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +43,9 @@ import java.util.regex.Pattern;
  *       hands the claim back within seconds (the lease is only the last resort) and the retry runs. A
  *       claim token tells the runs apart, so a run whose claim was handed over can no longer store its
  *       answer (its transaction rolls back).
- *   <li>A handler that fails with a 5xx or an exception releases the key, so a retry runs again.
+ *   <li>A handler that fails with a 5xx or an exception releases the key, so a retry runs again. When the
+ *       release fails too (the database is down), this gateway remembers it owes it, and the client's retry
+ *       with the key releases it before claiming: no retry meets "in progress" for a whole lease.
  * </ul>
  *
  * Handlers that write in a transaction should store the answer in that same transaction
@@ -58,6 +61,11 @@ public final class Idempotency {
   /** Tries at releasing a key after a failed request, at most (pauses of 100 ms, 400 ms, 1.6 s between). */
   public static final int RELEASE_ATTEMPTS_MAX = 4;
   static final long RELEASE_PAUSE_MS = 100;
+  /**
+   * Releases this gateway still owes, at most: keys whose release failed even after its retries (the database
+   * was down). Past it a key waits for its lease to end, as before.
+   */
+  public static final int OWED_RELEASES_MAX = 10_000;
   /** How long a key is remembered. */
   public static final Duration RETENTION = Duration.ofHours(24);
   /** Printable ASCII, no spaces; UUIDs and the usual client formats fit. */
@@ -87,6 +95,11 @@ public final class Idempotency {
   private final KeyVault vault;
   private final Clock clock;
   private final String instanceId;
+  /**
+   * Claims this gateway made, whose request failed, and whose release failed too, by scope and key: their
+   * claim token. The client's retry with the key releases it first (see {@link #begin}).
+   */
+  private final Map<String, String> owedReleases = new ConcurrentHashMap<>();
 
   /** {@code instanceId}: this gateway instance, named on its claims so they are handed back if it dies. */
   public Idempotency(Pool pool, KeyVault vault, Clock clock, String instanceId) {
@@ -132,10 +145,28 @@ public final class Idempotency {
     OffsetDateTime now = now();
     Tuple claimArgs = Tuple.of(claim.scope, key, Buffer.buffer(requestHash), now.plus(LEASE), now.plus(RETENTION),
         instanceId, claim.token);
-    return pool.preparedQuery(CLAIM).execute(claimArgs)
+    return releaseOwed(claim).compose(released -> pool.preparedQuery(CLAIM).execute(claimArgs))
         .compose(inserted -> inserted.rowCount() == 1
             ? Future.succeededFuture(new Outcome(claim, null))
             : existing(claim, claimArgs, now));
+  }
+
+  /**
+   * Releases the key of {@code claim} first if this gateway owes its release: the first request with it failed
+   * while the database was down, so its outcome was unknown to the client (503). Exact either way: a first
+   * request whose commit happened stored its answer in the same transaction ({@code state = 'done'}), which
+   * the release leaves alone and the retry then replays; one whose commit did not happen left only its
+   * unanswered claim, which goes, and the retry runs the request again.
+   */
+  private Future<Void> releaseOwed(Claim claim) {
+    String owedKey = claim.id();
+    String owedToken = owedReleases.remove(owedKey);
+    if (owedToken == null) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery(RELEASE).execute(Tuple.of(claim.scope, claim.key, owedToken))
+        .<Void>mapEmpty()
+        .onFailure(failure -> owedReleases.putIfAbsent(owedKey, owedToken));
   }
 
   private Future<Outcome> existing(Claim claim, Tuple claimArgs, OffsetDateTime now) {
@@ -210,6 +241,9 @@ public final class Idempotency {
         .recover(failure -> {
           Context context = Vertx.currentContext();
           if (attempt >= RELEASE_ATTEMPTS_MAX || context == null) {
+            if (owedReleases.size() < OWED_RELEASES_MAX) {
+              owedReleases.put(claim.id(), claim.token);
+            }
             return Future.failedFuture(failure);
           }
           long pauseMs = RELEASE_PAUSE_MS << (2 * (attempt - 1));
@@ -262,6 +296,11 @@ public final class Idempotency {
     /** True once the answer is stored. */
     public boolean completed() {
       return completed;
+    }
+
+    /** The key within its scope, as one string. */
+    String id() {
+      return scope + "\n" + key;
     }
 
     byte[] associatedData() {

@@ -55,7 +55,9 @@ public enum ProblemCode {
   HEADERS_TOO_LARGE("headers_too_large", 431, "The request headers are larger than the limit"),
   MALFORMED_REQUEST("malformed_request", 400, "The request is not well-formed HTTP"),
   // The order engine again: a shop whose signatures do not match is misconfigured, not slow.
-  MERCHANT_BAD_SIGNATURE("merchant_bad_signature", 502, "The merchant's shop and Keyhold do not share a signing secret");
+  MERCHANT_BAD_SIGNATURE("merchant_bad_signature", 502, "The merchant's shop and Keyhold do not share a signing secret"),
+  // The database cannot be reached or is restarting: the request may succeed after Retry-After (DatabaseOutage).
+  DATABASE_UNAVAILABLE("database_unavailable", 503, "The database cannot be reached or is restarting; retry after the given delay");
 
   private static final Map<String, ProblemCode> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.engine.Refusal;
+import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.StockVault;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * the HTTP server cannot decode get their problem from {@link #invalidRequestHandler}.
  *
  * <p>A 5xx is logged with a reference id that the answer carries too; 4xx answers are not logged,
- * since their details are the caller's own input (which may hold card keys).
+ * since their details are the caller's own input (which may hold card keys). A failure that means the
+ * database cannot be reached or is restarting ({@link DatabaseOutage}) is no bug: it is answered 503
+ * {@code database_unavailable} with the outage's {@code Retry-After}, and logged once per outage there.
  */
 public final class Problems {
   /** Seconds a client waits before retrying an overloaded or in-progress request. */
@@ -46,16 +49,20 @@ public final class Problems {
 
   private Problems() {}
 
-  /** Installs the failure handler and the router's error handlers on {@code router}. */
-  public static void install(Router router) {
-    router.route().failureHandler(Problems::handleFailure);
+  /**
+   * Installs the failure handler and the router's error handlers on {@code router}; {@code outage} judges and
+   * records the failures that are database outages.
+   */
+  public static void install(Router router, DatabaseOutage outage) {
+    Handler<RoutingContext> failures = ctx -> handleFailure(ctx, outage);
+    router.route().failureHandler(failures);
     for (int status : ROUTER_STATUSES) {
       router.errorHandler(status, status == 405
           ? ctx -> {
             ctx.response().putHeader(HttpHeaders.ALLOW, allowedMethods(router, ctx.request().path()));
-            handleFailure(ctx);
+            failures.handle(ctx);
           }
-          : Problems::handleFailure);
+          : failures);
     }
   }
 
@@ -126,7 +133,8 @@ public final class Problems {
     response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.CONTENT_TYPE);
     switch (problem.code()) {
       case UNAUTHENTICATED -> response.putHeader("WWW-Authenticate", "Bearer");
-      case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND ->
+      case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND, DATABASE_UNAVAILABLE,
+          NOT_READY ->
           response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds(ctx)));
       default -> { }
     }
@@ -138,8 +146,20 @@ public final class Problems {
     return asked != null ? asked : RETRY_AFTER_SECONDS;
   }
 
-  private static void handleFailure(RoutingContext ctx) {
-    send(ctx, toProblem(ctx.failure(), ctx.statusCode(), ctx));
+  private static void handleFailure(RoutingContext ctx, DatabaseOutage outage) {
+    send(ctx, toProblem(ctx.failure(), ctx.statusCode(), ctx, outage));
+  }
+
+  /**
+   * The 503 {@code database_unavailable} answering {@code failure} when it is a database outage (recorded as
+   * such, and its {@code Retry-After} set on {@code ctx}); null for any other failure.
+   */
+  public static Problem databaseUnavailable(Throwable failure, RoutingContext ctx, DatabaseOutage outage) {
+    if (failure == null || !outage.answered(failure)) {
+      return null;
+    }
+    ctx.put(RETRY_AFTER_SECONDS_KEY, outage.retryAfterSeconds());
+    return Problem.of(ProblemCode.DATABASE_UNAVAILABLE);
   }
 
   /**
@@ -172,10 +192,14 @@ public final class Problems {
   }
 
   /** The problem for a failure and/or a status code set by Vert.x Web. */
-  static Problem toProblem(Throwable failure, int statusCode, RoutingContext ctx) {
+  static Problem toProblem(Throwable failure, int statusCode, RoutingContext ctx, DatabaseOutage outage) {
     Problem known = known(failure);
     if (known != null) {
       return known;
+    }
+    Problem unavailable = databaseUnavailable(failure, ctx, outage);
+    if (unavailable != null) {
+      return unavailable;
     }
     if (failure instanceof ValidatorException invalid) {
       return OpenApiValidation.toProblem(invalid);

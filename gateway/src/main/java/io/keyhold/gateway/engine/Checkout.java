@@ -14,6 +14,7 @@ import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.MerchantAdapters;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderTokens;
@@ -111,8 +112,9 @@ public final class Checkout {
       Instant now = orders.now();
       Instant until = now.plus(terms.policy().payWithin()).plusSeconds(config.reservationGraceSeconds());
       return adapters.adapterOf(merchantId)
-          .recover(failure -> Future.failedFuture(Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE,
-              "The merchant's shop is not set up to sell now")))
+          // The merchant's setup is read from the database: its outage is not the shop's.
+          .recover(failure -> Future.failedFuture(DatabaseOutage.isOutage(failure) ? failure
+              : Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE, "The merchant's shop is not set up to sell now")))
           .compose(adapter -> adapter.reserve(skuId, quantity, until)
               .recover(failure -> Future.failedFuture(reserveRefusal(failure)))
               .compose(reservation -> place(merchantId, skuId, quantity, buyerRef, terms, reservation, now,

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Promise;
+import io.keyhold.gateway.store.DatabaseOutage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +43,7 @@ class InFlightLimitTest {
     vertx = Vertx.vertx();
     limit = new InFlightLimit("test", MAX);
     Router router = Router.router(vertx);
-    Problems.install(router);
+    Problems.install(router, new DatabaseOutage(vertx, null, new SimpleMeterRegistry()));
     router.post("/work").handler(limit.handler()).handler(ctx -> {
       Promise<Void> release = Promise.promise();
       held.add(release);

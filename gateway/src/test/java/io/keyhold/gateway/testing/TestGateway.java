@@ -72,7 +72,20 @@ public final class TestGateway implements AutoCloseable {
 
   /** Starts a gateway; {@code customizer} may change the test config before it is built. */
   public static TestGateway start(Consumer<GatewayConfig.Builder> customizer) throws Exception {
-    DatabaseLocation database = TestDatabase.fresh();
+    return start(TestDatabase.fresh(), customizer);
+  }
+
+  /**
+   * Starts a gateway on {@code database}, a server of the test's own (see {@link RestartablePostgres}); closing
+   * the gateway leaves that database alone.
+   */
+  public static TestGateway startOn(DatabaseLocation database, Consumer<GatewayConfig.Builder> customizer)
+      throws Exception {
+    return start(database, customizer);
+  }
+
+  private static TestGateway start(DatabaseLocation database, Consumer<GatewayConfig.Builder> customizer)
+      throws Exception {
     Path dataDir = Files.createTempDirectory("keyhold-test-");
     String adminToken = "kha_test_" + UUID.randomUUID();
     GatewayConfig.Builder builder = GatewayConfig.builder()
@@ -265,7 +278,9 @@ public final class TestGateway implements AutoCloseable {
     try {
       gateway.close();
     } finally {
-      TestDatabase.drop(database);
+      if (database.database().startsWith("keyhold_test_")) {
+        TestDatabase.drop(database);
+      }
       try (Stream<Path> files = Files.walk(dataDir)) {
         files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
       }
