@@ -20,7 +20,13 @@ public enum Profile {
   /** Invalid, already redeemed and duplicated keys, in the uploaded stock and from a remote shop. */
   BAD_KEYS("bad-keys", "invalid, redeemed and duplicated keys; resupplies and refunds"),
   /** Payments pressed twice, paid twice, or paid after the deadline; notices repeated and reordered. */
-  PAYMENT_CHAOS("payment-chaos", "repeated, double and late payments; payment notices repeated and reordered");
+  PAYMENT_CHAOS("payment-chaos", "repeated, double and late payments; payment notices repeated and reordered"),
+  /**
+   * The load of bench/fault.sh, which kills the gateway and restarts PostgreSQL while it runs: a
+   * flash-sale crowd spread evenly over the faults' time, so crashes meet orders in every state.
+   */
+  FAULT("fault", "2,000 buyers over 120 s at an even rate for 300 keys; for bench/fault.sh (crashes, database"
+      + " restarts)");
 
   private final String code;
   private final String summary;
@@ -70,6 +76,10 @@ public enum Profile {
           .stockShops(1).httpShops(0).maxInFlight(1_000).drainSeconds(90)
           .behaviours(new BehaviourMix(0.85, 0.03, 0.05, 0.02, 0))
           .chaos(new PaymentChaos(0.2, 0.1, 0.05, true));
+      // A gateway down for a restart sweeps nothing: deadlines that fell due meanwhile are met after it is
+      // back, hence the longer sweeper lag and settle time than the other profiles'.
+      case FAULT -> b.buyers(2_000).arrival(ArrivalShape.FLAT).arrivalSeconds(120).stock(300)
+          .stockShops(1).httpShops(0).maxInFlight(2_000).drainSeconds(90).sweeperLagSeconds(30).settleSeconds(30);
     };
   }
 }

@@ -148,7 +148,7 @@ public final class Simulation {
         notes.add("the gateway did not offer the order event stream; buyers polled instead");
       }
       run.errors().forEach((kind, count) -> notes.add("error " + kind + ": " + count + " time(s)"));
-      RunReport report = report(run, runMs, audit, List.copyOf(notes), client.answerCounts());
+      RunReport report = report(run, runMs, audit, List.copyOf(notes), client.answerCounts(), client.retryCounts());
       ReportFiles.write(reportDir, report);
       out.print(ConsoleSummary.render(report));
       out.println("Report: " + reportDir.resolve(ReportFiles.HTML).toAbsolutePath() + " and "
@@ -208,7 +208,7 @@ public final class Simulation {
   }
 
   private RunReport report(RunContext run, long runMs, AuditResult audit, List<String> notes,
-      Map<String, Long> answers) {
+      Map<String, Long> answers, Map<String, Long> retries) {
     RunMetrics metrics = run.metrics();
     List<PhaseStats> phases = new ArrayList<>();
     for (Phase phase : Phase.values()) {
@@ -250,7 +250,8 @@ public final class Simulation {
     }
     return new RunReport(config.toJson(), target.describe(), Instant.ofEpochMilli(run.startMs()), runMs,
         config.buyers(), outcomes, states, phases, metrics.seriesJson(), lifecyclesPerSecond,
-        checkoutsPerSecond, metrics.inFlightPeak(), answers, audit, violating, notes, failures);
+        checkoutsPerSecond, metrics.inFlightPeak(), answers, retries, audit, violating, notes,
+        failures);
   }
 
   /** Events per second from the first second to the last second anything happened. */

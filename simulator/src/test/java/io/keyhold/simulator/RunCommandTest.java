@@ -68,6 +68,10 @@ class RunCommandTest {
       assertThat(config.toJson().getString("profile")).isEqualTo(profile.code());
     }
     assertThat(parse("--profile", "merchant-outage").faults().outage()).isTrue();
+    SimulationConfig fault = parse("--profile", "fault");
+    assertThat(fault.buyers()).isEqualTo(2_000);
+    assertThat(fault.stock()).isEqualTo(300);
+    assertThat(fault.sweeperLagSeconds()).isEqualTo(30);
     assertThat(parse("--profile", "payment-chaos").chaos().repeatRate()).isPositive();
     assertThat(parse("--profile", "payment-chaos").chaos().noticeChaos()).isTrue();
     assertThat(parse("--profile", "payment-chaos", "--notice-chaos", "false").chaos().noticeChaos()).isFalse();

@@ -49,10 +49,12 @@ public final class ApiProblem extends RuntimeException {
     return retryAfterMs;
   }
 
-  /** True for answers worth asking again with the same Idempotency-Key: overload, timeouts, a request in flight. */
+  /**
+   * True for failures worth asking again with the same Idempotency-Key ({@link RetryReason}): no answer,
+   * overload, a server error, a request in flight.
+   */
   public boolean retryable() {
-    return (status == 0 && !NOT_SENT.equals(code)) || status == 503 || status == 429 || status == 502 || status == 504
-        || "idempotency_request_in_progress".equals(code);
+    return RetryReason.of(this) != null;
   }
 
   /** True for "the shop has no key left for this SKU". */

@@ -16,23 +16,16 @@ import java.util.Objects;
  * gateway's database or classes. This class holds the connection pools the roles share; how a call
  * travels (retries, timeouts, reading the answer) is {@code GatewayTransport}'s.
  *
- * <p>Every POST carries an {@code Idempotency-Key}, so a call that got no answer or a 503 is asked
- * again with the same key, at most {@link #RETRIES_MAX} times, waiting what {@code Retry-After}
- * says (up to {@link #RETRY_AFTER_MS_MAX}, plus a little jitter) or else backing off up to
- * {@link #RETRY_DELAY_MS_MAX}. Every call has an idle timeout once sent and a bound
- * on its wait for a pooled connection. Answers larger than {@link #ANSWER_BYTES_MAX} are refused.
+ * <p>Every POST the roles send carries an {@code Idempotency-Key}, so a call that got no answer (refused,
+ * reset, timed out), a 503 or a 500 is asked again with the same key, within the bounds of a
+ * {@link RetryPolicy} ({@link RetryPolicy#STANDARD} unless told), waiting what {@code Retry-After} says or
+ * else backing off; {@link #retryCounts()} counts the retries by {@link RetryReason}. Every call has an idle
+ * timeout once sent and a bound on its wait for a pooled connection. Answers larger than
+ * {@link #ANSWER_BYTES_MAX} are refused.
  */
 public final class GatewayClient implements AutoCloseable {
   /** Longest a call waits for a free pooled connection before it fails without having been sent. */
   public static final long CONNECTION_WAIT_MS_MAX = 120_000;
-  public static final int RETRIES_MAX = 4;
-  public static final long RETRY_DELAY_MS_MIN = 50;
-  public static final long RETRY_DELAY_MS_MAX = 2_000;
-  /**
-   * The longest {@code Retry-After} honoured as asked (the gateway promises at most 30 s); a longer one
-   * is cut to this.
-   */
-  public static final long RETRY_AFTER_MS_MAX = 30_000;
   public static final int ANSWER_BYTES_MAX = 1024 * 1024;
   /** Requests waiting for a pooled connection before the client refuses more. */
   public static final int POOL_WAIT_QUEUE_MAX = 100_000;
@@ -74,7 +67,15 @@ public final class GatewayClient implements AutoCloseable {
    */
   public static GatewayClient create(Vertx vertx, String baseUrl, String adminToken, int connectionsMax,
       int buyerConnectionsMax, int streamConnectionsMax, long requestTimeoutMs) {
+    return create(vertx, baseUrl, adminToken, connectionsMax, buyerConnectionsMax, streamConnectionsMax,
+        requestTimeoutMs, RetryPolicy.STANDARD);
+  }
+
+  /** {@link #create(Vertx, String, String, int, int, int, long)} with its own retry bounds. */
+  public static GatewayClient create(Vertx vertx, String baseUrl, String adminToken, int connectionsMax,
+      int buyerConnectionsMax, int streamConnectionsMax, long requestTimeoutMs, RetryPolicy retry) {
     Objects.requireNonNull(vertx, "vertx");
+    Objects.requireNonNull(retry, "retry");
     checkConnections("connections max", connectionsMax);
     checkConnections("buyer connections max", buyerConnectionsMax);
     checkConnections("stream connections max", streamConnectionsMax);
@@ -85,7 +86,7 @@ public final class GatewayClient implements AutoCloseable {
     HttpClientAgent http = pool(vertx, connectionsMax, requestTimeoutMs);
     HttpClientAgent buyerHttp = pool(vertx, buyerConnectionsMax, requestTimeoutMs);
     GatewayTransport transport = GatewayTransport.over(vertx, WebClient.wrap(http), WebClient.wrap(buyerHttp), base,
-        requestTimeoutMs);
+        requestTimeoutMs, retry);
     return new GatewayClient(vertx, http, buyerHttp, pool(vertx, streamConnectionsMax, requestTimeoutMs), adminToken,
         transport);
   }
@@ -94,6 +95,13 @@ public final class GatewayClient implements AutoCloseable {
   public static GatewayClient create(Vertx vertx, String baseUrl, String adminToken, int connectionsMax,
       long requestTimeoutMs) {
     return create(vertx, baseUrl, adminToken, connectionsMax, connectionsMax, connectionsMax, requestTimeoutMs);
+  }
+
+  /** A client with {@code connectionsMax} connections in each of its pools and its own retry bounds. */
+  public static GatewayClient create(Vertx vertx, String baseUrl, String adminToken, int connectionsMax,
+      long requestTimeoutMs, RetryPolicy retry) {
+    return create(vertx, baseUrl, adminToken, connectionsMax, connectionsMax, connectionsMax, requestTimeoutMs,
+        retry);
   }
 
   private static void checkConnections(String name, int value) {
@@ -117,6 +125,11 @@ public final class GatewayClient implements AutoCloseable {
    */
   public GatewayClient sendingBefore(long sendBeforeMs) {
     return new GatewayClient(vertx, http, buyerHttp, streams, adminToken, transport.sendingBefore(sendBeforeMs));
+  }
+
+  /** The transport under the roles, for a call none of them makes (tests). */
+  GatewayTransport transport() {
+    return transport;
   }
 
   /** Calls sent or waiting for a connection now, over this client and its views. */
@@ -161,6 +174,11 @@ public final class GatewayClient implements AutoCloseable {
   /** How many answers of each kind came, keyed {@code "<operation> <status>"} (status 0: no answer). */
   public Map<String, Long> answerCounts() {
     return transport.answerCounts();
+  }
+
+  /** How many retries were sent, keyed by {@link RetryReason#code()}. */
+  public Map<String, Long> retryCounts() {
+    return transport.retryCounts();
   }
 
   /** The operator's calls (admin token). */

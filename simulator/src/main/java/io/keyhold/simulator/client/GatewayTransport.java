@@ -2,10 +2,6 @@ package io.keyhold.simulator.client;
 
 import static io.keyhold.simulator.client.GatewayClient.ANSWER_BYTES_MAX;
 import static io.keyhold.simulator.client.GatewayClient.CONNECTION_WAIT_MS_MAX;
-import static io.keyhold.simulator.client.GatewayClient.RETRIES_MAX;
-import static io.keyhold.simulator.client.GatewayClient.RETRY_AFTER_MS_MAX;
-import static io.keyhold.simulator.client.GatewayClient.RETRY_DELAY_MS_MAX;
-import static io.keyhold.simulator.client.GatewayClient.RETRY_DELAY_MS_MIN;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -19,16 +15,14 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * How every call of the four roles travels: the pool it takes (buyers' calls apart from the shops' and
- * the operator's), the headers, the retries with the same {@code Idempotency-Key}, the timeouts, the
- * answer read into JSON or an {@link ApiProblem}, and the counts of answers and calls in flight.
+ * the operator's), the headers, the retries ({@link RetryPolicy}, {@link RetryReason}), the timeouts, the
+ * answer read into JSON or an {@link ApiProblem}, and the counts of answers, retries and calls in flight.
  */
 final class GatewayTransport {
 
@@ -38,30 +32,37 @@ final class GatewayTransport {
   private final String baseUrl;
   private final long requestTimeoutMs;
   private final long sendBeforeMs;
+  private final RetryPolicy retry;
   private final Map<String, LongAdder> answers;
+  private final Map<String, LongAdder> retries;
   private final AtomicInteger inFlight;
 
   private GatewayTransport(Vertx vertx, WebClient web, WebClient buyerWeb, String baseUrl, long requestTimeoutMs,
-      long sendBeforeMs, Map<String, LongAdder> answers, AtomicInteger inFlight) {
+      long sendBeforeMs, RetryPolicy retry, Map<String, LongAdder> answers, Map<String, LongAdder> retries,
+      AtomicInteger inFlight) {
     this.vertx = vertx;
     this.web = web;
     this.buyerWeb = buyerWeb;
     this.baseUrl = baseUrl;
     this.requestTimeoutMs = requestTimeoutMs;
     this.sendBeforeMs = sendBeforeMs;
+    this.retry = retry;
     this.answers = answers;
+    this.retries = retries;
     this.inFlight = inFlight;
   }
 
   /** Calls over {@code web} (shops and operator) and {@code buyerWeb} (buyers), with no stop time. */
-  static GatewayTransport over(Vertx vertx, WebClient web, WebClient buyerWeb, String baseUrl, long requestTimeoutMs) {
-    return new GatewayTransport(vertx, web, buyerWeb, baseUrl, requestTimeoutMs, Long.MAX_VALUE,
-        new ConcurrentHashMap<>(), new AtomicInteger());
+  static GatewayTransport over(Vertx vertx, WebClient web, WebClient buyerWeb, String baseUrl, long requestTimeoutMs,
+      RetryPolicy retry) {
+    return new GatewayTransport(vertx, web, buyerWeb, baseUrl, requestTimeoutMs, Long.MAX_VALUE, retry,
+        new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new AtomicInteger());
   }
 
   /** The same pools and counters; no call is sent, nor retried, at or after {@code sendBeforeMs}. */
   GatewayTransport sendingBefore(long sendBeforeMs) {
-    return new GatewayTransport(vertx, web, buyerWeb, baseUrl, requestTimeoutMs, sendBeforeMs, answers, inFlight);
+    return new GatewayTransport(vertx, web, buyerWeb, baseUrl, requestTimeoutMs, sendBeforeMs, retry, answers,
+        retries, inFlight);
   }
 
   String baseUrl() {
@@ -73,42 +74,52 @@ final class GatewayTransport {
   }
 
   Map<String, Long> answerCounts() {
+    return sums(answers);
+  }
+
+  Map<String, Long> retryCounts() {
+    return sums(retries);
+  }
+
+  private static Map<String, Long> sums(Map<String, LongAdder> adders) {
     Map<String, Long> counts = new TreeMap<>();
-    answers.forEach((key, adder) -> counts.put(key, adder.sum()));
+    adders.forEach((key, adder) -> counts.put(key, adder.sum()));
     return counts;
   }
 
   /**
-   * Sends the call, retried while the answer says it may be; a POST without a key of its own gets a
-   * fresh one, kept for its retries.
+   * Sends the call, asked again while {@link #retried} says so and the policy's bounds allow: a GET, or a
+   * POST carrying {@code idempotencyKey} (the same key on every send); a POST without a key is sent once.
    */
   Future<JsonObject> send(String operation, HttpMethod method, String path, String bearer, JsonObject body,
       String idempotencyKey) {
-    String key = method == HttpMethod.POST && idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
-    return attempt(operation, method, path, bearer, body, key, 0);
+    return attempt(operation, method, path, bearer, body, idempotencyKey, 1, System.currentTimeMillis());
   }
 
   private Future<JsonObject> attempt(String operation, HttpMethod method, String path, String bearer,
-      JsonObject body, String idempotencyKey, int retry) {
+      JsonObject body, String idempotencyKey, int attempt, long firstSentAtMs) {
     return once(operation, method, path, bearer, body, idempotencyKey).recover(failure -> {
-      if (failure instanceof ApiProblem problem && problem.retryable() && retry < RETRIES_MAX
-          && (method == HttpMethod.GET || idempotencyKey != null) && System.currentTimeMillis() < sendBeforeMs) {
-        long delay;
-        if (problem.retryAfterMs() > 0) {
-          // What the gateway asked, as well-behaved clients do, with a fifth more at most as jitter: a crowd
-          // told the same delay must not come back in the same millisecond.
-          long asked = Math.min(RETRY_AFTER_MS_MAX, problem.retryAfterMs());
-          delay = asked + ThreadLocalRandom.current().nextLong(asked / 5 + 1);
-        } else {
-          long backoff = Math.min(RETRY_DELAY_MS_MAX, Math.max(RETRY_DELAY_MS_MIN, RETRY_DELAY_MS_MIN << retry));
-          // Timing only, so not drawn from the run's seed.
-          delay = backoff + ThreadLocalRandom.current().nextLong(backoff + 1);
-        }
-        return vertx.timer(delay).compose(fired ->
-            attempt(operation, method, path, bearer, body, idempotencyKey, retry + 1));
+      RetryReason reason = failure instanceof ApiProblem problem ? retried(method, idempotencyKey, problem) : null;
+      long now = System.currentTimeMillis();
+      if (reason == null || attempt >= retry.attemptsMax() || now >= sendBeforeMs) {
+        return Future.failedFuture(failure);
       }
-      return Future.failedFuture(failure);
+      long delay = retry.delayMs(attempt, ((ApiProblem) failure).retryAfterMs());
+      if (now + delay - firstSentAtMs > retry.retryingMsMax()) {
+        return Future.failedFuture(failure);
+      }
+      retries.computeIfAbsent(reason.code(), k -> new LongAdder()).increment();
+      return vertx.timer(Math.max(1, delay)).compose(fired ->
+          attempt(operation, method, path, bearer, body, idempotencyKey, attempt + 1, firstSentAtMs));
     });
+  }
+
+  /** Why this failed call may be sent again, or null: reads always, writes only under an Idempotency-Key. */
+  static RetryReason retried(HttpMethod method, String idempotencyKey, ApiProblem problem) {
+    if (method != HttpMethod.GET && idempotencyKey == null) {
+      return null;
+    }
+    return RetryReason.of(problem);
   }
 
   /** Sends the call once, without retries. */

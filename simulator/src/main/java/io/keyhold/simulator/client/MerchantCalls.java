@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.UUID;
 
 /** A shop's server calls, under the shop's API key: its SKUs, its stock, a checkout for a buyer. */
 public final class MerchantCalls {
@@ -17,9 +18,9 @@ public final class MerchantCalls {
     this.transport = transport;
   }
 
-  /** {@code POST /v1/skus}: the new SKU's id. */
+  /** {@code POST /v1/skus}: the new SKU's id. A fresh Idempotency-Key makes a retry the same request. */
   public Future<String> createSku(String apiKey, JsonObject sku) {
-    return transport.send("createSku", HttpMethod.POST, "/v1/skus", apiKey, sku, null).map(json -> {
+    return transport.send("createSku", HttpMethod.POST, "/v1/skus", apiKey, sku, freshKey()).map(json -> {
       String id = json.getString("id");
       if (id == null) {
         throw new ApiProblem("createSku", 201, ApiProblem.UNREADABLE, "no id in the answer", -1);
@@ -28,10 +29,10 @@ public final class MerchantCalls {
     });
   }
 
-  /** {@code POST /v1/skus/{id}/stock}: how many keys were accepted. */
+  /** {@code POST /v1/skus/{id}/stock}: how many keys were accepted (a fresh Idempotency-Key, as above). */
   public Future<Integer> uploadStock(String apiKey, String skuId, List<String> keys) {
     return transport.send("uploadStock", HttpMethod.POST, "/v1/skus/" + skuId + "/stock", apiKey,
-        new JsonObject().put("keys", new JsonArray(keys)), null)
+        new JsonObject().put("keys", new JsonArray(keys)), freshKey())
         .map(json -> json.getValue("accepted") instanceof Number n ? n.intValue() : keys.size());
   }
 
@@ -54,6 +55,11 @@ public final class MerchantCalls {
           return transport.send("getCheckout", HttpMethod.GET, "/v1/checkout-sessions/" + id, null, null, null)
               .map(session -> new CheckoutSession(id, orderId, session.getString("order_token")));
         });
+  }
+
+  /** A new Idempotency-Key, kept for the call's retries. */
+  static String freshKey() {
+    return UUID.randomUUID().toString();
   }
 
   /** The value of query parameter {@code name} in {@code url}, or null. */

@@ -17,9 +17,13 @@ public final class OperatorCalls {
     this.adminToken = adminToken;
   }
 
-  /** {@code POST /admin/v1/merchants}. */
+  /**
+   * {@code POST /admin/v1/merchants}, under a fresh Idempotency-Key: a retry answers the same merchant (the
+   * gateway replays the stored answer, API key included) instead of creating a second one.
+   */
   public Future<CreatedMerchant> createMerchant(JsonObject merchant) {
-    return transport.send("createMerchant", HttpMethod.POST, "/admin/v1/merchants", adminToken, merchant, null)
+    return transport.send("createMerchant", HttpMethod.POST, "/admin/v1/merchants", adminToken, merchant,
+            MerchantCalls.freshKey())
         .map(json -> {
           String id = json.getString("id");
           String apiKey = json.getString("api_key");

@@ -32,6 +32,14 @@ public final class ConsoleSummary {
       out.append(String.format(Locale.ROOT, "  %-20s %8d %10.1f %10.1f %10.1f %10.1f%n", stats.phase().code(),
           stats.count(), stats.p50Ms(), stats.p90Ms(), stats.p99Ms(), stats.maxMs()));
     }
+    out.append(String.format(Locale.ROOT, "  server errors (500) answered: %d; retries:", report.answersWithStatus(500)));
+    if (report.retries().isEmpty()) {
+      out.append(" none");
+    }
+    for (Map.Entry<String, Long> retry : new java.util.TreeMap<>(report.retries()).entrySet()) {
+      out.append(' ').append(retry.getKey()).append(' ').append(retry.getValue());
+    }
+    out.append('\n');
     out.append(String.format(Locale.ROOT, "  books: paid %d, released %d, refunded %d, held %d (minor units)%n",
         report.audit().totals().paid(), report.audit().totals().released(), report.audit().totals().refunded(),
         report.audit().totals().held()));

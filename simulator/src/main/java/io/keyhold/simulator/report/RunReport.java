@@ -25,6 +25,7 @@ import java.util.Map;
  * @param checkoutsPerSecond orders placed per second over the arrival window
  * @param inFlightPeak most buyers in flight at once
  * @param answers gateway answers by operation and status
+ * @param retries calls sent again, by reason (the client's {@code RetryReason} codes)
  * @param audit the audit
  * @param violatingOrders the books of the orders named by violations
  * @param notes remarks on the run (what could not be done, and why)
@@ -33,7 +34,7 @@ import java.util.Map;
 public record RunReport(JsonObject config, String target, Instant startedAt, long runMs, int buyers,
     Map<Outcome, Integer> outcomes, Map<String, Integer> states, List<PhaseStats> phases, JsonObject series,
     double lifecyclesPerSecond, double checkoutsPerSecond, int inFlightPeak, Map<String, Long> answers,
-    AuditResult audit, List<JsonObject> violatingOrders, List<String> notes, List<String> failures) {
+    Map<String, Long> retries, AuditResult audit, List<JsonObject> violatingOrders, List<String> notes, List<String> failures) {
   /** The audit found a violation. */
   public static final int EXIT_VIOLATION = 1;
   /** The run could not rehearse: setup failed, or too many buyers failed to get through. */
@@ -44,6 +45,7 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
     states = Map.copyOf(states);
     phases = List.copyOf(phases);
     answers = Map.copyOf(answers);
+    retries = Map.copyOf(retries);
     violatingOrders = List.copyOf(violatingOrders);
     notes = List.copyOf(notes);
     failures = List.copyOf(failures);
@@ -65,6 +67,12 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
         .sum();
   }
 
+  /** Answers with HTTP status {@code status}, over every operation. */
+  public long answersWithStatus(int status) {
+    String suffix = " " + status;
+    return answers.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).mapToLong(Map.Entry::getValue).sum();
+  }
+
   public PhaseStats phase(Phase phase) {
     return phases.stream().filter(stats -> stats.phase() == phase).findFirst()
         .orElse(new PhaseStats(phase, 0, 0, 0, 0, 0, 0, 0));
@@ -81,6 +89,8 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
     phases.forEach(stats -> phaseJson.add(stats.toJson()));
     JsonObject answerJson = new JsonObject();
     new java.util.TreeMap<>(answers).forEach(answerJson::put);
+    JsonObject retryJson = new JsonObject();
+    new java.util.TreeMap<>(retries).forEach(retryJson::put);
     return new JsonObject()
         .put("ok", exitCode() == 0)
         .put("audit_ok", audit.ok())
@@ -99,6 +109,7 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
         .put("phases", phaseJson)
         .put("series_per_second", series)
         .put("gateway_answers", answerJson)
+        .put("retries_by_reason", retryJson)
         .put("audit", audit.toJson())
         .put("violating_orders", new JsonArray(violatingOrders))
         .put("notes", new JsonArray(notes))

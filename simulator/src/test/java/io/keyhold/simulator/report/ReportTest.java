@@ -47,7 +47,8 @@ class ReportTest {
     return new RunReport(SimulationConfig.builder(Profile.FLASH_SALE).build().toJson(),
         "embedded gateway at http://127.0.0.1:1234 <test>", Instant.parse("2026-11-22T10:00:00Z"), 3_000, 3,
         metrics.outcomes(), metrics.states(), phases, metrics.seriesJson(), 1.0, 1.0, metrics.inFlightPeak(),
-        Map.of("createCheckout 201", 3L), audit, List.of(new JsonObject().put("order_id", "ord_2")),
+        Map.of("createCheckout 201", 3L, "getOrder 500", 2L, "createCheckout 500", 1L),
+        Map.of("connection_refused", 4L, "status_500", 2L), audit, List.of(new JsonObject().put("order_id", "ord_2")),
         List.of("a note <b>"), List.of());
   }
 
@@ -68,6 +69,22 @@ class ReportTest {
     assertThat(checkout.getDouble("p50_ms")).isCloseTo(5.0, org.assertj.core.data.Offset.offset(0.01));
     assertThat(json.getJsonObject("series_per_second").getJsonArray("completed")).containsExactly(1, 1, 0);
     assertThat(json.getJsonObject("audit").getJsonObject("books").getBoolean("balanced")).isTrue();
+  }
+
+  @Test
+  void theReportCountsRetriesByReasonAndServerErrors(@TempDir Path dir) throws Exception {
+    RunReport report = report(List.of());
+    ReportFiles.write(dir, report);
+
+    JsonObject json = new JsonObject(Files.readString(dir.resolve(ReportFiles.JSON)));
+    JsonObject retries = json.getJsonObject("retries_by_reason");
+    assertThat(retries.fieldNames()).containsExactlyInAnyOrder("connection_refused", "status_500");
+    assertThat(retries.getLong("connection_refused")).isEqualTo(4);
+    assertThat(retries.getLong("status_500")).isEqualTo(2);
+    assertThat(report.answersWithStatus(500)).isEqualTo(3);
+    assertThat(report.answersWithStatus(201)).isEqualTo(3);
+    assertThat(ConsoleSummary.render(report)).contains("server errors (500) answered: 3;")
+        .contains("retries: connection_refused 4 status_500 2");
   }
 
   @Test

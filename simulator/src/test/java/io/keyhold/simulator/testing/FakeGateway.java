@@ -24,12 +24,17 @@ public final class FakeGateway implements AutoCloseable {
   private FakeGateway() {}
 
   public static FakeGateway start(Handler<HttpServerRequest> handler) throws Exception {
+    return startOn(0, handler);
+  }
+
+  /** On {@code port} (0: any free one), e.g. a port a test kept closed until now. */
+  public static FakeGateway startOn(int port, Handler<HttpServerRequest> handler) throws Exception {
     FakeGateway fake = new FakeGateway();
     fake.server = fake.vertx.createHttpServer().requestHandler(request -> {
       fake.requests.add(new Seen(request.method().name(), request.uri(), request.getHeader("Authorization"),
           request.getHeader("Idempotency-Key")));
       handler.handle(request);
-    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }).listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return fake;
   }
 
