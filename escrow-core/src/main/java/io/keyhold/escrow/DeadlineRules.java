@@ -4,7 +4,9 @@ import static io.keyhold.escrow.OrderMachine.details;
 import static io.keyhold.escrow.OrderState.EXPIRED;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +53,7 @@ final class DeadlineRules {
     boolean windowClosed = resupplyBy != null && !order.now.isBefore(resupplyBy);
     Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
     Map<Integer, String> failed = new LinkedHashMap<>();
+    List<String> unjudged = new ArrayList<>();
     for (OrderUnit unit : order.units) {
       if (unit.state().isSettled()) {
         continue;
@@ -67,9 +70,14 @@ final class DeadlineRules {
         } else {
           order.units[unit.index()] = unit.inState(UnitState.INVALID);
           bad.put(unit.index(), ReplacementReason.VERDICT_UNKNOWN);
+          unjudged.add(unit.keyRef());
         }
       }
     }
     Fulfilment.replaceOrRefund(order, bad, failed);
+    // Replaced without a verdict and never shown: the key is the shop's again (a next buyer's check judges it).
+    if (!unjudged.isEmpty()) {
+      order.effect(new Effect.ReturnKeysToShop(order.key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), unjudged));
+    }
   }
 }

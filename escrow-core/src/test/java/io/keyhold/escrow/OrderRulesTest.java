@@ -167,6 +167,8 @@ class OrderRulesTest {
         .satisfies(r -> assertThat(r.reason()).isEqualTo(ReplacementReason.VERDICT_UNKNOWN));
     assertThat(flow.last.evidence()).extracting(EvidenceEvent::type)
         .containsExactly(EvidenceType.UNIT_VALIDATION_TIMED_OUT, EvidenceType.UNIT_REPLACEMENT_REQUESTED);
+    assertThat(flow.effects(ReturnKeysToShop.class)).as("the key nobody judged nor saw goes back to the shop")
+        .singleElement().satisfies(r -> assertThat(r.keyRefs()).containsExactly("k-0-1"));
   }
 
   @Test
