@@ -167,6 +167,14 @@ class DatabaseRestartTest {
         }
       } while (unfunded > 0 && System.nanoTime() < deadline);
       assertThat(unfunded).as("paid sandbox payments not funding their order").isZero();
+      // The outages were the gateway's side: no deadline may have judged a shop or a buyer for them.
+      assertThat(gw.query("SELECT count(*) FROM refunds").get(0).getLong(0)).as("payments refunded").isZero();
+      assertThat(gw.query("SELECT count(*) FROM evidence_events WHERE type IN ('unit.replacement_requested',"
+          + " 'unit.validation_timed_out', 'order.expired')").get(0).getLong(0)).as("deadlines fired").isZero();
+      assertThat(gw.query("SELECT count(*) FROM stock_keys s WHERE s.state = 'delivered' AND NOT EXISTS ("
+          + "SELECT 1 FROM key_fingerprints f JOIN orders o ON o.id = f.order_id"
+          + " WHERE f.fingerprint = s.fingerprint AND o.state NOT IN ('refunded', 'expired'))").get(0).getLong(0))
+          .as("keys delivered to no live order").isZero();
       JsonObject audit = gw.get("/admin/v1/audit", gw.adminToken()).json();
       assertThat(audit.getBoolean("ok")).as(audit.encodePrettily()).isTrue();
     }
