@@ -54,6 +54,12 @@ final class OutboxDispatcher {
    * meanwhile, and a crash before the mark only runs the (idempotent) effect once more.
    */
   public static final long DONE_FLUSH_MS = 10;
+  /**
+   * Finished rows kept for another done mark when one failed (the database was away), at most; past it they are
+   * left to their lease (the effect then runs once more). Marked again after {@link #DONE_RETRY_MS}.
+   */
+  public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
+  public static final long DONE_RETRY_MS = 500;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
@@ -101,12 +107,15 @@ final class OutboxDispatcher {
   private final Map<Long, Future<Void>> running = new HashMap<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
+  /** Rows to run again soon, by id, until when (System.nanoTime); see {@link #rerunSoon}. */
+  private final Map<Long, Long> rerunUntil = new HashMap<>();
   /** Done marks under way, with their rows (left out of claims too). */
   private final Map<Future<Void>, List<Long>> marking = new HashMap<>();
   private long flushTimerId = -1;
   private final Counter done;
   private final Counter retried;
   private final Counter failed;
+  private final OutageLog outage = new OutageLog(LOG, "outbox");
   private boolean started;
   private boolean stopping;
   private Future<Void> claim = Future.succeededFuture();
@@ -177,10 +186,13 @@ final class OutboxDispatcher {
     claim = claim(room).transform(claimed -> {
       claiming = false;
       if (claimed.failed()) {
-        LOG.warn("claiming outbox rows failed: {}", claimed.cause().toString());
+        if (!outage.outage(claimed.cause())) {
+          LOG.warn("claiming outbox rows failed: {}", claimed.cause().toString());
+        }
         schedule(config.outboxIntervalMs());
         return Future.succeededFuture();
       }
+      outage.succeeded();
       List<Row> rows = claimed.result();
       if (stopping) {
         return giveBack(rows);
@@ -199,6 +211,7 @@ final class OutboxDispatcher {
     Instant now = clock.instant();
     List<Long> excluded = new ArrayList<>(running.keySet());
     excluded.addAll(finished);
+    excluded.addAll(rerunUntil.keySet());
     marking.values().forEach(excluded::addAll);
     Long[] busy = excluded.toArray(new Long[0]);
     return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
@@ -248,15 +261,43 @@ final class OutboxDispatcher {
       result = result.timeout(Math.max(1, config.outboxLeaseMs() / 2), TimeUnit.MILLISECONDS);
     }
     Future<Void> recorded = result.transform(outcome -> record(row, outcome.failed() ? outcome.cause() : null))
-        .recover(failure -> {
-          LOG.warn("recording outbox row {} failed: {}", row.id(), failure.toString());
-          return Future.succeededFuture();
+        .transform(written -> {
+          if (written.failed() && outage.outage(written.cause())) {
+            rerunSoon(row);
+            return Future.<Void>succeededFuture();
+          }
+          rerunUntil.remove(row.id());
+          if (written.failed()) {
+            LOG.warn("recording outbox row {} failed: {}", row.id(), written.cause().toString());
+          }
+          return Future.<Void>succeededFuture();
         });
     running.put(row.id(), recorded);
     recorded.onComplete(v -> {
       running.remove(row.id());
       if (!stopping) {
         poll();
+      }
+    });
+  }
+
+  /**
+   * A row whose outcome could not be recorded because the database was away: its claim is still this
+   * instance's, so it runs again {@link #DONE_RETRY_MS} later (effects are idempotent) rather than wait for
+   * its lease; for half a lease at most, after which the lease brings it back as before.
+   */
+  private void rerunSoon(Row row) {
+    long until = rerunUntil.computeIfAbsent(row.id(),
+        id -> System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.outboxLeaseMs() / 2));
+    if (stopping || System.nanoTime() > until) {
+      rerunUntil.remove(row.id());
+      return;
+    }
+    vertx.setTimer(DONE_RETRY_MS, timer -> {
+      if (!stopping && rerunUntil.containsKey(row.id())) {
+        run(row);
+      } else {
+        rerunUntil.remove(row.id());
       }
     });
   }
@@ -304,8 +345,9 @@ final class OutboxDispatcher {
   }
 
   /**
-   * Marks the finished rows done in one statement. A failed mark is only logged: the rows come back when
-   * their lease ends and their effects, being idempotent, run once more.
+   * Marks the finished rows done in one statement. A failed mark (the database away) keeps the rows for another
+   * mark {@link #DONE_RETRY_MS} later, up to {@link #DONE_KEPT_MAX}; rows beyond that, or left by a stop, come back
+   * when their lease ends and their effects, being idempotent, run once more.
    */
   private Future<Void> flush() {
     if (flushTimerId >= 0) {
@@ -322,6 +364,24 @@ final class OutboxDispatcher {
         .execute(Tuple.tuple().addArrayOfLong(ids).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
         .<Void>mapEmpty()
         .recover(failure -> {
+          if (!stopping && finished.size() + batch.size() <= DONE_KEPT_MAX) {
+            // Their effects ran: mark them again soon rather than run them all once more after the lease.
+            finished.addAll(batch);
+            if (flushTimerId < 0) {
+              flushTimerId = vertx.setTimer(DONE_RETRY_MS, timer -> {
+                flushTimerId = -1;
+                flush();
+              });
+            }
+            if (!outage.outage(failure)) {
+              LOG.warn("marking {} outbox rows done failed; trying again in {} ms: {}", ids.length, DONE_RETRY_MS,
+                  failure.toString());
+            }
+            return Future.succeededFuture();
+          }
+          if (outage.outage(failure)) {
+            return Future.succeededFuture();
+          }
           LOG.warn("marking {} outbox rows done failed (they run again when their lease ends): {}", ids.length,
               failure.toString());
           return Future.succeededFuture();

@@ -7,6 +7,7 @@ import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.SandboxProvider;
+import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.StoredOrder;
@@ -85,6 +86,7 @@ public final class Sweeper {
   private final Purge idempotency;
   private final EngineConfig config;
   private final Counter moved;
+  private final OutageLog outage = new OutageLog(LOG, "sweeper");
   private boolean stopping;
   private boolean started;
   private long timerId = -1;
@@ -129,8 +131,10 @@ public final class Sweeper {
     }
     current = sweepOnce();
     current.onComplete(swept -> {
-      if (swept.failed()) {
+      if (swept.failed() && !outage.outage(swept.cause())) {
         LOG.warn("a sweep failed: {}", swept.cause().toString());
+      } else if (swept.succeeded()) {
+        outage.succeeded();
       }
       if (stopping) {
         return;
@@ -153,11 +157,15 @@ public final class Sweeper {
     return deadlines
         .compose(claimed -> stock.releaseExpired(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax())
             .recover(failure -> {
-              LOG.warn("releasing expired reservations failed: {}", failure.toString());
+              if (!outage.outage(failure)) {
+                LOG.warn("releasing expired reservations failed: {}", failure.toString());
+              }
               return Future.succeededFuture(List.of());
             })
             .compose(released -> idempotency.purgeExpired(config.sweepBatchMax()).recover(failure -> {
-              LOG.warn("purging idempotency records failed: {}", failure.toString());
+              if (!outage.outage(failure)) {
+                LOG.warn("purging idempotency records failed: {}", failure.toString());
+              }
               return Future.succeededFuture(0);
             }))
             .map(claimed));
@@ -192,6 +200,10 @@ public final class Sweeper {
             }))
         .onSuccess(claimed -> announce(changed))
         .recover(failure -> {
+          if (DatabaseOutage.isOutage(failure)) {
+            // One by one would fail the same way; the next sweep tries again.
+            return Future.failedFuture(failure);
+          }
           LOG.warn("a sweep batch of {} orders failed ({}); retrying them one by one", claimedIds.size(),
               failure.toString());
           return oneByOne(claimedIds, now).map(claimedIds.size());

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
+import java.io.IOException;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Set;
@@ -100,10 +101,17 @@ public final class DatabaseOutage {
    * a merchant shop's or a validator's connection failures in their own exceptions, which are no outage of
    * the database. The SQL client's own exceptions count wherever they sit in the chain.
    */
+  private static final String BROKEN_PIPE_MESSAGE = "Broken pipe";
+
   public static boolean isOutage(Throwable failure) {
     // SocketException covers a refused connection (ConnectException) and one the server reset mid-read.
     if (failure instanceof SocketException || failure instanceof ConnectTimeoutException
         || failure instanceof ClosedChannelException) {
+      return true;
+    }
+    // A write to a connection the stopping server closed: netty hands up the plain IOException "Broken pipe".
+    if (failure instanceof IOException && failure.getMessage() != null
+        && failure.getMessage().contains(BROKEN_PIPE_MESSAGE)) {
       return true;
     }
     Throwable cause = failure;

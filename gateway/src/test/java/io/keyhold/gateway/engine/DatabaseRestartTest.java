@@ -46,11 +46,6 @@ class DatabaseRestartTest {
   static final Duration SERVING_AGAIN_MAX = Duration.ofSeconds(10);
   /** A client retries one step this long at most, honouring each Retry-After, before it gives up. */
   static final Duration STEP_RETRIES_MAX = Duration.ofSeconds(40);
-  /**
-   * An outbox row whose "done" could not be written during an outage runs again once its lease ends (its
-   * effect is idempotent); a short lease keeps the test short.
-   */
-  static final long OUTBOX_LEASE_MS = 5_000;
   static final Duration ORDERS_FUNDED_MAX = Duration.ofSeconds(30);
   /** Each buyer's pause between purchases: the shop's stock lasts the whole run on a fast machine too. */
   static final long PURCHASE_PAUSE_MS = 40;
@@ -70,7 +65,7 @@ class DatabaseRestartTest {
     Random random = new Random(seed);
     try (RestartablePostgres postgres = RestartablePostgres.start();
          TestGateway gw = TestGateway.startOn(postgres.location(), config -> config
-             .engine(Flows.fastEngine().outboxLeaseMs(OUTBOX_LEASE_MS).build()).requestTimeoutMs(10_000))) {
+             .engine(Flows.fastEngine().build()).requestTimeoutMs(10_000))) {
       Purchases purchases = new Purchases(gw);
       Purchases.Shop shop = purchases.stockShop(STOCK_KEYS, null);
       List<Answer> answers = new CopyOnWriteArrayList<>();

@@ -145,6 +145,9 @@ class DatabaseOutageTest {
     assertThat(DatabaseOutage.isOutage(new PgException("connection failure", "FATAL", "08006", null))).isTrue();
     // What a read on a connection the stopping server reset fails with (DatabaseRestartTest met it for real).
     assertThat(DatabaseOutage.isOutage(new java.net.SocketException("Connection reset"))).isTrue();
+    // What a write to such a connection fails with (DatabaseRestartTest met it for real: a checkout answered 500).
+    assertThat(DatabaseOutage.isOutage(new java.io.IOException("Broken pipe"))).isTrue();
+    assertThat(DatabaseOutage.isOutage(new java.io.IOException("No space left on device"))).isFalse();
   }
 
   @Test
