@@ -49,11 +49,8 @@ SETUP_TIMEOUT_SECONDS=180
 AUDIT_TIMEOUT_SECONDS=300
 # Orders past a deadline by less than this are not overdue yet (the fault profile's own sweeper lag).
 SWEEPER_LAG_SECONDS=30
-PG_HOST=127.0.0.1
-PG_PORT=5432
-ROLE=keyhold_bench
-# A local, throw-away role on a loopback-only database; not a secret worth protecting.
-ROLE_PASSWORD=keyhold_bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 # This bench's own database, created and dropped by it; never another one.
 GW_DB=keyhold_fault_gateway
 ADMIN_TOKEN="fault-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -62,10 +59,8 @@ GATEWAY_URL="http://127.0.0.1:$BENCH_PORT"
 WORK="$(mktemp -d /tmp/keyhold-fault.XXXXXX)"
 GATEWAY_PID=""
 SIM_PID=""
-STARTED_POSTGRES=0
 CREATED_DB=0
 
-log() { printf '\n== %s\n' "$*"; }
 now_ms() { date +%s%3N; }
 
 # Client connections to databases other than this bench's: someone else's work on the shared cluster.
@@ -105,26 +100,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in java psql pg_isready pg_ctlcluster jq curl; do
-  command -v "$tool" >/dev/null || { echo "fault.sh needs $tool on the PATH" >&2; exit 3; }
-done
+need_tools fault.sh java psql pg_isready pg_ctlcluster jq curl
 
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM; $(java -version 2>&1 | head -1)"
 log "plan: $KILLS gateway kill(s) (restart after $RESTART_DELAY s), $PG_RESTARTS PostgreSQL restart(s)" \
   "(down $PG_DOWN_SECONDS s), one every $FAULT_INTERVAL s of recovered load; buyers arrive over $ARRIVAL_SECONDS s"
 
-if [[ ! -f "$JAR" ]]; then
-  log "building the simulator jar (not found at $JAR)"
-  (cd "$ROOT" && timeout 900 mvn -B -q -DskipTests -pl simulator -am package)
-fi
-
-log "system PostgreSQL 15"
-if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
-  pg_ctlcluster 15 main start
-  STARTED_POSTGRES=1
-fi
-for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
-pg_isready -h "$PG_HOST" -p "$PG_PORT"
+ensure_jar "$JAR" "$ROOT"
+start_system_postgres
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN

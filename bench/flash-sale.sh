@@ -45,20 +45,14 @@ fi
 READY_TIMEOUT_SECONDS=120
 # Statements kept per run in the work folder (statements-N.txt), most called first.
 STATEMENTS_LISTED=40
-PG_HOST=127.0.0.1
-PG_PORT=5432
-ROLE=keyhold_bench
-# A local, throw-away role on a loopback-only database; not a secret worth protecting.
-ROLE_PASSWORD=keyhold_bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 RAW_DB=keyhold_bench_raw
 GW_DB=keyhold_bench_gateway
 ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 WORK="$(mktemp -d /tmp/keyhold-bench.XXXXXX)"
 GATEWAY_PID=""
-STARTED_POSTGRES=0
-
-log() { printf '\n== %s\n' "$*"; }
 
 cleanup() {
   if [[ -n "$GATEWAY_PID" ]] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
@@ -79,24 +73,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in java pgbench psql pg_isready pg_ctlcluster jq; do
-  command -v "$tool" >/dev/null || { echo "flash-sale.sh needs $tool on the PATH" >&2; exit 3; }
-done
+need_tools flash-sale.sh java pgbench psql pg_isready pg_ctlcluster jq
 
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM; $(java -version 2>&1 | head -1)"
 
-if [[ ! -f "$JAR" && "${RAW_ONLY:-0}" != 1 ]]; then
-  log "building the simulator jar (not found at $JAR)"
-  (cd "$ROOT" && timeout 900 mvn -B -q -DskipTests -pl simulator -am package)
+if [[ "${RAW_ONLY:-0}" != 1 ]]; then
+  ensure_jar "$JAR" "$ROOT"
 fi
-
-log "system PostgreSQL 15"
-if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
-  pg_ctlcluster 15 main start
-  STARTED_POSTGRES=1
-fi
-for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
-pg_isready -h "$PG_HOST" -p "$PG_PORT"
+start_system_postgres
 # Statements per lifecycle come from pg_stat_statements, which must be preloaded: switched on once (a
 # setting in the cluster's postgresql.auto.conf) with one restart; harmless for anything else on this cluster.
 if ! su postgres -c "psql -At -c 'SHOW shared_preload_libraries'" | grep -q pg_stat_statements; then
