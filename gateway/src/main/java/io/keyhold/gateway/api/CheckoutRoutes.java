@@ -26,7 +26,7 @@ final class CheckoutRoutes {
 
   static void mount(Endpoints endpoints, Checkout checkout) {
     CheckoutRoutes routes = new CheckoutRoutes(checkout);
-    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, routes::create);
+    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, routes::soldOut, routes::create);
     endpoints.get("getCheckoutSession", Caller.Kind.PUBLIC, routes::get);
   }
 
@@ -39,6 +39,20 @@ final class CheckoutRoutes {
     return checkout.create(request.merchantId(), skuId, (int) quantity, buyerRef,
             (tx, sessionId, session) -> request.recordReply(tx, created(sessionId, session.copy())))
         .map(session -> created(session.getString("id"), session));
+  }
+
+  /**
+   * A flash sale's sold-out crowd is answered from this instance's memory of the SKU coming up short, before any
+   * work and without storing the answer (see {@link Endpoints.EarlyRefusal}); a body it cannot read runs as usual.
+   */
+  private Throwable soldOut(Caller caller, JsonObject body) {
+    Object skuId = body.getValue("sku_id");
+    Object quantity = body.getValue("quantity");
+    if (!(skuId instanceof String sku) || !(quantity instanceof Integer units) || units < 1
+        || units > Checkout.QUANTITY_MAX) {
+      return null;
+    }
+    return checkout.knownSoldOut(caller.merchantId(), sku, units);
   }
 
   private static Reply created(String sessionId, JsonObject session) {

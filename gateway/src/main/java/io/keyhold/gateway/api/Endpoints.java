@@ -60,7 +60,16 @@ public final class Endpoints {
 
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, true, handler);
+    return mount(operationId, HttpMethod.POST, access, true, null, handler);
+  }
+
+  /**
+   * Mounts a POST operation that can be refused before any work ({@code early}): such a refusal is answered
+   * without claiming the request's Idempotency-Key and is not stored — it changed nothing, and the client's
+   * retry asks again. A key that already has an answer (or a run under way) still gets it: one read.
+   */
+  public Route post(String operationId, Caller.Kind access, EarlyRefusal early, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, true, Objects.requireNonNull(early, "early"), handler);
   }
 
   /**
@@ -69,12 +78,12 @@ public final class Endpoints {
    * off for minutes or hours while the buyer waits for a paid order.
    */
   public Route notice(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, false, handler);
+    return mount(operationId, HttpMethod.POST, access, false, null, handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, true, handler);
+    return mount(operationId, HttpMethod.GET, access, true, null, handler);
   }
 
   /**
@@ -83,10 +92,11 @@ public final class Endpoints {
    * limits streams itself.
    */
   public Route stream(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, false, handler);
+    return mount(operationId, HttpMethod.GET, access, false, null, handler);
   }
 
-  private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, ApiHandler handler) {
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, EarlyRefusal early,
+      ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {
@@ -111,7 +121,7 @@ public final class Endpoints {
       route.handler(Endpoints::parseJsonObject);
     }
     route.handler(validation.handler(operationId));
-    route.handler(ctx -> run(ctx, method, handler));
+    route.handler(ctx -> run(ctx, method, early, handler));
     return route;
   }
 
@@ -143,17 +153,37 @@ public final class Endpoints {
     ctx.next();
   }
 
-  private void run(RoutingContext ctx, HttpMethod method, ApiHandler handler) {
+  private void run(RoutingContext ctx, HttpMethod method, EarlyRefusal early, ApiHandler handler) {
     Caller caller = ctx.get(Authenticator.CALLER);
     JsonObject body = ctx.get(BODY);
     String key = method == HttpMethod.POST && caller.kind() != Caller.Kind.PUBLIC
         ? ctx.request().getHeader(Idempotency.HEADER) : null;
+    Throwable refusal = early == null ? null : early.refusal(caller, body);
+    if (refusal != null && key == null) {
+      fail(ctx, refusal);
+      return;
+    }
+    if (refusal != null) {
+      idempotency.known(caller, key).onFailure(failure -> fail(ctx, failure)).onSuccess(known -> {
+        if (known) {
+          runKeyed(ctx, method, caller, body, key, handler);
+        } else {
+          fail(ctx, refusal);
+        }
+      });
+      return;
+    }
     if (key == null) {
       invoke(handler, new ApiRequest(ctx, caller, body, idempotency, null))
           .onSuccess(reply -> send(ctx, reply))
           .onFailure(failure -> fail(ctx, failure));
       return;
     }
+    runKeyed(ctx, method, caller, body, key, handler);
+  }
+
+  private void runKeyed(RoutingContext ctx, HttpMethod method, Caller caller, JsonObject body, String key,
+      ApiHandler handler) {
     byte[] hash = Idempotency.requestHash(method, ctx.request().path(), ctx.body().buffer());
     idempotency.begin(caller, key, hash)
         .onFailure(failure -> fail(ctx, failure))
@@ -207,6 +237,15 @@ public final class Endpoints {
     response.setStatusCode(reply.status()).putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType());
     reply.headers().forEach(response::putHeader);
     response.end(reply.body());
+  }
+
+  /**
+   * A refusal a request gets before any work, from what this instance already knows (a SKU it saw sell out a
+   * moment ago); null when the request must run. Never throws; reads nothing it must wait for.
+   */
+  @FunctionalInterface
+  public interface EarlyRefusal {
+    Throwable refusal(Caller caller, JsonObject body);
   }
 
   /** Handles one API operation; returns the reply, or fails (a {@link ProblemException} for a 4xx). */

@@ -43,6 +43,10 @@ import java.util.regex.Pattern;
  *       hands the claim back within seconds (the lease is only the last resort) and the retry runs. A
  *       claim token tells the runs apart, so a run whose claim was handed over can no longer store its
  *       answer (its transaction rolls back).
+ *   <li>A refusal given before any work ({@link Endpoints.EarlyRefusal}: a checkout of a SKU this instance
+ *       saw sell out a moment ago) neither claims nor stores the key, only reads it ({@link #known}): a
+ *       key already answered still replays its answer. A flash sale's sold-out crowd costs one read each,
+ *       not a claim and a stored answer.
  *   <li>A handler that fails with a 5xx or an exception releases the key, so a retry runs again. When the
  *       release fails too (the database is down), this gateway remembers it owes it, and the client's retry
  *       with the key releases it before claiming: no retry meets "in progress" for a whole lease.
@@ -191,6 +195,11 @@ public final class Idempotency {
       }
       return Future.succeededFuture(new Outcome(null, open(claim, row)));
     });
+  }
+
+  /** Whether {@code key} has a record (an answer, or a run under way) for this caller: one read by primary key. */
+  public Future<Boolean> known(Caller caller, String key) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(caller.scope(), key)).map(rows -> rows.size() > 0);
   }
 
   private static Future<Outcome> inProgress() {

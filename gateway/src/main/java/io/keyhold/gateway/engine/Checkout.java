@@ -29,6 +29,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,7 @@ public final class Checkout {
       + " JOIN skus s ON s.merchant_id = o.merchant_id AND s.id = o.sku_id"
       + " JOIN merchants m ON m.id = c.merchant_id WHERE c.id = $1";
 
+  private final SoldOutHint soldOut;
   private final Pool pool;
   private final OrderStore orders;
   private final MerchantAdapters adapters;
@@ -78,8 +80,15 @@ public final class Checkout {
   private final Supplier<String> baseUrl;
   private final Cache<SkuKey, Terms> terms = ShortLivedCache.of(TERMS_CACHED_MAX);
 
+  /** Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago. */
+  @FunctionalInterface
+  public interface SoldOutHint {
+    boolean knownShort(String merchantId, String skuId, int quantity);
+  }
+
   public Checkout(Pool pool, OrderStore orders, MerchantAdapters adapters, KeyVault vault, EngineConfig config,
-      Supplier<String> baseUrl) {
+      Supplier<String> baseUrl, SoldOutHint soldOut) {
+    this.soldOut = Objects.requireNonNull(soldOut, "soldOut");
     this.pool = pool;
     this.orders = orders;
     this.adapters = adapters;
@@ -208,11 +217,24 @@ public final class Checkout {
     });
   }
 
+  /**
+   * The refusal of a checkout for {@code quantity} keys of a SKU this instance saw sell out a moment ago (the
+   * stock vault's memory), or null: the same answer the reservation would give, without any work. A hint
+   * only — a null never sells, the reservation does.
+   */
+  public Refusal knownSoldOut(String merchantId, String skuId, int quantity) {
+    return soldOut.knownShort(merchantId, skuId, quantity) ? outOfStock() : null;
+  }
+
+  private static Refusal outOfStock() {
+    return Refusal.of(Refusal.Code.OUT_OF_STOCK, "Not enough keys are free for this quantity");
+  }
+
   private static Throwable reserveRefusal(Throwable failure) {
     io.keyhold.adapters.spi.Refusal shop = failure instanceof MerchantRefusedException refused
         ? refused.refusal() : null;
     if (shop == io.keyhold.adapters.spi.Refusal.OUT_OF_STOCK) {
-      return Refusal.of(Refusal.Code.OUT_OF_STOCK, "Not enough keys are free for this quantity");
+      return outOfStock();
     }
     if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {
       return Refusal.of(Refusal.Code.OUT_OF_STOCK, "The shop does not sell this SKU now");

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,30 @@ class IdempotencyTest {
     assertThat(second.headers().get("idempotent-replayed")).isEqualTo("true");
     assertThat(first.headers()).doesNotContainKey("idempotent-replayed");
     assertThat(gw.rowCounts().get("skus")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void answersTheSoldOutCrowdWithoutStoringTheirKeysAndStillReplaysAnAnsweredKey() {
+    String skuId = gw.createSku(merchant);
+    assertThat(gw.uploadKeys(merchant, skuId, List.of("LAST-" + UUID.randomUUID())).status()).isEqualTo(201);
+    String checkout = new JsonObject().put("sku_id", skuId).put("quantity", 1).encode();
+    Response sold = gw.post("/v1/checkout-sessions", merchant.apiKey(), checkout, "Idempotency-Key", "sold-first");
+
+    // The first refusal finds the stock short and teaches this instance; the next one is answered from that.
+    Response late = gw.post("/v1/checkout-sessions", merchant.apiKey(), checkout, "Idempotency-Key", "sold-late");
+    Response crowd = gw.post("/v1/checkout-sessions", merchant.apiKey(), checkout, "Idempotency-Key", "sold-crowd");
+    Response again = gw.post("/v1/checkout-sessions", merchant.apiKey(), checkout, "Idempotency-Key", "sold-first");
+
+    assertThat(sold.status()).isEqualTo(201);
+    assertThat(late.status()).isEqualTo(409);
+    assertThat(crowd.status()).isEqualTo(409);
+    assertThat(crowd.problemCode()).isEqualTo("out_of_stock");
+    assertThat(crowd.json().getString("detail")).isEqualTo(late.json().getString("detail"));
+    assertThat(gw.query("SELECT count(*) FROM idempotency_records WHERE idempotency_key = 'sold-crowd'").get(0)
+        .getLong(0)).as("the crowd's refusal changed nothing and is not stored").isZero();
+    assertThat(again.status()).as("an answered key replays its answer, sold out or not").isEqualTo(201);
+    assertThat(again.headers().get("idempotent-replayed")).isEqualTo("true");
+    assertThat(again.body()).isEqualTo(sold.body());
   }
 
   @Test
