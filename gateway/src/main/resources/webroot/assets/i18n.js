@@ -131,6 +131,9 @@
       'refund.sent': 'The refund was sent to your payment method.',
       'refund.none': 'No refund.',
       'released.amount': 'Paid to the shop: {amount}',
+      'order.compensation': 'Compensation',
+      'compensation.paid': 'The shop missed a deadline; its deposit paid you {amount}.',
+      'compensation.unpaid': 'Its deposit could not cover {amount} more; this stays on record as owed to you.',
 
       'evidence.text': 'Every step of this order is recorded in a tamper-evident log signed by Keyhold. Keep it if you need to prove what happened.',
       'evidence.download': 'Download evidence (JSON)',
@@ -302,6 +305,9 @@
       'refund.sent': '退款已退回您的付款账户。',
       'refund.none': '无退款。',
       'released.amount': '已支付给店铺：{amount}',
+      'order.compensation': '赔付',
+      'compensation.paid': '店铺未按时履约，已从其保证金赔付您 {amount}。',
+      'compensation.unpaid': '保证金不足，另有 {amount} 未能赔付，已记录为店铺欠您的款项。',
 
       'evidence.text': '本订单的每一步都记录在由 Keyhold 签名、防篡改的日志中。如需证明发生了什么，请保存它。',
       'evidence.download': '下载证据（JSON）',

@@ -94,6 +94,7 @@
     renderActions();
     renderDispute();
     renderRefund();
+    renderCompensation();
     renderTimeline();
     renderEvidence();
   }
@@ -270,6 +271,20 @@
     $('refund-status').textContent = K.t(view.refund_status === 'sent' ? 'refund.sent' : 'refund.pending');
     var released = view.released && view.released.amount > 0;
     $('released-amount').textContent = released ? K.t('released.amount', { amount: K.money(view.released) }) : '';
+  }
+
+  // What the shop's deposit paid the buyer for deadlines it missed, and what it still owes (docs/money.md).
+  function renderCompensation() {
+    var compensation = view.compensation;
+    var paid = compensation && compensation.paid.amount > 0;
+    var unpaid = compensation && compensation.unpaid.amount > 0;
+    $('compensation-card').hidden = !paid && !unpaid;
+    if (!paid && !unpaid) {
+      return;
+    }
+    $('compensation-paid').textContent = K.t('compensation.paid', { amount: K.money(compensation.paid) });
+    $('compensation-unpaid').textContent = unpaid
+      ? K.t('compensation.unpaid', { amount: K.money(compensation.unpaid) }) : '';
   }
 
   function firstAt(type) {

@@ -14,6 +14,10 @@ public final class Accounts {
   public static final String PLATFORM_FEES = "platform:fees";
   /** Money returned to buyers. */
   public static final String REFUNDS_OUT = "refunds:out";
+  /** Where merchants' deposits come from (top-ups) and go back to (withdrawals); its balance is minus all held. */
+  public static final String DEPOSITS_IN = "deposits:in";
+  /** Compensation paid to buyers from merchants' deposits. */
+  public static final String COMPENSATIONS_OUT = "compensations:out";
 
   private static final String ESCROW_PREFIX = "escrow:";
   private static final String MERCHANT_PREFIX = "merchant:";
@@ -31,8 +35,8 @@ public final class Accounts {
   }
 
   /**
-   * {@code merchant:<merchantId>:deposit}: a merchant's security deposit. escrow-core never posts to
-   * it; it is named here so that every account name lives in one place.
+   * {@code merchant:<merchantId>:deposit}: a merchant's security deposit; an order's deadline draws compensation
+   * from it ({@link Compensation}).
    */
   public static String merchantDeposit(String merchantId) {
     return MERCHANT_PREFIX + Check.id("merchantId", merchantId) + ":deposit";
@@ -41,6 +45,11 @@ public final class Accounts {
   /** True for {@code escrow:<order>} accounts. */
   public static boolean isEscrow(String account) {
     return account.startsWith(ESCROW_PREFIX);
+  }
+
+  /** True for {@code merchant:<id>:deposit} accounts. */
+  public static boolean isMerchantDeposit(String account) {
+    return account.startsWith(MERCHANT_PREFIX) && account.endsWith(":deposit");
   }
 
   /** True for {@code merchant:<id>:payable} accounts. */

@@ -17,7 +17,7 @@ final class DeadlineRules {
 
   private DeadlineRules() {}
 
-  static Outcome onDeadline(OrderMachine order) {
+  static Outcome onDeadline(OrderMachine order, OrderEvent.DeadlineReached event) {
     Order before = order.before;
     Instant due = before.nextActionAt();
     if (due == null || order.now.isBefore(due)) {
@@ -31,7 +31,8 @@ final class DeadlineRules {
         order.record(EvidenceType.ORDER_EXPIRED, details("pay_by", before.payBy().toString()));
         order.effect(new Effect.ReleaseReservation(order.key(EffectKind.RELEASE_RESERVATION), before.id()));
       }
-      case FUNDED, VALIDATING, RESUPPLYING -> onFulfilmentDeadline(order);
+      case FUNDED, VALIDATING, RESUPPLYING -> onFulfilmentDeadline(order,
+          new Compensations(order, event.availableIn(before.unitPrice().currency())));
       case READY -> Settlement.settle(order, unit -> Award.RELEASE, ReleaseReason.MAX_HOLD,
           RefundReason.NOT_FULFILLED, "max_hold");
       case INSPECTION -> Settlement.settle(order, unit -> Award.RELEASE, ReleaseReason.INSPECTION_WINDOW_OVER,
@@ -45,23 +46,28 @@ final class DeadlineRules {
   /**
    * Judges each held unit on the deadline that belongs to it: the first key on the delivery deadline,
    * a key's verdict on its validation deadline, a replacement on the resupply window. A unit that can no
-   * longer be fulfilled is refunded alone; the others go on.
+   * longer be fulfilled is refunded alone; the others go on. The merchant compensates, from its deposit, each
+   * unit whose first key it did not deliver in time and each unit whose resupply window closed on it.
    */
-  private static void onFulfilmentDeadline(OrderMachine order) {
+  private static void onFulfilmentDeadline(OrderMachine order, Compensations compensations) {
     Order before = order.before;
     Instant resupplyBy = before.resupplyBy();
     boolean windowClosed = resupplyBy != null && !order.now.isBefore(resupplyBy);
     Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
     Map<Integer, String> failed = new LinkedHashMap<>();
     List<String> unjudged = new ArrayList<>();
+    List<Integer> late = new ArrayList<>();
+    List<Integer> resupplyFailed = new ArrayList<>();
     for (OrderUnit unit : order.units) {
       if (unit.state().isSettled()) {
         continue;
       }
       if (unit.awaitsReplacement() && windowClosed) {
         failed.put(unit.index(), "resupply_window_closed");
+        resupplyFailed.add(unit.index());
       } else if (unit.awaitsFirstDelivery() && !order.now.isBefore(before.deliverBy())) {
         bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
+        late.add(unit.index());
       } else if (unit.state().awaitsVerdict() && !order.now.isBefore(before.validateBy(unit))) {
         order.record(EvidenceType.UNIT_VALIDATION_TIMED_OUT, details("unit", Integer.toString(unit.index()),
             "key_ref", unit.keyRef(), "checks", Integer.toString(unit.checks())));
@@ -75,6 +81,8 @@ final class DeadlineRules {
       }
     }
     Fulfilment.replaceOrRefund(order, bad, failed);
+    compensations.pay(late, Compensations.DELIVERY_LATE, before.deliverBy());
+    compensations.pay(resupplyFailed, Compensations.RESUPPLY_REFUNDED, resupplyBy);
     // Replaced without a verdict and never shown: the key is the shop's again (a next buyer's check judges it).
     if (!unjudged.isEmpty()) {
       order.effect(new Effect.ReturnKeysToShop(order.key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), unjudged));

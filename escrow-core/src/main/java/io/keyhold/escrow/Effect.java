@@ -194,6 +194,32 @@ public sealed interface Effect {
   }
 
   /**
+   * Pay the buyer compensation from the merchant's deposit, through the provider of the payment that funded the
+   * order, to the same payer. The ledger postings already moved it from {@code merchant:<id>:deposit} to
+   * {@code compensations:out}. It is not a refund: it may exceed what is left of the payment to refund.
+   *
+   * @param idempotencyKey see {@link Effect#idempotencyKey()}
+   * @param orderId the order
+   * @param paymentId the payment whose payer is compensated
+   * @param amount how much (positive)
+   */
+  record PayCompensation(String idempotencyKey, String orderId, String paymentId, Money amount) implements Effect {
+    /** Checks the amount is positive. */
+    public PayCompensation {
+      Objects.requireNonNull(idempotencyKey, "idempotencyKey must not be null");
+      Objects.requireNonNull(paymentId, "paymentId must not be null");
+      if (!amount.isPositive()) {
+        throw new IllegalArgumentException("amount must be greater than 0, but was " + amount);
+      }
+    }
+
+    @Override
+    public EffectKind kind() {
+      return EffectKind.PAY_COMPENSATION;
+    }
+  }
+
+  /**
    * Tell merchant (signed webhook) and buyer (live update) that something happened.
    *
    * @param idempotencyKey see {@link Effect#idempotencyKey()}

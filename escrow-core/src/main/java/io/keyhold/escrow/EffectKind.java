@@ -17,7 +17,9 @@ public enum EffectKind implements Coded {
   /** See {@link Effect.ReleaseReservation}. */
   RELEASE_RESERVATION("release_reservation"),
   /** See {@link Effect.Notify}. */
-  NOTIFY("notify");
+  NOTIFY("notify"),
+  /** See {@link Effect.PayCompensation}. */
+  PAY_COMPENSATION("pay_compensation");
 
   private static final CodeLookup<EffectKind> CODES = CodeLookup.of(EffectKind.class, "effect kind");
 

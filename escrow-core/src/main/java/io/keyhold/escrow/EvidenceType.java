@@ -43,7 +43,13 @@ public enum EvidenceType implements Coded {
    * Units that could not be fulfilled were refunded while their valid siblings stay held, sealed, until
    * the buyer's confirmation, the end of the inspection window, or the maximum hold.
    */
-  UNITS_REFUNDED("order.units_refunded", true);
+  UNITS_REFUNDED("order.units_refunded", true),
+  /**
+   * The merchant let units down at a deadline (a first key late, a resupply ended in a refund) and its deposit
+   * paid the buyer the SKU's compensation: what was owed, paid and left unpaid, the cause and the deadline missed.
+   * Not a webhook of its own: the refund or replacement of the same transition is announced.
+   */
+  ORDER_COMPENSATED("order.compensated", false);
 
   private static final CodeLookup<EvidenceType> CODES = CodeLookup.of(EvidenceType.class, "evidence type");
 

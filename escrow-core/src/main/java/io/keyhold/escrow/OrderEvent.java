@@ -3,6 +3,7 @@ package io.keyhold.escrow;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Currency;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -127,8 +128,33 @@ public sealed interface OrderEvent {
     }
   }
 
-  /** The sweeper says {@link Order#nextActionAt()} has come; the order works out which deadlines fired. */
-  record DeadlineReached() implements OrderEvent {}
+  /**
+   * The sweeper says {@link Order#nextActionAt()} has come; the order works out which deadlines fired.
+   *
+   * @param depositAvailable what the merchant's deposit can pay now (the gateway holds it locked while the
+   *     transition is stored), or null when it has none; an amount in another currency than the order's pays
+   *     nothing. A deadline that finds the merchant late pays the policy's {@link Compensation} from it, never
+   *     more than it holds.
+   */
+  record DeadlineReached(Money depositAvailable) implements OrderEvent {
+    /** Checks the amount is not negative. */
+    public DeadlineReached {
+      if (depositAvailable != null && depositAvailable.isNegative()) {
+        throw new IllegalArgumentException("depositAvailable must not be negative, but was " + depositAvailable);
+      }
+    }
+
+    /** A deadline for a merchant without a deposit to draw on. */
+    public DeadlineReached() {
+      this(null);
+    }
+
+    /** What the deposit can pay towards an order priced in {@code currency}: zero when none or another currency. */
+    public Money availableIn(Currency currency) {
+      return depositAvailable != null && depositAvailable.currency().equals(currency)
+          ? depositAvailable : Money.zero(currency);
+    }
+  }
 
   /** The buyer unseals the keys; the inspection window starts. */
   record Reveal() implements OrderEvent {}

@@ -76,8 +76,8 @@ final class OrderMachine {
       return KeyRules.onUnitChecked(this, check);
     } else if (event instanceof DuplicateKeyFound duplicateKey) {
       return KeyRules.onDuplicateKey(this, duplicateKey);
-    } else if (event instanceof DeadlineReached) {
-      return DeadlineRules.onDeadline(this);
+    } else if (event instanceof DeadlineReached deadline) {
+      return DeadlineRules.onDeadline(this, deadline);
     } else if (event instanceof Reveal) {
       return BuyerAndArbiterRules.onReveal(this);
     } else if (event instanceof Confirm) {

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param maxHold how long a ready order waits for the buyer's reveal before the money is released
  * @param unknownVerdictPolicy what happens to keys still unchecked at {@code validateWithin}
  * @param latePaymentPolicy what happens to a payment that arrives after expiry
+ * @param compensation what the merchant's deposit pays the buyer per unit it let down (a first key past the
+ *     delivery deadline, a resupply ended in a refund), or null for none
  */
 public record SkuPolicy(
     Duration payWithin,
@@ -36,7 +38,8 @@ public record SkuPolicy(
     Duration inspectionWindow,
     Duration maxHold,
     UnknownVerdictPolicy unknownVerdictPolicy,
-    LatePaymentPolicy latePaymentPolicy) {
+    LatePaymentPolicy latePaymentPolicy,
+    Compensation compensation) {
 
   // A payment needs a minute at least (a buyer types a card); a day at most keeps stock from being held idle.
   public static final Duration PAY_WITHIN_MIN = Duration.ofMinutes(1);
@@ -69,6 +72,14 @@ public record SkuPolicy(
   public static final Duration DEFAULT_INSPECTION_WINDOW = Duration.ofHours(24);
   /** Default {@link #maxHold()}: 7 days. */
   public static final Duration DEFAULT_MAX_HOLD = Duration.ofDays(7);
+
+  /** The policy without compensation (its shape before deposits existed). */
+  public SkuPolicy(Duration payWithin, Duration deliverWithin, Duration resupplyWithin, int maxResupplyAttempts,
+      Duration validateWithin, Duration inspectionWindow, Duration maxHold, UnknownVerdictPolicy unknownVerdictPolicy,
+      LatePaymentPolicy latePaymentPolicy) {
+    this(payWithin, deliverWithin, resupplyWithin, maxResupplyAttempts, validateWithin, inspectionWindow, maxHold,
+        unknownVerdictPolicy, latePaymentPolicy, null);
+  }
 
   /** Checks every value; a bad one is rejected with the value in the message. */
   public SkuPolicy {
@@ -117,7 +128,8 @@ public record SkuPolicy(
         .inspectionWindow(inspectionWindow)
         .maxHold(maxHold)
         .unknownVerdictPolicy(unknownVerdictPolicy)
-        .latePaymentPolicy(latePaymentPolicy);
+        .latePaymentPolicy(latePaymentPolicy)
+        .compensation(compensation);
   }
 
   /** The terms as evidence details (seconds and codes), recorded when an order is placed. */
@@ -132,6 +144,11 @@ public record SkuPolicy(
     details.put("max_hold_seconds", Long.toString(maxHold.getSeconds()));
     details.put("unknown_verdict_policy", unknownVerdictPolicy.code());
     details.put("late_payment_policy", latePaymentPolicy.code());
+    if (compensation != null) {
+      // Only when named, so that the terms of orders placed without one read as before.
+      details.put("compensation_basis", compensation.basis().code());
+      details.put("compensation_value", Long.toString(compensation.value()));
+    }
     return details;
   }
 
@@ -149,6 +166,7 @@ public record SkuPolicy(
     private Duration maxHold = DEFAULT_MAX_HOLD;
     private UnknownVerdictPolicy unknownVerdictPolicy = UnknownVerdictPolicy.RESUPPLY;
     private LatePaymentPolicy latePaymentPolicy = LatePaymentPolicy.FULFIL_IF_STOCK;
+    private Compensation compensation;
 
     private Builder() {}
 
@@ -213,10 +231,16 @@ public record SkuPolicy(
       return this;
     }
 
+    /** See {@link SkuPolicy#compensation()}; null for none. */
+    public Builder compensation(Compensation value) {
+      this.compensation = value;
+      return this;
+    }
+
     /** The policy. */
     public SkuPolicy build() {
       return new SkuPolicy(payWithin, deliverWithin, resupplyWithin, maxResupplyAttempts,
-          validateWithin, inspectionWindow, maxHold, unknownVerdictPolicy, latePaymentPolicy);
+          validateWithin, inspectionWindow, maxHold, unknownVerdictPolicy, latePaymentPolicy, compensation);
     }
   }
 }

@@ -30,7 +30,8 @@ class PersistedCodesTest {
         codes(Award.class, Award::fromCode),
         codes(PaymentUse.class, PaymentUse::fromCode),
         codes(UnknownVerdictPolicy.class, UnknownVerdictPolicy::fromCode),
-        codes(LatePaymentPolicy.class, LatePaymentPolicy::fromCode));
+        codes(LatePaymentPolicy.class, LatePaymentPolicy::fromCode),
+        codes(Compensation.Basis.class, Compensation.Basis::fromCode));
   }
 
   private static <E extends Enum<E> & Coded> Arguments codes(Class<E> type, Function<String, E> fromCode) {

@@ -39,9 +39,12 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Around each order sits a small model of the gateway: a ledger that applies every posting, the
  * global fingerprint index that answers a reused fingerprint with {@link DuplicateKeyFound}, an
- * issuer that knows each key's truth, the payment provider's view of every payment. After every
- * step it checks docs/money.md's invariants 1-6, at the end invariant 7 over all orders, and that every
- * {@link OrderArrow}, {@link OrderState} and {@link UnitState} was reached.
+ * issuer that knows each key's truth, the payment provider's view of every payment, and the merchants'
+ * deposits (topped up and drawn down at random, often too small or empty) from which a deadline that finds a
+ * merchant late pays the SKU's compensation. After every step it checks docs/money.md's invariants 1-6, 8 and 9
+ * (a deposit is never negative; every compensation traces to a missed deadline in the order's evidence), at the
+ * end invariant 7 over all orders and the deposits' books, and that every {@link OrderArrow}, {@link OrderState}
+ * and {@link UnitState} was reached and compensation was paid in full, in part and not at all.
  *
  * <p>Replay a failure with {@code -Dkeyhold.seed=N}; every failure message carries the seed.
  */
@@ -92,7 +95,8 @@ class RandomOrderSequenceTest {
 
   private enum Action {
     PAY, PAY_WRONG, REPEAT_PAYMENT, CONFLICTING_PAYMENT, DELIVER, REPEAT_DELIVERY, VERDICT, STALE_VERDICT,
-    DUPLICATE_NOTICE, ADVANCE_CLOCK, SWEEP, EARLY_SWEEP, REVEAL, CANCEL, CONFIRM, DISPUTE, ARBITER
+    DUPLICATE_NOTICE, ADVANCE_CLOCK, SWEEP, EARLY_SWEEP, REVEAL, CANCEL, CONFIRM, DISPUTE, ARBITER,
+    TOP_UP_DEPOSIT, WITHDRAW_DEPOSIT
   }
 
   private static final class World {
@@ -110,6 +114,9 @@ class RandomOrderSequenceTest {
     final Map<Currency, Long> refundEffects = new HashMap<>();
     final Map<Currency, Long> releaseNetEffects = new HashMap<>();
     final Map<Currency, Long> releaseFeeEffects = new HashMap<>();
+    final Map<Currency, Long> compensationEffects = new HashMap<>();
+    /** Compensations by how much of what was owed the deposit paid: "full", "part", "none". */
+    final Map<String, Integer> compensations = new TreeMap<>();
 
     final EnumMap<OrderArrow, Integer> arrows = new EnumMap<>(OrderArrow.class);
     final EnumSet<OrderState> states = EnumSet.noneOf(OrderState.class);
@@ -173,10 +180,29 @@ class RandomOrderSequenceTest {
       return ledger.getOrDefault(account, Map.of()).getOrDefault(currency, 0L);
     }
 
-    /** Invariant 7, to the cent, per currency: payments in = released + fees + refunds + held in escrow. */
+    /** Invariant 8 for one merchant: its deposit is never negative, in any currency. */
+    void checkDeposit(String merchantId) {
+      for (String code : CURRENCIES) {
+        assertThat(balance(Accounts.merchantDeposit(merchantId), Currency.getInstance(code)))
+            .as("invariant 8: deposit of %s in %s is never negative", merchantId, code).isNotNegative();
+      }
+    }
+
+    /**
+     * Invariant 7, to the cent, per currency: payments in = released + fees + refunds + held in escrow; and the
+     * deposits' books: deposits taken in = held in deposits + compensation paid.
+     */
     void checkBooksBalance() {
       for (String code : CURRENCIES) {
         Currency currency = Currency.getInstance(code);
+        long deposited = -balance(Accounts.DEPOSITS_IN, currency);
+        long inDeposits = ledger.entrySet().stream().filter(a -> Accounts.isMerchantDeposit(a.getKey()))
+            .mapToLong(a -> a.getValue().getOrDefault(currency, 0L)).sum();
+        long compensated = balance(Accounts.COMPENSATIONS_OUT, currency);
+        assertThat(inDeposits + compensated).as("%s: deposits held + compensation paid = deposits in", code)
+            .isEqualTo(deposited);
+        assertThat(compensated).as("%s: compensation posted vs. PayCompensation effects", code)
+            .isEqualTo(compensationEffects.getOrDefault(currency, 0L));
         long in = -balance(Accounts.PAYMENTS_IN, currency);
         long released = 0;
         long held = 0;
@@ -216,12 +242,15 @@ class RandomOrderSequenceTest {
       assertThat(missed).as("arrows never reached (reached: %s)", arrows).isEmpty();
       assertThat(EnumSet.complementOf(states)).as("order states never reached").isEmpty();
       assertThat(EnumSet.complementOf(unitStates)).as("unit states never reached").isEmpty();
+      assertThat(compensations.keySet()).as("compensations paid in full, in part, not at all")
+          .containsExactly("full", "none", "part");
     }
 
     String summary() {
       return ORDERS + " orders (" + fundedOrders + " funded), " + transitions + " transitions, " + duplicates
           + " duplicates, rejections " + rejections + ", " + arrows.size() + "/" + OrderArrow.values().length
-          + " arrows " + arrows + ", " + states.size() + "/" + OrderState.values().length + " states";
+          + " arrows " + arrows + ", " + states.size() + "/" + OrderState.values().length + " states, compensations "
+          + compensations;
     }
 
     String traceOfCurrent() {
@@ -291,6 +320,9 @@ class RandomOrderSequenceTest {
           .maxHold(Duration.ofSeconds(world.between(3_600, 7 * 86_400)))
           .unknownVerdictPolicy(world.chance(50) ? UnknownVerdictPolicy.RESUPPLY : UnknownVerdictPolicy.REFUND)
           .latePaymentPolicy(world.chance(60) ? LatePaymentPolicy.FULFIL_IF_STOCK : LatePaymentPolicy.REFUND)
+          .compensation(world.chance(40) ? null : world.chance(50)
+              ? Compensation.fixed(world.between(1, 200_000))
+              : Compensation.basisPoints(world.between(1, Compensation.BASIS_POINTS_MAX)))
           .build();
     }
 
@@ -323,6 +355,8 @@ class RandomOrderSequenceTest {
             DisputeReason.values()[world.random.nextInt(DisputeReason.values().length)],
             world.chance(50) ? "the key does not work" : "text " + world.random.nextInt(3)), "dispute");
         case ARBITER -> decide();
+        case TOP_UP_DEPOSIT -> moveDeposit(world.between(1, 300_000));
+        case WITHDRAW_DEPOSIT -> moveDeposit(-world.random.nextLong(depositHeld() + 1));
       }
     }
 
@@ -350,6 +384,8 @@ class RandomOrderSequenceTest {
       weights.put(Action.CONFIRM, state == OrderState.INSPECTION ? 10 : 1);
       weights.put(Action.DISPUTE, state == OrderState.INSPECTION ? 5 : 1);
       weights.put(Action.ARBITER, state == OrderState.DISPUTED ? 20 : 1);
+      weights.put(Action.TOP_UP_DEPOSIT, 2);
+      weights.put(Action.WITHDRAW_DEPOSIT, depositHeld() > 0 ? 1 : 0);
       int total = weights.values().stream().mapToInt(Integer::intValue).sum();
       int pick = world.random.nextInt(total);
       for (Map.Entry<Action, Integer> weight : weights.entrySet()) {
@@ -359,6 +395,41 @@ class RandomOrderSequenceTest {
         }
       }
       throw new IllegalStateException("no action chosen");
+    }
+
+    // ---- the merchant's deposit
+
+    long depositHeld() {
+      return world.balance(Accounts.merchantDeposit(merchantId), order.unitPrice().currency());
+    }
+
+    /** A top-up (positive) or a withdrawal (negative, never past what is held) of the merchant's deposit. */
+    void moveDeposit(long minorUnits) {
+      if (minorUnits == 0) {
+        return;
+      }
+      Money amount = new Money(minorUnits, order.unitPrice().currency());
+      world.post(new Posting(Accounts.DEPOSITS_IN, amount.negate()));
+      world.post(new Posting(Accounts.merchantDeposit(merchantId), amount));
+      note("deposit " + (minorUnits > 0 ? "top-up " : "withdrawal ") + amount + " -> " + depositHeld());
+      world.checkDeposit(merchantId);
+    }
+
+    /**
+     * The sweeper's event: what the deposit holds now, as the gateway reads it under lock; now and then none
+     * (a merchant that never funded one) or a deposit in another currency, which pays nothing.
+     */
+    DeadlineReached deadline() {
+      int pick = world.random.nextInt(100);
+      if (pick < 5) {
+        return new DeadlineReached();
+      }
+      Currency currency = order.unitPrice().currency();
+      if (pick < 8) {
+        String other = CURRENCIES.get((CURRENCIES.indexOf(currency.getCurrencyCode()) + 1) % CURRENCIES.size());
+        return new DeadlineReached(Money.of(world.between(0, 1_000_000), other));
+      }
+      return new DeadlineReached(new Money(depositHeld(), currency));
     }
 
     // ---- payer
@@ -536,7 +607,7 @@ class RandomOrderSequenceTest {
       if (due == null || due.isAfter(now)) {
         return;
       }
-      Outcome outcome = apply(new DeadlineReached(), "deadline at " + now + " (due " + order.nextActionAt() + ")");
+      Outcome outcome = apply(deadline(), "deadline at " + now + " (due " + order.nextActionAt() + ")");
       assertThat(outcome).as("a due deadline always acts").isInstanceOfSatisfying(Transition.class,
           t -> assertThat(t.duplicate()).isFalse());
     }
@@ -544,7 +615,7 @@ class RandomOrderSequenceTest {
     void earlySweep() {
       flushDuplicateNotice();
       Instant due = order.nextActionAt();
-      Outcome outcome = apply(new DeadlineReached(), "early sweep (due " + due + ")");
+      Outcome outcome = apply(deadline(), "early sweep (due " + due + ")");
       if (due == null || due.isAfter(now)) {
         assertThat(outcome).isInstanceOfSatisfying(Rejection.class,
             r -> assertThat(r.code()).isEqualTo(RejectionCode.NOT_DUE));
@@ -673,6 +744,7 @@ class RandomOrderSequenceTest {
       checkEvidence(before, transition);
       checkPostings(before, transition, event);
       checkEffects(before, transition);
+      checkCompensations(before, transition, event);
       order = after;
       checkEscrow();
       checkReleasedUnits(before, transition);
@@ -769,6 +841,87 @@ class RandomOrderSequenceTest {
           world.releaseFeeEffects.merge(release.fee().currency(), release.fee().minorUnits(), Math::addExact);
         }
       }
+    }
+
+    /**
+     * Invariants 8 and 9: the deposit is never negative, and every compensation traces to a deadline the merchant
+     * missed, read from the order's own evidence: a first key not delivered by funding + deliver_within, or a unit
+     * whose replacement did not come before the first replacement + resupply_within and that is refunded in the
+     * same transition. Paid is what was owed or what the deposit held, and the ledger and effects say the same.
+     */
+    void checkCompensations(Order before, Transition transition, OrderEvent event) {
+      String deposit = Accounts.merchantDeposit(merchantId);
+      long fromDeposit = 0;
+      for (Posting posting : transition.postings()) {
+        if (Accounts.isMerchantDeposit(posting.account())) {
+          assertThat(posting.account()).as("an order draws on its own merchant's deposit").isEqualTo(deposit);
+          fromDeposit -= posting.amount().minorUnits();
+        }
+      }
+      world.checkDeposit(merchantId);
+      long paidInEvidence = 0;
+      Map<String, String> placed = chain.get(0).details();
+      for (EvidenceEvent event2 : transition.evidence()) {
+        if (event2.type() != EvidenceType.ORDER_COMPENSATED) {
+          continue;
+        }
+        assertThat(event).as("invariant 9: only a deadline compensates").isInstanceOf(DeadlineReached.class);
+        Map<String, String> d = event2.details();
+        Instant deadline = Instant.parse(d.get("deadline"));
+        assertThat(event2.at()).as("invariant 9: compensated at or after the deadline missed").isAfterOrEqualTo(deadline);
+        List<Integer> units = java.util.Arrays.stream(d.get("units").split(",")).map(Integer::valueOf).toList();
+        if (d.get("cause").equals("delivery_late")) {
+          EvidenceEvent funded = chain.stream().filter(e -> e.type() == EvidenceType.ORDER_FUNDED).reduce((a, b) -> b)
+              .orElseThrow(() -> new AssertionError("invariant 9: compensated for a late delivery but never funded"));
+          assertThat(deadline).as("invariant 9: the delivery deadline, from the evidence")
+              .isEqualTo(funded.at().plusSeconds(Long.parseLong(placed.get("deliver_within_seconds"))));
+          for (int unit : units) {
+            assertThat(chain).as("invariant 9: unit %d compensated as late had no key before", unit)
+                .noneMatch(e -> e.type() == EvidenceType.UNIT_KEY_DELIVERED && e.seq() < event2.seq()
+                    && e.details().get("unit").equals(Integer.toString(unit)));
+          }
+        } else {
+          assertThat(d.get("cause")).isEqualTo("resupply_refunded");
+          EvidenceEvent first = chain.stream().filter(e -> e.type() == EvidenceType.UNIT_REPLACEMENT_REQUESTED)
+              .findFirst().orElseThrow(() -> new AssertionError("invariant 9: resupply compensated, none requested"));
+          assertThat(deadline).as("invariant 9: the resupply deadline, from the evidence")
+              .isEqualTo(first.at().plusSeconds(Long.parseLong(placed.get("resupply_within_seconds"))));
+          for (int unit : units) {
+            assertThat(transition.evidence()).as("invariant 9: unit %d compensated for a failed resupply is refunded", unit)
+                .anyMatch(e -> e.details().containsKey("refunded_units")
+                    && List.of(e.details().get("refunded_units").split(",")).contains(Integer.toString(unit)));
+          }
+        }
+        Money owed = perUnitFromTerms(placed, before.unitPrice()).times(units.size());
+        Money paid = parse(d.get("paid"));
+        Money unpaid = parse(d.get("unpaid"));
+        assertThat(parse(d.get("owed"))).as("invariant 9: owed per the terms").isEqualTo(owed);
+        assertThat(paid.plus(unpaid)).isEqualTo(owed);
+        Money held = parse(d.get("deposit_before"));
+        assertThat(paid).as("paid is what was owed or all the deposit held")
+            .isEqualTo(owed.compareTo(held) <= 0 ? owed : held);
+        world.compensations.merge(unpaid.isZero() ? "full" : paid.isZero() ? "none" : "part", 1, Integer::sum);
+        paidInEvidence += paid.minorUnits();
+      }
+      long paidByEffects = transition.effects().stream().filter(Effect.PayCompensation.class::isInstance)
+          .map(Effect.PayCompensation.class::cast).mapToLong(p -> p.amount().minorUnits()).sum();
+      assertThat(fromDeposit).as("drawn from the deposit = paid in evidence = paid by effects")
+          .isEqualTo(paidInEvidence).isEqualTo(paidByEffects);
+      if (paidByEffects > 0) {
+        world.compensationEffects.merge(before.unitPrice().currency(), paidByEffects, Math::addExact);
+      }
+    }
+
+    /** The compensation per unit, worked out from the terms the order was placed with, not by escrow-core. */
+    static Money perUnitFromTerms(Map<String, String> placed, Money unitPrice) {
+      long value = Long.parseLong(placed.get("compensation_value"));
+      return placed.get("compensation_basis").equals("fixed") ? new Money(value, unitPrice.currency())
+          : new Money(Math.multiplyExact(unitPrice.minorUnits(), value) / 10_000, unitPrice.currency());
+    }
+
+    static Money parse(String canonical) {
+      String[] parts = canonical.split(" ");
+      return Money.of(Long.parseLong(parts[0]), parts[1]);
     }
 
     /**

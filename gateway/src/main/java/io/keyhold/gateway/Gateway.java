@@ -1,6 +1,7 @@
 package io.keyhold.gateway;
 
 import io.keyhold.gateway.api.AdminRoutes;
+import io.keyhold.gateway.api.DepositRoutes;
 import io.keyhold.gateway.api.Authenticator;
 import io.keyhold.gateway.api.BuyerSide;
 import io.keyhold.gateway.api.CatalogRoutes;
@@ -16,6 +17,7 @@ import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
 import io.keyhold.gateway.api.StockRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
+import io.keyhold.gateway.engine.Deposits;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Database;
@@ -236,6 +238,7 @@ public final class Gateway implements AutoCloseable {
   private void mountRoutes(Endpoints endpoints) {
     OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
     AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
+    DepositRoutes.mount(endpoints, pool, new Deposits(pool, config.clock(), engine.checkout()::forgetMerchant));
     CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
     StockRoutes.mount(endpoints, pool, catalog, stock);
     OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());

@@ -41,6 +41,17 @@ public interface PaymentProvider {
    */
   Future<String> refund(RefundRequest request);
 
+  /**
+   * Pays {@code request.amount()} to the payer of the payment {@code request.transactionId()}: compensation from
+   * the merchant's deposit. Idempotent by {@link PayoutRequest#idempotencyKey()} like a refund. A provider that
+   * cannot pay out fails, and the outbox keeps the payout for an operator.
+   *
+   * @return the provider's reference for the payout
+   */
+  default Future<String> payCompensation(PayoutRequest request) {
+    return Future.failedFuture(new UnsupportedOperationException("provider " + id() + " cannot pay compensation"));
+  }
+
   /** Releases what the provider holds. */
   default Future<Void> close() {
     return Future.succeededFuture();

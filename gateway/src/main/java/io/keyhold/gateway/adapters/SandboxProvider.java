@@ -73,6 +73,13 @@ public final class SandboxProvider implements PaymentProvider {
       + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING provider_ref";
   private static final String BOOK_REFUND = "UPDATE sandbox_payments SET refunded_minor = refunded_minor + $2"
       + " WHERE id = $1";
+  /** The sandbox's payout book: the gateway's own record of payouts, written by the stand-in provider first. */
+  private static final String BOOK_PAYOUT = "INSERT INTO compensation_payouts (idempotency_key, provider,"
+      + " provider_txn_id, merchant_id, order_id, amount_minor, currency, provider_ref, created_at)"
+      + " SELECT $1, 'sandbox', p.id, p.merchant_id, p.order_id, $3, p.currency, $4, $5"
+      + " FROM sandbox_payments p WHERE p.id = $2 AND p.state = 'paid' AND p.currency = $6"
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING provider_ref";
+  private static final String KNOWN_PAYOUT = "SELECT provider_ref FROM compensation_payouts WHERE idempotency_key = $1";
   private static final String KNOWN_REFUND = "SELECT provider_ref FROM refunds WHERE idempotency_key = $1";
 
   private final Pool pool;
@@ -301,6 +308,22 @@ public final class SandboxProvider implements PaymentProvider {
                       : Future.failedFuture(new IllegalStateException("sandbox payment " + request.transactionId()
                           + " is unknown, unpaid, in another currency, or would be refunded past its amount")));
             }));
+  }
+
+  @Override
+  public Future<String> payCompensation(PayoutRequest request) {
+    String reference = Ids.newId("po");
+    return pool.preparedQuery(BOOK_PAYOUT)
+        .execute(Tuple.tuple().addString(request.idempotencyKey()).addString(request.transactionId())
+            .addLong(request.amount().minorUnits()).addString(reference)
+            .addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC))
+            .addString(request.amount().currency().getCurrencyCode()))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(reference)
+            : pool.preparedQuery(KNOWN_PAYOUT).execute(Tuple.of(request.idempotencyKey())).compose(known ->
+                known.size() == 1
+                    ? Future.succeededFuture(known.iterator().next().getString("provider_ref"))
+                    : Future.failedFuture(new IllegalStateException("sandbox payment " + request.transactionId()
+                        + " is unknown, unpaid or in another currency"))));
   }
 
   @Override

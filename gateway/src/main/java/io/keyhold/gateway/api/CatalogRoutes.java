@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.adapters.http.HttpSettings;
+import io.keyhold.escrow.Compensation;
 import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
@@ -30,7 +31,8 @@ import java.util.regex.PatternSyntaxException;
 public final class CatalogRoutes {
   private static final Set<String> POLICY_FIELDS = Set.of("pay_within_seconds", "deliver_within_seconds", "validate_within_seconds",
       "resupply_within_seconds", "max_resupply_attempts", "inspection_window_seconds", "max_hold_seconds",
-      "unknown_verdict_policy", "late_payment_policy");
+      "unknown_verdict_policy", "late_payment_policy", "compensation");
+  private static final Set<String> COMPENSATION_FIELDS = Set.of("basis", "value");
   private static final int POLICY_CODE_LENGTH_MAX = 32;
   private static final Set<String> VALIDATOR_FORMAT_FIELDS = Set.of("type", "pattern", "checksum");
   private static final Set<String> VALIDATOR_HTTP_FIELDS = Set.of("type", "url", HttpSettings.SIGNING_SECRET,
@@ -133,9 +135,24 @@ public final class CatalogRoutes {
         d.unknownVerdictPolicy());
     LatePaymentPolicy late = policyCode(in, "late_payment_policy", LatePaymentPolicy::fromCode,
         d.latePaymentPolicy());
+    Compensation compensation = readCompensation(in.optionalObject("compensation", COMPENSATION_FIELDS));
     return in.valid()
-        ? new SkuPolicy(pay, deliver, resupply, attempts, validate, inspection, hold, unknown, late)
+        ? new SkuPolicy(pay, deliver, resupply, attempts, validate, inspection, hold, unknown, late, compensation)
         : d;
+  }
+
+  /** The optional {@code policy.compensation}: a basis and a value within the basis' bounds; null when absent. */
+  private static Compensation readCompensation(JsonInput in) {
+    if (in == null) {
+      return null;
+    }
+    Compensation.Basis basis = policyCode(in, "basis", Compensation.Basis::fromCode, null);
+    if (basis == null && !in.has("basis")) {
+      in.requiredString("basis", 1, POLICY_CODE_LENGTH_MAX);
+    }
+    long max = basis == Compensation.Basis.BASIS_POINTS ? Compensation.BASIS_POINTS_MAX : Compensation.FIXED_MINOR_MAX;
+    long value = in.requiredLong("value", 1, max);
+    return basis == null || !in.valid() ? null : new Compensation(basis, value);
   }
 
   /** An optional duration in whole seconds within {@code [min, max]}. */

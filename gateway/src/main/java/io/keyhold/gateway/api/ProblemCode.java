@@ -57,7 +57,11 @@ public enum ProblemCode {
   // The order engine again: a shop whose signatures do not match is misconfigured, not slow.
   MERCHANT_BAD_SIGNATURE("merchant_bad_signature", 502, "The merchant's shop and Keyhold do not share a signing secret"),
   // The database cannot be reached or is restarting: the request may succeed after Retry-After (DatabaseOutage).
-  DATABASE_UNAVAILABLE("database_unavailable", 503, "The database cannot be reached or is restarting; retry after the given delay");
+  DATABASE_UNAVAILABLE("database_unavailable", 503, "The database cannot be reached or is restarting; retry after the given delay"),
+  // Merchants' deposits (issue 14).
+  MERCHANT_DEPOSIT_LOW("merchant_deposit_low", 409, "The merchant's deposit is below its floor; it takes no new checkouts"),
+  DEPOSIT_BELOW_FLOOR("deposit_below_floor", 409, "The withdrawal would leave the deposit below its floor"),
+  DEPOSIT_CURRENCY_MISMATCH("deposit_currency_mismatch", 409, "The deposit is held in another currency");
 
   private static final Map<String, ProblemCode> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

@@ -179,6 +179,9 @@ public final class Problems {
         case MERCHANT_UNAVAILABLE -> Problem.of(ProblemCode.MERCHANT_UNAVAILABLE, refusal.detail());
         case MERCHANT_BAD_SIGNATURE -> Problem.of(ProblemCode.MERCHANT_BAD_SIGNATURE, refusal.detail());
         case OUT_OF_STOCK -> Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
+        case MERCHANT_DEPOSIT_LOW -> Problem.of(ProblemCode.MERCHANT_DEPOSIT_LOW, refusal.detail());
+        case DEPOSIT_BELOW_FLOOR -> Problem.of(ProblemCode.DEPOSIT_BELOW_FLOOR, refusal.detail());
+        case DEPOSIT_CURRENCY_MISMATCH -> Problem.of(ProblemCode.DEPOSIT_CURRENCY_MISMATCH, refusal.detail());
         case MALFORMED_INPUT -> Problem.invalid(List.of(
             new FieldError(refusal.field(), FieldError.Code.INVALID_FORMAT, refusal.detail())));
         case ORDER_REFUSED -> Problem.of(ProblemCode.forRejection(refusal.rejection()), refusal.detail());

@@ -47,6 +47,12 @@ public final class BuyerOrders {
       + "   AS released_minor,"
       + " (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE merchant_id = o.merchant_id AND order_id = o.id)"
       + "   AS refund_sent_minor,"
+      + " (SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings"
+      + "   WHERE merchant_id = o.merchant_id AND order_id = o.id AND account = 'compensations:out') AS compensated_minor,"
+      // order.compensated records 'unpaid' as '<minor units> <currency>' (escrow-core's canonical money).
+      + " (SELECT coalesce(sum(split_part(data->>'unpaid', ' ', 1)::bigint), 0) FROM evidence_events"
+      + "   WHERE merchant_id = o.merchant_id AND order_id = o.id AND type = 'order.compensated')"
+      + "   AS compensation_unpaid_minor,"
       + " (SELECT coalesce(json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.seq),"
       + "   '[]'::json) FROM (SELECT seq, type, at, data FROM evidence_events WHERE merchant_id = o.merchant_id"
       + "   AND order_id = o.id ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX + ") e) AS timeline";
@@ -144,6 +150,9 @@ public final class BuyerOrders {
         .put("refunded", Wire.money(refunded, currency))
         .put("refund_status", refunded == 0 ? "none" : refundSent >= refunded ? "sent" : "pending")
         .put("released", Wire.money(extras.getLong("released_minor"), currency))
+        .put("compensation", new JsonObject()
+            .put("paid", Wire.money(extras.getLong("compensated_minor"), currency))
+            .put("unpaid", Wire.money(extras.getLong("compensation_unpaid_minor"), currency)))
         .put("dispute", OrderViews.dispute(order, false))
         .put("timeline", timeline(timelineOf(extras)))
         .put("actions", actions(order, now))

@@ -61,7 +61,9 @@ public final class Checkout {
   private static final String TERMS = "SELECT s.name, s.price_minor, s.currency, s.pay_within_seconds,"
       + " s.deliver_within_seconds, s.validate_within_seconds, s.resupply_within_seconds, s.max_resupply_attempts,"
       + " s.inspection_window_seconds, s.max_hold_seconds, s.unknown_verdict_policy, s.late_payment_policy,"
-      + " m.fee_basis_points, m.adapter_type FROM skus s JOIN merchants m ON m.id = s.merchant_id"
+      + " s.compensation_basis, s.compensation_value, m.fee_basis_points, m.adapter_type,"
+      + " COALESCE(d.balance_minor < d.floor_minor, false) AS deposit_low FROM skus s"
+      + " JOIN merchants m ON m.id = s.merchant_id LEFT JOIN merchant_deposits d ON d.merchant_id = m.id"
       + " WHERE s.merchant_id = $1 AND s.id = $2 AND m.status = 'active'";
   private static final String INSERT_SESSION = "INSERT INTO checkout_sessions (merchant_id, id, order_id, token_key_id,"
       + " token_sealed, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -100,7 +102,8 @@ public final class Checkout {
   private record SkuKey(String merchantId, String skuId) {}
 
   /** The terms an order is placed with. */
-  private record Terms(String skuName, Money unitPrice, SkuPolicy policy, int feeBasisPoints, String adapterType) {}
+  private record Terms(String skuName, Money unitPrice, SkuPolicy policy, int feeBasisPoints, String adapterType,
+      boolean depositLow) {}
 
   /**
    * Writes that belong in the transaction storing a new session (the API's idempotent answer); they
@@ -118,6 +121,10 @@ public final class Checkout {
   public Future<JsonObject> create(String merchantId, String skuId, int quantity, String buyerRef,
       AlsoInTransaction alsoInTransaction) {
     return terms(merchantId, skuId).compose(terms -> {
+      if (terms.depositLow()) {
+        return Future.failedFuture(Refusal.of(Refusal.Code.MERCHANT_DEPOSIT_LOW,
+            "The merchant's deposit is below its floor; it takes no new checkouts until it is topped up"));
+      }
       Instant now = orders.now();
       Instant until = now.plus(terms.policy().payWithin()).plusSeconds(config.reservationGraceSeconds());
       return adapters.adapterOf(merchantId)
@@ -211,7 +218,7 @@ public final class Checkout {
       SkuPolicy policy = Catalog.policyOf(row);
       Terms found = new Terms(row.getString("name"),
           Money.of(row.getLong("price_minor"), row.getString("currency")), policy, row.getInteger("fee_basis_points"),
-          row.getString("adapter_type"));
+          row.getString("adapter_type"), row.getBoolean("deposit_low"));
       terms.put(key, found);
       return Future.succeededFuture(found);
     });
@@ -228,6 +235,14 @@ public final class Checkout {
 
   private static Refusal outOfStock() {
     return Refusal.of(Refusal.Code.OUT_OF_STOCK, "Not enough keys are free for this quantity");
+  }
+
+  /**
+   * Forgets the cached terms of {@code merchantId}'s SKUs, so that a deposit changed on this instance is seen by its
+   * next checkout (other instances see it within {@link ShortLivedCache#REUSE_MAX}).
+   */
+  public void forgetMerchant(String merchantId) {
+    terms.asMap().keySet().removeIf(key -> key.merchantId().equals(merchantId));
   }
 
   private static Throwable reserveRefusal(Throwable failure) {

@@ -104,6 +104,8 @@ final class EffectRunner {
       return releaseReservation(e);
     } else if (effect instanceof Effect.Notify e) {
       return webhooks.send(e.idempotencyKey(), e.orderId(), merchantId, e.type());
+    } else if (effect instanceof Effect.PayCompensation e) {
+      return payments.payCompensation(e);
     }
     return Future.failedFuture(new IllegalStateException("no handler for effect " + effect.kind().code()));
   }

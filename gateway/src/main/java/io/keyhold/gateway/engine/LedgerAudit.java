@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The seven money invariants of docs/money.md, computed in SQL over what the gateway stored
+ * The nine money invariants of docs/money.md, computed in SQL over what the gateway stored
  * ({@code ledger_postings}, {@code orders}, {@code order_units}, {@code payments},
  * {@code evidence_events}), each with pass or fail and the ids of the orders that break it (at most
  * {@link #VIOLATIONS_MAX} listed, with the full count). All queries run in one read-only
@@ -43,6 +43,12 @@ import java.util.List;
  *       the units neither released nor refunded while the order is funded and open, zero otherwise
  *       (a unit refunded early leaves its siblings held); per currency the same sums form
  *       {@code totals}.
+ *   <li>a merchant's deposit is never negative after any of its ledger transactions, only its own orders draw on
+ *       it, and {@code merchant_deposits} holds what its postings add up to (violations name merchants);
+ *   <li>every compensation traces to a deadline the merchant missed in the order's evidence: its deadline is the
+ *       one the evidence gives (funding + {@code deliver_within_seconds} with no key for those units before, or
+ *       the first replacement + {@code resupply_within_seconds}), it came at or after it, and what the evidence
+ *       says was paid is what the ledger paid to {@code compensations:out}.
  * </ol>
  */
 public final class LedgerAudit {
@@ -53,10 +59,16 @@ public final class LedgerAudit {
   /** Each audit statement stops after this; an audit that cannot finish fails instead of hogging the database. */
   public static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The deposit books: what merchants' deposits took in, hold and paid out as compensation. */
+  private static final String DEPOSIT_ACCOUNT = "(account = 'deposits:in' OR account = 'compensations:out'"
+      + " OR account LIKE 'merchant:%:deposit')";
+  private static final String COMPENSATED = "(SELECT order_id, seq, at, data FROM evidence_events"
+      + " WHERE type = 'order.compensated')";
   static final String TERMINAL = "('expired', 'released', 'refunded', 'partially_refunded')";
   static final String HOLDING = "('funded', 'validating', 'resupplying', 'ready', 'inspection', 'disputed')";
   private static final String KNOWN_ACCOUNT = "(account = 'payments:in' OR account = 'platform:fees'"
-      + " OR account = 'refunds:out' OR account LIKE 'escrow:%' OR account LIKE 'merchant:%:payable')";
+      + " OR account = 'refunds:out' OR account LIKE 'escrow:%' OR account LIKE 'merchant:%:payable'"
+      + " OR " + DEPOSIT_ACCOUNT + ")";
   private static final String VALID_VERDICT = "EXISTS (SELECT 1 FROM evidence_events e"
       + " WHERE e.merchant_id = u.merchant_id AND e.order_id = u.order_id AND e.type = 'unit.checked'"
       + " AND e.data->>'unit' = u.unit_index::text AND e.data->>'key_ref' = u.key_ref"
@@ -64,7 +76,8 @@ public final class LedgerAudit {
 
   static final List<Invariant> INVARIANTS = List.of(
       new Invariant(1, "every ledger transaction sums to zero",
-          "SELECT min(order_id) AS order_id FROM ledger_postings GROUP BY txn_id, currency"
+          // A deposit's top-up or withdrawal has no order: its merchant is named instead.
+          "SELECT coalesce(min(order_id), min(merchant_id)) AS order_id FROM ledger_postings GROUP BY txn_id, currency"
               + " HAVING sum(amount_minor) <> 0"),
       new Invariant(2, "an order's escrow balance is never negative, and zero once the order is terminal",
           "WITH per_txn AS ("
@@ -124,7 +137,41 @@ public final class LedgerAudit {
               + " WHERE coalesce(p.paid_in, 0) <> coalesce(p.accounted, 0) OR coalesce(p.unknown, 0) > 0"
               + " OR coalesce(p.held, 0) <> (CASE WHEN o.state IN " + HOLDING
               + " THEN o.unit_price_minor * (SELECT count(*) FROM order_units u WHERE u.merchant_id = o.merchant_id"
-              + " AND u.order_id = o.id AND u.state NOT IN ('released', 'refunded')) ELSE 0 END)"));
+              + " AND u.order_id = o.id AND u.state NOT IN ('released', 'refunded')) ELSE 0 END)"),
+      new Invariant(8, "a merchant's deposit is never negative (violations name merchants)",
+          "WITH per_txn AS (SELECT merchant_id, account, txn_id, currency, min(id) AS first_id,"
+              + " sum(amount_minor) AS delta FROM ledger_postings WHERE account LIKE 'merchant:%:deposit'"
+              + " GROUP BY merchant_id, account, txn_id, currency),"
+              + " running AS (SELECT merchant_id, sum(delta) OVER (PARTITION BY account, currency ORDER BY first_id"
+              + " ROWS UNBOUNDED PRECEDING) AS balance FROM per_txn)"
+              + " SELECT merchant_id FROM running WHERE balance < 0"
+              + " UNION SELECT coalesce(order_id, merchant_id) FROM ledger_postings WHERE account LIKE 'merchant:%:deposit'"
+              + " AND account <> 'merchant:' || merchant_id || ':deposit'"
+              + " UNION SELECT d.merchant_id FROM merchant_deposits d WHERE d.balance_minor <> (SELECT"
+              + " coalesce(sum(l.amount_minor), 0) FROM ledger_postings l WHERE l.merchant_id = d.merchant_id"
+              + " AND l.account = 'merchant:' || d.merchant_id || ':deposit' AND l.currency = d.currency)"),
+      new Invariant(9, "every compensation traces to a deadline the merchant missed in the order's evidence",
+          "WITH placed AS (SELECT order_id, data FROM evidence_events WHERE type = 'order.placed'),"
+              + " paid_evidence AS (SELECT order_id, sum(split_part(data->>'paid', ' ', 1)::bigint) AS amount"
+              + " FROM " + COMPENSATED + " c GROUP BY order_id),"
+              + " paid_ledger AS (SELECT order_id, sum(amount_minor) AS amount FROM ledger_postings"
+              + " WHERE account = 'compensations:out' GROUP BY order_id)"
+              + " SELECT c.order_id FROM " + COMPENSATED + " c JOIN placed p ON p.order_id = c.order_id"
+              + " WHERE c.at < (c.data->>'deadline')::timestamptz OR CASE c.data->>'cause'"
+              // Late first keys: the deadline is funding + deliver_within, and no key of those units came before.
+              + " WHEN 'delivery_late' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM (SELECT f.at"
+              + " + make_interval(secs => (p.data->>'deliver_within_seconds')::int) FROM evidence_events f"
+              + " WHERE f.order_id = c.order_id AND f.type = 'order.funded' AND f.seq < c.seq ORDER BY f.seq DESC LIMIT 1)"
+              + " OR EXISTS (SELECT 1 FROM evidence_events k WHERE k.order_id = c.order_id"
+              + " AND k.type = 'unit.key_delivered' AND k.seq < c.seq"
+              + " AND k.data->>'unit' = ANY (string_to_array(c.data->>'units', ',')))"
+              // A resupply refunded: the deadline is the first replacement requested + resupply_within.
+              + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM (SELECT r.at"
+              + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int) FROM evidence_events r"
+              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1)"
+              + " ELSE true END"
+              + " UNION SELECT coalesce(e.order_id, l.order_id) FROM paid_evidence e FULL JOIN paid_ledger l"
+              + " ON l.order_id = e.order_id WHERE coalesce(e.amount, 0) <> coalesce(l.amount, 0)"));
 
   private static final String TOTALS = "SELECT currency,"
       + " -coalesce(sum(amount_minor) FILTER (WHERE account = 'payments:in'), 0) AS payments_in,"
@@ -132,6 +179,9 @@ public final class LedgerAudit {
       + " coalesce(sum(amount_minor) FILTER (WHERE account = 'platform:fees'), 0) AS fees,"
       + " coalesce(sum(amount_minor) FILTER (WHERE account = 'refunds:out'), 0) AS refunds,"
       + " coalesce(sum(amount_minor) FILTER (WHERE account LIKE 'escrow:%'), 0) AS held,"
+      + " -coalesce(sum(amount_minor) FILTER (WHERE account = 'deposits:in'), 0) AS deposits_in,"
+      + " coalesce(sum(amount_minor) FILTER (WHERE account LIKE 'merchant:%:deposit'), 0) AS deposits_held,"
+      + " coalesce(sum(amount_minor) FILTER (WHERE account = 'compensations:out'), 0) AS compensations,"
       + " coalesce(sum(amount_minor) FILTER (WHERE NOT " + KNOWN_ACCOUNT + "), 0) AS other"
       + " FROM ledger_postings GROUP BY currency ORDER BY currency";
   private static final String COUNTS = "SELECT (SELECT count(*) FROM orders) AS orders,"
@@ -204,8 +254,12 @@ public final class LedgerAudit {
             .put("fees", fees)
             .put("refunds", refunds)
             .put("held_in_escrow", held)
+            .put("deposits_in", row.getLong("deposits_in"))
+            .put("deposits_held", row.getLong("deposits_held"))
+            .put("compensations", row.getLong("compensations"))
             .put("other_accounts", row.getLong("other"))
-            .put("balanced", in == released + fees + refunds + held && row.getLong("other") == 0));
+            .put("balanced", in == released + fees + refunds + held && row.getLong("other") == 0
+                && row.getLong("deposits_in") == row.getLong("deposits_held") + row.getLong("compensations")));
       }
       Row count = counts.result().iterator().next();
       return new JsonObject()

@@ -9,6 +9,7 @@ import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.NoticeRejectedException;
 import io.keyhold.gateway.adapters.PaymentNotice;
 import io.keyhold.gateway.adapters.PaymentProvider;
+import io.keyhold.gateway.adapters.PayoutRequest;
 import io.keyhold.gateway.adapters.RefundRequest;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
@@ -81,6 +82,11 @@ public final class Payments {
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
       + " merchant_id, order_id, amount_minor, currency, reason, provider_ref, created_at)"
       + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7, $8 FROM payments p"
+      + " WHERE p.provider = $2 AND p.provider_txn_id = $3 ON CONFLICT (idempotency_key) DO NOTHING";
+
+  private static final String RECORD_PAYOUT = "INSERT INTO compensation_payouts (idempotency_key, provider,"
+      + " provider_txn_id, merchant_id, order_id, amount_minor, currency, provider_ref, created_at)"
+      + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7 FROM payments p"
       + " WHERE p.provider = $2 AND p.provider_txn_id = $3 ON CONFLICT (idempotency_key) DO NOTHING";
 
   /**
@@ -307,6 +313,24 @@ public final class Payments {
             .addString(effect.idempotencyKey()).addString(provider.id()).addString(transactionId)
             .addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode())
             .addString(effect.reason().code()).addString(reference)
+            .addOffsetDateTime(orders.now().atOffset(ZoneOffset.UTC))))
+        .mapEmpty();
+  }
+
+  /** Pays compensation through the provider of the payment whose payer is compensated, and records it once. */
+  public Future<Void> payCompensation(Effect.PayCompensation effect) {
+    String paymentId = effect.paymentId();
+    int split = paymentId.indexOf(':');
+    PaymentProvider provider = split < 0 ? null : providers.get(paymentId.substring(0, split));
+    if (provider == null) {
+      return Future.failedFuture(new IllegalStateException("payment " + paymentId + " names no known provider"));
+    }
+    String transactionId = paymentId.substring(split + 1);
+    Money amount = effect.amount();
+    return provider.payCompensation(new PayoutRequest(effect.idempotencyKey(), transactionId, effect.orderId(), amount))
+        .compose(reference -> pool.preparedQuery(RECORD_PAYOUT).execute(Tuple.tuple()
+            .addString(effect.idempotencyKey()).addString(provider.id()).addString(transactionId)
+            .addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode()).addString(reference)
             .addOffsetDateTime(orders.now().atOffset(ZoneOffset.UTC))))
         .mapEmpty();
   }

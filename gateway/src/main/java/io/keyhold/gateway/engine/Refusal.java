@@ -29,7 +29,13 @@ public final class Refusal extends RuntimeException {
     /** A value the caller passed through (a cursor, say) is not one the engine made; {@link #field()} names it. */
     MALFORMED_INPUT,
     /** The order refused the event; {@link #rejection()} says why. */
-    ORDER_REFUSED
+    ORDER_REFUSED,
+    /** The merchant's deposit is below its floor: it takes no new checkouts until topped up. */
+    MERCHANT_DEPOSIT_LOW,
+    /** A withdrawal would leave the deposit below its floor. */
+    DEPOSIT_BELOW_FLOOR,
+    /** The deposit is held in another currency than the amount given. */
+    DEPOSIT_CURRENCY_MISMATCH
   }
 
   private final Code code;

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.escrow.EffectKind;
+import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.Outcome;
@@ -25,7 +26,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -177,11 +181,16 @@ public final class Sweeper {
     return pool.withTransaction(tx -> tx.preparedQuery(CLAIM)
             .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), config.sweepBatchMax(), OWED, SandboxProvider.NOTICE_KIND))
             .compose(rows -> {
+              List<StoredOrder> claimed = new ArrayList<>();
+              rows.forEach(row -> claimed.add(OrderStore.toStored(row)));
+              return Deposits.lockAvailable(tx, compensating(claimed)).map(deposits -> Map.entry(claimed, deposits));
+            })
+            .compose(claimed -> {
+              Map<String, Money> deposits = claimed.getValue();
               List<Future<Void>> writes = new ArrayList<>();
-              for (Row row : rows) {
-                claimedIds.add(row.getString("id"));
-                StoredOrder stored = OrderStore.toStored(row);
-                Transition transition = due(stored, now);
+              for (StoredOrder stored : claimed.getKey()) {
+                claimedIds.add(stored.id());
+                Transition transition = due(stored, now, deposits);
                 if (transition != null) {
                   writes.add(orders.persist(tx, stored.order(), transition, now));
                   changed.add(transition.order());
@@ -230,26 +239,53 @@ public final class Sweeper {
                 return Future.<Void>succeededFuture();
               }
               StoredOrder stored = OrderStore.toStored(rows.iterator().next());
-              Transition transition = due(stored, now);
-              if (transition == null) {
-                return Future.<Void>succeededFuture();
-              }
-              changed.add(transition.order());
-              return orders.persist(tx, stored.order(), transition, now);
+              return Deposits.lockAvailable(tx, compensating(List.of(stored))).compose(deposits -> {
+                Transition transition = due(stored, now, deposits);
+                if (transition == null) {
+                  return Future.<Void>succeededFuture();
+                }
+                changed.add(transition.order());
+                return orders.persist(tx, stored.order(), transition, now);
+              });
             }))
         .onSuccess(ok -> announce(changed));
   }
 
-  /** The order's transition for its deadline, or null when nothing is to store. */
-  private Transition due(StoredOrder stored, Instant now) {
-    Outcome outcome = stored.order().on(new OrderEvent.DeadlineReached(), now);
+  /**
+   * The merchants whose deposits the claimed orders may draw compensation from: locked before any is decided, so
+   * that what one order pays, no other order of the merchant (here or on another instance) pays again.
+   */
+  private static Set<String> compensating(List<StoredOrder> claimed) {
+    Set<String> merchants = new TreeSet<>();
+    for (StoredOrder stored : claimed) {
+      if (stored.order().policy().compensation() != null) {
+        merchants.add(stored.merchantId());
+      }
+    }
+    return merchants;
+  }
+
+  /**
+   * The order's transition for its deadline, or null when nothing is to store. {@code deposits} holds what each
+   * locked deposit can still pay in this transaction, and is drawn down by what the transition pays.
+   */
+  private Transition due(StoredOrder stored, Instant now, Map<String, Money> deposits) {
+    String merchantId = stored.merchantId();
+    Outcome outcome = stored.order().on(new OrderEvent.DeadlineReached(deposits.get(merchantId)), now);
     if (outcome instanceof Rejection rejection) {
       LOG.warn("order {} refused its deadline at {}: {} ({})", stored.id(), now, rejection.code().code(),
           rejection.detail());
       return null;
     }
     Transition transition = (Transition) outcome;
-    return transition.duplicate() ? null : transition;
+    if (transition.duplicate()) {
+      return null;
+    }
+    Money moved = Deposits.movedFrom(merchantId, transition.postings());
+    if (moved != null) {
+      deposits.put(merchantId, deposits.get(merchantId).plus(moved));
+    }
+    return transition;
   }
 
   private void announce(List<Order> changed) {

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.Compensation;
 import io.keyhold.escrow.LatePaymentPolicy;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
@@ -34,12 +35,12 @@ public final class Catalog {
   private static final String COLUMNS = "merchant_id, id, name, price_minor, currency, pay_within_seconds,"
       + " deliver_within_seconds, validate_within_seconds, resupply_within_seconds, max_resupply_attempts,"
       + " inspection_window_seconds, max_hold_seconds, unknown_verdict_policy, late_payment_policy, adapter_type,"
-      + " validators, created_at";
+      + " validators, created_at, compensation_basis, compensation_value";
   private static final String INSERT = "INSERT INTO skus (merchant_id, id, name, price_minor, currency,"
       + " pay_within_seconds, deliver_within_seconds, validate_within_seconds, resupply_within_seconds,"
       + " max_resupply_attempts, inspection_window_seconds, max_hold_seconds, unknown_verdict_policy,"
-      + " late_payment_policy, adapter_type, validators)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING " + COLUMNS;
+      + " late_payment_policy, adapter_type, validators, compensation_basis, compensation_value)"
+      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM skus WHERE merchant_id = $1 AND id = $2";
 
   static {
@@ -82,7 +83,9 @@ public final class Catalog {
         .addString(p.unknownVerdictPolicy().code())
         .addString(p.latePaymentPolicy().code())
         .addString(sku.adapterType())
-        .addValue(validators);
+        .addValue(validators)
+        .addString(p.compensation() == null ? null : p.compensation().basis().code())
+        .addValue(p.compensation() == null ? null : p.compensation().value());
     return tx.preparedQuery(INSERT).execute(row).map(rows -> toSku(rows.iterator().next()));
   }
 
@@ -92,7 +95,10 @@ public final class Catalog {
         .map(rows -> rows.size() == 0 ? null : toSku(rows.iterator().next()));
   }
 
-  /** A SKU's policy from a row holding the {@code skus} policy columns ({@code pay_within_seconds}...). */
+  /**
+   * A SKU's policy from a row holding the {@code skus} policy columns ({@code pay_within_seconds}...,
+   * {@code compensation_basis} and {@code compensation_value}).
+   */
   public static SkuPolicy policyOf(Row row) {
     return SkuPolicy.builder()
         .payWithin(Duration.ofSeconds(row.getInteger("pay_within_seconds")))
@@ -104,6 +110,8 @@ public final class Catalog {
         .maxHold(Duration.ofSeconds(row.getInteger("max_hold_seconds")))
         .unknownVerdictPolicy(UnknownVerdictPolicy.fromCode(row.getString("unknown_verdict_policy")))
         .latePaymentPolicy(LatePaymentPolicy.fromCode(row.getString("late_payment_policy")))
+        .compensation(row.getString("compensation_basis") == null ? null : new Compensation(
+            Compensation.Basis.fromCode(row.getString("compensation_basis")), row.getLong("compensation_value")))
         .build();
   }
 

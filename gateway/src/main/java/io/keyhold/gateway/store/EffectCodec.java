@@ -41,6 +41,9 @@ public final class EffectCodec {
       // The order id says everything.
     } else if (effect instanceof Effect.Notify e) {
       json.put("type", e.type().code());
+    } else if (effect instanceof Effect.PayCompensation e) {
+      json.put("payment_id", e.paymentId()).put("amount", e.amount().minorUnits())
+          .put("currency", e.amount().currency().getCurrencyCode());
     } else {
       throw new IllegalArgumentException("unknown effect " + effect.getClass().getName());
     }
@@ -72,6 +75,8 @@ public final class EffectCodec {
       }
       case RELEASE_RESERVATION -> new Effect.ReleaseReservation(idempotencyKey, orderId);
       case NOTIFY -> new Effect.Notify(idempotencyKey, orderId, EvidenceType.fromCode(json.getString("type")));
+      case PAY_COMPENSATION -> new Effect.PayCompensation(idempotencyKey, orderId, json.getString("payment_id"),
+          Money.of(json.getLong("amount"), json.getString("currency")));
     };
   }
 

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.store;
 
 import io.keyhold.escrow.Award;
+import io.keyhold.escrow.Compensation;
 import io.keyhold.escrow.Dispute;
 import io.keyhold.escrow.DisputeReason;
 import io.keyhold.escrow.EvidenceEvent;
@@ -106,7 +107,7 @@ public final class OrderCodec {
 
   /** The policy with durations in seconds and the two choices as codes. */
   public static JsonObject encodePolicy(SkuPolicy policy) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("pay_within_seconds", policy.payWithin().getSeconds())
         .put("deliver_within_seconds", policy.deliverWithin().getSeconds())
         .put("resupply_within_seconds", policy.resupplyWithin().getSeconds())
@@ -116,6 +117,11 @@ public final class OrderCodec {
         .put("max_hold_seconds", policy.maxHold().getSeconds())
         .put("unknown_verdict", policy.unknownVerdictPolicy().code())
         .put("late_payment", policy.latePaymentPolicy().code());
+    if (policy.compensation() != null) {
+      json.put("compensation_basis", policy.compensation().basis().code())
+          .put("compensation_value", policy.compensation().value());
+    }
+    return json;
   }
 
   static SkuPolicy decodePolicy(JsonObject json) {
@@ -123,7 +129,9 @@ public final class OrderCodec {
         seconds(json, "resupply_within_seconds"), json.getInteger("max_resupply_attempts"),
         seconds(json, "validate_within_seconds"), seconds(json, "inspection_window_seconds"),
         seconds(json, "max_hold_seconds"), UnknownVerdictPolicy.fromCode(json.getString("unknown_verdict")),
-        LatePaymentPolicy.fromCode(json.getString("late_payment")));
+        LatePaymentPolicy.fromCode(json.getString("late_payment")),
+        json.getString("compensation_basis") == null ? null : new Compensation(
+            Compensation.Basis.fromCode(json.getString("compensation_basis")), json.getLong("compensation_value")));
   }
 
   private static JsonObject encodeDispute(Dispute dispute) {

@@ -1,7 +1,9 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.Accounts;
 import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.EvidenceEvent;
+import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.Posting;
@@ -82,6 +84,12 @@ final class OrderRows {
       + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
       + " effects AS (" + OUTBOX.formatted(params(28, 5)) + ")"
       + " SELECT count(*) AS written FROM written";
+  /**
+   * Keeps merchant_deposits in step with a change's postings to the merchant's deposit (compensation paid). The
+   * caller holds the row locked since it read what the deposit could pay; the CHECK refuses an overdraft.
+   */
+  private static final String MOVE_DEPOSIT = "UPDATE merchant_deposits SET balance_minor = balance_minor + $2,"
+      + " updated_at = $4 WHERE merchant_id = $1 AND currency = $3";
   private static final String SET_RESERVATION = "UPDATE orders SET reservation_id = $3, reserved_until = $4"
       + " WHERE merchant_id = $1 AND id = $2";
 
@@ -198,8 +206,27 @@ final class OrderRows {
     addOutbox(update, change.effects(), now);
     return tx.preparedQuery(UPDATE).execute(update).compose(rows ->
         rows.iterator().next().getLong("written") == 1
-            ? Future.<Void>succeededFuture()
+            ? moveDeposit(tx, after, change.postings(), now)
             : Future.failedFuture(new VersionConflict(before.id(), before.version())));
+  }
+
+  private static Future<Void> moveDeposit(SqlClient tx, Order order, List<Posting> postings, Instant now) {
+    String account = Accounts.merchantDeposit(order.merchantId());
+    Posting moved = null;
+    for (Posting posting : postings) {
+      if (posting.account().equals(account)) {
+        moved = moved == null ? posting : new Posting(account, moved.amount().plus(posting.amount()));
+      }
+    }
+    if (moved == null) {
+      return Future.succeededFuture();
+    }
+    Money amount = moved.amount();
+    return tx.preparedQuery(MOVE_DEPOSIT).execute(Tuple.of(order.merchantId(), amount.minorUnits(),
+            amount.currency().getCurrencyCode(), odt(now)))
+        .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("order " + order.id() + " posted " + amount
+                + " to the deposit of merchant " + order.merchantId() + ", which holds none in that currency")));
   }
 
   /** Sets the gateway's reservation of {@code order} (one made for a late payment), in {@code tx}. */

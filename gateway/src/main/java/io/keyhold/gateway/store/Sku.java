@@ -30,7 +30,7 @@ public record Sku(String id, String merchantId, String name, long priceMinor, St
 
   /** A SKU's policy as the API shows it: seconds, and the two choices as codes. */
   public static JsonObject policyJson(SkuPolicy policy) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("pay_within_seconds", policy.payWithin().getSeconds())
         .put("deliver_within_seconds", policy.deliverWithin().getSeconds())
         .put("validate_within_seconds", policy.validateWithin().getSeconds())
@@ -40,6 +40,11 @@ public record Sku(String id, String merchantId, String name, long priceMinor, St
         .put("max_hold_seconds", policy.maxHold().getSeconds())
         .put("unknown_verdict_policy", policy.unknownVerdictPolicy().code())
         .put("late_payment_policy", policy.latePaymentPolicy().code());
+    if (policy.compensation() != null) {
+      json.put("compensation", new JsonObject().put("basis", policy.compensation().basis().code())
+          .put("value", policy.compensation().value()));
+    }
+    return json;
   }
 
   public JsonObject toJson() {

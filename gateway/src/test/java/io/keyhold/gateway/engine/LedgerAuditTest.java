@@ -59,7 +59,7 @@ class LedgerAuditTest {
   @Order(1)
   void passesOnACleanRun() {
     JsonObject audit = audit();
-    assertThat(audit.getJsonArray("invariants")).hasSize(7).allSatisfy(invariant -> {
+    assertThat(audit.getJsonArray("invariants")).hasSize(9).allSatisfy(invariant -> {
       JsonObject checked = (JsonObject) invariant;
       assertThat(checked.getBoolean("ok")).as("invariant %s: %s", checked.getInteger("id"), checked).isTrue();
     });
