@@ -1,5 +1,6 @@
-// Checkout: shows what is bought and the escrow promise, then pays through the sandbox provider's
-// own page, which sends the buyer back here (?returned=1) and on to the live order page.
+// Checkout: shows what is bought and the escrow promise, then pays through the operator's provider's
+// own page (the sandbox's, or a 易支付 site's), which sends the buyer back here (?returned=1) and on to
+// the live order page.
 (function () {
   'use strict';
   var K = window.Keyhold;
@@ -51,11 +52,12 @@
   }
 
   function startPayment(withReturn) {
-    var body = { order_id: session.order_id, order_token: session.order_token, amount: session.total };
+    // The gateway pays through the operator's checkout provider (the sandbox, or a 易支付 site) for the order's total.
+    var body = { order_id: session.order_id, order_token: session.order_token };
     if (withReturn) {
       body.return_url = '/checkout/' + session.id + '?returned=1';
     }
-    return fetch('/v1/sandbox/payments', {
+    return fetch('/v1/payments/start', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
       body: JSON.stringify(body)

@@ -242,7 +242,8 @@ public final class Gateway implements AutoCloseable {
     CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
     StockRoutes.mount(endpoints, pool, catalog, stock);
     OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());
-    PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl);
+    PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl,
+        config.engine().checkoutProvider());
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }

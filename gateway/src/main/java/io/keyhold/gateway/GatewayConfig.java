@@ -57,6 +57,10 @@ public final class GatewayConfig {
   public static final String ENV_FINGERPRINT_KEY = "KEYHOLD_FINGERPRINT_KEY";
   public static final String ENV_EVIDENCE_SEED = "KEYHOLD_EVIDENCE_SEED";
   public static final String ENV_METRICS_TOKEN = "KEYHOLD_METRICS_TOKEN";
+  /** The 易支付 merchant key, over {@code payments.providers.epay.key} of the config file. */
+  public static final String ENV_EPAY_KEY = "KEYHOLD_EPAY_KEY";
+  /** The 易支付 merchant's RSA private key, over {@code payments.providers.epay.merchant_private_key}. */
+  public static final String ENV_EPAY_PRIVATE_KEY = "KEYHOLD_EPAY_MERCHANT_PRIVATE_KEY";
   /** As long as the admin token at least: it guards the same operational details. */
   public static final int METRICS_TOKEN_LENGTH_MIN = GatewaySecrets.ADMIN_TOKEN_LENGTH_MIN;
 
@@ -416,6 +420,13 @@ public final class GatewayConfig {
       if (env.get(ENV_FINGERPRINT_KEY) != null) fingerprintKey(env.get(ENV_FINGERPRINT_KEY));
       if (env.get(ENV_EVIDENCE_SEED) != null) evidenceSeed(env.get(ENV_EVIDENCE_SEED));
       if (env.get(ENV_METRICS_TOKEN) != null) metricsToken(env.get(ENV_METRICS_TOKEN));
+      if (env.get(ENV_EPAY_KEY) != null) {
+        engine(engine.toBuilder().paymentProviderSetting("epay", "key", env.get(ENV_EPAY_KEY)).build());
+      }
+      if (env.get(ENV_EPAY_PRIVATE_KEY) != null) {
+        engine(engine.toBuilder().paymentProviderSetting("epay", "merchant_private_key", env.get(ENV_EPAY_PRIVATE_KEY))
+            .build());
+      }
       return this;
     }
 

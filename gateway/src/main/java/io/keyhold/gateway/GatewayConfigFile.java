@@ -11,7 +11,9 @@ import java.util.Set;
  * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
  * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
  * {@code shutdown_grace_ms}, {@code http_instances}, {@code seed_demo}, {@code outbound_allow_hosts} (an array
- * of hosts), {@code engine} (see {@link io.keyhold.gateway.engine.EngineConfig.Builder#applyJson}), and
+ * of hosts), {@code engine} (see {@link io.keyhold.gateway.engine.EngineConfig.Builder#applyJson}), {@code payments}
+ * ({@code checkout}: the provider the checkout page pays through; {@code providers}: each provider plug-in's
+ * settings by id, e.g. {@code epay}), and
  * {@code secrets} ({@code vault_keys}, {@code fingerprint_key}, {@code evidence_seed},
  * {@code admin_token}, {@code metrics_token}). An unknown key is an error, so a typo does not pass
  * silently.
@@ -20,7 +22,8 @@ public final class GatewayConfigFile {
 
   private static final Set<String> KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
       "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-      "shutdown_grace_ms", "http_instances", "seed_demo", "secrets", "engine", "outbound_allow_hosts");
+      "shutdown_grace_ms", "http_instances", "seed_demo", "secrets", "engine", "outbound_allow_hosts", "payments");
+  private static final Set<String> PAYMENT_KEYS = Set.of("checkout", "providers");
   private static final Set<String> SECRET_KEYS =
       Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
 
@@ -63,6 +66,18 @@ public final class GatewayConfigFile {
     }
     if (json.containsKey("engine")) {
       builder.engine(builder.engine().toBuilder().applyJson(json.getJsonObject("engine")).build());
+    }
+    if (json.containsKey("payments")) {
+      JsonObject payments = json.getJsonObject("payments");
+      for (String key : payments.fieldNames()) {
+        if (!PAYMENT_KEYS.contains(key)) {
+          throw new IllegalArgumentException("unknown config key 'payments." + key + "'; known: " + PAYMENT_KEYS);
+        }
+      }
+      var engine = builder.engine().toBuilder();
+      if (payments.containsKey("providers")) engine.paymentProviders(payments.getJsonObject("providers"));
+      if (payments.containsKey("checkout")) engine.checkoutProvider(payments.getString("checkout"));
+      builder.engine(engine.build());
     }
     if (json.containsKey("secrets")) {
       JsonObject secrets = json.getJsonObject("secrets");

@@ -37,7 +37,9 @@ public interface PaymentProvider {
   /**
    * Returns {@code request.amount()} of the payment {@code request.transactionId()} to the payer.
    *
-   * @return the provider's reference for the refund
+   * @return the provider's reference for the refund; fails with {@link RefundUnavailableException} when the
+   *     provider cannot refund it for good (no refund API, or a refusal that asking again will not change),
+   *     which the gateway records as a refund the operator owes instead of asking again
    */
   Future<String> refund(RefundRequest request);
 
@@ -50,6 +52,42 @@ public interface PaymentProvider {
    */
   default Future<String> payCompensation(PayoutRequest request) {
     return Future.failedFuture(new UnsupportedOperationException("provider " + id() + " cannot pay compensation"));
+  }
+
+  /**
+   * Whether buyers pay through a payment the gateway starts with {@link #start} (a remote site such as 易支付),
+   * rather than one the provider starts itself. For such a provider the gateway records every payment it
+   * starts, refuses a notice for one it did not start or for another order, amount or currency, and asks
+   * {@link #query} about started payments whose notice never came.
+   */
+  default boolean startsPayments() {
+    return false;
+  }
+
+  /**
+   * Starts a payment at the provider and answers where the buyer is sent to pay it (a URL that may carry a
+   * signature: never log it). Only for a provider that {@link #startsPayments()}.
+   */
+  default Future<String> start(PaymentStart payment) {
+    return Future.failedFuture(new UnsupportedOperationException("provider " + id() + " starts no payments"));
+  }
+
+  /**
+   * Asks the provider about a payment the gateway started: its notice when the buyer paid, or null when the
+   * provider does not know it as paid (yet). The gateway applies the answer exactly like a notice. Fails when the
+   * provider could not be asked (the gateway asks again later).
+   */
+  default Future<PaymentNotice> query(PaymentStart payment) {
+    return Future.succeededFuture(null);
+  }
+
+  /**
+   * The plain-text body a provider expects once a notice is recorded (易支付 sites send a notice again until they
+   * read {@code success}), or null for the gateway's JSON {@code {"status":"accepted"}}. A provider with a text
+   * answer may also send its notices as a GET: {@link #readNotice} then gets the raw query string as the body.
+   */
+  default String noticeAnswer() {
+    return null;
   }
 
   /** Releases what the provider holds. */

@@ -81,6 +81,14 @@ public final class Endpoints {
     return mount(operationId, HttpMethod.POST, access, false, null, handler);
   }
 
+  /**
+   * Mounts the GET operation that takes a payment provider's notices sent as a query (易支付 sites call their
+   * {@code notify_url} so); not limited, for the reason given at {@link #notice}.
+   */
+  public Route noticeByGet(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.GET, access, false, null, handler);
+  }
+
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
     return mount(operationId, HttpMethod.GET, access, true, null, handler);

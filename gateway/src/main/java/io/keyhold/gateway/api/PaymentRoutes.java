@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.escrow.Money;
+import io.keyhold.gateway.adapters.PaymentProvider;
 import io.keyhold.gateway.adapters.SandboxProvider;
 import io.keyhold.gateway.engine.Payments;
 import io.keyhold.gateway.store.Ids;
@@ -8,6 +9,7 @@ import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderTokens;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
@@ -35,18 +37,30 @@ public final class PaymentRoutes {
   private final SandboxProvider sandbox;
   private final OrderStore orders;
   private final Supplier<String> baseUrl;
+  private final String checkoutProvider;
+  private static final Set<String> CHECKOUT_START_FIELDS = Set.of("order_id", "order_token", "return_url");
+  /** The refunds-owed report's length: an operator settles them long before there are this many. */
+  public static final int REFUNDS_OWED_REPORT_MAX = 1000;
 
-  private PaymentRoutes(Payments payments, SandboxProvider sandbox, OrderStore orders, Supplier<String> baseUrl) {
+  private PaymentRoutes(Payments payments, SandboxProvider sandbox, OrderStore orders, Supplier<String> baseUrl,
+      String checkoutProvider) {
+    this.checkoutProvider = checkoutProvider;
     this.payments = payments;
     this.sandbox = sandbox;
     this.orders = orders;
     this.baseUrl = baseUrl;
   }
 
+  /**
+   * @param checkoutProvider the provider {@code POST /v1/payments/start} (the checkout page) pays through
+   */
   public static void mount(Endpoints endpoints, Payments payments, SandboxProvider sandbox, OrderStore orders,
-      Supplier<String> baseUrl) {
-    PaymentRoutes routes = new PaymentRoutes(payments, sandbox, orders, baseUrl);
+      Supplier<String> baseUrl, String checkoutProvider) {
+    PaymentRoutes routes = new PaymentRoutes(payments, sandbox, orders, baseUrl, checkoutProvider);
     endpoints.notice("paymentNotify", Caller.Kind.PUBLIC, routes::notify);
+    endpoints.noticeByGet("paymentNotifyByQuery", Caller.Kind.PUBLIC, routes::notifyByQuery);
+    endpoints.post("startPayment", Caller.Kind.PUBLIC, routes::startPayment);
+    endpoints.get("listRefundsOwed", Caller.Kind.ADMIN, routes::refundsOwed);
     endpoints.post("createSandboxPayment", Caller.Kind.PUBLIC, routes::start);
     endpoints.post("confirmSandboxPayment", Caller.Kind.PUBLIC, routes::confirm);
     endpoints.get("getSandboxPayPage", Caller.Kind.PUBLIC, routes::page);
@@ -54,8 +68,70 @@ public final class PaymentRoutes {
 
   private Future<Reply> notify(ApiRequest request) {
     Buffer raw = request.routingContext().body().buffer();
-    return payments.notice(request.pathParam("provider"), request.routingContext().request().headers(), raw)
-        .map(done -> Reply.ok(ACCEPTED));
+    String providerId = request.pathParam("provider");
+    return payments.notice(providerId, request.routingContext().request().headers(), raw)
+        .map(done -> accepted(providerId));
+  }
+
+  /** A notice sent as a GET (易支付 sites call notify_url so): the raw query string is the notice. */
+  private Future<Reply> notifyByQuery(ApiRequest request) {
+    String providerId = request.pathParam("provider");
+    PaymentProvider provider = payments.provider(providerId);
+    if (provider != null && provider.noticeAnswer() == null) {
+      return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND,
+          "This provider sends its notices as a POST"));
+    }
+    String query = request.routingContext().request().query();
+    return payments.notice(providerId, request.routingContext().request().headers(),
+            query == null ? null : Buffer.buffer(query))
+        .map(done -> accepted(providerId));
+  }
+
+  /** The answer to a recorded notice: the provider's own text (易支付's {@code success}), or {"status":"accepted"}. */
+  private Reply accepted(String providerId) {
+    PaymentProvider provider = payments.provider(providerId);
+    String text = provider == null ? null : provider.noticeAnswer();
+    return text == null ? Reply.ok(ACCEPTED)
+        : new Reply(200, "text/plain; charset=utf-8", Buffer.buffer(text), Map.of("Cache-Control", "no-store"));
+  }
+
+  /**
+   * The checkout page's pay step: a payment of the order's total through the operator's checkout provider (the
+   * sandbox's own pay page, or a remote site such as 易支付), and where to send the buyer.
+   */
+  private Future<Reply> startPayment(ApiRequest request) {
+    JsonInput in = JsonInput.of(request.body(), CHECKOUT_START_FIELDS);
+    String orderId = in.requiredMatching("order_id", ORDER_ID, 64);
+    String token = in.requiredString("order_token", 1, OrderTokens.TOKEN_LENGTH_MAX);
+    String returnUrl = in.optionalString("return_url", 1, RETURN_URL_LENGTH_MAX);
+    if (returnUrl != null && (!RETURN_PATH.matcher(returnUrl).matches() || returnUrl.contains("//"))) {
+      in.reject("return_url", FieldError.Code.INVALID_FORMAT, "must be a path on this site, starting with one /");
+    }
+    in.done();
+    return orders.loadForBuyer(orderId, token).compose(stored -> {
+      if (stored == null) {
+        return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
+      }
+      if (SandboxProvider.ID.equals(checkoutProvider)) {
+        return sandbox.start(stored.merchantId(), stored.id(), stored.order().total(), returnUrl)
+            .map(payment -> started(SandboxProvider.ID, payment.id(), payUrl(payment.id())));
+      }
+      String base = baseUrl.get();
+      return payments.start(checkoutProvider, stored, base + "/v1/payments/" + checkoutProvider + "/notify",
+              returnUrl == null ? null : base + returnUrl)
+          .map(payment -> started(payment.providerId(), payment.transactionId(), payment.payUrl()));
+    });
+  }
+
+  private static Reply started(String providerId, String paymentId, String payUrl) {
+    return new Reply(201, Reply.JSON, new JsonObject().put("provider", providerId).put("payment_id", paymentId)
+        .put("pay_url", payUrl).toBuffer(), Map.of("Cache-Control", "no-store"));
+  }
+
+  /** The operator's report of refunds a provider could not make. */
+  private Future<Reply> refundsOwed(ApiRequest request) {
+    return payments.refundsOwed(REFUNDS_OWED_REPORT_MAX).map(owed -> Reply.ok(new JsonObject()
+        .put("items", new JsonArray(owed))));
   }
 
   private Future<Reply> start(ApiRequest request) {

@@ -35,6 +35,13 @@ public final class EngineConfig {
   public static final long DEFAULT_SANDBOX_NOTICE_DELAY_MS = 50;
   /** Extra seconds a checkout reservation outlives the payment deadline, so the sweeper expires the order first. */
   public static final long DEFAULT_RESERVATION_GRACE_SECONDS = 60;
+  /**
+   * A payment started at a remote site (易支付) whose notice has not come this long after it started is asked
+   * about with the site's query API; a notice usually comes within seconds.
+   */
+  public static final long DEFAULT_PAYMENT_POLL_AFTER_MS = 60_000;
+  /** How often the query poll looks for such payments. */
+  public static final long DEFAULT_PAYMENT_POLL_INTERVAL_MS = 10_000;
   public static final long INTERVAL_MS_MIN = 5;
   public static final long INTERVAL_MS_MAX = 3_600_000;
   public static final int BATCH_MAX_MAX = 10_000;
@@ -43,7 +50,8 @@ public final class EngineConfig {
   private static final Set<String> JSON_KEYS = Set.of("sweep_interval_ms", "sweep_batch_max", "outbox_interval_ms",
       "outbox_batch_max", "outbox_concurrency_max", "outbox_attempts_max", "outbox_lease_ms",
       "outbox_backoff_base_ms", "outbox_backoff_max_ms", "sandbox_chaos", "sandbox_notice_delay_ms",
-      "reservation_grace_seconds", "workers", "instance_beat_ms", "instance_lease_ms");
+      "reservation_grace_seconds", "workers", "instance_beat_ms", "instance_lease_ms",
+      "payment_poll_after_ms", "payment_poll_interval_ms");
 
   private final long sweepIntervalMs;
   private final int sweepBatchMax;
@@ -58,6 +66,10 @@ public final class EngineConfig {
   private final long sandboxNoticeDelayMs;
   private final long reservationGraceSeconds;
   private final boolean workers;
+  private final long paymentPollAfterMs;
+  private final long paymentPollIntervalMs;
+  private final JsonObject paymentProviders;
+  private final String checkoutProvider;
   private final long instanceBeatMs;
   private final long instanceLeaseMs;
 
@@ -73,6 +85,10 @@ public final class EngineConfig {
     this.outboxBackoffMaxMs = b.outboxBackoffMaxMs;
     this.sandboxChaos = b.sandboxChaos;
     this.sandboxNoticeDelayMs = b.sandboxNoticeDelayMs;
+    this.paymentPollAfterMs = b.paymentPollAfterMs;
+    this.paymentPollIntervalMs = b.paymentPollIntervalMs;
+    this.paymentProviders = b.paymentProviders.copy();
+    this.checkoutProvider = b.checkoutProvider;
     this.reservationGraceSeconds = b.reservationGraceSeconds;
     this.workers = b.workers;
     this.instanceBeatMs = b.instanceBeatMs;
@@ -156,6 +172,28 @@ public final class EngineConfig {
     return workers;
   }
 
+  /** See {@link #DEFAULT_PAYMENT_POLL_AFTER_MS}. */
+  public long paymentPollAfterMs() {
+    return paymentPollAfterMs;
+  }
+
+  public long paymentPollIntervalMs() {
+    return paymentPollIntervalMs;
+  }
+
+  /**
+   * The configuration of each configured payment provider plug-in, by id ({@code payments.providers} of the config
+   * file): holds secrets, never logged.
+   */
+  public JsonObject paymentProviders() {
+    return paymentProviders.copy();
+  }
+
+  /** The provider the checkout page pays through ({@code payments.checkout}): {@code sandbox} unless configured. */
+  public String checkoutProvider() {
+    return checkoutProvider;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.sweepIntervalMs = sweepIntervalMs;
@@ -173,6 +211,10 @@ public final class EngineConfig {
     b.workers = workers;
     b.instanceBeatMs = instanceBeatMs;
     b.instanceLeaseMs = instanceLeaseMs;
+    b.paymentPollAfterMs = paymentPollAfterMs;
+    b.paymentPollIntervalMs = paymentPollIntervalMs;
+    b.paymentProviders = paymentProviders.copy();
+    b.checkoutProvider = checkoutProvider;
     return b;
   }
 
@@ -185,7 +227,9 @@ public final class EngineConfig {
         + ", outboxLeaseMs=" + outboxLeaseMs + ", outboxBackoffBaseMs=" + outboxBackoffBaseMs
         + ", outboxBackoffMaxMs=" + outboxBackoffMaxMs + ", sandboxChaos=" + sandboxChaos
         + ", sandboxNoticeDelayMs=" + sandboxNoticeDelayMs + ", reservationGraceSeconds=" + reservationGraceSeconds
-        + ", workers=" + workers + "]";
+        + ", workers=" + workers + ", paymentPollAfterMs=" + paymentPollAfterMs + ", paymentPollIntervalMs="
+        + paymentPollIntervalMs + ", paymentProviders=" + paymentProviders.fieldNames() + ", checkoutProvider="
+        + checkoutProvider + "]";
   }
 
   /** Builds an {@link EngineConfig}; every setter checks its value at once. */
@@ -205,8 +249,52 @@ public final class EngineConfig {
     private boolean workers = true;
     private long instanceBeatMs = DEFAULT_INSTANCE_BEAT_MS;
     private long instanceLeaseMs = DEFAULT_INSTANCE_LEASE_MS;
+    private long paymentPollAfterMs = DEFAULT_PAYMENT_POLL_AFTER_MS;
+    private long paymentPollIntervalMs = DEFAULT_PAYMENT_POLL_INTERVAL_MS;
+    private JsonObject paymentProviders = new JsonObject();
+    private String checkoutProvider = "sandbox";
 
     private Builder() {}
+
+    public Builder paymentPollAfterMs(long value) {
+      Range.check("payment poll after ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      this.paymentPollAfterMs = value;
+      return this;
+    }
+
+    public Builder paymentPollIntervalMs(long value) {
+      Range.check("payment poll interval ms", value, INTERVAL_MS_MIN, INTERVAL_MS_MAX);
+      this.paymentPollIntervalMs = value;
+      return this;
+    }
+
+    /** Each payment provider plug-in's configuration by id; every value must be a JSON object. */
+    public Builder paymentProviders(JsonObject value) {
+      for (String id : value.fieldNames()) {
+        if (!(value.getValue(id) instanceof JsonObject)) {
+          throw new IllegalArgumentException("payments.providers." + id + " must be a JSON object");
+        }
+      }
+      this.paymentProviders = value.copy();
+      return this;
+    }
+
+    /** Sets one setting of one provider (an environment variable's secret over the file's). */
+    public Builder paymentProviderSetting(String provider, String name, String value) {
+      JsonObject next = paymentProviders.copy();
+      JsonObject settings = next.getJsonObject(provider, new JsonObject());
+      next.put(provider, settings.put(name, value));
+      this.paymentProviders = next;
+      return this;
+    }
+
+    public Builder checkoutProvider(String value) {
+      if (value == null || !value.matches("[a-z][a-z0-9_-]{0,31}")) {
+        throw new IllegalArgumentException("payments.checkout must be a provider id, but was " + value);
+      }
+      this.checkoutProvider = value;
+      return this;
+    }
 
     public Builder instanceBeatMs(long value) {
       Range.check("instance beat ms", value, 50, 60_000);
@@ -321,6 +409,10 @@ public final class EngineConfig {
         if (json.containsKey("workers")) workers(json.getBoolean("workers"));
         if (json.containsKey("instance_beat_ms")) instanceBeatMs(json.getLong("instance_beat_ms"));
         if (json.containsKey("instance_lease_ms")) instanceLeaseMs(json.getLong("instance_lease_ms"));
+        if (json.containsKey("payment_poll_after_ms")) paymentPollAfterMs(json.getLong("payment_poll_after_ms"));
+        if (json.containsKey("payment_poll_interval_ms")) {
+          paymentPollIntervalMs(json.getLong("payment_poll_interval_ms"));
+        }
       } catch (ClassCastException e) {
         throw new IllegalArgumentException("an engine config value has the wrong JSON type: " + e.getMessage());
       }

@@ -72,6 +72,9 @@ public final class EvidenceBundles {
   private static final String REFUNDS = "SELECT provider, provider_txn_id, amount_minor, currency, reason,"
       + " provider_ref, created_at FROM refunds WHERE merchant_id = $1 AND order_id = $2"
       + " ORDER BY created_at, idempotency_key LIMIT " + (ROWS_MAX + 1);
+  private static final String REFUNDS_OWED = "SELECT provider, provider_txn_id, amount_minor, currency, reason,"
+      + " cause, created_at FROM refunds_owed WHERE merchant_id = $1 AND order_id = $2"
+      + " ORDER BY created_at, idempotency_key LIMIT " + (ROWS_MAX + 1);
   private static final String DELIVERIES = "SELECT key_ref, unit_index, source, fingerprint, duplicate, created_at"
       + " FROM delivered_keys WHERE merchant_id = $1 AND order_id = $2 ORDER BY created_at, key_ref"
       + " LIMIT " + (ROWS_MAX + 1);
@@ -165,8 +168,10 @@ public final class EvidenceBundles {
     Future<RowSet<Row>> refunds = tx.preparedQuery(REFUNDS).execute(ids);
     Future<RowSet<Row>> deliveries = tx.preparedQuery(DELIVERIES).execute(ids);
     Future<RowSet<Row>> ledger = tx.preparedQuery(LEDGER).execute(ids);
-    return Future.all(names, events, payments, refunds, deliveries, ledger).map(all -> {
-      for (RowSet<Row> rows : List.of(payments.result(), refunds.result(), deliveries.result(), ledger.result())) {
+    Future<RowSet<Row>> owed = tx.preparedQuery(REFUNDS_OWED).execute(ids);
+    return Future.all(List.of(names, events, payments, refunds, deliveries, ledger, owed)).map(all -> {
+      for (RowSet<Row> rows : List.of(payments.result(), refunds.result(), deliveries.result(), ledger.result(),
+          owed.result())) {
         if (rows.size() > ROWS_MAX) {
           throw new IllegalStateException("order " + order.id() + " has more than " + ROWS_MAX + " rows of one kind");
         }
@@ -176,8 +181,23 @@ public final class EvidenceBundles {
       }
       Row named = names.result().size() == 0 ? null : names.result().iterator().next();
       return bundle(order, named, events.result(), payments.result(), refunds.result(), deliveries.result(),
-          ledger.result());
+          ledger.result()).put("refunds_owed", refundsOwed(owed.result()));
     });
+  }
+
+  /** Refunds the provider could not make, owed to the buyer by the operator (see Payments). */
+  private static JsonArray refundsOwed(RowSet<Row> rows) {
+    JsonArray owed = new JsonArray();
+    for (Row row : rows) {
+      owed.add(new JsonObject()
+          .put("provider", row.getString("provider"))
+          .put("provider_txn_id", row.getString("provider_txn_id"))
+          .put("amount", Wire.money(row.getLong("amount_minor"), row.getString("currency")))
+          .put("reason", row.getString("reason"))
+          .put("cause", row.getString("cause"))
+          .put("at", Wire.time(row.getOffsetDateTime("created_at"))));
+    }
+    return owed;
   }
 
   private JsonObject bundle(Order order, Row names, RowSet<Row> eventRows, RowSet<Row> paymentRows,

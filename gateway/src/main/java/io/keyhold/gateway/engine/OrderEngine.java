@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
@@ -27,6 +28,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,10 +63,12 @@ public final class OrderEngine {
   private final Sweeper sweeper;
   private final Heartbeat heartbeat;
   private final WebClient client;
+  private final PaymentPoll poll;
 
   private OrderEngine(EngineConfig config, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
       Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
-      Sweeper sweeper, Heartbeat heartbeat, WebClient client) {
+      Sweeper sweeper, Heartbeat heartbeat, WebClient client, PaymentPoll poll) {
+    this.poll = poll;
     this.heartbeat = heartbeat;
     this.config = config;
     this.orders = orders;
@@ -102,11 +107,17 @@ public final class OrderEngine {
     Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl, stock::knownShort);
     return SandboxProvider.create(pool, client, secrets.vault(), clock, config.sandboxChaos(),
             config.sandboxNoticeDelayMs(), selfUrl)
-        .compose(sandbox -> plugins(vertx, clock).map(plugins -> {
+        .compose(sandbox -> plugins(vertx, clock, config.paymentProviders()).map(plugins -> {
           List<PaymentProvider> providers = new ArrayList<>(plugins);
           providers.add(sandbox);
           Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters,
               instances.self());
+          if (!SandboxProvider.ID.equals(config.checkoutProvider())
+              && (payments.provider(config.checkoutProvider()) == null
+              || !payments.provider(config.checkoutProvider()).startsPayments())) {
+            throw new IllegalArgumentException("payments.checkout names '" + config.checkoutProvider()
+                + "', which is neither the sandbox nor a configured provider that starts payments");
+          }
           Webhooks webhooks = new Webhooks(vertx, pool, client, outboundRules, merchants, orders, clock);
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);
@@ -118,21 +129,37 @@ public final class OrderEngine {
           Sweeper sweeper = new Sweeper(vertx, engineOrders, stock.using(enginePool), purgeIdempotency,
               config, meters);
           Heartbeat heartbeat = new Heartbeat(vertx, instances, clock, config, meters);
+          PaymentPoll poll = new PaymentPoll(vertx, payments, config);
           return new OrderEngine(config, orders, adapters, keys, deliveries, checkout, payments, sandbox,
-              outbox, sweeper, heartbeat, client);
+              outbox, sweeper, heartbeat, client, poll);
         }))
         // Registered before any request or effect can claim work in this instance's name.
         .compose(engine -> engine.heartbeat.start().map(engine));
   }
 
-  private static Future<List<PaymentProvider>> plugins(Vertx vertx, Clock clock) {
+  /**
+   * Creates the provider of every factory found, with its configuration ({@code payments.providers.<id>}); a factory
+   * that {@linkplain PaymentProviderFactory#needsConfiguration() needs one} and has none is skipped, and a
+   * configuration no factory claims is an error (a typo would otherwise leave buyers without their provider).
+   */
+  private static Future<List<PaymentProvider>> plugins(Vertx vertx, Clock clock, JsonObject configs) {
     List<Future<PaymentProvider>> created = new ArrayList<>();
+    Set<String> unclaimed = new TreeSet<>(configs.fieldNames());
     for (PaymentProviderFactory factory : ServiceLoader.load(PaymentProviderFactory.class)) {
       if (SandboxProvider.ID.equals(factory.id())) {
         throw new IllegalStateException("payment provider id 'sandbox' is built in; "
             + factory.getClass().getName() + " claims it too");
       }
-      created.add(factory.create(new PaymentContext(vertx, clock, null)));
+      unclaimed.remove(factory.id());
+      JsonObject config = configs.getJsonObject(factory.id());
+      if (config == null && factory.needsConfiguration()) {
+        continue;
+      }
+      created.add(factory.create(new PaymentContext(vertx, clock, config)));
+    }
+    if (!unclaimed.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("payments.providers names providers no plug-in"
+          + " offers: " + unclaimed));
     }
     return Future.all(created).map(all -> created.stream().map(Future::result).toList());
   }
@@ -148,6 +175,7 @@ public final class OrderEngine {
     orders.changes().listen(order -> outbox.wake());
     outbox.start();
     sweeper.start();
+    poll.start();
   }
 
   /**
@@ -155,7 +183,7 @@ public final class OrderEngine {
    * to be stored. Requests still being served finish on their own (the HTTP server's grace).
    */
   public Future<Void> stop(long graceMs) {
-    return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs)).mapEmpty();
+    return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop()).mapEmpty();
   }
 
   /**
@@ -183,6 +211,10 @@ public final class OrderEngine {
 
   public SandboxProvider sandbox() {
     return sandbox;
+  }
+
+  public PaymentPoll paymentPoll() {
+    return poll;
   }
 
   public Sweeper sweeper() {

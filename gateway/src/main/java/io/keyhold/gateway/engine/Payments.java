@@ -9,8 +9,10 @@ import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.NoticeRejectedException;
 import io.keyhold.gateway.adapters.PaymentNotice;
 import io.keyhold.gateway.adapters.PaymentProvider;
+import io.keyhold.gateway.adapters.PaymentStart;
 import io.keyhold.gateway.adapters.PayoutRequest;
 import io.keyhold.gateway.adapters.RefundRequest;
+import io.keyhold.gateway.adapters.RefundUnavailableException;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StoredOrder;
@@ -20,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -27,6 +30,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,6 +92,43 @@ public final class Payments {
       + " provider_txn_id, merchant_id, order_id, amount_minor, currency, provider_ref, created_at)"
       + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7 FROM payments p"
       + " WHERE p.provider = $2 AND p.provider_txn_id = $3 ON CONFLICT (idempotency_key) DO NOTHING";
+  private static final String START = "INSERT INTO payment_starts (provider, provider_txn_id, merchant_id, order_id,"
+      + " amount_minor, currency, created_at, next_poll_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+  private static final String STARTED = "SELECT order_id, amount_minor, currency FROM payment_starts"
+      + " WHERE provider = $1 AND provider_txn_id = $2";
+  private static final String REFUSED_NOTICE = "UPDATE payment_starts SET refused_notices = refused_notices + 1,"
+      + " last_refusal = $3 WHERE provider = $1 AND provider_txn_id = $2";
+  /**
+   * Claims a batch of started payments to ask about: started before $2, not yet applied, due; each is due again
+   * after $3 seconds times the polls so far (at most {@link #POLL_BACKOFF_STEPS_MAX} times), so a payment never
+   * paid is asked about less and less often, and not at all after {@link #POLL_AGE_MAX}.
+   */
+  private static final String CLAIM_POLLS = "UPDATE payment_starts s SET polls = s.polls + 1,"
+      + " next_poll_at = $1 + make_interval(secs => $3 * LEAST(s.polls + 1, " + Payments.POLL_BACKOFF_STEPS_MAX + "))"
+      + " WHERE (s.provider, s.provider_txn_id) IN (SELECT t.provider, t.provider_txn_id FROM payment_starts t"
+      + " WHERE t.next_poll_at <= $1 AND t.created_at <= $2 AND t.created_at > $5"
+      + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = t.provider"
+      + " AND p.provider_txn_id = t.provider_txn_id AND p.use IS NOT NULL)"
+      + " ORDER BY t.next_poll_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
+      + " RETURNING s.provider, s.provider_txn_id, s.order_id, s.amount_minor, s.currency";
+  private static final String RECORD_OWED = "INSERT INTO refunds_owed (idempotency_key, provider, provider_txn_id,"
+      + " merchant_id, order_id, amount_minor, currency, reason, cause, created_at)"
+      + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7, $8 FROM payments p"
+      + " WHERE p.provider = $2 AND p.provider_txn_id = $3 ON CONFLICT (idempotency_key) DO NOTHING";
+  private static final String OWED_REPORT = "SELECT idempotency_key, provider, provider_txn_id, merchant_id, order_id,"
+      + " amount_minor, currency, reason, cause, created_at FROM refunds_owed ORDER BY created_at, idempotency_key"
+      + " LIMIT $1";
+  /** Started payments asked about per poll; a full batch polls again at once. */
+  public static final int POLL_BATCH_MAX = 100;
+  /** A payment is asked about at most this many poll periods apart. */
+  public static final int POLL_BACKOFF_STEPS_MAX = 32;
+  /** A payment started longer ago than this is not asked about any more (an operator looks at the site). */
+  public static final Duration POLL_AGE_MAX = Duration.ofDays(2);
+  /** The prefix of the ids of payments the gateway starts at a remote site. */
+  public static final String STARTED_PREFIX = "kh";
+
+  /** A payment started at a remote site: its id there, and where the buyer is sent to pay it. */
+  public record Started(String providerId, String transactionId, String payUrl) {}
 
   /**
    * Reserves stock again for an order whose payment came after it expired.
@@ -155,12 +196,106 @@ public final class Payments {
       return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
     }
     return provider.readNotice(headers, body)
+        .compose(notice -> provider.startsPayments() ? started(providerId, notice) : Future.succeededFuture(notice))
         .recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException rejected
             ? rejected(providerId, rejected)
             : failure))
         .compose(notice -> notice.status() == PaymentNotice.Status.SUCCEEDED
             ? received(providerId, notice)
             : Future.succeededFuture());
+  }
+
+  /**
+   * Checks an authentic notice of a provider that starts payments against the payment the gateway started: the
+   * same order, amount and currency, or it is refused (a site with a leaked key, a tampered notice, or a payment
+   * this gateway never started) and the refusal is recorded on the payment.
+   */
+  private Future<PaymentNotice> started(String providerId, PaymentNotice notice) {
+    return pool.preparedQuery(STARTED).execute(Tuple.of(providerId, notice.transactionId())).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(new NoticeRejectedException("unknown_payment",
+            "the notice names a payment this gateway did not start"));
+      }
+      Row row = rows.iterator().next();
+      String reason = !row.getString("order_id").equals(notice.orderId()) ? "order_mismatch"
+          : !Money.of(row.getLong("amount_minor"), row.getString("currency")).equals(notice.amount())
+              ? "amount_mismatch" : null;
+      if (reason == null) {
+        return Future.succeededFuture(notice);
+      }
+      return pool.preparedQuery(REFUSED_NOTICE).execute(Tuple.of(providerId, notice.transactionId(), reason))
+          .compose(recorded -> Future.failedFuture(new NoticeRejectedException(reason,
+              "the notice is for another " + (reason.equals("order_mismatch") ? "order" : "amount")
+                  + " than the payment started")));
+    });
+  }
+
+  /**
+   * Starts a payment of the order's total at a provider that starts payments, recorded first so its notice is
+   * known when it comes; answers where the buyer is sent to pay.
+   */
+  public Future<Started> start(String providerId, StoredOrder order, String notifyUrl, String returnUrl) {
+    PaymentProvider provider = providers.get(providerId);
+    if (provider == null || !provider.startsPayments()) {
+      return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
+    }
+    String transactionId = Ids.newId(STARTED_PREFIX).replace("_", "");
+    Money amount = order.order().total();
+    Instant now = orders.now();
+    Tuple row = Tuple.tuple().addString(providerId).addString(transactionId).addString(order.merchantId())
+        .addString(order.id()).addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode())
+        .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addOffsetDateTime(now.atOffset(ZoneOffset.UTC));
+    PaymentStart start = new PaymentStart(transactionId, order.id(), amount, "Keyhold " + order.id(), notifyUrl,
+        returnUrl);
+    return pool.preparedQuery(START).execute(row)
+        .compose(stored -> provider.start(start))
+        .map(url -> new Started(providerId, transactionId, url));
+  }
+
+  /**
+   * One query poll: claims up to {@link #POLL_BATCH_MAX} payments started over {@code afterMs} ago and not yet
+   * applied, asks each one's provider about it, and applies each found paid like its notice. Answers how many were
+   * asked about; a provider that could not be asked is asked again at the next due time.
+   */
+  public Future<Integer> pollOnce(long afterMs) {
+    Instant now = orders.now();
+    Tuple claim = Tuple.tuple().addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+        .addOffsetDateTime(now.minusMillis(afterMs).atOffset(ZoneOffset.UTC))
+        .addDouble(afterMs / 1000.0).addInteger(POLL_BATCH_MAX)
+        .addOffsetDateTime(now.minus(POLL_AGE_MAX).atOffset(ZoneOffset.UTC));
+    return pool.preparedQuery(CLAIM_POLLS).execute(claim).compose(rows -> {
+      List<Future<Void>> asked = new ArrayList<>();
+      for (Row row : rows) {
+        asked.add(poll(row));
+      }
+      return Future.join(asked).map(rows.size()).otherwise(rows.size());
+    });
+  }
+
+  private Future<Void> poll(Row row) {
+    String providerId = row.getString("provider");
+    PaymentProvider provider = providers.get(providerId);
+    if (provider == null) {
+      return Future.succeededFuture();
+    }
+    Money amount = Money.of(row.getLong("amount_minor"), row.getString("currency"));
+    PaymentStart start = new PaymentStart(row.getString("provider_txn_id"), row.getString("order_id"), amount,
+        "Keyhold " + row.getString("order_id"), "-", null);
+    return provider.query(start)
+        .compose(notice -> notice == null || notice.status() != PaymentNotice.Status.SUCCEEDED
+            ? Future.<Void>succeededFuture()
+            : started(providerId, notice).compose(checked -> {
+              LOG.info("payment {} found paid by the query poll; its notice never came", paymentId(providerId,
+                  checked.transactionId()));
+              return received(providerId, checked);
+            }))
+        .recover(failure -> {
+          Throwable shown = failure instanceof NoticeRejectedException rejected
+              ? rejected(providerId, rejected) : failure;
+          LOG.warn("asking provider {} about payment {} failed: {}", providerId, start.transactionId(),
+              shown.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   /**
@@ -314,6 +449,25 @@ public final class Payments {
             .addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode())
             .addString(effect.reason().code()).addString(reference)
             .addOffsetDateTime(orders.now().atOffset(ZoneOffset.UTC))))
+        .<Void>mapEmpty()
+        .recover(failure -> failure instanceof RefundUnavailableException unavailable
+            ? owed(effect, provider.id(), transactionId, unavailable)
+            : Future.failedFuture(failure));
+  }
+
+  /**
+   * Records a refund the provider cannot make as owed by the operator (the refunds-owed report and the order's
+   * evidence show it): asking again would not change the answer, and dropping it would be a silent loss.
+   */
+  private Future<Void> owed(Effect.RefundPayment effect, String providerId, String transactionId,
+      RefundUnavailableException unavailable) {
+    LOG.warn("refund {} of payment {} for order {} is owed by the operator: {} ({})", effect.idempotencyKey(),
+        paymentId(providerId, transactionId), effect.orderId(), unavailable.code(), unavailable.getMessage());
+    return pool.preparedQuery(RECORD_OWED).execute(Tuple.tuple()
+            .addString(effect.idempotencyKey()).addString(providerId).addString(transactionId)
+            .addLong(effect.amount().minorUnits()).addString(effect.amount().currency().getCurrencyCode())
+            .addString(effect.reason().code()).addString(unavailable.code())
+            .addOffsetDateTime(orders.now().atOffset(ZoneOffset.UTC)))
         .mapEmpty();
   }
 
@@ -333,6 +487,27 @@ public final class Payments {
             .addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode()).addString(reference)
             .addOffsetDateTime(orders.now().atOffset(ZoneOffset.UTC))))
         .mapEmpty();
+  }
+
+  /** The refunds owed by the operator, oldest first, at most {@code limit}. */
+  public Future<List<JsonObject>> refundsOwed(int limit) {
+    return pool.preparedQuery(OWED_REPORT).execute(Tuple.of(limit)).map(rows -> {
+      List<JsonObject> owed = new ArrayList<>();
+      for (Row row : rows) {
+        owed.add(new JsonObject()
+            .put("refund_id", row.getString("idempotency_key"))
+            .put("provider", row.getString("provider"))
+            .put("provider_txn_id", row.getString("provider_txn_id"))
+            .put("merchant_id", row.getString("merchant_id"))
+            .put("order_id", row.getString("order_id"))
+            .put("amount", new JsonObject().put("amount", row.getLong("amount_minor"))
+                .put("currency", row.getString("currency")))
+            .put("reason", row.getString("reason"))
+            .put("cause", row.getString("cause"))
+            .put("at", row.getOffsetDateTime("created_at").toInstant().toString()));
+      }
+      return owed;
+    });
   }
 
   public Future<Void> close() {
