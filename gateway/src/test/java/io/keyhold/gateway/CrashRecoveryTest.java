@@ -52,9 +52,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   static final long SEED = 20261203L;
   static final int KILLS = 10;
-  static final int BUYERS = 4;
+  static final int BUYERS = 3;
   /** A buyer's pause between purchases: load, not a flood (the flash-sale bench is for that). */
-  static final long BUYER_PAUSE_MS = 20;
+  static final long BUYER_PAUSE_MS = 50;
   static final int KEYS = 2_000;
   /** The pause between a kill and the restart, as an operator's supervisor would take. */
   static final long RESTART_DELAY_MS = 1_000;
