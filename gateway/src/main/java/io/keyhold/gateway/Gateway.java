@@ -183,7 +183,7 @@ public final class Gateway implements AutoCloseable {
           Router router = Router.router(vertx);
           this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
-          Problems.install(router, outage);
+          Problems.install(router, outage, registry);
           Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,

@@ -2,6 +2,8 @@ package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.engine.Refusal;
 import io.keyhold.gateway.store.DatabaseOutage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.keyhold.gateway.store.StockVault;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -49,12 +51,22 @@ public final class Problems {
 
   private Problems() {}
 
+  /** Counter of problems answered by the failure handler, tagged {@code code} (a {@link ProblemCode}) and {@code status}. */
+  public static final String ANSWERED_METRIC = "keyhold.api.problems";
+
   /**
    * Installs the failure handler and the router's error handlers on {@code router}; {@code outage} judges and
-   * records the failures that are database outages.
+   * records the failures that are database outages; every problem they answer is counted in {@code meters}
+   * ({@value #ANSWERED_METRIC}: the 503s by cause, the refusals of input).
    */
-  public static void install(Router router, DatabaseOutage outage) {
-    Handler<RoutingContext> failures = ctx -> handleFailure(ctx, outage);
+  public static void install(Router router, DatabaseOutage outage, MeterRegistry meters) {
+    Handler<RoutingContext> failures = ctx -> {
+      Problem problem = toProblem(ctx.failure(), ctx.statusCode(), ctx, outage);
+      Counter.builder(ANSWERED_METRIC).description("Problems answered, by code")
+          .tags("code", problem.code().code(), "status", Integer.toString(problem.status()))
+          .register(meters).increment();
+      send(ctx, problem);
+    };
     router.route().failureHandler(failures);
     for (int status : ROUTER_STATUSES) {
       router.errorHandler(status, status == 405
@@ -146,9 +158,6 @@ public final class Problems {
     return asked != null ? asked : RETRY_AFTER_SECONDS;
   }
 
-  private static void handleFailure(RoutingContext ctx, DatabaseOutage outage) {
-    send(ctx, toProblem(ctx.failure(), ctx.statusCode(), ctx, outage));
-  }
 
   /**
    * The 503 {@code database_unavailable} answering {@code failure} when it is a database outage (recorded as

@@ -12,6 +12,7 @@ import io.keyhold.gateway.adapters.Webhooks;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Instances;
+import io.keyhold.gateway.store.OperationsFigures;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.OrderStore;
@@ -64,10 +65,12 @@ public final class OrderEngine {
   private final Heartbeat heartbeat;
   private final WebClient client;
   private final PaymentPoll poll;
+  private final OperationsGauges gauges;
 
   private OrderEngine(EngineConfig config, OrderStore orders, MerchantAdapters adapters, KeyStore keys,
       Deliveries deliveries, Checkout checkout, Payments payments, SandboxProvider sandbox, OutboxDispatcher outbox,
-      Sweeper sweeper, Heartbeat heartbeat, WebClient client, PaymentPoll poll) {
+      Sweeper sweeper, Heartbeat heartbeat, WebClient client, PaymentPoll poll, OperationsGauges gauges) {
+    this.gauges = gauges;
     this.poll = poll;
     this.heartbeat = heartbeat;
     this.config = config;
@@ -130,8 +133,11 @@ public final class OrderEngine {
               config, meters);
           Heartbeat heartbeat = new Heartbeat(vertx, instances, clock, config, meters);
           PaymentPoll poll = new PaymentPoll(vertx, payments, config);
+          OperationsGauges gauges = new OperationsGauges(vertx, new OperationsFigures(enginePool), clock, meters);
+          // Counted whether or not this instance runs the workers: every change it commits.
+          orders.changes().listen(order -> gauges.changed(order.state()));
           return new OrderEngine(config, orders, adapters, keys, deliveries, checkout, payments, sandbox,
-              outbox, sweeper, heartbeat, client, poll);
+              outbox, sweeper, heartbeat, client, poll, gauges);
         }))
         // Registered before any request or effect can claim work in this instance's name.
         .compose(engine -> engine.heartbeat.start().map(engine));
@@ -176,6 +182,7 @@ public final class OrderEngine {
     outbox.start();
     sweeper.start();
     poll.start();
+    gauges.start();
   }
 
   /**
@@ -183,6 +190,7 @@ public final class OrderEngine {
    * to be stored. Requests still being served finish on their own (the HTTP server's grace).
    */
   public Future<Void> stop(long graceMs) {
+    gauges.stop();
     return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop()).mapEmpty();
   }
 

@@ -53,6 +53,10 @@ public final class Payments {
   private static final Logger LOG = LoggerFactory.getLogger(Payments.class);
   /** Counter of notices refused as not authentic, tagged {@code provider} and {@code reason}. */
   public static final String NOTICES_REJECTED_METRIC = "keyhold.payment.notices.rejected";
+  /** Counter of refunds sent to a provider, tagged {@code reason}. */
+  public static final String REFUNDS_METRIC = "keyhold.refunds";
+  /** Counter of compensation payouts sent to a provider. */
+  public static final String COMPENSATIONS_METRIC = "keyhold.compensations.paid";
   /**
    * Counts the notice and claims the payment for this handler unless it is applied already or another
    * handler holds an unexpired claim. Answers the row's use and whether this handler holds the claim;
@@ -161,6 +165,11 @@ public final class Payments {
   public Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, List<PaymentProvider> providers,
       MeterRegistry meters, String instanceId) {
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+    // Registered up front, so a dashboard shows 0 rather than "no data" before the first refund or payout.
+    for (io.keyhold.escrow.RefundReason reason : io.keyhold.escrow.RefundReason.values()) {
+      Counter.builder(REFUNDS_METRIC).tags("reason", reason.code()).register(meters);
+    }
+    Counter.builder(COMPENSATIONS_METRIC).register(meters);
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.meters = Objects.requireNonNull(meters, "meters");
     this.orders = Objects.requireNonNull(orders, "orders");
@@ -442,6 +451,8 @@ public final class Payments {
     }
     String transactionId = paymentId.substring(split + 1);
     Money amount = effect.amount();
+    Counter.builder(REFUNDS_METRIC).description("Refunds sent to providers, by reason (tries, not distinct refunds)")
+        .tags("reason", effect.reason().code()).register(meters).increment();
     return provider.refund(new RefundRequest(effect.idempotencyKey(), transactionId, effect.orderId(), amount,
             effect.reason().code()))
         .compose(reference -> pool.preparedQuery(RECORD_REFUND).execute(Tuple.tuple()
@@ -481,6 +492,8 @@ public final class Payments {
     }
     String transactionId = paymentId.substring(split + 1);
     Money amount = effect.amount();
+    Counter.builder(COMPENSATIONS_METRIC).description("Compensation payouts sent to providers (tries)").register(meters)
+        .increment();
     return provider.payCompensation(new PayoutRequest(effect.idempotencyKey(), transactionId, effect.orderId(), amount))
         .compose(reference -> pool.preparedQuery(RECORD_PAYOUT).execute(Tuple.tuple()
             .addString(effect.idempotencyKey()).addString(provider.id()).addString(transactionId)

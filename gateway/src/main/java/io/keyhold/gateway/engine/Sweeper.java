@@ -58,6 +58,8 @@ public final class Sweeper {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
+  /** Counter of what deadlines did, tagged {@code evidence} (an evidence type: a fixed, small set). */
+  public static final String DEADLINES_METRIC = "keyhold.deadlines.fired";
   /**
    * Outbox kinds that are work the gateway owes an order before its deadline can judge anyone: asking the
    * shop (or the stock vault) for keys, checking a key, and the sandbox provider's notice of a payment made.
@@ -90,6 +92,7 @@ public final class Sweeper {
   private final Purge idempotency;
   private final EngineConfig config;
   private final Counter moved;
+  private final MeterRegistry meters;
   private final OutageLog outage = new OutageLog(LOG, "sweeper");
   private boolean stopping;
   private boolean started;
@@ -106,6 +109,7 @@ public final class Sweeper {
     this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
     this.config = Objects.requireNonNull(config, "config");
     this.moved = Counter.builder("keyhold.sweeper.transitions").register(meters);
+    this.meters = meters;
   }
 
   public void start() {
@@ -281,6 +285,9 @@ public final class Sweeper {
     if (transition.duplicate()) {
       return null;
     }
+    transition.evidence().forEach(event -> Counter.builder(DEADLINES_METRIC)
+        .description("What deadlines did, by the evidence they recorded (expiries, replacements, time-outs, refunds)")
+        .tag("evidence", event.type().code()).register(meters).increment());
     Money moved = Deposits.movedFrom(merchantId, transition.postings());
     if (moved != null) {
       deposits.put(merchantId, deposits.get(merchantId).plus(moved));

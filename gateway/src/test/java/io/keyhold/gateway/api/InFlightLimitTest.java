@@ -43,7 +43,7 @@ class InFlightLimitTest {
     vertx = Vertx.vertx();
     limit = new InFlightLimit("test", MAX);
     Router router = Router.router(vertx);
-    Problems.install(router, new DatabaseOutage(vertx, null, new SimpleMeterRegistry()));
+    Problems.install(router, new DatabaseOutage(vertx, null, new SimpleMeterRegistry()), new SimpleMeterRegistry());
     router.post("/work").handler(limit.handler()).handler(ctx -> {
       Promise<Void> release = Promise.promise();
       held.add(release);
