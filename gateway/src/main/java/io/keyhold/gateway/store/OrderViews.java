@@ -125,6 +125,8 @@ public final class OrderViews {
         .put("next_action_at", Wire.time(order.nextActionAt()))
         .put("refunded", Wire.money(order.unitPrice().times(refundedUnits).plus(refundedAtOnce)))
         .put("released", Wire.money(order.unitPrice().times(releasedUnits)))
+        // Null on a refunded order: no key was ever shown, so a remote shop may sell its keys again.
+        .put("revealed_at", Wire.time(order.revealedAt()))
         .put("placed_at", Wire.time(order.placedAt()))
         .put("updated_at", Wire.time(order.updatedAt()))
         .put("version", order.version());

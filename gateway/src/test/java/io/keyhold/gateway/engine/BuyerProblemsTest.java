@@ -70,6 +70,9 @@ class BuyerProblemsTest {
     assertThat(refunded.getJsonObject("refunded").getLong("amount")).isEqualTo(Flows.PRICE);
     assertRefundedBySandbox(paymentId, Flows.PRICE);
     assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+    // What the remote shop is told (the same view its webhook carries): no key of this order was ever shown.
+    assertThat(refunded.containsKey("revealed_at")).isTrue();
+    assertThat(refunded.getString("revealed_at")).isNull();
   }
 
   // ---- invalid or redeemed key
