@@ -87,7 +87,8 @@
       ['score.resupply', part('score.ofReplacements', r.resupplies.success_rate, r.resupplies.succeeded,
         r.resupplies.sample)],
       ['score.refunds', part('score.ofOrders', r.orders.refund_rate, r.orders.refunded, r.orders.sample)],
-      ['score.disputes', K.t('score.ofDisputes', { n: r.disputes.lost, total: r.disputes.decided })]
+      ['score.disputes', r.disputes.decided > 0
+        ? K.t('score.ofDisputes', { n: r.disputes.lost, total: r.disputes.decided }) : K.t('score.noSample')]
     ];
     var list = document.getElementById('score-parts');
     K.clear(list);

@@ -179,8 +179,7 @@ public final class Gateway implements AutoCloseable {
             config.outboundRules(), this::baseUrl, this::selfUrl, instances))
         .compose(created -> {
           this.engine = created;
-          this.reliability = new MerchantReliability(vertx, new MerchantStats(database.enginePool()),
-              new MerchantStats(pool), config.clock(), registry);
+          this.reliability = new MerchantReliability(vertx, new MerchantStats(pool), config.clock(), registry);
           return OpenApiValidation.load(vertx);
         })
         .compose(validation -> {

@@ -9,7 +9,9 @@ import io.keyhold.gateway.store.MerchantStats.Day;
 import io.keyhold.gateway.store.MerchantStats.Event;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,7 @@ final class EvidenceTally {
 
   /** Orders of the batch whose context {@link #tally} needs: those with a unit's first key. */
   static Set<String> ordersNeedingContext(List<Event> batch) {
-    Set<String> orders = new java.util.HashSet<>();
+    Set<String> orders = new HashSet<>();
     for (Event event : batch) {
       if (isFirstKey(event)) {
         orders.add(event.orderId());
@@ -164,7 +166,7 @@ final class EvidenceTally {
   private static final class Terms {
     Duration deliverWithin;
     Instant fundedAt;
-    final Set<String> missedUnits = new java.util.HashSet<>();
+    final Set<String> missedUnits = new HashSet<>();
   }
 
   private static final class Tally {
@@ -182,7 +184,7 @@ final class EvidenceTally {
 
     boolean isEmpty() {
       return onTime + late + checked + invalid + resuppliesSucceeded + resupplyFailed + closed + refunded + disputes
-          + lost == 0 && java.util.Arrays.stream(buckets).allMatch(b -> b == 0);
+          + lost == 0 && Arrays.stream(buckets).allMatch(b -> b == 0);
     }
 
     Counts counts() {

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>A fold claims the one cursor with {@code FOR UPDATE SKIP LOCKED} (another instance folding: this one skips),
  * reads at most {@link #FOLD_BATCH_MAX} events after it, adds their counts and moves the cursor in one transaction,
  * so each event is counted exactly once whatever the number of instances. A full batch folds again at once;
- * otherwise the next fold waits {@link #FOLD_INTERVAL_MS}. The fold works on the engine's pool, off the API's.
+ * otherwise the next fold waits {@link #FOLD_INTERVAL_MS}. The fold works on the API's pool, not the engine's: the
+ * engine's few connections move money and keys, and a score that lags at peak harms no one.
  */
 public final class MerchantReliability {
   /** The rolling window a score covers, today included. */
@@ -48,8 +49,7 @@ public final class MerchantReliability {
 
   private final Vertx vertx;
   private final Context context;
-  private final MerchantStats folding;
-  private final MerchantStats reading;
+  private final MerchantStats stats;
   private final Clock clock;
   private final Counter folded;
   private final Cache<String, Reliability> merchants = ShortLivedCache.of(CACHED_MERCHANTS_MAX);
@@ -58,16 +58,10 @@ public final class MerchantReliability {
   private long timerId = -1;
   private Future<Integer> current = Future.succeededFuture(0);
 
-  /**
-   * @param folding the counts on the pool the job writes through (the engine's)
-   * @param reading the counts on the pool requests read through (the API's)
-   */
-  public MerchantReliability(Vertx vertx, MerchantStats folding, MerchantStats reading, Clock clock,
-      MeterRegistry meters) {
+  public MerchantReliability(Vertx vertx, MerchantStats stats, Clock clock, MeterRegistry meters) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.context = vertx.getOrCreateContext();
-    this.folding = Objects.requireNonNull(folding, "folding");
-    this.reading = Objects.requireNonNull(reading, "reading");
+    this.stats = Objects.requireNonNull(stats, "stats");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.folded = Counter.builder("keyhold.reliability.events_folded")
         .description("Evidence events folded into merchants' daily counts").register(meters);
@@ -117,19 +111,19 @@ public final class MerchantReliability {
    * cursor).
    */
   public Future<Integer> foldOnce() {
-    return folding.pool().withTransaction(tx -> folding.claim(tx).compose(cursor -> {
+    return stats.pool().withTransaction(tx -> stats.claim(tx).compose(cursor -> {
       if (cursor == null) {
         return Future.succeededFuture(0);
       }
-      return folding.after(tx, cursor, FOLD_BATCH_MAX).compose(batch -> {
+      return stats.after(tx, cursor, FOLD_BATCH_MAX).compose(batch -> {
         if (batch.isEmpty()) {
           return Future.succeededFuture(0);
         }
-        return folding.context(tx, EvidenceTally.ordersNeedingContext(batch))
-            .compose(context -> folding.add(tx, EvidenceTally.tally(batch, context)))
+        return stats.context(tx, EvidenceTally.ordersNeedingContext(batch))
+            .compose(context -> stats.add(tx, EvidenceTally.tally(batch, context)))
             .compose(added -> {
               Event last = batch.get(batch.size() - 1);
-              return folding.advance(tx, new Cursor(last.tx(), last.orderId(), last.seq()), batch.size(),
+              return stats.advance(tx, new Cursor(last.tx(), last.orderId(), last.seq()), batch.size(),
                   clock.instant());
             })
             .map(batch.size());
@@ -145,7 +139,7 @@ public final class MerchantReliability {
       return Future.succeededFuture(cached);
     }
     LocalDate from = to.minusDays(WINDOW_DAYS - 1);
-    return reading.window(merchantId, from, DeliveryTimes.BUCKETS).map(counts -> {
+    return stats.window(merchantId, from, DeliveryTimes.BUCKETS).map(counts -> {
       if (counts == null) {
         return null;
       }
@@ -168,7 +162,7 @@ public final class MerchantReliability {
     LocalDate from = to.minusDays(WINDOW_DAYS - 1);
     List<Reliability> cached = rankings.getIfPresent(to);
     Future<List<Reliability>> all = cached != null ? Future.succeededFuture(cached)
-        : reading.windowAll(from).map(rows -> {
+        : stats.windowAll(from).map(rows -> {
           List<Reliability> list = new ArrayList<>();
           rows.forEach(row -> list.add(new Reliability(row.merchantId(), row.name(), from, to, row.counts())));
           rankings.put(to, List.copyOf(list));

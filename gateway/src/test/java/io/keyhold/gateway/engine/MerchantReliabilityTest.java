@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.gateway.Gateway;
 import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -168,7 +174,7 @@ class MerchantReliabilityTest {
       flows.pay(session, 1);
       orders.add(session.orderId());
       // Both instances fold by hand too, at the same moments as their own jobs.
-      TestGateway.await(io.vertx.core.Future.join(flows.gw.gateway().reliability().foldOnce(),
+      TestGateway.await(Future.join(flows.gw.gateway().reliability().foldOnce(),
           second.reliability().foldOnce()));
     }
     for (String orderId : orders) {
@@ -263,9 +269,8 @@ class MerchantReliabilityTest {
   }
 
   private static TestGateway.Response get(String base, String path) throws Exception {
-    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).GET().build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
-    return new TestGateway.Response(response.statusCode(), java.util.Map.of(), response.body());
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return new TestGateway.Response(response.statusCode(), Map.of(), response.body());
   }
 }
