@@ -6,6 +6,7 @@
   var K = window.Keyhold;
   var PAYING = 'keyhold.paying.';
   var session = null;
+  var reliability = null;
 
   function sessionId() {
     var match = window.location.pathname.match(/^\/checkout\/(cs_[a-z2-7]{24})$/);
@@ -44,6 +45,76 @@
     document.getElementById('to-order').setAttribute('href', orderUrl());
     document.getElementById('summary').hidden = false;
     document.getElementById('promise').hidden = false;
+  }
+
+  function percent(rate) {
+    return new Intl.NumberFormat(K.lang(), { style: 'percent', maximumFractionDigits: 1 }).format(rate);
+  }
+
+  function elapsed(ms) {
+    return ms < 1000 ? K.t('score.ms', { n: ms }) : K.duration(ms);
+  }
+
+  // A rate with its sample: "96% (24 of 25 keys)", or "none yet" without a sample.
+  function part(key, rate, n, total) {
+    return total > 0 ? K.t(key, { rate: percent(rate), n: n, total: total }) : K.t('score.noSample');
+  }
+
+  // The shop's record over the last days, before the buyer pays: the score and every part with its sample size.
+  function renderReliability() {
+    var card = document.getElementById('reliability');
+    if (!reliability) {
+      card.hidden = true;
+      return;
+    }
+    var r = reliability;
+    var value = document.getElementById('score-value');
+    var note = document.getElementById('score-note');
+    if (r.score === null || r.score === undefined) {
+      value.textContent = K.t('score.none');
+      value.className = 'score-value none';
+      note.textContent = K.t('score.notEnough', { min: r.deliveries_min, n: r.delivery.sample });
+    } else {
+      value.textContent = K.t('score.outOf', { score: r.score });
+      value.className = 'score-value ' + (r.score >= 90 ? 'good' : r.score >= 70 ? 'fair' : 'poor');
+      note.textContent = '';
+    }
+    var d = r.delivery;
+    var rows = [
+      ['score.onTime', part('score.ofKeys', d.on_time_rate, d.on_time, d.sample)],
+      ['score.deliveryTime', d.median_ms === null ? K.t('score.noSample')
+        : K.t('score.deliveryTimeValue', { median: elapsed(d.median_ms), p95: elapsed(d.p95_ms) })],
+      ['score.invalid', part('score.ofChecked', r.keys.invalid_rate, r.keys.invalid, r.keys.sample)],
+      ['score.resupply', part('score.ofReplacements', r.resupplies.success_rate, r.resupplies.succeeded,
+        r.resupplies.sample)],
+      ['score.refunds', part('score.ofOrders', r.orders.refund_rate, r.orders.refunded, r.orders.sample)],
+      ['score.disputes', r.disputes.decided > 0
+        ? K.t('score.ofDisputes', { n: r.disputes.lost, total: r.disputes.decided }) : K.t('score.noSample')]
+    ];
+    var list = document.getElementById('score-parts');
+    K.clear(list);
+    rows.forEach(function (row) {
+      list.appendChild(K.el('dt', { text: K.t(row[0]) }));
+      list.appendChild(K.el('dd', { text: row[1] }));
+    });
+    document.getElementById('score-window').textContent = K.t('score.window', { days: r.window_days, from: r.from,
+      to: r.to });
+    card.hidden = false;
+  }
+
+  function loadReliability() {
+    if (!session.merchant || !session.merchant.id) {
+      return;
+    }
+    fetch('/v1/merchants/' + encodeURIComponent(session.merchant.id) + '/reliability',
+      { headers: { 'Accept': 'application/json' } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        reliability = body;
+        renderReliability();
+      })
+      // The record is for the buyer's information; without it the checkout goes on.
+      .catch(function () { reliability = null; renderReliability(); });
   }
 
   function showPayable() {
@@ -144,6 +215,7 @@
           status(K.t('checkout.expired'), 'bad');
           return;
         }
+        loadReliability();
         showPayable();
       })
       .catch(function () { status(K.t('common.error'), 'bad'); });
@@ -160,6 +232,7 @@
     document.getElementById('pay').addEventListener('click', pay);
     K.onLangChange(function () {
       render();
+      renderReliability();
       if (session && !document.getElementById('pay-card').hidden) {
         showPayable();
       }

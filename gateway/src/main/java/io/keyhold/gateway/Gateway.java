@@ -12,12 +12,14 @@ import io.keyhold.gateway.api.OpenApiValidation;
 import io.keyhold.gateway.api.OrderRoutes;
 import io.keyhold.gateway.api.OutboundUrls;
 import io.keyhold.gateway.api.PaymentRoutes;
+import io.keyhold.gateway.api.ReliabilityRoutes;
 import io.keyhold.gateway.api.Problem;
 import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
 import io.keyhold.gateway.api.StockRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.engine.Deposits;
+import io.keyhold.gateway.engine.MerchantReliability;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.Database;
@@ -25,6 +27,7 @@ import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.MerchantStats;
 import io.keyhold.gateway.store.OrderChanges;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
@@ -110,6 +113,7 @@ public final class Gateway implements AutoCloseable {
   private StockVault stock;
   private OrderStore orders;
   private OrderEngine engine;
+  private MerchantReliability reliability;
   private Idempotency idempotency;
   private DatabaseOutage outage;
   private DemoShop.Seeded demo;
@@ -177,6 +181,7 @@ public final class Gateway implements AutoCloseable {
             config.outboundRules(), this::baseUrl, this::selfUrl, instances))
         .compose(created -> {
           this.engine = created;
+          this.reliability = new MerchantReliability(vertx, new MerchantStats(pool), config.clock(), registry);
           return OpenApiValidation.load(vertx);
         })
         .compose(validation -> {
@@ -204,6 +209,9 @@ public final class Gateway implements AutoCloseable {
         .map(deployment -> {
           this.httpDeployment = deployment;
           engine.startWorkers();
+          if (config.engine().workers()) {
+            reliability.start();
+          }
           return null;
         });
   }
@@ -244,6 +252,7 @@ public final class Gateway implements AutoCloseable {
     OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());
     PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl,
         config.engine().checkoutProvider());
+    ReliabilityRoutes.mount(endpoints, reliability);
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }
@@ -357,6 +366,11 @@ public final class Gateway implements AutoCloseable {
     return engine;
   }
 
+  /** Merchants' reliability: the fold of evidence into daily counts, and the scores read from them. */
+  public MerchantReliability reliability() {
+    return reliability;
+  }
+
   /** The orders' store (load, apply events, change announcements). */
   public OrderStore orders() {
     return orders;
@@ -403,6 +417,9 @@ public final class Gateway implements AutoCloseable {
       if (engine != null) {
         // Stop claiming deadlines and outbox rows first; what is under way is stored before the pool closes.
         await(engine.stop(config.shutdownGraceMs()), budget);
+      }
+      if (reliability != null) {
+        await(reliability.stop(config.shutdownGraceMs()), budget);
       }
     } catch (Exception e) {
       failure = e;

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL through vertx-pg-client: the database and its migrations, ids, and the repositories
- * and codecs of orders, stock keys, delivered keys, merchants and the catalog. The store keeps and
+ * and codecs of orders, stock keys, delivered keys, merchants, merchants' daily counts and the catalog. The store keeps and
  * finds; it decides nothing about an order (escrow-core does, in the engine). {@link
  * io.keyhold.gateway.store.ContextFutures} hands a future made on one event loop to callers on the others.
  *
