@@ -51,20 +51,24 @@ final class DeadlineRules {
    */
   private static void onFulfilmentDeadline(OrderMachine order, Compensations compensations) {
     Order before = order.before;
-    Instant resupplyBy = before.resupplyBy();
-    boolean windowClosed = resupplyBy != null && !order.now.isBefore(resupplyBy);
+    Map<Instant, List<Integer>> resupplyFailed = new LinkedHashMap<>();
     Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
     Map<Integer, String> failed = new LinkedHashMap<>();
     List<String> unjudged = new ArrayList<>();
     List<Integer> late = new ArrayList<>();
-    List<Integer> resupplyFailed = new ArrayList<>();
     for (OrderUnit unit : order.units) {
       if (unit.state().isSettled()) {
         continue;
       }
-      if (unit.awaitsReplacement() && windowClosed) {
-        failed.put(unit.index(), "resupply_window_closed");
-        resupplyFailed.add(unit.index());
+      Instant resupplyBy = before.resupplyBy(unit);
+      if (unit.awaitsReplacement() && resupplyBy != null && !order.now.isBefore(resupplyBy)) {
+        if (unit.source() < before.backups().size()) {
+          // Its source could not resupply in time: the next backup source is asked before any refund.
+          bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
+        } else {
+          failed.put(unit.index(), "resupply_window_closed");
+          resupplyFailed.computeIfAbsent(resupplyBy, by -> new ArrayList<>()).add(unit.index());
+        }
       } else if (unit.awaitsFirstDelivery() && !order.now.isBefore(before.deliverBy())) {
         bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
         late.add(unit.index());
@@ -82,7 +86,8 @@ final class DeadlineRules {
     }
     Fulfilment.replaceOrRefund(order, bad, failed);
     compensations.pay(late, Compensations.DELIVERY_LATE, before.deliverBy());
-    compensations.pay(resupplyFailed, Compensations.RESUPPLY_REFUNDED, resupplyBy);
+    // Refunded once every source failed: the order's merchant owes it, named by the window that closed last.
+    resupplyFailed.forEach((by, units) -> compensations.pay(units, Compensations.RESUPPLY_REFUNDED, by));
     // Replaced without a verdict and never shown: the key is the shop's again (a next buyer's check judges it).
     if (!unjudged.isEmpty()) {
       order.effect(new Effect.ReturnKeysToShop(order.key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), unjudged));
