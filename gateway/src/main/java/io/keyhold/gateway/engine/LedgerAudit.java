@@ -31,7 +31,8 @@ import java.util.List;
  *   <li>no money reaches a merchant for a unit that was not VALID: what went to
  *       {@code merchant:<id>:payable} plus {@code platform:fees} for an order equals its price times its
  *       released units, each released unit's key has a {@code valid} verdict in the evidence (the
- *       arbiter may only release valid units), and no order pays another merchant;
+ *       arbiter may only release valid units), and no order pays a merchant other than its own or one of
+ *       its backup sources';
  *   <li>one payment funds one order once: an order has at most one funding payment (exactly one once
  *       funded), and the money its ledger took in equals the payments applied to it, each once;
  *   <li>one key fingerprint is delivered to one unit across all merchants: no fingerprint is held by
@@ -102,7 +103,10 @@ public final class LedgerAudit {
               + " UNION SELECT u.order_id FROM order_units u WHERE u.state = 'released' AND NOT " + VALID_VERDICT
               + " UNION SELECT p.order_id FROM ledger_postings p JOIN orders o"
               + " ON o.merchant_id = p.merchant_id AND o.id = p.order_id"
-              + " WHERE p.account LIKE 'merchant:%:payable' AND p.account <> 'merchant:' || o.merchant_id || ':payable'"),
+              + " WHERE p.account LIKE 'merchant:%:payable' AND p.account <> 'merchant:' || o.merchant_id || ':payable'"
+              // A unit a backup source delivered is paid to that source's merchant, as the order lists it.
+              + " AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(o.data->'backups', '[]'::jsonb)) b"
+              + " WHERE p.account = 'merchant:' || (b->>'merchant_id') || ':payable')"),
       new Invariant(4, "one payment funds one order once, whatever is repeated or reordered",
           "WITH funding AS (SELECT order_id, count(*) AS n FROM payments WHERE use = 'funded' GROUP BY order_id),"
               + " money_in AS (SELECT order_id, -sum(amount_minor) AS amount FROM ledger_postings"

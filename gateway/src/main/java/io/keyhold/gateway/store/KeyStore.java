@@ -43,7 +43,7 @@ public final class KeyStore {
   public static final String SOURCE_PUSH = "push";
 
   private static final HexFormat HEX = HexFormat.of();
-  private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate FROM delivered_keys"
+  private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate, supplier FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND fingerprint = ANY($3)";
   /** Claims fingerprints for units; a row not returned was held by something else: a duplicate. */
   private static final String CLAIM = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id, source,"
@@ -55,7 +55,7 @@ public final class KeyStore {
       + " OR (key_fingerprints.order_id = excluded.order_id AND key_fingerprints.unit_index = excluded.unit_index)"
       + " RETURNING fingerprint";
   private static final String INSERT = "INSERT INTO delivered_keys (merchant_id, order_id, key_ref, unit_index, source,"
-      + " vault_key_id, sealed_key, fingerprint, duplicate) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d"
+      + " vault_key_id, sealed_key, fingerprint, duplicate, supplier) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d, $10"
       + " FROM unnest($5::text[], $6::int[], $7::bytea[], $8::bytea[], $9::bool[]) AS d(r, u, s, f, d)";
   private static final String OPEN = "SELECT key_ref, vault_key_id, sealed_key FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
@@ -114,12 +114,40 @@ public final class KeyStore {
   }
 
   /**
+   * A backup source that delivers keys for another merchant's order: the merchant and SKU the keys come from
+   * (a stock key is claimed as that merchant's own).
+   */
+  public record Supplier(String merchantId, String skuId) {
+    public Supplier {
+      Objects.requireNonNull(merchantId, "merchantId");
+      Objects.requireNonNull(skuId, "skuId");
+    }
+
+    String label() {
+      return merchantId + "/" + skuId;
+    }
+  }
+
+  /**
    * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}.
    * A key this unit already received (same fingerprint) answers its existing reference, so repeating a
    * delivery stores nothing new.
    */
   public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
       List<Incoming> keys) {
+    return store(tx, merchantId, skuId, orderId, source, null, keys);
+  }
+
+  /**
+   * {@link #store(SqlClient, String, String, String, String, List)} for keys from {@code supplier}, a backup
+   * source of the order (null: the order's own merchant). A key the unit already received is the same delivery
+   * repeated only when it came from the same source; offered by another source it is a duplicate.
+   */
+  public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
+      Supplier supplier, List<Incoming> keys) {
+    String supplierLabel = supplier == null ? null : supplier.label();
+    String ownerId = supplier == null ? merchantId : supplier.merchantId();
+    String ownerSku = supplier == null ? skuId : supplier.skuId();
     if (keys.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
@@ -127,8 +155,14 @@ public final class KeyStore {
       Buffer[] prints = prepared.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
       return tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).compose(rows -> {
         Map<String, Row> existing = new HashMap<>();
-        rows.forEach(row -> existing.put(row.getInteger("unit_index") + ":"
-            + HEX.formatHex(row.getBuffer("fingerprint").getBytes()), row));
+        Set<String> heldByUnit = new HashSet<>();
+        rows.forEach(row -> {
+          String unitAndPrint = row.getInteger("unit_index") + ":" + HEX.formatHex(row.getBuffer("fingerprint").getBytes());
+          heldByUnit.add(unitAndPrint);
+          if (Objects.equals(row.getString("supplier"), supplierLabel)) {
+            existing.put(unitAndPrint, row);
+          }
+        });
         List<Stored> result = new ArrayList<>();
         List<Prepared> fresh = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -138,8 +172,9 @@ public final class KeyStore {
           Row known = existing.get(key.unit + ":" + hex);
           if (known != null) {
             result.add(new Stored(key.unit, known.getString("key_ref"), hex, known.getBoolean("duplicate")));
-          } else if (!seen.add(hex)) {
-            // One delivery giving one key to two units: the second is a duplicate without asking the index.
+          } else if (!seen.add(hex) || heldByUnit.contains(key.unit + ":" + hex)) {
+            // One delivery giving one key to two units, or a key this unit got from another source: a duplicate
+            // without asking the index.
             repeatedInBatch.add(key);
           } else {
             fresh.add(key);
@@ -148,7 +183,7 @@ public final class KeyStore {
         if (fresh.isEmpty() && repeatedInBatch.isEmpty()) {
           return Future.succeededFuture(result);
         }
-        return claim(tx, merchantId, skuId, orderId, fresh).compose(claimed -> {
+        return claim(tx, ownerId, ownerSku, orderId, fresh).compose(claimed -> {
           List<Prepared> toInsert = new ArrayList<>();
           List<Boolean> duplicate = new ArrayList<>();
           for (Prepared key : fresh) {
@@ -159,7 +194,7 @@ public final class KeyStore {
             toInsert.add(key);
             duplicate.add(true);
           }
-          return insert(tx, merchantId, orderId, source, toInsert, duplicate).map(inserted -> {
+          return insert(tx, merchantId, orderId, source, supplierLabel, toInsert, duplicate).map(inserted -> {
             for (int i = 0; i < toInsert.size(); i++) {
               Prepared key = toInsert.get(i);
               result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicate.get(i)));
@@ -192,8 +227,8 @@ public final class KeyStore {
         });
   }
 
-  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, List<Prepared> keys,
-      List<Boolean> duplicate) {
+  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, String supplier,
+      List<Prepared> keys, List<Boolean> duplicate) {
     int n = keys.size();
     String[] refs = new String[n];
     Integer[] units = new Integer[n];
@@ -212,7 +247,7 @@ public final class KeyStore {
     }
     return tx.preparedQuery(INSERT).execute(Tuple.tuple().addString(merchantId).addString(orderId).addString(source)
             .addString(keyId).addArrayOfString(refs).addArrayOfInteger(units).addValue(sealed).addValue(prints)
-            .addArrayOfBoolean(dup))
+            .addArrayOfBoolean(dup).addString(supplier))
         .compose(rows -> rows.rowCount() == n
             ? Future.<Void>succeededFuture()
             : Future.failedFuture(new IllegalStateException("stored " + rows.rowCount() + " of " + n + " keys")));
