@@ -169,10 +169,15 @@ public final class LedgerAudit {
               + " OR EXISTS (SELECT 1 FROM evidence_events k WHERE k.order_id = c.order_id"
               + " AND k.type = 'unit.key_delivered' AND k.seq < c.seq"
               + " AND k.data->>'unit' = ANY (string_to_array(c.data->>'units', ',')))"
-              // A resupply refunded: the deadline is the first replacement requested + resupply_within.
-              + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM (SELECT r.at"
-              + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int) FROM evidence_events r"
-              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1)"
+              // A resupply refunded: the deadline is resupply_within after the window opened — the unit's last move
+              // to a backup source, or else the first replacement requested.
+              + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM coalesce("
+              + "(SELECT s.at FROM evidence_events s WHERE s.order_id = c.order_id AND s.type = 'unit.source_switched'"
+              + " AND s.seq < c.seq AND s.data->>'unit' = split_part(c.data->>'units', ',', 1)"
+              + " ORDER BY s.seq DESC LIMIT 1),"
+              + " (SELECT r.at FROM evidence_events r"
+              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1))"
+              + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int)"
               + " ELSE true END"
               + " UNION SELECT coalesce(e.order_id, l.order_id) FROM paid_evidence e FULL JOIN paid_ledger l"
               + " ON l.order_id = e.order_id WHERE coalesce(e.amount, 0) <> coalesce(l.amount, 0)"));

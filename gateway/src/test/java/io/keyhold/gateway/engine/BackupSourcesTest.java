@@ -97,7 +97,9 @@ class BackupSourcesTest {
 
   @Test
   void refundsOnlyWhenEverySourceFailed() {
-    Flows.HttpShop primary = flows.httpShop("Silent again", 5, noResupply(), null);
+    // The SKU's compensation is owed by its own merchant once the last source's window closed on the unit.
+    Flows.HttpShop primary = flows.httpShop("Silent again", 5, noResupply().put("compensation",
+        new JsonObject().put("basis", "fixed").put("value", 100)), null);
     Flows.Merchant empty = flows.stockMerchant("Empty backup");
     String emptySku = flows.sku(empty, Flows.shortPolicy(), null);
     assertThat(link(primary.skuId(), emptySku).status()).isEqualTo(200);
@@ -115,6 +117,12 @@ class BackupSourcesTest {
     assertThat(refunded.getJsonObject("refunded").getLong("amount")).isEqualTo(Flows.PRICE);
     assertThat(flows.evidenceTypes(session.orderId())).containsSubsequence("unit.source_switched", "order.refunded");
     assertThat(flows.balance("escrow:" + session.orderId())).isZero();
+    JsonObject compensated = flows.gw.query("SELECT data FROM evidence_events WHERE order_id = $1"
+        + " AND type = 'order.compensated' AND data->>'cause' = 'resupply_refunded'", session.orderId())
+        .get(0).getJsonObject(0);
+    JsonObject switched = flows.gw.query("SELECT data FROM evidence_events WHERE order_id = $1"
+        + " AND type = 'unit.source_switched'", session.orderId()).get(0).getJsonObject(0);
+    assertThat(compensated.getString("deadline")).as("the backup's own window").isEqualTo(switched.getString("resupply_by"));
     assertAuditPasses();
   }
 
