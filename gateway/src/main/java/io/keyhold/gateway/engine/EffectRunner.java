@@ -301,11 +301,25 @@ final class EffectRunner {
 
   private Future<Void> returnKeys(Effect.ReturnKeysToShop effect) {
     return orders.load(effect.orderId()).compose(stored -> {
-      if (stored == null || !StockAdapter.TYPE.equals(stored.adapterType())) {
-        // A remote shop keeps its keys; the merchant protocol has no "take back".
+      if (stored == null || (stored.order().backups().isEmpty() && !StockAdapter.TYPE.equals(stored.adapterType()))) {
         return Future.succeededFuture();
       }
-      return pool.withTransaction(tx -> keys.returnToStock(tx, stored.merchantId(), stored.id(), effect.keyRefs()))
+      // Each key goes back to the stock of the source that delivered it. A remote shop keeps its keys (the merchant
+      // protocol has no "take back"): the order's own when it sells through one, and a backup shop's, which holds no
+      // stock here for the key to return to.
+      return pool.withTransaction(tx -> keys.bySupplier(tx, stored.merchantId(), stored.id(), effect.keyRefs())
+          .compose(grouped -> {
+            Future<Integer> returned = Future.succeededFuture(0);
+            for (Map.Entry<String, List<String>> group : grouped.entrySet()) {
+              boolean own = group.getKey().equals(stored.merchantId());
+              if (own && !StockAdapter.TYPE.equals(stored.adapterType())) {
+                continue;
+              }
+              returned = returned.compose(n -> keys.returnToStock(tx, stored.merchantId(), group.getKey(), stored.id(),
+                  group.getValue()).map(m -> n + m));
+            }
+            return returned;
+          }))
           .mapEmpty();
     });
   }

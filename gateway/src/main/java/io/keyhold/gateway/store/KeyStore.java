@@ -61,6 +61,8 @@ public final class KeyStore {
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
   private static final String FINGERPRINTS_OF = "SELECT fingerprint FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3) AND NOT duplicate";
+  private static final String SUPPLIERS_OF = "SELECT key_ref, supplier FROM delivered_keys"
+      + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
   private static final String UNBIND = "UPDATE key_fingerprints SET order_id = NULL, unit_index = NULL,"
       + " delivered_at = NULL WHERE fingerprint = ANY($1) AND order_id = $2 AND source = 'stock'";
   private static final String RESTOCK = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
@@ -291,6 +293,40 @@ public final class KeyStore {
    * back.
    */
   public Future<Integer> returnToStock(SqlClient tx, String merchantId, String orderId, List<String> keyRefs) {
+    return returnToStock(tx, merchantId, merchantId, orderId, keyRefs);
+  }
+
+  /**
+   * The merchant whose source delivered each of these keys of the order (a backup source's merchant, or the order's
+   * own), grouped: merchant to key references, in the order given.
+   */
+  public Future<Map<String, List<String>>> bySupplier(SqlClient client, String merchantId, String orderId,
+      List<String> keyRefs) {
+    return client.preparedQuery(SUPPLIERS_OF).execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
+        .map(rows -> {
+          Map<String, String> supplierOf = new HashMap<>();
+          rows.forEach(row -> {
+            String supplier = row.getString("supplier");
+            supplierOf.put(row.getString("key_ref"), supplier == null ? merchantId
+                : supplier.substring(0, supplier.indexOf('/')));
+          });
+          Map<String, List<String>> grouped = new LinkedHashMap<>();
+          for (String keyRef : keyRefs) {
+            String supplier = supplierOf.get(keyRef);
+            if (supplier != null) {
+              grouped.computeIfAbsent(supplier, s -> new ArrayList<>()).add(keyRef);
+            }
+          }
+          return grouped;
+        });
+  }
+
+  /**
+   * {@link #returnToStock(SqlClient, String, String, List)} for keys of an order of {@code merchantId} that came
+   * from the stock of {@code stockMerchantId} (a backup source's, or the order's own).
+   */
+  public Future<Integer> returnToStock(SqlClient tx, String merchantId, String stockMerchantId, String orderId,
+      List<String> keyRefs) {
     if (keyRefs.isEmpty()) {
       return Future.succeededFuture(0);
     }
@@ -302,13 +338,13 @@ public final class KeyStore {
             return Future.succeededFuture(0);
           }
           Buffer[] array = prints.toArray(new Buffer[0]);
-          return tx.preparedQuery(RESTOCK).execute(Tuple.tuple().addString(merchantId).addValue(array))
+          return tx.preparedQuery(RESTOCK).execute(Tuple.tuple().addString(stockMerchantId).addValue(array))
               .compose(restocked -> {
                 List<Long> ids = new ArrayList<>();
                 restocked.forEach(row -> ids.add(row.getLong("id")));
                 Future<?> forget = ids.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(FORGET_STOCK_DELIVERY)
-                        .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(ids.toArray(new Long[0])));
+                        .execute(Tuple.tuple().addString(stockMerchantId).addArrayOfLong(ids.toArray(new Long[0])));
                 Future<?> unbind = ids.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(UNBIND).execute(Tuple.tuple().addValue(array).addString(orderId));
                 return Future.all(forget, unbind).map(ignored -> ids.size());

@@ -127,6 +127,29 @@ class BackupSourcesTest {
   }
 
   @Test
+  void givesAnUnseenBackupKeyBackToTheBackupsStockWhenTheBuyerCancels() {
+    Flows.HttpShop primary = flows.httpShop("Silent before a cancel", 5, noResupply(), null);
+    Flows.Merchant backup = flows.stockMerchant("Backup stock, cancelled");
+    String backupSku = flows.sku(backup, Flows.shortPolicy(), null);
+    flows.upload(backup, backupSku, List.of("BACKUP-KEY-CANCEL"));
+    assertThat(link(primary.skuId(), backupSku).status()).isEqualTo(200);
+    Flows.Session session = buyAndStopDelivering(primary);
+    flows.advance(Duration.ofSeconds(11));
+    flows.awaitState(primary.merchant(), session.orderId(), "ready");
+    assertThat(freeKeys(backup, backupSku)).isZero();
+
+    TestGateway.Response cancelled =
+        flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/cancel"), session.token(), "{}");
+
+    assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
+    flows.awaitTrue("the backup's key is free again", "SELECT count(*) = 1 FROM stock_keys WHERE merchant_id = $1"
+        + " AND sku_id = $2 AND state = 'available'", backup.id(), backupSku);
+    assertThat(flows.gw.query("SELECT count(*) FROM stock_deliveries WHERE merchant_id = $1 AND order_ref = $2",
+        backup.id(), session.orderId()).get(0).getLong(0)).isZero();
+    assertAuditPasses();
+  }
+
+  @Test
   void refusesABackupInAnotherCurrencyOrDearerThanTheSku() {
     Flows.Merchant shop = flows.stockMerchant("Linked shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
@@ -171,6 +194,11 @@ class BackupSourcesTest {
     flows.pay(session, 1);
     flows.awaitState(shop.merchant(), session.orderId(), "funded");
     return session;
+  }
+
+  private static long freeKeys(Flows.Merchant merchant, String skuId) {
+    return flows.gw.query("SELECT count(*) FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2"
+        + " AND state = 'available'", merchant.id(), skuId).get(0).getLong(0);
   }
 
   private static void assertAuditPasses() {
