@@ -150,6 +150,30 @@ class BackupSourcesTest {
   }
 
   @Test
+  void refusesAKeyThePrimaryPushesForAUnitABackupSuppliesNow() {
+    Flows.HttpShop primary = flows.httpShop("Late pusher", 5, noResupply(), null);
+    Flows.Merchant empty = flows.stockMerchant("Backup not yet stocked");
+    String emptySku = flows.sku(empty, Flows.shortPolicy(), null);
+    assertThat(link(primary.skuId(), emptySku).status()).isEqualTo(200);
+    Flows.Session session = buyAndStopDelivering(primary);
+    flows.advance(Duration.ofSeconds(11));
+    flows.awaitTrue("the unit moved to the backup", "SELECT count(*) = 1 FROM evidence_events WHERE order_id = $1"
+        + " AND type = 'unit.source_switched'", session.orderId());
+
+    TestGateway.Response pushed = flows.gw.post("/v1/orders/" + session.orderId() + "/deliveries",
+        primary.merchant().apiKey(), new JsonObject().put("units", new JsonArray()
+            .add(new JsonObject().put("index", 0).put("key", "LATE-PRIMARY-KEY-1"))).encode());
+
+    assertThat(pushed.status()).as(pushed.toString()).isEqualTo(409);
+    assertThat(pushed.json().getString("code")).isEqualTo("state_does_not_allow");
+    assertThat(flows.gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", session.orderId())
+        .get(0).getLong(0)).isZero();
+    flows.advance(Duration.ofSeconds(11));
+    flows.awaitState(primary.merchant(), session.orderId(), "refunded");
+    assertAuditPasses();
+  }
+
+  @Test
   void refusesABackupInAnotherCurrencyOrDearerThanTheSku() {
     Flows.Merchant shop = flows.stockMerchant("Linked shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
