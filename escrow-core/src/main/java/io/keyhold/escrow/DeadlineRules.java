@@ -46,8 +46,10 @@ final class DeadlineRules {
   /**
    * Judges each held unit on the deadline that belongs to it: the first key on the delivery deadline,
    * a key's verdict on its validation deadline, a replacement on the resupply window. A unit that can no
-   * longer be fulfilled is refunded alone; the others go on. The merchant compensates, from its deposit, each
-   * unit whose first key it did not deliver in time and each unit whose resupply window closed on it.
+   * longer be fulfilled is refunded alone; the others go on. A unit whose resupply window closed at its source
+   * moves to the order's next backup source while one remains (its own window there), and is refunded only when
+   * the last one's closed. The merchant compensates, from its deposit, each unit whose first key it did not
+   * deliver in time and each unit refunded because the last resupply window closed on it.
    */
   private static void onFulfilmentDeadline(OrderMachine order, Compensations compensations) {
     Order before = order.before;

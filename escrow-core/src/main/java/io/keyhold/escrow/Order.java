@@ -4,11 +4,13 @@ import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An escrow order: {@code quantity} card keys of one SKU from one merchant, the buyer's money held
@@ -151,7 +153,7 @@ public record Order(
   /** At most {@link #BACKUP_SOURCES_MAX} sources, none of them the primary SKU, none listed twice. */
   static void checkBackups(String merchantId, String skuId, List<BackupSource> backups) {
     Check.range("number of backup sources", backups.size(), 0, BACKUP_SOURCES_MAX);
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     seen.add(merchantId + "/" + skuId);
     for (BackupSource backup : backups) {
       Objects.requireNonNull(backup, "backup source must not be null");
