@@ -96,6 +96,35 @@ class BackupSourcesTest {
   }
 
   @Test
+  void takesTheBackupsNextKeyWhenItOffersOneThePrimarySoldToAnotherBuyer() {
+    Flows.HttpShop backup = flows.httpShop("Backup reselling", 3, Flows.shortPolicy(), null);
+    JsonObject oneReplacement = Flows.shortPolicy().put("max_resupply_attempts", 1);
+    Flows.HttpShop primary = flows.httpShop("Primary that sold it", 2, oneReplacement, null, backup.seed());
+    assertThat(link(primary.skuId(), backup.skuId()).status()).isEqualTo(200);
+    Flows.Session first = flows.checkout(primary.merchant(), primary.skuId(), 1);
+    flows.pay(first, 1);
+    flows.awaitState(primary.merchant(), first.orderId(), "ready");
+    Flows.Session second = buyAndStopDelivering(primary);
+
+    flows.advance(Duration.ofSeconds(11));
+    flows.awaitState(primary.merchant(), second.orderId(), "resupplying");
+    flows.advance(Duration.ofSeconds(11));
+    flows.awaitState(primary.merchant(), second.orderId(), "ready");
+
+    List<Row> keys = flows.gw.query("SELECT encode(fingerprint, 'hex'), duplicate FROM delivered_keys"
+        + " WHERE order_id = $1 ORDER BY created_at, key_ref", second.orderId());
+    String soldBefore = flows.gw.query("SELECT encode(fingerprint, 'hex') FROM delivered_keys WHERE order_id = $1",
+        first.orderId()).get(0).getString(0);
+    assertThat(keys).hasSize(2);
+    assertThat(keys.get(0).getString(0)).as("the backup offered the key the first buyer got").isEqualTo(soldBefore);
+    assertThat(keys.get(0).getBoolean(1)).isTrue();
+    assertThat(keys.get(1).getBoolean(1)).isFalse();
+    assertThat(flows.evidenceTypes(second.orderId())).containsSubsequence("unit.source_switched",
+        "unit.duplicate_key", "unit.replacement_requested", "order.ready");
+    assertAuditPasses();
+  }
+
+  @Test
   void refundsOnlyWhenEverySourceFailed() {
     // The SKU's compensation is owed by its own merchant once the last source's window closed on the unit.
     Flows.HttpShop primary = flows.httpShop("Silent again", 5, noResupply().put("compensation",
