@@ -46,25 +46,31 @@ final class DeadlineRules {
   /**
    * Judges each held unit on the deadline that belongs to it: the first key on the delivery deadline,
    * a key's verdict on its validation deadline, a replacement on the resupply window. A unit that can no
-   * longer be fulfilled is refunded alone; the others go on. The merchant compensates, from its deposit, each
-   * unit whose first key it did not deliver in time and each unit whose resupply window closed on it.
+   * longer be fulfilled is refunded alone; the others go on. A unit whose resupply window closed at its source
+   * moves to the order's next backup source while one remains (its own window there), and is refunded only when
+   * the last one's closed. The merchant compensates, from its deposit, each unit whose first key it did not
+   * deliver in time and each unit refunded because the last resupply window closed on it.
    */
   private static void onFulfilmentDeadline(OrderMachine order, Compensations compensations) {
     Order before = order.before;
-    Instant resupplyBy = before.resupplyBy();
-    boolean windowClosed = resupplyBy != null && !order.now.isBefore(resupplyBy);
+    Map<Instant, List<Integer>> resupplyFailed = new LinkedHashMap<>();
     Map<Integer, ReplacementReason> bad = new LinkedHashMap<>();
     Map<Integer, String> failed = new LinkedHashMap<>();
     List<String> unjudged = new ArrayList<>();
     List<Integer> late = new ArrayList<>();
-    List<Integer> resupplyFailed = new ArrayList<>();
     for (OrderUnit unit : order.units) {
       if (unit.state().isSettled()) {
         continue;
       }
-      if (unit.awaitsReplacement() && windowClosed) {
-        failed.put(unit.index(), "resupply_window_closed");
-        resupplyFailed.add(unit.index());
+      Instant resupplyBy = before.resupplyBy(unit);
+      if (unit.awaitsReplacement() && resupplyBy != null && !order.now.isBefore(resupplyBy)) {
+        if (unit.source() < before.backups().size()) {
+          // Its source could not resupply in time: the next backup source is asked before any refund.
+          bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
+        } else {
+          failed.put(unit.index(), "resupply_window_closed");
+          resupplyFailed.computeIfAbsent(resupplyBy, by -> new ArrayList<>()).add(unit.index());
+        }
       } else if (unit.awaitsFirstDelivery() && !order.now.isBefore(before.deliverBy())) {
         bad.put(unit.index(), ReplacementReason.NOT_DELIVERED);
         late.add(unit.index());
@@ -82,7 +88,8 @@ final class DeadlineRules {
     }
     Fulfilment.replaceOrRefund(order, bad, failed);
     compensations.pay(late, Compensations.DELIVERY_LATE, before.deliverBy());
-    compensations.pay(resupplyFailed, Compensations.RESUPPLY_REFUNDED, resupplyBy);
+    // Refunded once every source failed: the order's merchant owes it, named by the window that closed last.
+    resupplyFailed.forEach((by, units) -> compensations.pay(units, Compensations.RESUPPLY_REFUNDED, by));
     // Replaced without a verdict and never shown: the key is the shop's again (a next buyer's check judges it).
     if (!unjudged.isEmpty()) {
       order.effect(new Effect.ReturnKeysToShop(order.key(EffectKind.RETURN_KEYS_TO_SHOP), before.id(), unjudged));

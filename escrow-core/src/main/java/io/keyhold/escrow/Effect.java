@@ -72,6 +72,39 @@ public sealed interface Effect {
   }
 
   /**
+   * Ask a backup source for one unit's key: the first request to that source ({@code attempt} 1) asks it to
+   * deliver the unit, as a first delivery; a later one asks it to replace the key it delivered
+   * ({@code attempt - 1}-th replacement at that source). Keys arriving from it are checked against every key
+   * delivered anywhere, as every delivery is.
+   *
+   * @param idempotencyKey see {@link Effect#idempotencyKey()}
+   * @param orderId the order
+   * @param unit the unit index
+   * @param source the source's position among the order's backups, from 1
+   * @param merchantId the source's merchant
+   * @param skuId the source's SKU
+   * @param reason why the unit needs a key
+   * @param attempt the request number at this source, from 1
+   */
+  record RequestFromBackup(String idempotencyKey, String orderId, int unit, int source, String merchantId,
+      String skuId, ReplacementReason reason, int attempt) implements Effect {
+    /** Checks the values. */
+    public RequestFromBackup {
+      Objects.requireNonNull(idempotencyKey, "idempotencyKey must not be null");
+      Check.range("source", source, 1, Order.BACKUP_SOURCES_MAX);
+      Check.id("merchantId", merchantId);
+      Check.id("skuId", skuId);
+      Objects.requireNonNull(reason, "reason must not be null");
+      Check.range("attempt", attempt, 1, SkuPolicy.MAX_RESUPPLY_ATTEMPTS_MAX + 1);
+    }
+
+    @Override
+    public EffectKind kind() {
+      return EffectKind.REQUEST_FROM_BACKUP;
+    }
+  }
+
+  /**
    * Check a unit's key with the SKU's validators (check-only calls that never redeem) and answer with
    * {@link OrderEvent.UnitChecked}. For {@code attempt > 1} the previous answer was
    * {@link KeyVerdict#UNKNOWN}: the outbox should back off before asking again.

@@ -6,6 +6,8 @@ public enum EffectKind implements Coded {
   REQUEST_DELIVERY("request_delivery"),
   /** See {@link Effect.RequestReplacement}. */
   REQUEST_REPLACEMENT("request_replacement"),
+  /** See {@link Effect.RequestFromBackup}. */
+  REQUEST_FROM_BACKUP("request_from_backup"),
   /** See {@link Effect.ValidateUnit}. */
   VALIDATE_UNIT("validate_unit"),
   /** See {@link Effect.RefundPayment}. */

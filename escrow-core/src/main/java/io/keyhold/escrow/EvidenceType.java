@@ -23,6 +23,8 @@ public enum EvidenceType implements Coded {
   UNIT_VALIDATION_TIMED_OUT("unit.validation_timed_out", false),
   /** A replacement key was requested for a unit. */
   UNIT_REPLACEMENT_REQUESTED("unit.replacement_requested", false),
+  /** A unit its source could not supply moved on to the order's next backup source (from, to, cause). */
+  UNIT_SOURCE_SWITCHED("unit.source_switched", false),
   /** Every unit holds a valid, sealed key. */
   ORDER_READY("order.ready", true),
   /** The buyer revealed the keys. */

@@ -28,29 +28,25 @@ final class Fulfilment {
   }
 
   /**
-   * Requests a replacement for each bad unit that may still get one; the units in {@code failed} (with
-   * their cause), and bad units whose attempts ran out or whose resupply window closed, are refunded
-   * alone — their siblings go on. With no unit left held, the order settles.
+   * Requests a replacement for each bad unit that may still get one at its current source; a bad unit whose
+   * attempts there ran out or whose resupply window there closed moves on to the order's next backup source,
+   * if one remains. The units in {@code failed} (with their cause), and bad units every source failed, are
+   * refunded alone — their siblings go on. With no unit left held, the order settles.
    */
   static void replaceOrRefund(OrderMachine order, Map<Integer, ReplacementReason> bad, Map<Integer, String> failed) {
     Order before = order.before;
-    Instant resupplyBy = before.resupplyBy();
-    boolean windowOpen = resupplyBy == null || order.now.isBefore(resupplyBy);
     bad.forEach((index, reason) -> {
-      if (!windowOpen) {
-        failed.put(index, "resupply_window_closed");
-      } else if (order.units[index].replacements() >= before.policy().maxResupplyAttempts()) {
-        failed.put(index, "resupply_attempts_exhausted");
+      OrderUnit unit = order.units[index];
+      Instant resupplyBy = before.resupplyBy(unit);
+      boolean windowOpen = resupplyBy == null || order.now.isBefore(resupplyBy);
+      // At a backup the request that opened it was its first attempt; the replacements follow.
+      int attemptsAllowed = before.policy().maxResupplyAttempts() + (unit.source() > 0 ? 1 : 0);
+      if (windowOpen && unit.replacements() < attemptsAllowed) {
+        requestReplacement(order, unit.replacementRequested(), reason);
+      } else if (unit.source() < before.backups().size()) {
+        switchSource(order, unit, reason, windowOpen ? "resupply_attempts_exhausted" : "resupply_window_closed");
       } else {
-        OrderUnit unit = order.units[index].replacementRequested();
-        order.units[index] = unit;
-        if (order.resupplyStartedAt == null) {
-          order.resupplyStartedAt = order.now;
-        }
-        order.record(EvidenceType.UNIT_REPLACEMENT_REQUESTED, details("unit", Integer.toString(index),
-            "reason", reason.code(), "attempt", Integer.toString(unit.replacements())));
-        order.effect(new Effect.RequestReplacement(
-            order.key(EffectKind.REQUEST_REPLACEMENT), before.id(), index, reason, unit.replacements()));
+        failed.put(index, windowOpen ? "resupply_attempts_exhausted" : "resupply_window_closed");
       }
     });
     if (failed.isEmpty()) {
@@ -58,6 +54,44 @@ final class Fulfilment {
     } else {
       refundUnfulfilled(order, failed);
     }
+  }
+
+  private static void requestReplacement(OrderMachine order, OrderUnit unit, ReplacementReason reason) {
+    Order before = order.before;
+    order.units[unit.index()] = unit;
+    if (order.resupplyStartedAt == null) {
+      order.resupplyStartedAt = order.now;
+    }
+    Map<String, String> details = details("unit", Integer.toString(unit.index()),
+        "reason", reason.code(), "attempt", Integer.toString(unit.replacements()));
+    if (unit.source() == 0) {
+      order.record(EvidenceType.UNIT_REPLACEMENT_REQUESTED, details);
+      order.effect(new Effect.RequestReplacement(
+          order.key(EffectKind.REQUEST_REPLACEMENT), before.id(), unit.index(), reason, unit.replacements()));
+    } else {
+      details.put("source", before.sourceLabel(unit.source()));
+      order.record(EvidenceType.UNIT_REPLACEMENT_REQUESTED, details);
+      requestFromBackup(order, unit, reason);
+    }
+  }
+
+  /** The unit moves on to the next backup source, with a fresh resupply window and attempts there. */
+  private static void switchSource(OrderMachine order, OrderUnit unit, ReplacementReason reason, String cause) {
+    Order before = order.before;
+    OrderUnit switched = unit.switchedTo(unit.source() + 1, order.now);
+    order.units[unit.index()] = switched;
+    order.record(EvidenceType.UNIT_SOURCE_SWITCHED, details("unit", Integer.toString(unit.index()),
+        "from", before.sourceLabel(unit.source()), "to", before.sourceLabel(switched.source()),
+        "source", Integer.toString(switched.source()), "cause", cause, "reason", reason.code(),
+        "resupply_by", before.resupplyBy(switched).toString()));
+    requestFromBackup(order, switched, reason);
+  }
+
+  private static void requestFromBackup(OrderMachine order, OrderUnit unit, ReplacementReason reason) {
+    Order before = order.before;
+    BackupSource source = before.backups().get(unit.source() - 1);
+    order.effect(new Effect.RequestFromBackup(order.key(EffectKind.REQUEST_FROM_BACKUP), before.id(), unit.index(),
+        unit.source(), source.merchantId(), source.skuId(), reason, unit.replacements()));
   }
 
   /** Derives the fulfilment state from the units after a change that did not settle the order. */

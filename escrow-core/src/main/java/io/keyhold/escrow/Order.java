@@ -4,11 +4,13 @@ import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An escrow order: {@code quantity} card keys of one SKU from one merchant, the buyer's money held
@@ -47,12 +49,24 @@ import java.util.Optional;
  * @param version starts at 1, plus one per stored transition: the optimistic lock
  * @param evidenceSeq the sequence number of the last evidence event
  * @param lastEvidenceHash the hash of the last evidence event: the next event links to it
+ * @param backups the backup sources snapshotted at checkout, tried in this order for a unit its merchant
+ *     cannot supply (at most {@link #BACKUP_SOURCES_MAX}); a unit's {@link OrderUnit#source()} points into it
  */
 public record Order(
     String id, String merchantId, String skuId, Money unitPrice, int feeBasisPoints, SkuPolicy policy,
     OrderState state, List<OrderUnit> units, List<PaymentRecord> payments,
     Instant placedAt, Instant fundedAt, Instant resupplyStartedAt, Instant readyAt, Instant revealedAt,
-    Dispute dispute, Instant updatedAt, long version, long evidenceSeq, String lastEvidenceHash) {
+    Dispute dispute, Instant updatedAt, long version, long evidenceSeq, String lastEvidenceHash,
+    List<BackupSource> backups) {
+
+  /** An order without backup sources (its shape before they existed). */
+  public Order(String id, String merchantId, String skuId, Money unitPrice, int feeBasisPoints, SkuPolicy policy,
+      OrderState state, List<OrderUnit> units, List<PaymentRecord> payments,
+      Instant placedAt, Instant fundedAt, Instant resupplyStartedAt, Instant readyAt, Instant revealedAt,
+      Dispute dispute, Instant updatedAt, long version, long evidenceSeq, String lastEvidenceHash) {
+    this(id, merchantId, skuId, unitPrice, feeBasisPoints, policy, state, units, payments, placedAt, fundedAt,
+        resupplyStartedAt, readyAt, revealedAt, dispute, updatedAt, version, evidenceSeq, lastEvidenceHash, List.of());
+  }
 
   /** The most units one order may have. */
   public static final int QUANTITY_MAX = 100;
@@ -62,6 +76,11 @@ public record Order(
   public static final int PAYMENTS_MAX = 16;
   /** The most verdicts one key gets; past it, {@link KeyVerdict#UNKNOWN} is not retried and the validation deadline decides. */
   public static final int CHECKS_PER_KEY_MAX = 20;
+  /**
+   * The most backup sources a SKU may list. Each gives a unit a fresh resupply window and attempts, so the
+   * longest a unit can wait is the delivery deadline plus (1 + this) resupply windows.
+   */
+  public static final int BACKUP_SOURCES_MAX = 3;
   /** How a fee is rounded: down, so the platform never takes more than its rate. */
   public static final RoundingMode FEE_ROUNDING = RoundingMode.DOWN;
 
@@ -121,6 +140,27 @@ public record Order(
     Check.atLeast("version", version, 1);
     Check.atLeast("evidenceSeq", evidenceSeq, 1);
     Check.fingerprint("lastEvidenceHash", lastEvidenceHash);
+    backups = List.copyOf(backups);
+    checkBackups(merchantId, skuId, backups);
+    for (OrderUnit unit : units) {
+      if (unit.source() > backups.size()) {
+        throw new IllegalArgumentException("order " + id + " has " + backups.size() + " backup sources, but unit "
+            + unit.index() + " is at source " + unit.source());
+      }
+    }
+  }
+
+  /** At most {@link #BACKUP_SOURCES_MAX} sources, none of them the primary SKU, none listed twice. */
+  static void checkBackups(String merchantId, String skuId, List<BackupSource> backups) {
+    Check.range("number of backup sources", backups.size(), 0, BACKUP_SOURCES_MAX);
+    Set<String> seen = new HashSet<>();
+    seen.add(merchantId + "/" + skuId);
+    for (BackupSource backup : backups) {
+      Objects.requireNonNull(backup, "backup source must not be null");
+      if (!seen.add(backup.label())) {
+        throw new IllegalArgumentException("backup source " + backup.label() + " is the SKU itself or listed twice");
+      }
+    }
   }
 
   /**
@@ -138,6 +178,10 @@ public record Order(
     details.put("total", draft.unitPrice().times(draft.quantity()).toCanonicalString());
     details.put("fee_basis_points", Integer.toString(draft.feeBasisPoints()));
     details.putAll(draft.policy().toDetails());
+    if (!draft.backups().isEmpty()) {
+      details.put("backup_sources", String.join(",", draft.backups().stream()
+          .map(b -> b.label() + "@" + b.feeBasisPoints()).toList()));
+    }
     EvidenceEvent placed = EvidenceEvent.link(
         draft.id(), 1, EvidenceType.ORDER_PLACED, at, details, EvidenceEvent.GENESIS_HASH);
     List<OrderUnit> units = new ArrayList<>();
@@ -146,7 +190,7 @@ public record Order(
     }
     Order order = new Order(draft.id(), draft.merchantId(), draft.skuId(), draft.unitPrice(),
         draft.feeBasisPoints(), draft.policy(), OrderState.AWAITING_PAYMENT, units, List.of(),
-        at, null, null, null, null, null, at, 1, 1, placed.hash());
+        at, null, null, null, null, null, at, 1, 1, placed.hash(), draft.backups());
     return new Transition(order, List.of(), List.of(placed), List.of(), false, OrderState.AWAITING_PAYMENT);
   }
 
@@ -245,6 +289,29 @@ public record Order(
     return resupplyStartedAt == null ? null : resupplyStartedAt.plus(policy.resupplyWithin());
   }
 
+  /**
+   * When the resupply of {@code unit} at its current source ends: at a backup source, its own window from the
+   * switch; at the order's merchant, {@link #resupplyBy()}.
+   */
+  public Instant resupplyBy(OrderUnit unit) {
+    return unit.source() > 0 ? unit.sourceSince().plus(policy.resupplyWithin()) : resupplyBy();
+  }
+
+  /** The merchant that supplies from {@code source} (0: the order's merchant). */
+  public String merchantOf(int source) {
+    return source == 0 ? merchantId : backups.get(source - 1).merchantId();
+  }
+
+  /** The fee in basis points taken from what the merchant of {@code source} is paid. */
+  public int feeBasisPointsOf(int source) {
+    return source == 0 ? feeBasisPoints : backups.get(source - 1).feeBasisPoints();
+  }
+
+  /** {@code <merchant>/<sku>} of {@code source}. */
+  public String sourceLabel(int source) {
+    return source == 0 ? merchantId + "/" + skuId : backups.get(source - 1).label();
+  }
+
   /** When an unrevealed ready order is released, or null if it was never ready. */
   public Instant holdUntil() {
     return readyAt == null ? null : readyAt.plus(policy.maxHold());
@@ -288,7 +355,7 @@ public record Order(
           } else if (unit.state().awaitsVerdict()) {
             next = earliest(next, validateBy(unit));
           } else if (unit.awaitsReplacement()) {
-            next = earliest(next, resupplyBy());
+            next = earliest(next, resupplyBy(unit));
           }
         }
         return next;

@@ -1,5 +1,6 @@
 package io.keyhold.escrow;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,10 +14,17 @@ import java.util.Objects;
  * @param unitPrice the price of one unit, positive
  * @param feeBasisPoints the platform's fee for this merchant, 0..10,000 bps
  * @param policy the SKU's terms at the time of sale
+ * @param backups the SKU's backup sources at the time of sale, in the order they are tried
  */
 public record OrderDraft(
     String id, String merchantId, String skuId, int quantity, Money unitPrice, int feeBasisPoints,
-    SkuPolicy policy) {
+    SkuPolicy policy, List<BackupSource> backups) {
+
+  /** A draft without backup sources. */
+  public OrderDraft(String id, String merchantId, String skuId, int quantity, Money unitPrice, int feeBasisPoints,
+      SkuPolicy policy) {
+    this(id, merchantId, skuId, quantity, unitPrice, feeBasisPoints, policy, List.of());
+  }
 
   /** Checks every value, including that the total fits in a {@code long}. */
   public OrderDraft {
@@ -31,5 +39,7 @@ public record OrderDraft(
     unitPrice.times(quantity);
     Check.range("feeBasisPoints", feeBasisPoints, 0, Money.BASIS_POINTS_PER_WHOLE);
     Objects.requireNonNull(policy, "policy must not be null");
+    backups = List.copyOf(backups);
+    Order.checkBackups(merchantId, skuId, backups);
   }
 }

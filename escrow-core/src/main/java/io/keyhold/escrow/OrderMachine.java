@@ -115,7 +115,7 @@ final class OrderMachine {
     }
     Order after = new Order(before.id(), before.merchantId(), before.skuId(), before.unitPrice(),
         before.feeBasisPoints(), before.policy(), state, Arrays.asList(units), payments, before.placedAt(),
-        fundedAt, resupplyStartedAt, readyAt, revealedAt, dispute, now, version, seq, previousHash);
+        fundedAt, resupplyStartedAt, readyAt, revealedAt, dispute, now, version, seq, previousHash, before.backups());
     checkEscrow(after);
     return new Transition(after, postings, evidence, effects, false, before.state());
   }

@@ -10,12 +10,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /** Closing an order: every held unit released or refunded, the escrow emptied, the money effects. */
 final class Settlement {
 
   private Settlement() {}
+
+  /** What one merchant is paid for the released units its source delivered. */
+  private record ReleasePayout(String merchantId, List<Integer> units, Money gross, Money fee, Money net) {}
 
   /**
    * Closes the order: each unit released or refunded as {@code award} says, the escrow emptied into
@@ -49,12 +53,28 @@ final class Settlement {
         refunded.add(unit.index());
       }
     }
+    // Each released unit is paid to the merchant of the source that delivered its key, less that merchant's fee.
+    Map<Integer, List<Integer>> releasedBySource = new TreeMap<>();
+    for (int index : released) {
+      releasedBySource.computeIfAbsent(units[index].source(), source -> new ArrayList<>()).add(index);
+    }
     Money gross = before.unitPrice().times(released.size());
-    Money fee = gross.basisPoints(before.feeBasisPoints(), Order.FEE_ROUNDING);
-    Money net = gross.minus(fee);
+    Money fee = Money.zero(before.unitPrice().currency());
+    List<ReleasePayout> payouts = new ArrayList<>();
+    List<String> paidTo = new ArrayList<>();
     Money refund = before.unitPrice().times(refunded.size());
     order.post(Accounts.escrow(before.id()), gross.plus(refund).negate());
-    order.post(Accounts.merchantPayable(before.merchantId()), net);
+    for (Map.Entry<Integer, List<Integer>> entry : releasedBySource.entrySet()) {
+      String merchantId = before.merchantOf(entry.getKey());
+      Money sourceGross = before.unitPrice().times(entry.getValue().size());
+      Money sourceFee = sourceGross.basisPoints(before.feeBasisPointsOf(entry.getKey()), Order.FEE_ROUNDING);
+      Money sourceNet = sourceGross.minus(sourceFee);
+      fee = fee.plus(sourceFee);
+      order.post(Accounts.merchantPayable(merchantId), sourceNet);
+      payouts.add(new ReleasePayout(merchantId, entry.getValue(), sourceGross, sourceFee, sourceNet));
+      paidTo.add(merchantId + "=" + sourceNet.toCanonicalString());
+    }
+    Money net = gross.minus(fee);
     order.post(Accounts.PLATFORM_FEES, fee);
     order.post(Accounts.REFUNDS_OUT, refund);
 
@@ -73,13 +93,16 @@ final class Settlement {
     if (!released.isEmpty()) {
       details.put("release_reason", releaseReason.code());
     }
+    if (releasedBySource.keySet().stream().anyMatch(source -> source > 0)) {
+      details.put("paid_to", String.join(",", paidTo));
+    }
     if (!refunded.isEmpty()) {
       details.put("refund_reason", refundReason.code());
     }
     order.record(type, details);
-    if (!released.isEmpty()) {
-      order.effect(new Effect.ReleaseFunds(order.key(EffectKind.RELEASE_FUNDS), before.id(), before.merchantId(),
-          released, gross, fee, net, releaseReason));
+    for (ReleasePayout p : payouts) {
+      order.effect(new Effect.ReleaseFunds(order.key(EffectKind.RELEASE_FUNDS), before.id(), p.merchantId(),
+          p.units(), p.gross(), p.fee(), p.net(), releaseReason));
     }
     if (!refunded.isEmpty()) {
       order.effect(new Effect.RefundPayment(

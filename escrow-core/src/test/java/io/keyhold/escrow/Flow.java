@@ -35,8 +35,12 @@ final class Flow {
   }
 
   static Flow place(int quantity, SkuPolicy policy, int feeBasisPoints) {
+    return place(quantity, policy, feeBasisPoints, List.of());
+  }
+
+  static Flow place(int quantity, SkuPolicy policy, int feeBasisPoints, List<BackupSource> backups) {
     Transition placed = Order.place(
-        new OrderDraft(ORDER_ID, MERCHANT_ID, "sku-1", quantity, PRICE, feeBasisPoints, policy), T0);
+        new OrderDraft(ORDER_ID, MERCHANT_ID, "sku-1", quantity, PRICE, feeBasisPoints, policy, backups), T0);
     assertThat(placed.order().state()).isEqualTo(OrderState.AWAITING_PAYMENT);
     assertThat(placed.evidence()).singleElement().extracting(EvidenceEvent::type).isEqualTo(EvidenceType.ORDER_PLACED);
     return new Flow(placed.order(), placed.evidence().get(0));

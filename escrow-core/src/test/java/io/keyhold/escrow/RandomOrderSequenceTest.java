@@ -115,6 +115,8 @@ class RandomOrderSequenceTest {
     final Map<Currency, Long> releaseNetEffects = new HashMap<>();
     final Map<Currency, Long> releaseFeeEffects = new HashMap<>();
     final Map<Currency, Long> compensationEffects = new HashMap<>();
+    /** Units by how their backup sources ended: "switched", "backup_released", "every_source_refunded". */
+    final Map<String, Integer> backupOutcomes = new TreeMap<>();
     /** Compensations by how much of what was owed the deposit paid: "full", "part", "none". */
     final Map<String, Integer> compensations = new TreeMap<>();
 
@@ -244,13 +246,15 @@ class RandomOrderSequenceTest {
       assertThat(EnumSet.complementOf(unitStates)).as("unit states never reached").isEmpty();
       assertThat(compensations.keySet()).as("compensations paid in full, in part, not at all")
           .containsExactly("full", "none", "part");
+      assertThat(backupOutcomes.keySet()).as("units moved to a backup, released from one, refunded after all failed")
+          .containsExactly("backup_released", "every_source_refunded", "switched");
     }
 
     String summary() {
       return ORDERS + " orders (" + fundedOrders + " funded), " + transitions + " transitions, " + duplicates
           + " duplicates, rejections " + rejections + ", " + arrows.size() + "/" + OrderArrow.values().length
           + " arrows " + arrows + ", " + states.size() + "/" + OrderState.values().length + " states, compensations "
-          + compensations;
+          + compensations + ", backup sources " + backupOutcomes;
     }
 
     String traceOfCurrent() {
@@ -263,6 +267,7 @@ class RandomOrderSequenceTest {
     final World world;
     final int number;
     final String merchantId;
+    final List<BackupSource> backups = new ArrayList<>();
     Order order;
     Instant now;
     Duration lag = Duration.ZERO;
@@ -300,9 +305,18 @@ class RandomOrderSequenceTest {
           CURRENCIES.get(world.random.nextInt(CURRENCIES.size())));
       int quantity = world.chance(10) ? world.between(5, 8) : world.between(1, 4);
       int fee = world.chance(10) ? (world.chance(50) ? 0 : 10_000) : world.between(1, 3000);
+      // Two orders in five list backup sources: other merchants' SKUs (or another pool of this one), each its fee.
+      if (world.chance(40)) {
+        int count = world.between(1, Order.BACKUP_SOURCES_MAX);
+        for (int i = 1; i <= count; i++) {
+          backups.add(new BackupSource("m-" + world.random.nextInt(50), "backup-sku-" + i,
+              world.chance(10) ? 0 : world.between(1, 3000)));
+        }
+      }
       Transition placed = Order.place(new OrderDraft("o-" + number, merchantId, "sku-" + world.random.nextInt(20),
-          quantity, unitPrice, fee, randomPolicy()), now);
-      note("placed " + placed.order().quantity() + " × " + unitPrice + " fee " + fee + " " + placed.order().policy());
+          quantity, unitPrice, fee, randomPolicy(), backups), now);
+      note("placed " + placed.order().quantity() + " × " + unitPrice + " fee " + fee + " " + placed.order().policy()
+          + " backups " + backups);
       order = placed.order();
       chain.addAll(placed.evidence());
       assertThat(EvidenceChain.verify(chain)).isEmpty();
@@ -706,14 +720,18 @@ class RandomOrderSequenceTest {
     /**
      * The latest any deadline of a funded order may fall, worked out independently of the order's
      * code: the first keys by deliverWithin, their verdicts by validateWithin, the replacements by the
-     * resupply window, a replacement's verdict by validateWithin after it arrived, then maxHold until a
+     * resupply window, a replacement's verdict by validateWithin after it arrived, as much again per backup
+     * source, then maxHold until a
      * reveal and the inspection window after it — shifted by
      * the time the sweeper lagged behind a due deadline.
      */
     Instant lastDeadline(Order o) {
       SkuPolicy p = o.policy();
+      // Each backup source adds one resupply window and the verdict of the last key it sent within it.
+      Duration perBackup = p.resupplyWithin().plus(p.validateWithin());
       return o.fundedAt().plus(p.deliverWithin()).plus(p.validateWithin()).plus(p.resupplyWithin())
-          .plus(p.validateWithin()).plus(p.maxHold()).plus(p.inspectionWindow()).plus(lag);
+          .plus(p.validateWithin()).plus(perBackup.multipliedBy(backups.size())).plus(p.maxHold())
+          .plus(p.inspectionWindow()).plus(lag);
     }
 
     // ---- applying an event and checking every invariant
@@ -745,6 +763,7 @@ class RandomOrderSequenceTest {
       checkPostings(before, transition, event);
       checkEffects(before, transition);
       checkCompensations(before, transition, event);
+      checkSources(before, transition, event);
       order = after;
       checkEscrow();
       checkReleasedUnits(before, transition);
@@ -834,7 +853,10 @@ class RandomOrderSequenceTest {
               .isLessThanOrEqualTo(facts.amount.minorUnits());
           world.refundEffects.merge(refund.amount().currency(), refund.amount().minorUnits(), Math::addExact);
         } else if (effect instanceof Effect.ReleaseFunds release) {
-          assertThat(release.merchantId()).isEqualTo(merchantId);
+          for (int unit : release.units()) {
+            assertThat(release.merchantId()).as("invariant 10: unit %d is paid to the merchant of its source", unit)
+                .isEqualTo(merchantOf(transition.order().units().get(unit).source()));
+          }
           assertThat(release.gross()).isEqualTo(before.unitPrice().times(release.units().size()));
           assertThat(release.fee().plus(release.net())).isEqualTo(release.gross());
           world.releaseNetEffects.merge(release.net().currency(), release.net().minorUnits(), Math::addExact);
@@ -883,9 +905,15 @@ class RandomOrderSequenceTest {
         } else {
           assertThat(d.get("cause")).isEqualTo("resupply_refunded");
           EvidenceEvent first = chain.stream().filter(e -> e.type() == EvidenceType.UNIT_REPLACEMENT_REQUESTED)
-              .findFirst().orElseThrow(() -> new AssertionError("invariant 9: resupply compensated, none requested"));
+              .findFirst().orElse(null);
+          // At a backup source the window is the unit's own, from its switch there.
+          EvidenceEvent switched = chain.stream().filter(e -> e.type() == EvidenceType.UNIT_SOURCE_SWITCHED
+              && e.seq() < event2.seq() && e.details().get("unit").equals(Integer.toString(units.get(0))))
+              .reduce((a, b) -> b).orElse(null);
+          EvidenceEvent start = switched != null ? switched : first;
+          assertThat(start).as("invariant 9: resupply compensated, none requested").isNotNull();
           assertThat(deadline).as("invariant 9: the resupply deadline, from the evidence")
-              .isEqualTo(first.at().plusSeconds(Long.parseLong(placed.get("resupply_within_seconds"))));
+              .isEqualTo(start.at().plusSeconds(Long.parseLong(placed.get("resupply_within_seconds"))));
           for (int unit : units) {
             assertThat(transition.evidence()).as("invariant 9: unit %d compensated for a failed resupply is refunded", unit)
                 .anyMatch(e -> e.details().containsKey("refunded_units")
@@ -967,10 +995,26 @@ class RandomOrderSequenceTest {
               .isTrue();
         }
       }
+      // Invariant 10: each merchant is paid for the units its source delivered, less its own fee (worked out here
+      // from the sources the order was placed with, rounded down per source as the fee rule says).
+      Map<String, Long> owedTo = new HashMap<>();
+      Map<Integer, Integer> releasedPerSource = new TreeMap<>();
+      for (OrderUnit unit : order.units()) {
+        if (unit.state() == UnitState.RELEASED && before.units().get(unit.index()).state() != UnitState.RELEASED) {
+          releasedPerSource.merge(unit.source(), 1, Integer::sum);
+        }
+      }
+      releasedPerSource.forEach((source, count) -> {
+        long gross = Math.multiplyExact(order.unitPrice().minorUnits(), (long) count);
+        long fee = Math.multiplyExact(gross, (long) (source == 0 ? order.feeBasisPoints()
+            : backups.get(source - 1).feeBasisPoints())) / 10_000;
+        owedTo.merge(Accounts.merchantPayable(merchantOf(source)), gross - fee, Math::addExact);
+      });
+      Map<String, Long> paidTo = new HashMap<>();
       long toMerchantAndFees = 0;
       for (Posting posting : transition.postings()) {
         if (Accounts.isMerchantPayable(posting.account())) {
-          assertThat(posting.account()).isEqualTo(Accounts.merchantPayable(merchantId));
+          paidTo.merge(posting.account(), posting.amount().minorUnits(), Math::addExact);
           toMerchantAndFees += posting.amount().minorUnits();
         } else if (posting.account().equals(Accounts.PLATFORM_FEES)) {
           toMerchantAndFees += posting.amount().minorUnits();
@@ -978,6 +1022,84 @@ class RandomOrderSequenceTest {
       }
       assertThat(toMerchantAndFees).as("invariant 3: merchant and fees get exactly the released units' price")
           .isEqualTo(Math.multiplyExact(order.unitPrice().minorUnits(), (long) released));
+      owedTo.values().removeIf(net -> net == 0);
+      assertThat(paidTo).as("invariant 10: each merchant is paid for the units its source delivered").isEqualTo(owedTo);
+      if (releasedPerSource.keySet().stream().anyMatch(source -> source > 0)) {
+        world.backupOutcomes.merge("backup_released", 1, Integer::sum);
+      }
+    }
+
+    String merchantOf(int source) {
+      return source == 0 ? merchantId : backups.get(source - 1).merchantId();
+    }
+
+    String labelOf(int source) {
+      return source == 0 ? merchantId + "/" + order.skuId() : backups.get(source - 1).label();
+    }
+
+    /**
+     * Invariant 10, sources: a unit moves only forward, one source at a time, each move recorded as
+     * {@code unit.source_switched} from the old source to the new one, and only when its current source's
+     * resupply window closed (worked out from the evidence) or its attempts there ran out; a unit the
+     * fulfilment gave up on is refunded only once every source failed — a verdict the validator never gave,
+     * under the {@code refund} policy, is the one refund the SKU's terms make while a source remains.
+     */
+    void checkSources(Order before, Transition transition, OrderEvent event) {
+      Order after = transition.order();
+      Map<String, String> placed = chain.get(0).details();
+      long resupplySeconds = Long.parseLong(placed.get("resupply_within_seconds"));
+      int maxAttempts = Integer.parseInt(placed.get("max_resupply_attempts"));
+      for (OrderUnit unit : after.units()) {
+        OrderUnit was = before.units().get(unit.index());
+        String index = Integer.toString(unit.index());
+        List<EvidenceEvent> switches = transition.evidence().stream()
+            .filter(e -> e.type() == EvidenceType.UNIT_SOURCE_SWITCHED && e.details().get("unit").equals(index))
+            .toList();
+        assertThat(unit.source()).as("invariant 10: unit %s moves forward by at most one source", index)
+            .isBetween(was.source(), Math.min(was.source() + 1, backups.size()));
+        if (unit.source() == was.source()) {
+          assertThat(switches).as("invariant 10: no switch recorded for unit %s that stayed", index).isEmpty();
+        } else {
+          world.backupOutcomes.merge("switched", 1, Integer::sum);
+          assertThat(switches).as("invariant 10: the switch of unit %s is in the evidence", index).singleElement()
+              .satisfies(e -> {
+                assertThat(e.details()).containsEntry("from", labelOf(was.source()))
+                    .containsEntry("to", labelOf(unit.source()));
+                // Where the window at the old source opened: its first replacement request, or the switch there.
+                List<EvidenceEvent> earlier = chain.stream().filter(c -> c.seq() < e.seq()).toList();
+                Instant opened = was.source() > 0
+                    ? earlier.stream().filter(c -> c.type() == EvidenceType.UNIT_SOURCE_SWITCHED
+                        && c.details().get("unit").equals(index)).reduce((a, b) -> b).orElseThrow().at()
+                    : earlier.stream().filter(c -> c.type() == EvidenceType.UNIT_REPLACEMENT_REQUESTED)
+                        .findFirst().map(EvidenceEvent::at).orElse(null);
+                long requestsThere = earlier.stream().filter(c -> c.type() == EvidenceType.UNIT_REPLACEMENT_REQUESTED
+                    && c.details().get("unit").equals(index)
+                    && c.seq() > lastSwitchSeq(earlier, index)).count() + (was.source() > 0 ? 1 : 0);
+                boolean windowClosed = opened != null && !now.isBefore(opened.plusSeconds(resupplySeconds));
+                boolean attemptsOut = requestsThere >= maxAttempts + (was.source() > 0 ? 1 : 0);
+                assertThat(windowClosed || attemptsOut)
+                    .as("invariant 10: unit %s left source %d with its window open and attempts left (%s requests)",
+                        index, was.source(), requestsThere).isTrue();
+              });
+        }
+        if (unit.state() == UnitState.REFUNDED && was.state() != UnitState.REFUNDED
+            && (event instanceof DeadlineReached || event instanceof UnitChecked || event instanceof DuplicateKeyFound)
+            && was.source() < backups.size()) {
+          assertThat(was.state().awaitsVerdict() && placed.get("unknown_verdict_policy").equals("refund"))
+              .as("invariant 10: unit %s refunded while source %d of %d remained (state %s)", index, was.source() + 1,
+                  backups.size(), was.state())
+              .isTrue();
+        }
+        if (unit.state() == UnitState.REFUNDED && was.state() != UnitState.REFUNDED && !backups.isEmpty()
+            && was.source() == backups.size()) {
+          world.backupOutcomes.merge("every_source_refunded", 1, Integer::sum);
+        }
+      }
+    }
+
+    static long lastSwitchSeq(List<EvidenceEvent> earlier, String index) {
+      return earlier.stream().filter(c -> c.type() == EvidenceType.UNIT_SOURCE_SWITCHED
+          && c.details().get("unit").equals(index)).mapToLong(EvidenceEvent::seq).max().orElse(0);
     }
 
     /** Invariant 5: a key the buyer may see or the merchant was paid for is its fingerprint's first and only delivery. */

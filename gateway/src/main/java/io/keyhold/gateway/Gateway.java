@@ -1,6 +1,7 @@
 package io.keyhold.gateway;
 
 import io.keyhold.gateway.api.AdminRoutes;
+import io.keyhold.gateway.api.BackupSourceRoutes;
 import io.keyhold.gateway.api.DepositRoutes;
 import io.keyhold.gateway.api.Authenticator;
 import io.keyhold.gateway.api.BuyerSide;
@@ -18,6 +19,7 @@ import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
 import io.keyhold.gateway.api.StockRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
+import io.keyhold.gateway.engine.BackupSources;
 import io.keyhold.gateway.engine.Deposits;
 import io.keyhold.gateway.engine.MerchantReliability;
 import io.keyhold.gateway.engine.OrderEngine;
@@ -247,6 +249,7 @@ public final class Gateway implements AutoCloseable {
     OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
     AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
     DepositRoutes.mount(endpoints, pool, new Deposits(pool, config.clock(), engine.checkout()::forgetMerchant));
+    BackupSourceRoutes.mount(endpoints, pool, new BackupSources(engine.checkout()::forgetMerchant));
     CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
     StockRoutes.mount(endpoints, pool, catalog, stock);
     OrderRoutes.mount(endpoints, pool, orders, engine.deliveries(), engine.checkout());

@@ -61,7 +61,10 @@ public enum ProblemCode {
   // Merchants' deposits (issue 14).
   MERCHANT_DEPOSIT_LOW("merchant_deposit_low", 409, "The merchant's deposit is below its floor; it takes no new checkouts"),
   DEPOSIT_BELOW_FLOOR("deposit_below_floor", 409, "The withdrawal would leave the deposit below its floor"),
-  DEPOSIT_CURRENCY_MISMATCH("deposit_currency_mismatch", 409, "The deposit is held in another currency");
+  DEPOSIT_CURRENCY_MISMATCH("deposit_currency_mismatch", 409, "The deposit is held in another currency"),
+  // Backup sources (issue 14).
+  BACKUP_SOURCE_UNFIT("backup_source_unfit", 409,
+      "A backup source must be another SKU in the same currency at a price no higher");
 
   private static final Map<String, ProblemCode> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

@@ -191,6 +191,7 @@ public final class Problems {
         case MERCHANT_DEPOSIT_LOW -> Problem.of(ProblemCode.MERCHANT_DEPOSIT_LOW, refusal.detail());
         case DEPOSIT_BELOW_FLOOR -> Problem.of(ProblemCode.DEPOSIT_BELOW_FLOOR, refusal.detail());
         case DEPOSIT_CURRENCY_MISMATCH -> Problem.of(ProblemCode.DEPOSIT_CURRENCY_MISMATCH, refusal.detail());
+        case BACKUP_SOURCE_UNFIT -> Problem.of(ProblemCode.BACKUP_SOURCE_UNFIT, refusal.detail());
         case MALFORMED_INPUT -> Problem.invalid(List.of(
             new FieldError(refusal.field(), FieldError.Code.INVALID_FORMAT, refusal.detail())));
         case ORDER_REFUSED -> Problem.of(ProblemCode.forRejection(refusal.rejection()), refusal.detail());

@@ -6,6 +6,7 @@ import io.keyhold.adapters.spi.CallRejectedException;
 import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.OutcomeUnknownException;
 import io.keyhold.adapters.spi.Reservation;
+import io.keyhold.escrow.BackupSource;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderDraft;
@@ -22,6 +23,7 @@ import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.ShortLivedCache;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -29,6 +31,8 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,7 +66,12 @@ public final class Checkout {
       + " s.deliver_within_seconds, s.validate_within_seconds, s.resupply_within_seconds, s.max_resupply_attempts,"
       + " s.inspection_window_seconds, s.max_hold_seconds, s.unknown_verdict_policy, s.late_payment_policy,"
       + " s.compensation_basis, s.compensation_value, m.fee_basis_points, m.adapter_type,"
-      + " COALESCE(d.balance_minor < d.floor_minor, false) AS deposit_low FROM skus s"
+      + " COALESCE(d.balance_minor < d.floor_minor, false) AS deposit_low,"
+      // The backup sources, in order, with each merchant's fee now: copied onto the order. An inactive one is skipped.
+      + " (SELECT coalesce(jsonb_agg(jsonb_build_array(b.backup_merchant_id, b.backup_sku_id, bm.fee_basis_points)"
+      + " ORDER BY b.position), '[]'::jsonb) FROM sku_backup_sources b JOIN merchants bm"
+      + " ON bm.id = b.backup_merchant_id AND bm.status = 'active'"
+      + " WHERE b.merchant_id = s.merchant_id AND b.sku_id = s.id) AS backups FROM skus s"
       + " JOIN merchants m ON m.id = s.merchant_id LEFT JOIN merchant_deposits d ON d.merchant_id = m.id"
       + " WHERE s.merchant_id = $1 AND s.id = $2 AND m.status = 'active'";
   private static final String INSERT_SESSION = "INSERT INTO checkout_sessions (merchant_id, id, order_id, token_key_id,"
@@ -103,7 +112,7 @@ public final class Checkout {
 
   /** The terms an order is placed with. */
   private record Terms(String skuName, Money unitPrice, SkuPolicy policy, int feeBasisPoints, String adapterType,
-      boolean depositLow) {}
+      boolean depositLow, List<BackupSource> backups) {}
 
   /**
    * Writes that belong in the transaction storing a new session (the API's idempotent answer); they
@@ -149,7 +158,7 @@ public final class Checkout {
     String sessionId = Ids.newId(SESSION_PREFIX);
     String token = OrderTokens.newToken();
     Transition placed = Order.place(new OrderDraft(orderId, merchantId, skuId, quantity, terms.unitPrice(),
-        terms.feeBasisPoints(), terms.policy()), now);
+        terms.feeBasisPoints(), terms.policy(), terms.backups()), now);
     Instant expiresAt = placed.order().payBy();
     KeyVault.Sealed sealedToken = vault.sealString(token, tokenAad(sessionId));
     String base = baseUrl.get();
@@ -218,10 +227,21 @@ public final class Checkout {
       SkuPolicy policy = Catalog.policyOf(row);
       Terms found = new Terms(row.getString("name"),
           Money.of(row.getLong("price_minor"), row.getString("currency")), policy, row.getInteger("fee_basis_points"),
-          row.getString("adapter_type"), row.getBoolean("deposit_low"));
+          row.getString("adapter_type"), row.getBoolean("deposit_low"), backupsOf(row));
       terms.put(key, found);
       return Future.succeededFuture(found);
     });
+  }
+
+  private static List<BackupSource> backupsOf(Row row) {
+    List<BackupSource> backups = new ArrayList<>();
+    Object value = row.getValue("backups");
+    JsonArray list = value instanceof JsonArray array ? array : new JsonArray(String.valueOf(value));
+    for (Object element : list) {
+      JsonArray backup = (JsonArray) element;
+      backups.add(new BackupSource(backup.getString(0), backup.getString(1), backup.getInteger(2)));
+    }
+    return backups;
   }
 
   /**

@@ -37,22 +37,33 @@ public final class Deliveries {
    * the adapter answered a repeated or stale request.
    */
   public Future<OrderStore.Applied> fromAdapter(String orderId, String source, List<DeliveredKey> delivered) {
-    return orders.apply(orderId, null, fromAdapter(source, delivered));
+    return orders.apply(orderId, null, fromAdapter(source, 0, null, delivered));
   }
 
   /** {@link #fromAdapter(String, String, List)} for an order just read: decided on it, read again only if it moved. */
   public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered) {
-    return orders.apply(loaded, fromAdapter(source, delivered));
+    return orders.apply(loaded, fromAdapter(source, 0, null, delivered));
   }
 
-  private OrderStore.Decision fromAdapter(String source, List<DeliveredKey> delivered) {
+  /**
+   * Keys from the order's backup source number {@code sourceIndex} ({@code supplier}), for units supplied from it
+   * now; keys for units at another source are left out, so a unit is paid to the source that delivered its key.
+   */
+  public Future<OrderStore.Applied> fromBackup(StoredOrder loaded, String source, int sourceIndex,
+      KeyStore.Supplier supplier, List<DeliveredKey> delivered) {
+    return orders.apply(loaded, fromAdapter(source, sourceIndex, supplier, delivered));
+  }
+
+  private OrderStore.Decision fromAdapter(String source, int sourceIndex, KeyStore.Supplier supplier,
+      List<DeliveredKey> delivered) {
     return (tx, current, now) -> {
       Order order = current.order();
       List<KeyStore.Incoming> incoming = new ArrayList<>();
       List<KeyStore.Stored> refused = new ArrayList<>();
       for (DeliveredKey key : delivered) {
         int unit = key.unit().value();
-        if (unit < order.quantity() && order.units().get(unit).state().lacksUsableKey()) {
+        if (unit < order.quantity() && order.units().get(unit).state().lacksUsableKey()
+            && order.units().get(unit).source() == sourceIndex) {
           if (key.refused()) {
             LOG.warn("merchant {} sent a key with a control character for unit {} of order {}; it counts as invalid",
                 order.merchantId(), unit, order.id());
@@ -65,7 +76,7 @@ public final class Deliveries {
       if ((incoming.isEmpty() && refused.isEmpty()) || order.isTerminal()) {
         return Future.succeededFuture(List.of());
       }
-      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, incoming)
+      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, supplier, incoming)
           .map(stored -> events(stored, refused));
     };
   }
@@ -78,6 +89,13 @@ public final class Deliveries {
   public Future<OrderStore.Applied> pushed(String orderId, String merchantId, List<KeyStore.Incoming> incoming) {
     return orders.apply(orderId, merchantId, (tx, current, now) -> {
       Order order = current.order();
+      for (KeyStore.Incoming key : incoming) {
+        if (order.units().get(key.unit()).source() > 0) {
+          // The unit is supplied by a backup source now: its key, and the money for it, are that source's.
+          return Future.failedFuture(Refusal.byOrder(io.keyhold.escrow.RejectionCode.STATE_DOES_NOT_ALLOW,
+              "unit " + key.unit() + " of order " + order.id() + " is supplied by a backup source now"));
+        }
+      }
       return keys.store(tx, order.merchantId(), order.skuId(), order.id(), KeyStore.SOURCE_PUSH, incoming)
           .map(stored -> events(stored, List.of()));
     });

@@ -91,6 +91,8 @@ final class EffectRunner {
       return requestDelivery(e);
     } else if (effect instanceof Effect.RequestReplacement e) {
       return requestReplacement(e);
+    } else if (effect instanceof Effect.RequestFromBackup e) {
+      return requestFromBackup(e);
     } else if (effect instanceof Effect.ValidateUnit e) {
       return validate(e);
     } else if (effect instanceof Effect.RefundPayment e) {
@@ -140,7 +142,7 @@ final class EffectRunner {
         return Future.succeededFuture();
       }
       OrderUnit unit = stored.order().units().get(effect.unit());
-      if (!unit.state().lacksUsableKey() || unit.replacements() != effect.attempt()) {
+      if (!unit.state().lacksUsableKey() || unit.replacements() != effect.attempt() || unit.source() != 0) {
         // Served already, or a newer replacement superseded this one.
         return Future.succeededFuture();
       }
@@ -155,19 +157,55 @@ final class EffectRunner {
     });
   }
 
-  private Future<Void> accept(StoredOrder stored, List<DeliveredKey> delivered, int asked) {
-    String source = StockAdapter.TYPE.equals(stored.adapterType()) ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
-    return deliveries.fromAdapter(stored, source, delivered).compose(applied -> {
-      if (applied.rejection() != null) {
-        LOG.warn("order {} refused keys from its merchant: {}", stored.id(), applied.rejection().code().code());
+  /**
+   * Asks a backup source for a unit, through that merchant's adapter (its stock pool, reserved and delivered in
+   * one go, or its shop): the first request there as a first delivery, later ones as replacements of the key it
+   * sent. The order is named to the backup as its own (its merchant and SKU), without a reservation.
+   */
+  private Future<Void> requestFromBackup(Effect.RequestFromBackup effect) {
+    return orders.load(effect.orderId()).compose(stored -> {
+      if (stored == null || !FULFILLING.contains(stored.order().state())) {
         return Future.succeededFuture();
       }
-      if (delivered.size() < asked) {
-        // Units the shop left pending: ask again later (the deadline still bounds the wait).
-        return Future.failedFuture(new IllegalStateException((asked - delivered.size()) + " unit(s) still pending"));
+      OrderUnit unit = stored.order().units().get(effect.unit());
+      if (!unit.state().lacksUsableKey() || unit.source() != effect.source()
+          || unit.replacements() != effect.attempt()) {
+        // Served already, or a newer request (or source) superseded this one.
+        return Future.succeededFuture();
       }
-      return Future.succeededFuture();
+      OrderRef ref = new OrderRef(stored.id(), effect.merchantId(), effect.skuId(), null);
+      UnitIndex index = UnitIndex.of(effect.unit());
+      KeyStore.Supplier supplier = new KeyStore.Supplier(effect.merchantId(), effect.skuId());
+      return adapters.adapterOf(effect.merchantId())
+          .compose(adapter -> (effect.attempt() == 1
+              ? adapter.provide(ref, List.of(index))
+              : adapter.replace(ref, index, effect.attempt() - 1, replaceReason(effect.reason())).map(List::of))
+              .compose(delivered -> {
+                String source = adapter instanceof StockAdapter ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
+                return deliveries.fromBackup(stored, source, effect.source(), supplier, delivered)
+                    .compose(applied -> checkApplied(stored, applied, delivered, 1));
+              }))
+          .recover(failure -> settledByDeadline(stored, failure));
     });
+  }
+
+  private Future<Void> accept(StoredOrder stored, List<DeliveredKey> delivered, int asked) {
+    String source = StockAdapter.TYPE.equals(stored.adapterType()) ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
+    return deliveries.fromAdapter(stored, source, delivered)
+        .compose(applied -> checkApplied(stored, applied, delivered, asked));
+  }
+
+  private Future<Void> checkApplied(StoredOrder stored, OrderStore.Applied applied, List<DeliveredKey> delivered,
+      int asked) {
+    if (applied.rejection() != null) {
+      LOG.warn("order {} refused keys from its merchant: {}", stored.id(), applied.rejection().code().code());
+      return Future.succeededFuture();
+    }
+    if (delivered.size() < asked) {
+      // Units the shop left pending: ask again later (the deadline still bounds the wait).
+      return Future.failedFuture(new IllegalStateException((asked - delivered.size()) + " unit(s) still pending"));
+    }
+    return Future.succeededFuture();
   }
 
   /** A definite refusal ends the effect; the order's deadline takes it from there. Anything else is retried. */
@@ -263,11 +301,25 @@ final class EffectRunner {
 
   private Future<Void> returnKeys(Effect.ReturnKeysToShop effect) {
     return orders.load(effect.orderId()).compose(stored -> {
-      if (stored == null || !StockAdapter.TYPE.equals(stored.adapterType())) {
-        // A remote shop keeps its keys; the merchant protocol has no "take back".
+      if (stored == null || (stored.order().backups().isEmpty() && !StockAdapter.TYPE.equals(stored.adapterType()))) {
         return Future.succeededFuture();
       }
-      return pool.withTransaction(tx -> keys.returnToStock(tx, stored.merchantId(), stored.id(), effect.keyRefs()))
+      // Each key goes back to the stock of the source that delivered it. A remote shop keeps its keys (the merchant
+      // protocol has no "take back"): the order's own when it sells through one, and a backup shop's, which holds no
+      // stock here for the key to return to.
+      return pool.withTransaction(tx -> keys.bySupplier(tx, stored.merchantId(), stored.id(), effect.keyRefs())
+          .compose(grouped -> {
+            Future<Integer> returned = Future.succeededFuture(0);
+            for (Map.Entry<String, List<String>> group : grouped.entrySet()) {
+              boolean own = group.getKey().equals(stored.merchantId());
+              if (own && !StockAdapter.TYPE.equals(stored.adapterType())) {
+                continue;
+              }
+              returned = returned.compose(n -> keys.returnToStock(tx, stored.merchantId(), group.getKey(), stored.id(),
+                  group.getValue()).map(m -> n + m));
+            }
+            return returned;
+          }))
           .mapEmpty();
     });
   }

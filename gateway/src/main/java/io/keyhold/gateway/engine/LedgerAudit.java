@@ -31,7 +31,8 @@ import java.util.List;
  *   <li>no money reaches a merchant for a unit that was not VALID: what went to
  *       {@code merchant:<id>:payable} plus {@code platform:fees} for an order equals its price times its
  *       released units, each released unit's key has a {@code valid} verdict in the evidence (the
- *       arbiter may only release valid units), and no order pays another merchant;
+ *       arbiter may only release valid units), and no order pays a merchant other than its own or one of
+ *       its backup sources';
  *   <li>one payment funds one order once: an order has at most one funding payment (exactly one once
  *       funded), and the money its ledger took in equals the payments applied to it, each once;
  *   <li>one key fingerprint is delivered to one unit across all merchants: no fingerprint is held by
@@ -102,7 +103,10 @@ public final class LedgerAudit {
               + " UNION SELECT u.order_id FROM order_units u WHERE u.state = 'released' AND NOT " + VALID_VERDICT
               + " UNION SELECT p.order_id FROM ledger_postings p JOIN orders o"
               + " ON o.merchant_id = p.merchant_id AND o.id = p.order_id"
-              + " WHERE p.account LIKE 'merchant:%:payable' AND p.account <> 'merchant:' || o.merchant_id || ':payable'"),
+              + " WHERE p.account LIKE 'merchant:%:payable' AND p.account <> 'merchant:' || o.merchant_id || ':payable'"
+              // A unit a backup source delivered is paid to that source's merchant, as the order lists it.
+              + " AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(o.data->'backups', '[]'::jsonb)) b"
+              + " WHERE p.account = 'merchant:' || (b->>'merchant_id') || ':payable')"),
       new Invariant(4, "one payment funds one order once, whatever is repeated or reordered",
           "WITH funding AS (SELECT order_id, count(*) AS n FROM payments WHERE use = 'funded' GROUP BY order_id),"
               + " money_in AS (SELECT order_id, -sum(amount_minor) AS amount FROM ledger_postings"
@@ -165,10 +169,15 @@ public final class LedgerAudit {
               + " OR EXISTS (SELECT 1 FROM evidence_events k WHERE k.order_id = c.order_id"
               + " AND k.type = 'unit.key_delivered' AND k.seq < c.seq"
               + " AND k.data->>'unit' = ANY (string_to_array(c.data->>'units', ',')))"
-              // A resupply refunded: the deadline is the first replacement requested + resupply_within.
-              + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM (SELECT r.at"
-              + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int) FROM evidence_events r"
-              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1)"
+              // A resupply refunded: the deadline is resupply_within after the window opened — the unit's last move
+              // to a backup source, or else the first replacement requested.
+              + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM coalesce("
+              + "(SELECT s.at FROM evidence_events s WHERE s.order_id = c.order_id AND s.type = 'unit.source_switched'"
+              + " AND s.seq < c.seq AND s.data->>'unit' = split_part(c.data->>'units', ',', 1)"
+              + " ORDER BY s.seq DESC LIMIT 1),"
+              + " (SELECT r.at FROM evidence_events r"
+              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1))"
+              + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int)"
               + " ELSE true END"
               + " UNION SELECT coalesce(e.order_id, l.order_id) FROM paid_evidence e FULL JOIN paid_ledger l"
               + " ON l.order_id = e.order_id WHERE coalesce(e.amount, 0) <> coalesce(l.amount, 0)"));

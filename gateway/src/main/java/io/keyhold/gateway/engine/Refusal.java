@@ -35,7 +35,9 @@ public final class Refusal extends RuntimeException {
     /** A withdrawal would leave the deposit below its floor. */
     DEPOSIT_BELOW_FLOOR,
     /** The deposit is held in another currency than the amount given. */
-    DEPOSIT_CURRENCY_MISMATCH
+    DEPOSIT_CURRENCY_MISMATCH,
+    /** A backup source is the SKU itself, listed twice, in another currency or dearer than the SKU. */
+    BACKUP_SOURCE_UNFIT
   }
 
   private final Code code;

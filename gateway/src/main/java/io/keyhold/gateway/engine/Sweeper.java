@@ -62,10 +62,12 @@ public final class Sweeper {
   public static final String DEADLINES_METRIC = "keyhold.deadlines.fired";
   /**
    * Outbox kinds that are work the gateway owes an order before its deadline can judge anyone: asking the
-   * shop (or the stock vault) for keys, checking a key, and the sandbox provider's notice of a payment made.
+   * shop (or the stock vault, or a backup source) for keys, checking a key, and the sandbox provider's notice of a
+   * payment made.
    */
   static final List<String> OWED_KINDS = List.of(EffectKind.REQUEST_DELIVERY.code(),
-      EffectKind.REQUEST_REPLACEMENT.code(), EffectKind.VALIDATE_UNIT.code(), SandboxProvider.NOTICE_KIND);
+      EffectKind.REQUEST_REPLACEMENT.code(), EffectKind.REQUEST_FROM_BACKUP.code(), EffectKind.VALIDATE_UNIT.code(),
+      SandboxProvider.NOTICE_KIND);
   /**
    * A deadline waits while the gateway still owes the order work: an owed outbox row not yet tried or whose
    * tries have not failed yet (queued, running, or left by an instance that died), or a payment the provider

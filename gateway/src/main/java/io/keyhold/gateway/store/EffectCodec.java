@@ -26,6 +26,9 @@ public final class EffectCodec {
       json.put("units", new JsonArray(new ArrayList<>(e.units())));
     } else if (effect instanceof Effect.RequestReplacement e) {
       json.put("unit", e.unit()).put("reason", e.reason().code()).put("attempt", e.attempt());
+    } else if (effect instanceof Effect.RequestFromBackup e) {
+      json.put("unit", e.unit()).put("source", e.source()).put("merchant_id", e.merchantId())
+          .put("sku_id", e.skuId()).put("reason", e.reason().code()).put("attempt", e.attempt());
     } else if (effect instanceof Effect.ValidateUnit e) {
       json.put("unit", e.unit()).put("key_ref", e.keyRef()).put("attempt", e.attempt());
     } else if (effect instanceof Effect.RefundPayment e) {
@@ -55,6 +58,9 @@ public final class EffectCodec {
     return switch (EffectKind.fromCode(kindCode)) {
       case REQUEST_DELIVERY -> new Effect.RequestDelivery(idempotencyKey, orderId, ints(json.getJsonArray("units")));
       case REQUEST_REPLACEMENT -> new Effect.RequestReplacement(idempotencyKey, orderId, json.getInteger("unit"),
+          ReplacementReason.fromCode(json.getString("reason")), json.getInteger("attempt"));
+      case REQUEST_FROM_BACKUP -> new Effect.RequestFromBackup(idempotencyKey, orderId, json.getInteger("unit"),
+          json.getInteger("source"), json.getString("merchant_id"), json.getString("sku_id"),
           ReplacementReason.fromCode(json.getString("reason")), json.getInteger("attempt"));
       case VALIDATE_UNIT -> new Effect.ValidateUnit(idempotencyKey, orderId, json.getInteger("unit"),
           json.getString("key_ref"), json.getInteger("attempt"));

@@ -43,7 +43,7 @@ public final class KeyStore {
   public static final String SOURCE_PUSH = "push";
 
   private static final HexFormat HEX = HexFormat.of();
-  private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate FROM delivered_keys"
+  private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate, supplier FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND fingerprint = ANY($3)";
   /** Claims fingerprints for units; a row not returned was held by something else: a duplicate. */
   private static final String CLAIM = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id, source,"
@@ -55,12 +55,14 @@ public final class KeyStore {
       + " OR (key_fingerprints.order_id = excluded.order_id AND key_fingerprints.unit_index = excluded.unit_index)"
       + " RETURNING fingerprint";
   private static final String INSERT = "INSERT INTO delivered_keys (merchant_id, order_id, key_ref, unit_index, source,"
-      + " vault_key_id, sealed_key, fingerprint, duplicate) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d"
+      + " vault_key_id, sealed_key, fingerprint, duplicate, supplier) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d, $10"
       + " FROM unnest($5::text[], $6::int[], $7::bytea[], $8::bytea[], $9::bool[]) AS d(r, u, s, f, d)";
   private static final String OPEN = "SELECT key_ref, vault_key_id, sealed_key FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
   private static final String FINGERPRINTS_OF = "SELECT fingerprint FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3) AND NOT duplicate";
+  private static final String SUPPLIERS_OF = "SELECT key_ref, supplier FROM delivered_keys"
+      + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
   private static final String UNBIND = "UPDATE key_fingerprints SET order_id = NULL, unit_index = NULL,"
       + " delivered_at = NULL WHERE fingerprint = ANY($1) AND order_id = $2 AND source = 'stock'";
   private static final String RESTOCK = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
@@ -114,12 +116,40 @@ public final class KeyStore {
   }
 
   /**
+   * A backup source that delivers keys for another merchant's order: the merchant and SKU the keys come from
+   * (a stock key is claimed as that merchant's own).
+   */
+  public record Supplier(String merchantId, String skuId) {
+    public Supplier {
+      Objects.requireNonNull(merchantId, "merchantId");
+      Objects.requireNonNull(skuId, "skuId");
+    }
+
+    String label() {
+      return merchantId + "/" + skuId;
+    }
+  }
+
+  /**
    * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}.
    * A key this unit already received (same fingerprint) answers its existing reference, so repeating a
    * delivery stores nothing new.
    */
   public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
       List<Incoming> keys) {
+    return store(tx, merchantId, skuId, orderId, source, null, keys);
+  }
+
+  /**
+   * {@link #store(SqlClient, String, String, String, String, List)} for keys from {@code supplier}, a backup
+   * source of the order (null: the order's own merchant). A key the unit already received is the same delivery
+   * repeated only when it came from the same source; offered by another source it is a duplicate.
+   */
+  public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
+      Supplier supplier, List<Incoming> keys) {
+    String supplierLabel = supplier == null ? null : supplier.label();
+    String ownerId = supplier == null ? merchantId : supplier.merchantId();
+    String ownerSku = supplier == null ? skuId : supplier.skuId();
     if (keys.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
@@ -127,8 +157,14 @@ public final class KeyStore {
       Buffer[] prints = prepared.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
       return tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).compose(rows -> {
         Map<String, Row> existing = new HashMap<>();
-        rows.forEach(row -> existing.put(row.getInteger("unit_index") + ":"
-            + HEX.formatHex(row.getBuffer("fingerprint").getBytes()), row));
+        Set<String> heldByUnit = new HashSet<>();
+        rows.forEach(row -> {
+          String unitAndPrint = row.getInteger("unit_index") + ":" + HEX.formatHex(row.getBuffer("fingerprint").getBytes());
+          heldByUnit.add(unitAndPrint);
+          if (Objects.equals(row.getString("supplier"), supplierLabel)) {
+            existing.put(unitAndPrint, row);
+          }
+        });
         List<Stored> result = new ArrayList<>();
         List<Prepared> fresh = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -138,8 +174,9 @@ public final class KeyStore {
           Row known = existing.get(key.unit + ":" + hex);
           if (known != null) {
             result.add(new Stored(key.unit, known.getString("key_ref"), hex, known.getBoolean("duplicate")));
-          } else if (!seen.add(hex)) {
-            // One delivery giving one key to two units: the second is a duplicate without asking the index.
+          } else if (!seen.add(hex) || heldByUnit.contains(key.unit + ":" + hex)) {
+            // One delivery giving one key to two units, or a key this unit got from another source: a duplicate
+            // without asking the index.
             repeatedInBatch.add(key);
           } else {
             fresh.add(key);
@@ -148,7 +185,7 @@ public final class KeyStore {
         if (fresh.isEmpty() && repeatedInBatch.isEmpty()) {
           return Future.succeededFuture(result);
         }
-        return claim(tx, merchantId, skuId, orderId, fresh).compose(claimed -> {
+        return claim(tx, ownerId, ownerSku, orderId, fresh).compose(claimed -> {
           List<Prepared> toInsert = new ArrayList<>();
           List<Boolean> duplicate = new ArrayList<>();
           for (Prepared key : fresh) {
@@ -159,7 +196,7 @@ public final class KeyStore {
             toInsert.add(key);
             duplicate.add(true);
           }
-          return insert(tx, merchantId, orderId, source, toInsert, duplicate).map(inserted -> {
+          return insert(tx, merchantId, orderId, source, supplierLabel, toInsert, duplicate).map(inserted -> {
             for (int i = 0; i < toInsert.size(); i++) {
               Prepared key = toInsert.get(i);
               result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicate.get(i)));
@@ -192,8 +229,8 @@ public final class KeyStore {
         });
   }
 
-  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, List<Prepared> keys,
-      List<Boolean> duplicate) {
+  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, String supplier,
+      List<Prepared> keys, List<Boolean> duplicate) {
     int n = keys.size();
     String[] refs = new String[n];
     Integer[] units = new Integer[n];
@@ -212,7 +249,7 @@ public final class KeyStore {
     }
     return tx.preparedQuery(INSERT).execute(Tuple.tuple().addString(merchantId).addString(orderId).addString(source)
             .addString(keyId).addArrayOfString(refs).addArrayOfInteger(units).addValue(sealed).addValue(prints)
-            .addArrayOfBoolean(dup))
+            .addArrayOfBoolean(dup).addString(supplier))
         .compose(rows -> rows.rowCount() == n
             ? Future.<Void>succeededFuture()
             : Future.failedFuture(new IllegalStateException("stored " + rows.rowCount() + " of " + n + " keys")));
@@ -256,6 +293,40 @@ public final class KeyStore {
    * back.
    */
   public Future<Integer> returnToStock(SqlClient tx, String merchantId, String orderId, List<String> keyRefs) {
+    return returnToStock(tx, merchantId, merchantId, orderId, keyRefs);
+  }
+
+  /**
+   * The merchant whose source delivered each of these keys of the order (a backup source's merchant, or the order's
+   * own), grouped: merchant to key references, in the order given.
+   */
+  public Future<Map<String, List<String>>> bySupplier(SqlClient client, String merchantId, String orderId,
+      List<String> keyRefs) {
+    return client.preparedQuery(SUPPLIERS_OF).execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
+        .map(rows -> {
+          Map<String, String> supplierOf = new HashMap<>();
+          rows.forEach(row -> {
+            String supplier = row.getString("supplier");
+            supplierOf.put(row.getString("key_ref"), supplier == null ? merchantId
+                : supplier.substring(0, supplier.indexOf('/')));
+          });
+          Map<String, List<String>> grouped = new LinkedHashMap<>();
+          for (String keyRef : keyRefs) {
+            String supplier = supplierOf.get(keyRef);
+            if (supplier != null) {
+              grouped.computeIfAbsent(supplier, s -> new ArrayList<>()).add(keyRef);
+            }
+          }
+          return grouped;
+        });
+  }
+
+  /**
+   * {@link #returnToStock(SqlClient, String, String, List)} for keys of an order of {@code merchantId} that came
+   * from the stock of {@code stockMerchantId} (a backup source's, or the order's own).
+   */
+  public Future<Integer> returnToStock(SqlClient tx, String merchantId, String stockMerchantId, String orderId,
+      List<String> keyRefs) {
     if (keyRefs.isEmpty()) {
       return Future.succeededFuture(0);
     }
@@ -267,13 +338,13 @@ public final class KeyStore {
             return Future.succeededFuture(0);
           }
           Buffer[] array = prints.toArray(new Buffer[0]);
-          return tx.preparedQuery(RESTOCK).execute(Tuple.tuple().addString(merchantId).addValue(array))
+          return tx.preparedQuery(RESTOCK).execute(Tuple.tuple().addString(stockMerchantId).addValue(array))
               .compose(restocked -> {
                 List<Long> ids = new ArrayList<>();
                 restocked.forEach(row -> ids.add(row.getLong("id")));
                 Future<?> forget = ids.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(FORGET_STOCK_DELIVERY)
-                        .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(ids.toArray(new Long[0])));
+                        .execute(Tuple.tuple().addString(stockMerchantId).addArrayOfLong(ids.toArray(new Long[0])));
                 Future<?> unbind = ids.isEmpty() ? Future.succeededFuture()
                     : tx.preparedQuery(UNBIND).execute(Tuple.tuple().addValue(array).addString(orderId));
                 return Future.all(forget, unbind).map(ignored -> ids.size());

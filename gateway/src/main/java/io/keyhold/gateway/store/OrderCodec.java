@@ -1,6 +1,7 @@
 package io.keyhold.gateway.store;
 
 import io.keyhold.escrow.Award;
+import io.keyhold.escrow.BackupSource;
 import io.keyhold.escrow.Compensation;
 import io.keyhold.escrow.Dispute;
 import io.keyhold.escrow.DisputeReason;
@@ -43,7 +44,11 @@ public final class OrderCodec {
   public static JsonObject encode(Order order) {
     JsonArray units = new JsonArray();
     for (OrderUnit unit : order.units()) {
-      units.add(OrderViews.unit(unit, true, OrderViews.FINGERPRINT, true).put("checks", unit.checks()));
+      JsonObject stored = OrderViews.unit(unit, true, OrderViews.FINGERPRINT, true).put("checks", unit.checks());
+      if (unit.source() > 0) {
+        stored.put("source", unit.source()).put("source_since", Wire.time(unit.sourceSince()));
+      }
+      units.add(stored);
     }
     JsonArray payments = new JsonArray();
     for (PaymentRecord payment : order.payments()) {
@@ -66,6 +71,12 @@ public final class OrderCodec {
         .put("state", order.state().code())
         .put("units", units)
         .put("payments", payments);
+    if (!order.backups().isEmpty()) {
+      JsonArray backups = new JsonArray();
+      order.backups().forEach(b -> backups.add(new JsonObject().put("merchant_id", b.merchantId())
+          .put("sku_id", b.skuId()).put("fee_basis_points", b.feeBasisPoints())));
+      json.put("backups", backups);
+    }
     return OrderViews.milestones(json, order)
         .put("dispute", encodeDispute(order.dispute()))
         .put("updated_at", Wire.time(order.updatedAt()))
@@ -86,7 +97,8 @@ public final class OrderCodec {
       units.add(new OrderUnit(unit.getInteger("index"), UnitState.fromCode(unit.getString("state")),
           unit.getString("key_ref"), unit.getString("fingerprint"), unit.getInteger("deliveries"),
           unit.getInteger("replacements"), unit.getInteger("checks"), instant(unit.getString("delivered_at")),
-          instant(unit.getString("checked_at"))));
+          instant(unit.getString("checked_at")), unit.getInteger("source", 0),
+          instant(unit.getString("source_since"))));
     }
     List<PaymentRecord> payments = new ArrayList<>();
     for (Object element : data.getJsonArray("payments")) {
@@ -102,7 +114,19 @@ public final class OrderCodec {
         instant(data.getString("resupply_started_at")), instant(data.getString("ready_at")),
         instant(data.getString("revealed_at")), decodeDispute(data.getJsonObject("dispute")),
         instant(data.getString("updated_at")), data.getLong("version"), data.getLong("evidence_seq"),
-        data.getString("last_evidence_hash"));
+        data.getString("last_evidence_hash"), decodeBackups(data.getJsonArray("backups")));
+  }
+
+  private static List<BackupSource> decodeBackups(JsonArray json) {
+    List<BackupSource> backups = new ArrayList<>();
+    if (json != null) {
+      for (Object element : json) {
+        JsonObject backup = (JsonObject) element;
+        backups.add(new BackupSource(backup.getString("merchant_id"), backup.getString("sku_id"),
+            backup.getInteger("fee_basis_points")));
+      }
+    }
+    return backups;
   }
 
   /** The policy with durations in seconds and the two choices as codes. */

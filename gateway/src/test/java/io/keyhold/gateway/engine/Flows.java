@@ -91,6 +91,11 @@ final class Flows implements AutoCloseable {
    * SKU created with {@code policy} and {@code validators}.
    */
   HttpShop httpShop(String name, int keys, JsonObject policy, Function<String, JsonArray> validators) {
+    return httpShop(name, keys, policy, validators, SHOP_SEEDS.getAndIncrement());
+  }
+
+  /** {@link #httpShop} with its seed: two shops started with one seed hold the same keys (a key sold twice). */
+  HttpShop httpShop(String name, int keys, JsonObject policy, Function<String, JsonArray> validators, long seed) {
     int port = freePort();
     String baseUrl = "http://127.0.0.1:" + port;
     Merchant merchant = merchant(name, new JsonObject().put("type", "http").put("config", new JsonObject()
@@ -99,11 +104,11 @@ final class Flows implements AutoCloseable {
     String skuId = sku(merchant, policy, validators == null ? null : validators.apply(baseUrl));
     ReferenceMerchant shop = TestGateway.await(ReferenceMerchant.start(gw.gateway().vertx(),
         ReferenceMerchantOptions.builder().host("127.0.0.1").port(port).sku(skuId, keys).secret(SIGNING_SECRET)
-            .issuerSecret(ISSUER_SECRET).clock(clock).seed(SHOP_SEEDS.getAndIncrement()).build()));
-    return new HttpShop(merchant, skuId, shop);
+            .issuerSecret(ISSUER_SECRET).clock(clock).seed(seed).build()));
+    return new HttpShop(merchant, skuId, shop, seed);
   }
 
-  record HttpShop(Merchant merchant, String skuId, ReferenceMerchant shop) {}
+  record HttpShop(Merchant merchant, String skuId, ReferenceMerchant shop, long seed) {}
 
   /** The reference keys' format (16 digits, Luhn) and the shop's issuer check ({@code http} validator). */
   static JsonArray luhnAndIssuer(String shopUrl) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.escrow.Award;
+import io.keyhold.escrow.BackupSource;
 import io.keyhold.escrow.DisputeReason;
 import io.keyhold.escrow.KeyVerdict;
 import io.keyhold.escrow.Money;
@@ -62,6 +63,32 @@ class OrderCodecTest {
       assertThat(OrderCodec.decode(stored)).isEqualTo(step);
     }
     assertThat(order.state().code()).isEqualTo("partially_refunded");
+  }
+
+  @Test
+  void readsBackTheBackupSourcesAndTheSourceEachUnitIsAt() {
+    SkuPolicy policy = SkuPolicy.builder().maxResupplyAttempts(0).build();
+    Order order = Order.place(new OrderDraft("ord_backup", "mer_codec", "sku_codec", 2, Money.of(500, "CNY"), 250,
+        policy, List.of(new BackupSource("mer_other", "sku_other", 100), new BackupSource("mer_codec", "sku_pool", 250))),
+        T0).order();
+    List<Order> life = new ArrayList<>(List.of(order));
+    Instant now = T0.plusSeconds(1);
+    order = ((Transition) order.on(new OrderEvent.PaymentReceived("sandbox:pay-b", Money.of(1000, "CNY"), false), now))
+        .order();
+    life.add(order);
+    now = order.deliverBy();
+    order = ((Transition) order.on(new OrderEvent.DeadlineReached(), now)).order();
+    life.add(order);
+    order = ((Transition) order.on(OrderEvent.KeysDelivered.of(0, "dk_b0", "d".repeat(64)), now.plusSeconds(1)))
+        .order();
+    life.add(order);
+
+    for (Order step : life) {
+      JsonObject stored = new JsonObject(OrderCodec.encode(step).encode());
+      assertThat(OrderCodec.decode(stored)).isEqualTo(step);
+    }
+    assertThat(order.units()).extracting(io.keyhold.escrow.OrderUnit::source).containsExactly(1, 1);
+    assertThat(order.backups()).hasSize(2);
   }
 
   @Test
