@@ -156,7 +156,8 @@ public final class Simulation {
       AuditResult audit = await(context, () -> LedgerAudit.run(client, books,
           Duration.ofSeconds(config.sweeperLagSeconds())), AUDIT_TIMEOUT_MS);
 
-      if (config.chaos().noticeChaos() && !(target instanceof EmbeddedGateway)) {
+      if (config.chaos().noticeChaos() && config.payments() == PaymentRail.SANDBOX
+          && !(target instanceof EmbeddedGateway)) {
         notes.add("notice chaos is the gateway's own setting (engine.sandbox_chaos): this run did not change it");
       }
       if (config.chaos().noticeChaos() && config.payments() != PaymentRail.SANDBOX) {

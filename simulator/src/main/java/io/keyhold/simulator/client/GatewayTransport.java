@@ -159,7 +159,7 @@ final class GatewayTransport {
   /**
    * A browser's call at another site (the payment site a payment start sends the buyer to): sent once, as a
    * browser sends a form once, over the buyers' pool, with the same timeouts; answers its status and
-   * {@code Location}, or fails as an unanswered call ({@link ApiProblem#noAnswer}).
+   * {@code Location}, or fails as an unanswered call (status 0, {@link ApiProblem#NO_ANSWER}).
    */
   Future<SiteAnswer> atSite(String operation, HttpMethod method, String absoluteUrl) {
     long sendWithinMs = Math.min(CONNECTION_WAIT_MS_MAX, sendBeforeMs - System.currentTimeMillis());
@@ -172,7 +172,9 @@ final class GatewayTransport {
     return request.send().andThen(done -> inFlight.decrementAndGet()).transform(result -> {
       if (result.failed()) {
         count(operation, 0);
-        return Future.failedFuture(ApiProblem.noAnswer(operation, result.cause()));
+        // The failure's own message may quote the URL, whose query carries the payment's signature.
+        return Future.failedFuture(new ApiProblem(operation, 0, ApiProblem.NO_ANSWER,
+            result.cause().getClass().getSimpleName(), -1));
       }
       HttpResponse<Buffer> response = result.result();
       count(operation, response.statusCode());
