@@ -2,12 +2,14 @@ package io.keyhold.simulator;
 
 import io.keyhold.simulator.client.FollowMode;
 import io.keyhold.simulator.env.EmbeddedGateway;
+import io.keyhold.simulator.env.EpayStandIn;
 import io.keyhold.simulator.env.GatewayTarget;
 import io.keyhold.simulator.env.RemoteGateway;
 import io.keyhold.simulator.load.ArrivalShape;
 import io.keyhold.simulator.report.RunReport;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +24,8 @@ import picocli.CommandLine.Option;
         + " 2: bad usage; 3: the run could not be carried out.")
 final class RunCommand implements Callable<Integer> {
   static final String ENV_ADMIN_TOKEN = "KEYHOLD_ADMIN_TOKEN";
+  /** The epay merchant key a running gateway was given (the gateway reads the same variable). */
+  static final String ENV_EPAY_KEY = "KEYHOLD_EPAY_KEY";
 
   @Option(names = "--profile", defaultValue = "flash-sale",
       description = "flash-sale, steady, merchant-outage, bad-keys or payment-chaos (default ${DEFAULT-VALUE}).")
@@ -106,6 +110,24 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--notice-chaos", arity = "1", description = "true: the in-process gateway's sandbox repeats and"
       + " reorders payment notices.") Boolean noticeChaos;
 
+  @Option(names = "--payments", description = "How buyers pay: sandbox (the gateway's own provider; the default) or"
+      + " epay: the simulator starts a stand-in 易支付 site on 127.0.0.1 and its buyers pay there as a browser does"
+      + " (POST /v1/payments/start, the site's submit.php, Pay). An in-process gateway is configured for the site;"
+      + " a running one (--gateway) must have in its config file \"payments\": {\"checkout\": \"epay\","
+      + " \"providers\": {\"epay\": {\"api_base_url\": \"http://127.0.0.1:<--epay-port>\", \"pid\":"
+      + " \"<--epay-pid>\"}}} and the key in KEYHOLD_EPAY_KEY, set to the same value for the simulator.")
+  String payments;
+  @Option(names = "--epay-faults", description = "Faults of the epay site's payment notices, switched on: a"
+      + " comma-separated list of repeat, reorder, drop (never sent: the gateway's query poll finds the payment),"
+      + " or none (the default).")
+  String epayFaults;
+  @Option(names = "--epay-port", description = "Port of the epay site (default: a free one). With --gateway: the"
+      + " port the gateway's payments.providers.epay.api_base_url names (required).")
+  Integer epayPort;
+  @Option(names = "--epay-pid", description = "The epay site's merchant id (default ${DEFAULT-VALUE}); with --gateway,"
+      + " the pid of the gateway's payments.providers.epay.", defaultValue = EpayStandIn.DEFAULT_PID)
+  String epayPid;
+
   @Option(names = "--max-in-flight", description = "Most buyers inside at once (checkout to the order's end).")
   Integer maxInFlight;
   @Option(names = "--connections", description = "Connections of the shops' servers to the gateway (checkouts).")
@@ -122,10 +144,16 @@ final class RunCommand implements Callable<Integer> {
 
   private final PrintStream stdout;
   private final PrintStream stderr;
+  private final Map<String, String> env;
 
   RunCommand(PrintStream stdout, PrintStream stderr) {
+    this(stdout, stderr, System.getenv());
+  }
+
+  RunCommand(PrintStream stdout, PrintStream stderr, Map<String, String> env) {
     this.stdout = stdout;
     this.stderr = stderr;
+    this.env = env;
   }
 
   @Override
@@ -137,14 +165,20 @@ final class RunCommand implements Callable<Integer> {
       stderr.println("keyhold-simulator: " + e.getMessage());
       return SimulatorMain.EXIT_USAGE;
     }
+    EpayStandIn epay = null;
     try {
       boolean inPlace = inPlace();
-      GatewayTarget target = target(config);
+      epay = epaySite(config);
+      EpayStandIn site = epay;
+      GatewayTarget target = target(config, site);
       // Ctrl-C must not leave an embedded PostgreSQL and its temporary folder behind.
-      Thread stopOnExit = new Thread(() -> stopQuietly(target), "keyhold-simulator-stop");
+      Thread stopOnExit = new Thread(() -> {
+        stopQuietly(target);
+        closeQuietly(site);
+      }, "keyhold-simulator-stop");
       Runtime.getRuntime().addShutdownHook(stopOnExit);
       try {
-        return new Simulation(config, target, out, stdout, inPlace).run().exitCode();
+        return new Simulation(config, target, out, stdout, inPlace, site).run().exitCode();
       } finally {
         target.stop();
         removeHook(stopOnExit);
@@ -155,6 +189,48 @@ final class RunCommand implements Callable<Integer> {
     } catch (Exception e) {
       stderr.println("keyhold-simulator: the run could not be carried out: " + e);
       return RunReport.EXIT_RUN_FAILED;
+    } finally {
+      closeQuietly(epay);
+    }
+  }
+
+  /**
+   * The stand-in epay site for {@code --payments epay}, or null. For an in-process gateway on a free port with a
+   * generated key; for a running gateway on the port, pid and key its config names.
+   */
+  EpayStandIn epaySite(SimulationConfig config) throws Exception {
+    if (config.payments() != PaymentRail.EPAY) {
+      if (epayPort != null) {
+        throw new IllegalArgumentException("--epay-port is for --payments epay");
+      }
+      return null;
+    }
+    String key = null;
+    if (gateway != null) {
+      key = env.get(ENV_EPAY_KEY);
+      if (epayPort == null || key == null || key.isBlank()) {
+        throw new IllegalArgumentException("--payments epay with --gateway needs --epay-port and " + ENV_EPAY_KEY
+            + ": the port and key the gateway's payments.providers.epay names");
+      }
+    }
+    int port = epayPort == null ? 0 : epayPort;
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("--epay-port must be between 0 and 65535, but was " + port);
+    }
+    EpayStandIn site = EpayStandIn.start(port, epayPid, key, config.epayFaults(), config.seed());
+    stdout.println("Started the " + site.describe() + (PaymentRail.faultNames(site.faults()).isEmpty() ? ""
+        : ", notice faults " + String.join(", ", PaymentRail.faultNames(site.faults()))));
+    return site;
+  }
+
+  private void closeQuietly(EpayStandIn site) {
+    if (site == null) {
+      return;
+    }
+    try {
+      site.close();
+    } catch (Exception e) {
+      stderr.println("keyhold-simulator: the epay site did not stop cleanly: " + e);
     }
   }
 
@@ -184,7 +260,7 @@ final class RunCommand implements Callable<Integer> {
     };
   }
 
-  GatewayTarget target(SimulationConfig config) throws Exception {
+  GatewayTarget target(SimulationConfig config, EpayStandIn epay) throws Exception {
     if (gateway != null) {
       if (dataDir != null || pgUrl != null || poolMaxSize != null) {
         throw new IllegalArgumentException("--data-dir, --pg-url and --pool-max-size are for an in-process gateway;"
@@ -194,7 +270,7 @@ final class RunCommand implements Callable<Integer> {
     }
     stdout.println("Starting an in-process gateway" + (pgUrl == null ? " on an embedded PostgreSQL" : "") + " ...");
     return EmbeddedGateway.start(dataDir, pgUrl, poolMaxSize == null ? 0 : poolMaxSize,
-        config.chaos().noticeChaos());
+        config.chaos().noticeChaos(), epay == null ? null : epay.providerConfig());
   }
 
   /** The profile's config with every flag given applied. */
@@ -235,6 +311,8 @@ final class RunCommand implements Callable<Integer> {
     PaymentChaos c = b.chaos();
     b.chaos(new PaymentChaos(or(repeatPayRate, c.repeatRate()), or(doublePayRate, c.doubleRate()),
         or(latePayRate, c.lateRate()), noticeChaos != null ? noticeChaos : c.noticeChaos()));
+    if (payments != null) b.payments(PaymentRail.fromCode(payments));
+    if (epayFaults != null) b.epayFaults(PaymentRail.epayFaults(epayFaults));
     if (maxInFlight != null) b.maxInFlight(maxInFlight);
     if (connections != null) b.connections(connections);
     if (buyerConnections != null) b.buyerConnections(buyerConnections);

@@ -7,6 +7,7 @@ import io.keyhold.simulator.audit.Violation;
 import io.keyhold.simulator.client.GatewayClient;
 import io.keyhold.simulator.client.OrderFollower;
 import io.keyhold.simulator.env.EmbeddedGateway;
+import io.keyhold.simulator.env.EpayStandIn;
 import io.keyhold.simulator.env.GatewayTarget;
 import io.keyhold.simulator.env.Shop;
 import io.keyhold.simulator.env.ShopSetup;
@@ -80,13 +81,27 @@ public final class Simulation {
   private final Path reportDir;
   private final PrintStream out;
   private final boolean console;
+  private final EpayStandIn epay;
 
   public Simulation(SimulationConfig config, GatewayTarget target, Path reportDir, PrintStream out, boolean console) {
+    this(config, target, reportDir, out, console, null);
+  }
+
+  /**
+   * @param epay the stand-in 易支付 site the buyers pay at, started by the caller before the gateway was
+   *     configured for it; required with {@link PaymentRail#EPAY}, else null
+   */
+  public Simulation(SimulationConfig config, GatewayTarget target, Path reportDir, PrintStream out, boolean console,
+      EpayStandIn epay) {
+    if ((config.payments() == PaymentRail.EPAY) != (epay != null)) {
+      throw new IllegalArgumentException("an epay site is needed with payments epay, and only then");
+    }
     this.config = config;
     this.target = target;
     this.reportDir = reportDir;
     this.out = out;
     this.console = console;
+    this.epay = epay;
   }
 
   /** Runs the rehearsal; the report is written and returned. */
@@ -141,8 +156,17 @@ public final class Simulation {
       AuditResult audit = await(context, () -> LedgerAudit.run(client, books,
           Duration.ofSeconds(config.sweeperLagSeconds())), AUDIT_TIMEOUT_MS);
 
-      if (config.chaos().noticeChaos() && !(target instanceof EmbeddedGateway)) {
+      if (config.chaos().noticeChaos() && config.payments() == PaymentRail.SANDBOX
+          && !(target instanceof EmbeddedGateway)) {
         notes.add("notice chaos is the gateway's own setting (engine.sandbox_chaos): this run did not change it");
+      }
+      if (config.chaos().noticeChaos() && config.payments() != PaymentRail.SANDBOX) {
+        notes.add("notice chaos is the sandbox's: with payments " + config.payments().code()
+            + " the site's own faults (--epay-faults) apply");
+      }
+      if (epay != null) {
+        notes.add("buyers paid at the " + epay.describe() + ", which sent " + epay.noticesSent()
+            + " notice(s) (repeats and retries included)");
       }
       if (follower.streamUnsupported()) {
         notes.add("the gateway did not offer the order event stream; buyers polled instead");

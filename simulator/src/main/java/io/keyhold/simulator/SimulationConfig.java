@@ -1,5 +1,6 @@
 package io.keyhold.simulator;
 
+import io.keyhold.adapters.reference.epay.EpayFaults;
 import io.keyhold.simulator.client.FollowMode;
 import io.keyhold.simulator.load.ArrivalShape;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +24,8 @@ public final class SimulationConfig {
   public static final int SWEEPER_LAG_SECONDS_MAX = 600;
   public static final int SETTLE_SECONDS_MAX = 600;
   public static final long PRICE_MINOR_MAX = 1_000_000_000_000L;
+  /** The one currency 易支付 sites take. */
+  public static final String EPAY_CURRENCY = "CNY";
 
   private final Profile profile;
   private final long seed;
@@ -41,6 +44,8 @@ public final class SimulationConfig {
   private final BehaviourMix behaviours;
   private final FaultMix faults;
   private final PaymentChaos chaos;
+  private final PaymentRail payments;
+  private final EpayFaults epayFaults;
   private final int maxInFlight;
   private final int connections;
   private final int buyerConnections;
@@ -69,6 +74,8 @@ public final class SimulationConfig {
     this.behaviours = b.behaviours;
     this.faults = b.faults;
     this.chaos = b.chaos;
+    this.payments = b.payments;
+    this.epayFaults = b.epayFaults;
     this.maxInFlight = b.maxInFlight;
     this.connections = b.connections;
     this.buyerConnections = b.buyerConnections;
@@ -162,6 +169,16 @@ public final class SimulationConfig {
     return chaos;
   }
 
+  /** How the buyers pay (the sandbox unless told). */
+  public PaymentRail payments() {
+    return payments;
+  }
+
+  /** The faults of the epay site the simulator starts (with {@link PaymentRail#EPAY} only). */
+  public EpayFaults epayFaults() {
+    return epayFaults;
+  }
+
   /**
    * Most buyers inside at once, from checkout to the end of their order; arrivals beyond it wait for a
    * place (measured as the admission wait). A bound on the simulator's own memory and streams: set it
@@ -239,6 +256,8 @@ public final class SimulationConfig {
     b.behaviours = behaviours;
     b.faults = faults;
     b.chaos = chaos;
+    b.payments = payments;
+    b.epayFaults = epayFaults;
     b.maxInFlight = maxInFlight;
     b.connections = connections;
     b.buyerConnections = buyerConnections;
@@ -269,6 +288,9 @@ public final class SimulationConfig {
         .put("behaviours", behaviours.toJson())
         .put("faults", faults.toJson())
         .put("payment_chaos", chaos.toJson())
+        .put("payments", payments == PaymentRail.EPAY
+            ? new JsonObject().put("rail", payments.code()).put("epay_faults", PaymentRail.faultJson(epayFaults))
+            : new JsonObject().put("rail", payments.code()))
         .put("max_in_flight", maxInFlight)
         .put("connections", connections)
         .put("buyer_connections", buyerConnections)
@@ -304,6 +326,8 @@ public final class SimulationConfig {
     private BehaviourMix behaviours;
     private FaultMix faults;
     private PaymentChaos chaos;
+    private PaymentRail payments = PaymentRail.SANDBOX;
+    private EpayFaults epayFaults = EpayFaults.NONE;
     private int maxInFlight;
     private int connections;
     private int buyerConnections;
@@ -406,6 +430,16 @@ public final class SimulationConfig {
       return this;
     }
 
+    public Builder payments(PaymentRail value) {
+      this.payments = Objects.requireNonNull(value, "payments");
+      return this;
+    }
+
+    public Builder epayFaults(EpayFaults value) {
+      this.epayFaults = Objects.requireNonNull(value, "epay faults");
+      return this;
+    }
+
     public Builder maxInFlight(int value) {
       range("max in flight", value, 1, MAX_IN_FLIGHT_MAX);
       this.maxInFlight = value;
@@ -485,6 +519,13 @@ public final class SimulationConfig {
       if (stock < stockShops + httpShops) {
         throw new IllegalArgumentException("stock must be at least one key per shop (" + (stockShops + httpShops)
             + "), but was " + stock);
+      }
+      if (payments == PaymentRail.EPAY && !EPAY_CURRENCY.equals(currency)) {
+        throw new IllegalArgumentException("易支付 (epay) sites take " + EPAY_CURRENCY + " only, but the currency was "
+            + currency);
+      }
+      if (payments != PaymentRail.EPAY && !epayFaults.equals(EpayFaults.NONE)) {
+        throw new IllegalArgumentException("epay faults are faults of the epay site: give them with payments epay");
       }
       if (faults.outage() && httpShops < 1) {
         throw new IllegalArgumentException("an outage needs an http shop to stop, but http shops was 0");

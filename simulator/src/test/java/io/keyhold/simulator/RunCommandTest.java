@@ -3,6 +3,7 @@ package io.keyhold.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keyhold.adapters.reference.epay.EpayFaults;
 import io.keyhold.simulator.client.FollowMode;
 import io.keyhold.simulator.load.ArrivalShape;
 import java.io.ByteArrayOutputStream;
@@ -32,6 +33,29 @@ class RunCommandTest {
     assertThat(config.stock()).isEqualTo(2_000);
     assertThat(config.arrivalSeconds()).isEqualTo(10);
     assertThat(config.arrival()).isEqualTo(ArrivalShape.SPIKE);
+  }
+
+  @Test
+  void paymentsAreTheSandboxUnlessEpayIsAskedForWithTheSiteFaultsNamed() {
+    assertThat(parse().payments()).isEqualTo(PaymentRail.SANDBOX);
+    assertThat(parse().toJson().getJsonObject("payments").getString("rail")).isEqualTo("sandbox");
+
+    SimulationConfig epay = parse("--profile", "steady", "--payments", "epay", "--epay-faults", "reorder, drop");
+
+    assertThat(epay.payments()).isEqualTo(PaymentRail.EPAY);
+    assertThat(epay.epayFaults()).isEqualTo(EpayFaults.NONE.withReorderNotices(true).withDropNotices(true));
+    assertThat(epay.toJson().getJsonObject("payments").encode())
+        .isEqualTo("{\"rail\":\"epay\",\"epay_faults\":[\"reorder\",\"drop\"]}");
+    assertThat(parse("--payments", "epay", "--epay-faults", "none").epayFaults()).isEqualTo(EpayFaults.NONE);
+  }
+
+  @Test
+  void refusesEpayFaultsItDoesNotKnowOrWithoutEpayAndEpayInAnotherCurrencyThanCny() {
+    assertThatThrownBy(() -> parse("--payments", "epay", "--epay-faults", "repeat,forge"))
+        .hasMessageContaining("'forge'");
+    assertThatThrownBy(() -> parse("--epay-faults", "repeat")).hasMessageContaining("payments epay");
+    assertThatThrownBy(() -> parse("--payments", "epay", "--currency", "EUR")).hasMessageContaining("CNY only");
+    assertThatThrownBy(() -> parse("--payments", "alipay")).hasMessageContaining("sandbox or epay");
   }
 
   @Test

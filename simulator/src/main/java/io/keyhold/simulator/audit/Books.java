@@ -50,7 +50,7 @@ public final class Books {
     }
   }
 
-  /** The sandbox took the buyer's money for the order (a payment confirmed); counted once per payment id. */
+  /** The payment provider took the buyer's money for the order (a payment confirmed); counted once per payment id. */
   public void paid(String orderId, String paymentId, Amount amount) {
     Entry entry = entry(orderId);
     if (entry.paymentIds.add(paymentId)) {

@@ -156,6 +156,35 @@ final class GatewayTransport {
     });
   }
 
+  /**
+   * A browser's call at another site (the payment site a payment start sends the buyer to): sent once, as a
+   * browser sends a form once, over the buyers' pool, with the same timeouts; answers its status and
+   * {@code Location}, or fails as an unanswered call (status 0, {@link ApiProblem#NO_ANSWER}).
+   */
+  Future<SiteAnswer> atSite(String operation, HttpMethod method, String absoluteUrl) {
+    long sendWithinMs = Math.min(CONNECTION_WAIT_MS_MAX, sendBeforeMs - System.currentTimeMillis());
+    if (sendWithinMs <= 0) {
+      return Future.failedFuture(new ApiProblem(operation, 0, ApiProblem.NOT_SENT, "the run has stopped", -1));
+    }
+    HttpRequest<Buffer> request = buyerWeb.requestAbs(method, absoluteUrl).connectTimeout(sendWithinMs)
+        .idleTimeout(requestTimeoutMs).followRedirects(false).putHeader("Accept", "text/html");
+    inFlight.incrementAndGet();
+    return request.send().andThen(done -> inFlight.decrementAndGet()).transform(result -> {
+      if (result.failed()) {
+        count(operation, 0);
+        // The failure's own message may quote the URL, whose query carries the payment's signature.
+        return Future.failedFuture(new ApiProblem(operation, 0, ApiProblem.NO_ANSWER,
+            result.cause().getClass().getSimpleName(), -1));
+      }
+      HttpResponse<Buffer> response = result.result();
+      count(operation, response.statusCode());
+      return Future.succeededFuture(new SiteAnswer(response.statusCode(), response.getHeader("Location")));
+    });
+  }
+
+  /** A payment site's answer to a browser: its status and where it sends the browser (or null). */
+  record SiteAnswer(int status, String location) {}
+
   private static JsonObject read(String operation, HttpResponse<Buffer> response) {
     Buffer buffer = response.bodyAsBuffer();
     int status = response.statusCode();
@@ -185,10 +214,10 @@ final class GatewayTransport {
     throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()));
   }
 
-  /** The buyers' calls: what a browser sends (checkout page data, sandbox payments, the buyer API). */
+  /** The buyers' calls: what a browser sends (checkout page data, payments, the buyer API). */
   static boolean buyerSide(String path) {
     return path.startsWith("/v1/buyer/") || path.startsWith("/v1/sandbox/")
-        || path.startsWith("/v1/checkout-sessions/");
+        || path.startsWith("/v1/checkout-sessions/") || path.equals(PayerCalls.START_PATH);
   }
 
   static long retryAfterMs(MultiMap headers) {

@@ -3,6 +3,7 @@ package io.keyhold.simulator.env;
 import io.keyhold.gateway.Gateway;
 import io.keyhold.gateway.GatewayConfig;
 import io.keyhold.gateway.engine.EngineConfig;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -23,6 +24,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class EmbeddedGateway implements GatewayTarget {
   /** Where the simulated remote shops listen: the one host the gateway may send to outside public https. */
   public static final String SHOPS_HOST = "127.0.0.1";
+  /**
+   * With an epay site: how long after its start a payment whose notice has not come is asked about. The site
+   * sends its notices within a second, repeats and reordering included; a run lasts seconds to minutes, so the
+   * gateway's production default (a minute) would leave a dropped notice unrecovered within most runs.
+   */
+  public static final long EPAY_POLL_AFTER_MS = 3_000;
+  public static final long EPAY_POLL_INTERVAL_MS = 1_000;
 
   private final Gateway gateway;
   private final Path dataDir;
@@ -50,6 +58,19 @@ public final class EmbeddedGateway implements GatewayTarget {
    */
   public static EmbeddedGateway start(Path dataDir, String pgUrl, int poolMaxSize, boolean noticeChaos)
       throws Exception {
+    return start(dataDir, pgUrl, poolMaxSize, noticeChaos, (JsonObject) null);
+  }
+
+  /**
+   * Starts a gateway whose checkout pays through {@code epay} when its settings are given: its {@code epay}
+   * provider is configured so ({@code payments.providers.epay}: base URL, pid, key), and it asks the site about a
+   * payment whose notice has not come after {@value #EPAY_POLL_AFTER_MS} ms, so a notice the site dropped is
+   * recovered within the run.
+   *
+   * @param epay the epay provider's settings ({@link EpayStandIn#providerConfig()}), or null for the sandbox
+   */
+  public static EmbeddedGateway start(Path dataDir, String pgUrl, int poolMaxSize, boolean noticeChaos,
+      JsonObject epay) throws Exception {
     boolean temporary = dataDir == null;
     Path dir = temporary ? Files.createTempDirectory("keyhold-simulator-") : dataDir;
     String token = "sim_admin_" + HexFormat.of().formatHex(randomBytes());
@@ -61,7 +82,7 @@ public final class EmbeddedGateway implements GatewayTarget {
         .adminToken(token)
         .pgUrl(pgUrl)
         .outboundAllowHosts(List.of(SHOPS_HOST))
-        .engine(EngineConfig.builder().sandboxChaos(noticeChaos).build());
+        .engine(engine(noticeChaos, epay));
     if (poolMaxSize > 0) {
       config.poolMaxSize(poolMaxSize);
     }
@@ -74,6 +95,15 @@ public final class EmbeddedGateway implements GatewayTarget {
       }
       throw e;
     }
+  }
+
+  private static EngineConfig engine(boolean noticeChaos, JsonObject epay) {
+    EngineConfig.Builder engine = EngineConfig.builder().sandboxChaos(noticeChaos);
+    if (epay != null) {
+      engine.checkoutProvider("epay").paymentProviders(new JsonObject().put("epay", epay))
+          .paymentPollAfterMs(EPAY_POLL_AFTER_MS).paymentPollIntervalMs(EPAY_POLL_INTERVAL_MS);
+    }
+    return engine.build();
   }
 
   private static byte[] randomBytes() {

@@ -1,5 +1,6 @@
 package io.keyhold.simulator.load;
 
+import io.keyhold.simulator.PaymentRail;
 import io.keyhold.simulator.client.Amount;
 import io.keyhold.simulator.client.ApiProblem;
 import io.keyhold.simulator.client.CheckoutSession;
@@ -17,7 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * One buyer, through the public API only: the shop creates a checkout session for it, it pays
- * through the sandbox (the way its {@link PaymentMove} says), follows its order, and once the keys
+ * through the sandbox or, as a browser does, through the gateway's checkout provider at an epay site (the way
+ * its {@link PaymentMove} says), follows its order, and once the keys
  * are ready does what its {@link Behaviour} says (confirm, dispute, cancel, only inspect), then
  * follows the order to its end. Every wait ends at the run's stop at the latest.
  *
@@ -38,6 +40,7 @@ final class VirtualBuyer {
   private final Shop shop;
   private final Amount unitPrice;
   private final Map<String, Long> firstSeenMs = new HashMap<>();
+  private String sessionId;
   private String orderId;
   private String token;
   private String state;
@@ -93,6 +96,7 @@ final class VirtualBuyer {
   }
 
   private Future<Outcome> placed(CheckoutSession session, long arrivalAtMs) {
+    sessionId = session.id();
     orderId = session.orderId();
     token = session.orderToken();
     run.books().opened(orderId, plan.buyerRef(), shop.skuId(), plan.quantity(), unitPrice);
@@ -146,6 +150,11 @@ final class VirtualBuyer {
   }
 
   private Future<Void> payOnce(int attempt, Amount total, boolean pressTwice) {
+    return run.config().payments() == PaymentRail.EPAY ? payOnceAtSite(attempt, total, pressTwice)
+        : payOnceAtSandbox(attempt, total, pressTwice);
+  }
+
+  private Future<Void> payOnceAtSandbox(int attempt, Amount total, boolean pressTwice) {
     return run.client().payer().createPayment(orderId, token, total, run.runId() + "-pay-" + orderId + "-" + attempt)
         .compose(paymentId -> {
           if (payPressedAtMs < 0) {
@@ -171,6 +180,36 @@ final class VirtualBuyer {
             return Future.<Void>failedFuture(press.cause());
           });
         });
+  }
+
+  /**
+   * The checkout page's pay button with the gateway's checkout provider at a remote site: the payment started at
+   * the gateway, its pay URL followed to the site's pay page, "Pay" pressed there (twice at once for a double
+   * click). The site's redirect back to the checkout page is not loaded: the buyer follows the order by its API.
+   */
+  private Future<Void> payOnceAtSite(int attempt, Amount total, boolean pressTwice) {
+    String returnPath = sessionId == null ? null : "/checkout/" + sessionId + "?returned=1";
+    return run.client().payer().startPayment(orderId, token, returnPath, run.runId() + "-start-" + orderId + "-"
+            + attempt)
+        .compose(started -> run.client().payer().openPaySite(started.payUrl()).compose(payPage -> {
+          if (payPressedAtMs < 0) {
+            payPressedAtMs = run.nowMs();
+          }
+          Future<Void> press = run.client().payer().payAtSite(payPage);
+          Future<Void> again = pressTwice ? run.client().payer().payAtSite(payPage)
+              : Future.failedFuture("not pressed twice");
+          return Future.join(press, again).transform(ignored -> {
+            if (press.succeeded() || again.succeeded()) {
+              run.books().paid(orderId, started.paymentId(), total);
+              return Future.<Void>succeededFuture();
+            }
+            if (press.cause() instanceof ApiProblem problem && problem.status() == 0) {
+              // No answer: the site may have taken the money. The books accept either.
+              run.books().paymentUnknown(orderId, started.paymentId(), total);
+            }
+            return Future.<Void>failedFuture(press.cause());
+          });
+        }));
   }
 
   // ---- following and acting ----

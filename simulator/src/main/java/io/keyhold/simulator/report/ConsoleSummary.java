@@ -12,6 +12,7 @@ public final class ConsoleSummary {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%nKeyhold simulator: %s, %d buyers, seed %s, against %s%n",
         report.config().getString("profile"), report.buyers(), report.config().getValue("seed"), report.target()));
+    out.append("  payments: ").append(report.paymentRail()).append('\n');
     out.append(String.format(Locale.ROOT, "  run %.1f s; %d lifecycles completed, %.2f lifecycles/s; %.2f checkouts/s;"
         + " peak in flight %d%n", report.runMs() / 1000.0, report.completedLifecycles(), report.lifecyclesPerSecond(),
         report.checkoutsPerSecond(), report.inFlightPeak()));

@@ -39,8 +39,9 @@ public final class ReportHtml {
         .append("</style>\n</head>\n<body>\n");
     html.append("<h1>Keyhold simulator report: ").append(escape(report.config().getString("profile")))
         .append("</h1>\n<p>Started ").append(escape(report.startedAt().toString())).append(", against ")
-        .append(escape(report.target())).append(String.format(Locale.ROOT, ", %d buyers, seed %s.</p>\n",
-            report.buyers(), escape(String.valueOf(report.config().getValue("seed")))));
+        .append(escape(report.target())).append(String.format(Locale.ROOT, ", %d buyers, seed %s; payments: ",
+            report.buyers(), escape(String.valueOf(report.config().getValue("seed")))))
+        .append(escape(report.paymentRail())).append(".</p>\n");
     html.append(report.audit().ok()
         ? "<p class=\"ok\">Audit passed: no invariant broken.</p>\n"
         : "<p class=\"bad\">Audit failed: " + report.audit().violations().size()

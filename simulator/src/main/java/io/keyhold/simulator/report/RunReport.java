@@ -73,6 +73,24 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
     return answers.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).mapToLong(Map.Entry::getValue).sum();
   }
 
+  /**
+   * How the buyers paid, as the report says it: {@code sandbox}, or {@code epay} with the site's notice faults
+   * ({@code epay (site faults: repeat, reorder)}).
+   */
+  public String paymentRail() {
+    JsonObject payments = config.getJsonObject("payments");
+    if (payments == null) {
+      return "sandbox";
+    }
+    String rail = payments.getString("rail", "sandbox");
+    JsonArray faults = payments.getJsonArray("epay_faults");
+    if (faults == null) {
+      return rail;
+    }
+    return rail + (faults.isEmpty() ? " (site faults: none)" : " (site faults: " + String.join(", ",
+        faults.stream().map(String::valueOf).toList()) + ")");
+  }
+
   public PhaseStats phase(Phase phase) {
     return phases.stream().filter(stats -> stats.phase() == phase).findFirst()
         .orElse(new PhaseStats(phase, 0, 0, 0, 0, 0, 0, 0));
@@ -97,6 +115,7 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
         .put("exit_code", exitCode())
         .put("config", config)
         .put("target", target)
+        .put("payments", paymentRail())
         .put("started_at", startedAt.toString())
         .put("run_ms", runMs)
         .put("buyers", buyers)

@@ -284,6 +284,7 @@ class GatewayClientTest {
     assertThat(GatewayTransport.buyerSide("/v1/sandbox/payments")).isTrue();
     assertThat(GatewayTransport.buyerSide("/v1/buyer/orders/ord_1")).isTrue();
     assertThat(GatewayTransport.buyerSide("/v1/checkout-sessions/cs_1")).isTrue();
+    assertThat(GatewayTransport.buyerSide("/v1/payments/start")).isTrue();
     assertThat(GatewayTransport.buyerSide("/v1/checkout-sessions")).isFalse();
     assertThat(GatewayTransport.buyerSide("/admin/v1/audit")).isFalse();
   }

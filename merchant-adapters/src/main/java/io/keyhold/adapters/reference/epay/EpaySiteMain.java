@@ -13,6 +13,11 @@ public final class EpaySiteMain {
   private EpaySiteMain() {}
 
   public static void main(String[] args) throws Exception {
+    if (System.getProperty("logback.configurationFile") == null) {
+      // The reference merchant's quiet logging: without it logback logs every library's DEBUG lines into the
+      // terminal the README's tour starts this site in, beside the gateway's own output.
+      System.setProperty("logback.configurationFile", "keyhold-reference-merchant-logback.xml");
+    }
     if (args.length != 2 || System.getenv("EPAY_KEY") == null) {
       System.err.println("usage: EPAY_KEY=<merchant key> EpaySiteMain <port> <pid>");
       System.exit(2);
