@@ -85,25 +85,35 @@ class BuyerPagesBrowserTest {
   @BeforeEach
   void openBrowser() throws IOException {
     profile = Files.createTempDirectory("keyhold-chromium-");
+    driver = openChromium(profile);
+  }
+
+  @AfterEach
+  void closeBrowser() throws IOException {
+    closeChromium(driver, profile);
+  }
+
+  /** Debian's Chromium, headless, as a Chinese buyer's browser (the pages must open in simplified Chinese by themselves). */
+  static ChromeDriver openChromium(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
         "--user-data-dir=" + profile, "--lang=zh-CN", "--window-size=1280,900");
-    // A Chinese buyer: the pages must open in simplified Chinese by themselves.
     options.setExperimentalOption("prefs", Map.of("intl.accept_languages", "zh-CN,zh"));
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort()
         .build();
-    driver = new ChromeDriver(service, options);
-    driver.manage().window().setSize(DESKTOP);
+    ChromeDriver opened = new ChromeDriver(service, options);
+    opened.manage().window().setSize(DESKTOP);
+    return opened;
   }
 
-  @AfterEach
-  void closeBrowser() throws IOException {
-    if (driver != null) {
-      driver.quit();
+  /** Quits the browser and deletes its profile. */
+  static void closeChromium(ChromeDriver opened, Path profile) throws IOException {
+    if (opened != null) {
+      opened.quit();
     }
     try (Stream<Path> files = Files.walk(profile)) {
       files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);

@@ -9,15 +9,11 @@ import io.keyhold.gateway.engine.Reliability;
 import io.keyhold.gateway.testing.ShiftableClock;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,8 +26,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -71,25 +65,12 @@ class CheckoutReliabilityBrowserTest {
   @BeforeEach
   void openBrowser() throws IOException {
     profile = Files.createTempDirectory("keyhold-chromium-");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(BuyerPagesBrowserTest.CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--lang=zh-CN", "--window-size=1280,900");
-    options.setExperimentalOption("prefs", Map.of("intl.accept_languages", "zh-CN,zh"));
-    driver = new ChromeDriver(new ChromeDriverService.Builder()
-        .usingDriverExecutable(BuyerPagesBrowserTest.CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
-    driver.manage().window().setSize(DESKTOP);
+    driver = BuyerPagesBrowserTest.openChromium(profile);
   }
 
   @AfterEach
   void closeBrowser() throws IOException {
-    if (driver != null) {
-      driver.quit();
-    }
-    try (Stream<Path> files = Files.walk(profile)) {
-      files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-    }
+    BuyerPagesBrowserTest.closeChromium(driver, profile);
   }
 
   @Test
@@ -149,7 +130,19 @@ class CheckoutReliabilityBrowserTest {
         throw new IllegalStateException(e);
       }
     }
-    throw new AssertionError("merchant " + merchantId + " never got a score");
+    throw new AssertionError("merchant " + merchantId + " never got a score; last "
+        + gw.get("/v1/merchants/" + merchantId + "/reliability", null).body() + "; evidence: " + gw.query("SELECT type, count(*) AS n FROM evidence_events WHERE merchant_id = $1 GROUP BY type",
+            merchantId).stream().map(row -> row.getString("type") + "=" + row.getLong("n")).toList()
+        + "; cursor: " + gw.query("SELECT events_folded || ' at ' || tx::text || '/' || order_id || '/' || seq"
+            + " FROM merchant_stats_cursor").get(0).getString(0)
+        + " rows " + gw.query("SELECT string_agg(tx::text || ':' || type, ',' ORDER BY tx, order_id, seq)"
+            + " FROM evidence_events").get(0).getString(0)
+        + " of " + gw.query("SELECT count(*) FROM evidence_events").get(0).getLong(0)
+        + "; transactions holding the fold back: "
+        + gw.query("SELECT datname, state, backend_xid::text, xact_start::text, left(query, 80) AS q FROM pg_stat_activity"
+            + " WHERE backend_xid IS NOT NULL OR backend_xmin IS NOT NULL").stream()
+            .map(row -> row.getString("datname") + "/" + row.getString("state") + "/" + row.getString("backend_xid")
+                + "/" + row.getString("xact_start") + "/" + row.getString("q")).toList());
   }
 
   private boolean isAbove(String upper, String lower) {
