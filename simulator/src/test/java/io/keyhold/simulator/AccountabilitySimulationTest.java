@@ -50,6 +50,8 @@ class AccountabilitySimulationTest {
         .isEqualTo(accountability.gatewayCompensationsMinor()).isPositive()
         .isLessThanOrEqualTo(config.depositMinor());
     assertThat(accountability.ordersSavedByBackup()).as(printed).isPositive();
+    // The deposit covers fewer compensations than the primary owes: what it cannot pay is recorded as unpaid.
+    assertThat(accountability.unpaidMinor()).as(printed).isPositive();
 
     Map<String, Accountability.ShopScore> byRole = accountability.scores().stream()
         .collect(Collectors.toMap(Accountability.ShopScore::role, Function.identity()));
