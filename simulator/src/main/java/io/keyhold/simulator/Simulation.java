@@ -301,7 +301,8 @@ public final class Simulation {
    */
   private Future<List<Accountability.ShopScore>> scores(RunContext run, GatewayClient client, List<Shop> shops,
       long untilMs, List<Accountability.ShopScore> previous) {
-    return run.pause(SCORE_SETTLE_MS).compose(ignored -> {
+    Future<Void> wait = previous == null ? Future.succeededFuture() : run.pause(SCORE_SETTLE_MS);
+    return wait.compose(ignored -> {
       List<Future<Accountability.ShopScore>> reads = shops.stream().map(shop -> client.operator()
           .reliability(shop.merchantId())
           .map(json -> Accountability.ShopScore.of(shop.index(), role(shop), shop.merchantId(), json))).toList();
