@@ -22,6 +22,12 @@ public enum Profile {
   /** Payments pressed twice, paid twice, or paid after the deadline; notices repeated and reordered. */
   PAYMENT_CHAOS("payment-chaos", "repeated, double and late payments; payment notices repeated and reordered"),
   /**
+   * A remote shop that is slow past its delivery deadline or sells bad keys for a share of orders, a
+   * compensation on its SKU paid from a deposit that runs short, and a consignment shop as its backup source.
+   */
+  ACCOUNTABILITY("accountability", "a slow remote shop selling bad keys, its deposit paying compensation, a"
+      + " consignment shop as its backup source"),
+  /**
    * The load of bench/fault.sh, which kills the gateway and restarts PostgreSQL while it runs: a
    * flash-sale crowd spread evenly over the faults' time, so crashes meet orders in every state.
    */
@@ -76,6 +82,13 @@ public enum Profile {
           .stockShops(1).httpShops(0).maxInFlight(1_000).drainSeconds(90)
           .behaviours(new BehaviourMix(0.85, 0.03, 0.05, 0.02, 0))
           .chaos(new PaymentChaos(0.2, 0.1, 0.05, true));
+      // One attempt at the primary, then the backup: a bad key or a timed-out delivery moves to the backup within
+      // the run. The deposit covers about 15 units of compensation, fewer than the primary lets down.
+      case ACCOUNTABILITY -> b.buyers(160).arrival(ArrivalShape.FLAT).arrivalSeconds(8).stock(600)
+          .stockShops(1).httpShops(1).maxInFlight(1_000).drainSeconds(45)
+          .deadlines(new Deadlines(60, 10, 10, 10, 1, 60, 3_600))
+          .faults(new FaultMix(0.3, 0, 0, 0, 0, 0, 0.3, -1))
+          .compensationMinor(100).depositMinor(1_500).backups(true);
       // A gateway down for a restart sweeps nothing: deadlines that fell due meanwhile are met after it is
       // back, hence the longer sweeper lag and settle time than the other profiles'.
       case FAULT -> b.buyers(2_000).arrival(ArrivalShape.FLAT).arrivalSeconds(120).stock(300)

@@ -28,7 +28,8 @@ final class RunCommand implements Callable<Integer> {
   static final String ENV_EPAY_KEY = "KEYHOLD_EPAY_KEY";
 
   @Option(names = "--profile", defaultValue = "flash-sale",
-      description = "flash-sale, steady, merchant-outage, bad-keys or payment-chaos (default ${DEFAULT-VALUE}).")
+      description = "flash-sale, steady, merchant-outage, bad-keys, payment-chaos, accountability or fault"
+          + " (default ${DEFAULT-VALUE}).")
   String profile;
 
   @Option(names = "--gateway", description = "URL of a running gateway; without it one is started in-process.")
@@ -93,6 +94,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--abandon", description = "Weight of buyers who never pay.") Double abandon;
   @Option(names = "--inspect", description = "Weight of buyers who reveal and never confirm.") Double inspect;
   @Option(names = "--dispute-refund-share") Double disputeRefundShare;
+  @Option(names = "--compensation-minor", description = "Fixed compensation per unit an http shop lets down, in minor"
+      + " units (0: none).") Long compensationMinor;
+  @Option(names = "--deposit-minor", description = "Each http shop's deposit top-up before the run (0: none).")
+  Long depositMinor;
+  @Option(names = "--backups", arity = "1", description = "true: the stock shops are the http shops' backup sources.")
+  Boolean backups;
 
   @Option(names = "--invalid-key-rate") Double invalidKeyRate;
   @Option(names = "--redeemed-key-rate") Double redeemedKeyRate;
@@ -303,6 +310,9 @@ final class RunCommand implements Callable<Integer> {
     b.behaviours(new BehaviourMix(or(confirm, m.confirm()), or(dispute, m.dispute()), or(cancel, m.cancel()),
         or(abandon, m.abandon()), or(inspect, m.inspect())));
     if (disputeRefundShare != null) b.disputeRefundShare(disputeRefundShare);
+    if (compensationMinor != null) b.compensationMinor(compensationMinor);
+    if (depositMinor != null) b.depositMinor(depositMinor);
+    if (backups != null) b.backups(backups);
     FaultMix f = b.faults();
     b.faults(new FaultMix(or(invalidKeyRate, f.invalidKeyRate()), or(redeemedKeyRate, f.redeemedKeyRate()),
         or(duplicateKeyRate, f.duplicateKeyRate()), or(duplicateUploads, f.duplicateUploads()),

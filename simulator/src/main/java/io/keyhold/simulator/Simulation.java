@@ -16,6 +16,7 @@ import io.keyhold.simulator.load.BuyerPlans;
 import io.keyhold.simulator.load.Crowd;
 import io.keyhold.simulator.load.Parallel;
 import io.keyhold.simulator.load.RunContext;
+import io.keyhold.simulator.report.Accountability;
 import io.keyhold.simulator.report.ConsoleSummary;
 import io.keyhold.simulator.report.Outcome;
 import io.keyhold.simulator.report.Phase;
@@ -73,6 +74,13 @@ public final class Simulation {
    * (OrderStreams.STREAMS_MAX) and answers 429 past that.
    */
   public static final int STREAM_CONNECTIONS_MAX = 2_000;
+  /**
+   * Between two reads of the shops' reliability: the gateway folds evidence into scores within a few seconds
+   * and answers from a 5 s cache, so reads this far apart that agree have seen the whole run.
+   */
+  public static final long SCORE_SETTLE_MS = 6_000;
+  /** The longest the report waits for the shops' scores to stop moving. */
+  public static final long SCORES_WAIT_MS_MAX = 40_000;
   /** Orders whose books the report lists when they are named by a violation. */
   public static final int VIOLATING_ORDERS_MAX = 200;
 
@@ -156,6 +164,14 @@ public final class Simulation {
       AuditResult audit = await(context, () -> LedgerAudit.run(client, books,
           Duration.ofSeconds(config.sweeperLagSeconds())), AUDIT_TIMEOUT_MS);
 
+      Accountability accountability = null;
+      if (config.accountability()) {
+        out.println("Reading the shops' reliability scores ...");
+        List<Accountability.ShopScore> scores = await(context, () -> scores(run, client, shops,
+            System.currentTimeMillis() + SCORES_WAIT_MS_MAX, null), SCORES_WAIT_MS_MAX + REQUEST_TIMEOUT_MS * 2);
+        accountability = Accountability.of(run.books().entries(), audit.gatewayAnswer(), config.currency(), scores);
+      }
+
       if (config.chaos().noticeChaos() && config.payments() == PaymentRail.SANDBOX
           && !(target instanceof EmbeddedGateway)) {
         notes.add("notice chaos is the gateway's own setting (engine.sandbox_chaos): this run did not change it");
@@ -172,7 +188,8 @@ public final class Simulation {
         notes.add("the gateway did not offer the order event stream; buyers polled instead");
       }
       run.errors().forEach((kind, count) -> notes.add("error " + kind + ": " + count + " time(s)"));
-      RunReport report = report(run, runMs, audit, List.copyOf(notes), client.answerCounts(), client.retryCounts());
+      RunReport report = report(run, runMs, audit, List.copyOf(notes), client.answerCounts(), client.retryCounts(),
+          accountability);
       ReportFiles.write(reportDir, report);
       out.print(ConsoleSummary.render(report));
       out.println("Report: " + reportDir.resolve(ReportFiles.HTML).toAbsolutePath() + " and "
@@ -232,7 +249,7 @@ public final class Simulation {
   }
 
   private RunReport report(RunContext run, long runMs, AuditResult audit, List<String> notes,
-      Map<String, Long> answers, Map<String, Long> retries) {
+      Map<String, Long> answers, Map<String, Long> retries, Accountability accountability) {
     RunMetrics metrics = run.metrics();
     List<PhaseStats> phases = new ArrayList<>();
     for (Phase phase : Phase.values()) {
@@ -275,7 +292,39 @@ public final class Simulation {
     return new RunReport(config.toJson(), target.describe(), Instant.ofEpochMilli(run.startMs()), runMs,
         config.buyers(), outcomes, states, phases, metrics.seriesJson(), lifecyclesPerSecond,
         checkoutsPerSecond, metrics.inFlightPeak(), answers, retries, audit, violating, notes,
-        failures);
+        failures, accountability);
+  }
+
+  /**
+   * Every shop's reliability, read again {@link #SCORE_SETTLE_MS} apart until two reads agree on every
+   * sample or {@code untilMs} passes.
+   */
+  private Future<List<Accountability.ShopScore>> scores(RunContext run, GatewayClient client, List<Shop> shops,
+      long untilMs, List<Accountability.ShopScore> previous) {
+    Future<Void> wait = previous == null ? Future.succeededFuture() : run.pause(SCORE_SETTLE_MS);
+    return wait.compose(ignored -> {
+      List<Future<Accountability.ShopScore>> reads = shops.stream().map(shop -> client.operator()
+          .reliability(shop.merchantId())
+          .map(json -> Accountability.ShopScore.of(shop.index(), role(shop), shop.merchantId(), json))).toList();
+      return Future.all(reads).map(all -> reads.stream().map(Future::result).toList());
+    }).compose(now -> {
+      boolean settled = previous != null && samples(previous).equals(samples(now));
+      if (settled || System.currentTimeMillis() >= untilMs) {
+        return Future.succeededFuture(now);
+      }
+      return scores(run, client, shops, untilMs, now);
+    });
+  }
+
+  private static List<Long> samples(List<Accountability.ShopScore> scores) {
+    return scores.stream().map(Accountability.ShopScore::deliveries).toList();
+  }
+
+  private String role(Shop shop) {
+    if (!config.backups()) {
+      return "shop";
+    }
+    return Shop.HTTP.equals(shop.kind()) ? "primary" : "backup";
   }
 
   /** Events per second from the first second to the last second anything happened. */

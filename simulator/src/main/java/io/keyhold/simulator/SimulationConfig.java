@@ -24,6 +24,10 @@ public final class SimulationConfig {
   public static final int SWEEPER_LAG_SECONDS_MAX = 600;
   public static final int SETTLE_SECONDS_MAX = 600;
   public static final long PRICE_MINOR_MAX = 1_000_000_000_000L;
+  /** The gateway's cap on a fixed compensation per unit (openapi {@code Compensation.value}). */
+  public static final long COMPENSATION_MINOR_MAX = 100_000_000L;
+  /** The gateway's cap on one deposit top-up (openapi {@code DepositMove.amount}). */
+  public static final long DEPOSIT_MINOR_MAX = 100_000_000_000L;
   /** The one currency 易支付 sites take. */
   public static final String EPAY_CURRENCY = "CNY";
 
@@ -55,6 +59,9 @@ public final class SimulationConfig {
   private final FollowMode follow;
   private final int thinkMsMax;
   private final double disputeRefundShare;
+  private final long compensationMinor;
+  private final long depositMinor;
+  private final boolean backups;
 
   private SimulationConfig(Builder b) {
     this.profile = b.profile;
@@ -85,6 +92,9 @@ public final class SimulationConfig {
     this.follow = b.follow;
     this.thinkMsMax = b.thinkMsMax;
     this.disputeRefundShare = b.disputeRefundShare;
+    this.compensationMinor = b.compensationMinor;
+    this.depositMinor = b.depositMinor;
+    this.backups = b.backups;
   }
 
   /** A builder holding the profile's values. */
@@ -233,6 +243,26 @@ public final class SimulationConfig {
     return disputeRefundShare;
   }
 
+  /** Fixed compensation per unit a shop lets down (the SKU policy's {@code compensation}), or 0 for none. */
+  public long compensationMinor() {
+    return compensationMinor;
+  }
+
+  /** What the operator tops up each http shop's deposit with before the run, or 0 for no deposit. */
+  public long depositMinor() {
+    return depositMinor;
+  }
+
+  /** The stock shops' SKUs are the http shops' SKUs' backup sources, set by the operator before the run. */
+  public boolean backups() {
+    return backups;
+  }
+
+  /** The run exercises the shops' accountability: compensation, deposits or backup sources. */
+  public boolean accountability() {
+    return compensationMinor > 0 || depositMinor > 0 || backups;
+  }
+
   /** The hard end of the buyers' part of the run, from its start. */
   public long runLimitMs() {
     return (arrivalSeconds + (long) drainSeconds) * 1000;
@@ -267,6 +297,9 @@ public final class SimulationConfig {
     b.follow = follow;
     b.thinkMsMax = thinkMsMax;
     b.disputeRefundShare = disputeRefundShare;
+    b.compensationMinor = compensationMinor;
+    b.depositMinor = depositMinor;
+    b.backups = backups;
     return b;
   }
 
@@ -299,7 +332,10 @@ public final class SimulationConfig {
         .put("settle_seconds", settleSeconds)
         .put("follow", follow.code())
         .put("think_ms_max", thinkMsMax)
-        .put("dispute_refund_share", disputeRefundShare);
+        .put("dispute_refund_share", disputeRefundShare)
+        .put("compensation_minor", compensationMinor)
+        .put("deposit_minor", depositMinor)
+        .put("backups", backups);
   }
 
   @Override
@@ -337,6 +373,9 @@ public final class SimulationConfig {
     private FollowMode follow;
     private int thinkMsMax;
     private double disputeRefundShare;
+    private long compensationMinor;
+    private long depositMinor;
+    private boolean backups;
 
     private Builder(Profile profile) {
       this.profile = Objects.requireNonNull(profile, "profile");
@@ -495,6 +534,23 @@ public final class SimulationConfig {
       return this;
     }
 
+    public Builder compensationMinor(long value) {
+      range("compensation minor", value, 0, COMPENSATION_MINOR_MAX);
+      this.compensationMinor = value;
+      return this;
+    }
+
+    public Builder depositMinor(long value) {
+      range("deposit minor", value, 0, DEPOSIT_MINOR_MAX);
+      this.depositMinor = value;
+      return this;
+    }
+
+    public Builder backups(boolean value) {
+      this.backups = value;
+      return this;
+    }
+
     public Deadlines deadlines() {
       return deadlines;
     }
@@ -529,6 +585,10 @@ public final class SimulationConfig {
       }
       if (faults.outage() && httpShops < 1) {
         throw new IllegalArgumentException("an outage needs an http shop to stop, but http shops was 0");
+      }
+      if (backups && (stockShops < 1 || httpShops < 1)) {
+        throw new IllegalArgumentException("backups make the stock shops back up the http shops: they need at least"
+            + " one of each, but had " + stockShops + " stock shops and " + httpShops + " http shops");
       }
       return new SimulationConfig(this);
     }

@@ -2,9 +2,11 @@ package io.keyhold.simulator.client;
 
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** The operator's calls, under the admin token: shops, the gateway's own audit, the disputes' queue. */
 public final class OperatorCalls {
@@ -52,6 +54,29 @@ public final class OperatorCalls {
     String query = cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
     return transport.send("listDisputes", HttpMethod.GET, "/admin/v1/disputes?state=open" + query, adminToken,
         null, null);
+  }
+
+  /**
+   * {@code POST /admin/v1/merchants/{id}/deposit/top-ups} under a fresh Idempotency-Key (a retry tops up
+   * once): the deposit after it.
+   */
+  public Future<JsonObject> topUpDeposit(String merchantId, long amountMinor, String currency) {
+    return transport.send("topUpDeposit", HttpMethod.POST, "/admin/v1/merchants/" + merchantId + "/deposit/top-ups",
+        adminToken, new JsonObject().put("amount", amountMinor).put("currency", currency), MerchantCalls.freshKey());
+  }
+
+  /** {@code POST /admin/v1/skus/{id}/backup-sources}: the SKUs tried, in this order, when the SKU's shop fails. */
+  public Future<JsonObject> setBackupSources(String skuId, List<String> backupSkuIds) {
+    JsonArray sources = new JsonArray();
+    backupSkuIds.forEach(id -> sources.add(new JsonObject().put("sku_id", id)));
+    return transport.send("setBackupSources", HttpMethod.POST, "/admin/v1/skus/" + skuId + "/backup-sources",
+        adminToken, new JsonObject().put("sources", sources), MerchantCalls.freshKey());
+  }
+
+  /** {@code GET /v1/merchants/{id}/reliability}: public, as checkout pages show it. */
+  public Future<JsonObject> reliability(String merchantId) {
+    return transport.send("getMerchantReliability", HttpMethod.GET, "/v1/merchants/" + merchantId + "/reliability",
+        null, null, null);
   }
 
   /** {@code POST /admin/v1/disputes/{id}/decision}. */

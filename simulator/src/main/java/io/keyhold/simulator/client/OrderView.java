@@ -48,6 +48,8 @@ public final class OrderView {
   private final Instant nextActionAt;
   private final Amount refunded;
   private final Amount released;
+  private final Amount compensationPaid;
+  private final Amount compensationUnpaid;
   private final Map<String, Instant> timeline;
   private final Set<String> actions;
   private final String merchantId;
@@ -61,6 +63,9 @@ public final class OrderView {
     this.total = Amount.fromJson(object(json, "total"));
     this.refunded = Amount.fromJson(object(json, "refunded"));
     this.released = Amount.fromJson(object(json, "released"));
+    JsonObject compensation = object(json, "compensation");
+    this.compensationPaid = compensation == null ? null : Amount.fromJson(object(compensation, "paid"));
+    this.compensationUnpaid = compensation == null ? null : Amount.fromJson(object(compensation, "unpaid"));
     this.nextActionAt = instant(json.getValue("next_action_at"));
     this.merchantId = idOf(object(json, "merchant"));
     this.skuId = idOf(object(json, "sku"));
@@ -166,6 +171,16 @@ public final class OrderView {
   }
 
   /** When each timeline event type first happened. */
+  /** What the shop's deposit paid the buyer for deadlines it missed, or null when the answer had none. */
+  public Amount compensationPaid() {
+    return compensationPaid;
+  }
+
+  /** Compensation owed that the deposit could not pay, or null when the answer had none. */
+  public Amount compensationUnpaid() {
+    return compensationUnpaid;
+  }
+
   public Map<String, Instant> timeline() {
     return timeline;
   }

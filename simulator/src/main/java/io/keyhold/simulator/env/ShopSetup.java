@@ -37,6 +37,8 @@ public final class ShopSetup {
   public static final int UPLOAD_BATCH_MAX = 1_000;
   /** How long the reference merchant holds a request its timeout fault never answers. */
   public static final int REMOTE_HOLD_MS = 10_000;
+  /** The OpenAPI document's cap on a SKU's backup sources. */
+  public static final int BACKUP_SOURCES_MAX = 3;
 
   private final Vertx vertx;
   private final GatewayClient client;
@@ -74,7 +76,33 @@ public final class ShopSetup {
             return null;
           }));
     }
-    return chain.compose(ignored -> duplicateUploads(shops)).map(ignored -> List.copyOf(shops));
+    return chain.compose(ignored -> duplicateUploads(shops)).compose(ignored -> accountability(shops))
+        .map(ignored -> List.copyOf(shops));
+  }
+
+  /**
+   * Through the operator API: tops up each http shop's deposit, and makes the stock shops' SKUs the http
+   * shops' SKUs' backup sources, when the config asks.
+   */
+  private Future<Void> accountability(List<Shop> shops) {
+    List<String> backupSkus = config.backups()
+        ? shops.stream().filter(shop -> Shop.STOCK.equals(shop.kind())).map(Shop::skuId).limit(BACKUP_SOURCES_MAX)
+            .toList()
+        : List.of();
+    Future<Void> chain = Future.succeededFuture();
+    for (Shop shop : shops) {
+      if (!Shop.HTTP.equals(shop.kind())) {
+        continue;
+      }
+      if (config.depositMinor() > 0) {
+        chain = chain.compose(ignored -> client.operator().topUpDeposit(shop.merchantId(), config.depositMinor(),
+            config.currency())).mapEmpty();
+      }
+      if (!backupSkus.isEmpty()) {
+        chain = chain.compose(ignored -> client.operator().setBackupSources(shop.skuId(), backupSkus)).mapEmpty();
+      }
+    }
+    return chain;
   }
 
   /** The stock split evenly, the first shops taking the remainder. */
@@ -89,7 +117,9 @@ public final class ShopSetup {
         .put("adapter", new JsonObject().put("type", Shop.STOCK));
     return client.operator().createMerchant(merchant).compose(created -> client.merchant().createSku(created.apiKey(),
             sku(index, Shop.STOCK, null))
-        .compose(skuId -> upload(created, skuId, keyMaker.draw(keys, config.faults().invalidKeyRate()))
+        // A backup shop is the one that does not fail: its keys are all good.
+        .compose(skuId -> upload(created, skuId, keyMaker.draw(keys, config.backups() ? 0
+            : config.faults().invalidKeyRate()))
             .map(good -> {
               books.stock(skuId, good);
               return new Shop(index, Shop.STOCK, created.id(), created.apiKey(), skuId, good, null);
@@ -198,12 +228,16 @@ public final class ShopSetup {
     if (issuerCheck != null) {
       validators.add(issuerCheck);
     }
+    JsonObject policy = config.deadlines().toPolicyJson();
+    if (Shop.HTTP.equals(adapter) && config.compensationMinor() > 0) {
+      policy.put("compensation", new JsonObject().put("basis", "fixed").put("value", config.compensationMinor()));
+    }
     return new JsonObject()
         .put("name", "Simulated game card " + index)
         .put("price", config.priceMinor())
         .put("currency", config.currency())
         .put("adapter", adapter)
-        .put("policy", config.deadlines().toPolicyJson())
+        .put("policy", policy)
         .put("validators", validators);
   }
 

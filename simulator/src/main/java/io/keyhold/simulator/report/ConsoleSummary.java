@@ -44,6 +44,17 @@ public final class ConsoleSummary {
     out.append(String.format(Locale.ROOT, "  books: paid %d, released %d, refunded %d, held %d (minor units)%n",
         report.audit().totals().paid(), report.audit().totals().released(), report.audit().totals().refunded(),
         report.audit().totals().held()));
+    Accountability accountability = report.accountability();
+    if (accountability != null) {
+      out.append(String.format(Locale.ROOT, "  compensation: %d order(s) paid %d from deposits (ledger %d), %d owed"
+              + " unpaid; backup: %d order(s) moved, %d saved (keys, not a refund)%n", accountability.ordersCompensated(),
+          accountability.compensationsMinor(), accountability.gatewayCompensationsMinor(), accountability.unpaidMinor(),
+          accountability.ordersSwitched(), accountability.ordersSavedByBackup()));
+      for (Accountability.ShopScore score : accountability.scores()) {
+        out.append(String.format(Locale.ROOT, "  reliability: shop %d (%s, %s): %s%n", score.shop(), score.role(),
+            score.merchantId(), score.describe()));
+      }
+    }
     if (report.audit().ok()) {
       out.append("  AUDIT PASSED: no invariant broken.\n");
     } else {

@@ -61,6 +61,9 @@ public final class ReportHtml {
     html.append("<h2>Latency per phase (p50, p90, p99; log scale)</h2>\n").append(latencyChart(report.phases()));
     html.append(phaseTable(report.phases()));
     html.append("<h2>Outcomes</h2>\n").append(outcomeChart(report.outcomes()));
+    if (report.accountability() != null) {
+      html.append("<h2>Shops held to account</h2>\n").append(accountabilitySection(report.accountability()));
+    }
     html.append("<h2>Audit</h2>\n").append(auditSection(report));
     html.append("<h2>Settings</h2>\n<pre><code>").append(escape(report.config().encodePrettily()))
         .append("</code></pre>\n");
@@ -212,6 +215,27 @@ public final class ReportHtml {
           format(s.p90Ms()), format(s.p99Ms()), format(s.p999Ms()), format(s.maxMs()), format(s.meanMs())));
     }
     return table.append("</table>\n").toString();
+  }
+
+  private static String accountabilitySection(Accountability accountability) {
+    StringBuilder html = new StringBuilder();
+    html.append(String.format(Locale.ROOT, "<table><tr><td>orders compensated</td><td class=\"n\">%d</td></tr>"
+            + "<tr><td>compensation paid from deposits (minor units; the gateway's ledger)</td>"
+            + "<td class=\"n\">%d (%d)</td></tr>"
+            + "<tr><td>compensation owed, not covered by the deposit</td><td class=\"n\">%d</td></tr>"
+            + "<tr><td>orders moved to a backup source</td><td class=\"n\">%d</td></tr>"
+            + "<tr><td>orders saved by the backup (keys, not a refund)</td><td class=\"n\">%d</td></tr></table>%n",
+        accountability.ordersCompensated(), accountability.compensationsMinor(),
+        accountability.gatewayCompensationsMinor(), accountability.unpaidMinor(), accountability.ordersSwitched(),
+        accountability.ordersSavedByBackup()));
+    html.append("<table><tr><th>shop</th><th>role</th><th>merchant</th><th>reliability</th></tr>\n");
+    for (Accountability.ShopScore score : accountability.scores()) {
+      html.append("<tr><td class=\"n\">").append(score.shop()).append("</td><td>").append(escape(score.role()))
+          .append("</td><td><code>").append(escape(score.merchantId())).append("</code></td><td>")
+          .append(escape(score.describe())).append("</td></tr>\n");
+    }
+    html.append("</table>\n");
+    return html.toString();
   }
 
   private static String auditSection(RunReport report) {

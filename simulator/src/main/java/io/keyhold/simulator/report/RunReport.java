@@ -30,11 +30,13 @@ import java.util.Map;
  * @param violatingOrders the books of the orders named by violations
  * @param notes remarks on the run (what could not be done, and why)
  * @param failures why the run itself failed to rehearse (too many buyers failed, nothing completed)
+ * @param accountability compensation, backups and scores, for a run that sets them up; else null
  */
 public record RunReport(JsonObject config, String target, Instant startedAt, long runMs, int buyers,
     Map<Outcome, Integer> outcomes, Map<String, Integer> states, List<PhaseStats> phases, JsonObject series,
     double lifecyclesPerSecond, double checkoutsPerSecond, int inFlightPeak, Map<String, Long> answers,
-    Map<String, Long> retries, AuditResult audit, List<JsonObject> violatingOrders, List<String> notes, List<String> failures) {
+    Map<String, Long> retries, AuditResult audit, List<JsonObject> violatingOrders, List<String> notes, List<String> failures,
+    Accountability accountability) {
   /** The audit found a violation. */
   public static final int EXIT_VIOLATION = 1;
   /** The run could not rehearse: setup failed, or too many buyers failed to get through. */
@@ -132,7 +134,8 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
         .put("audit", audit.toJson())
         .put("violating_orders", new JsonArray(violatingOrders))
         .put("notes", new JsonArray(notes))
-        .put("failures", new JsonArray(failures));
+        .put("failures", new JsonArray(failures))
+        .put("accountability", accountability == null ? null : accountability.toJson());
   }
 
   static double round(double value) {

@@ -49,7 +49,7 @@ class ReportTest {
         metrics.outcomes(), metrics.states(), phases, metrics.seriesJson(), 1.0, 1.0, metrics.inFlightPeak(),
         Map.of("createCheckout 201", 3L, "getOrder 500", 2L, "createCheckout 500", 1L),
         Map.of("connection_refused", 4L, "status_500", 2L), audit, List.of(new JsonObject().put("order_id", "ord_2")),
-        List.of("a note <b>"), List.of());
+        List.of("a note <b>"), List.of(), null);
   }
 
   @Test
