@@ -36,13 +36,15 @@ final class OutageLog {
     return true;
   }
 
-  /** A statement went through: ends an outage under way, with one line. */
-  void succeeded() {
+  /** A statement went through: ends an outage under way, with one line; answers true when one just ended. */
+  boolean succeeded() {
+    boolean ended = down;
     if (down) {
       log.info("{}: database back after {} s, {} statements failed meanwhile", worker,
           (System.nanoTime() - downSinceNanos) / 1_000_000_000L, failed);
       down = false;
       failed = 0;
     }
+    return ended;
   }
 }

@@ -74,6 +74,9 @@ final class OutboxDispatcher {
   /** Rows claimed while the dispatcher was stopping go back untouched: attempt not counted, due at once. */
   private static final String GIVE_BACK = "UPDATE outbox SET attempts = attempts - 1, next_attempt_at = $2, claimed_by = NULL"
       + " WHERE id = ANY($1) AND state = 'pending'";
+  /** This instance's claimed rows that it is not working on: due again at once (see {@link #takeBackOwnClaims}). */
+  private static final String TAKE_BACK = "UPDATE outbox SET claimed_by = NULL, next_attempt_at = $3,"
+      + " attempts = greatest(attempts - 1, 0) WHERE state = 'pending' AND claimed_by = $1 AND id <> ALL($2::bigint[])";
   private static final String FAILED = "UPDATE outbox SET state = 'failed', finished_at = $2, last_error = $3"
       + " WHERE id = $1 AND state = 'pending'";
 
@@ -192,8 +195,10 @@ final class OutboxDispatcher {
         schedule(config.outboxIntervalMs());
         return Future.succeededFuture();
       }
-      outage.succeeded();
       List<Row> rows = claimed.result();
+      if (outage.succeeded()) {
+        takeBackOwnClaims(rows);
+      }
       if (stopping) {
         return giveBack(rows);
       }
@@ -227,6 +232,29 @@ final class OutboxDispatcher {
           }
           return claimed;
         });
+  }
+
+  /**
+   * After an outage: rows this instance claimed whose claim committed but whose answer was lost with the
+   * connection are not running here, yet hidden from every claim until their lease ends (a minute), and the
+   * heartbeat does not hand them back, this instance being alive. They are made due again at once.
+   */
+  private void takeBackOwnClaims(List<Row> justClaimed) {
+    List<Long> busy = new ArrayList<>(running.keySet());
+    justClaimed.forEach(row -> busy.add(row.id()));
+    busy.addAll(finished);
+    busy.addAll(rerunUntil.keySet());
+    marking.values().forEach(busy::addAll);
+    pool.preparedQuery(TAKE_BACK).execute(Tuple.tuple().addString(instanceId)
+            .addArrayOfLong(busy.toArray(new Long[0])).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
+        .onSuccess(rows -> {
+          if (rows.rowCount() > 0) {
+            LOG.info("outbox: took back {} rows claimed before the outage and not running here", rows.rowCount());
+            poll();
+          }
+        })
+        .onFailure(failure -> LOG.warn("outbox: taking back rows claimed before the outage failed (they return when"
+            + " their lease ends): {}", failure.toString()));
   }
 
   private Future<Void> giveBack(List<Row> rows) {
