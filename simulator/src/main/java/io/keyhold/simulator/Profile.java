@@ -83,12 +83,12 @@ public enum Profile {
           .behaviours(new BehaviourMix(0.85, 0.03, 0.05, 0.02, 0))
           .chaos(new PaymentChaos(0.2, 0.1, 0.05, true));
       // One attempt at the primary, then the backup: a bad key or a timed-out delivery moves to the backup within
-      // the run. The deposit covers about 15 units of compensation, fewer than the primary lets down.
+      // the run. The deposit covers 3 units of compensation, fewer than the primary lets down (12 to 25 a run).
       case ACCOUNTABILITY -> b.buyers(160).arrival(ArrivalShape.FLAT).arrivalSeconds(8).stock(600)
           .stockShops(1).httpShops(1).maxInFlight(1_000).drainSeconds(45)
           .deadlines(new Deadlines(60, 10, 10, 10, 1, 60, 3_600))
           .faults(new FaultMix(0.3, 0, 0, 0, 0, 0, 0.3, -1))
-          .compensationMinor(100).depositMinor(1_500).backups(true);
+          .compensationMinor(100).depositMinor(300).backups(true);
       // A gateway down for a restart sweeps nothing: deadlines that fell due meanwhile are met after it is
       // back, hence the longer sweeper lag and settle time than the other profiles'.
       case FAULT -> b.buyers(2_000).arrival(ArrivalShape.FLAT).arrivalSeconds(120).stock(300)
