@@ -33,7 +33,9 @@ public final class MerchantStats {
   // snapshot's xmin every transaction is finished, so nothing can appear behind the cursor afterwards.
   private static final String AFTER = "SELECT tx::text AS tx, merchant_id, order_id, seq, type, at, data"
       + " FROM evidence_events WHERE (tx, order_id, seq) > ($1::text::xid8, $2, $3)"
-      + " AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, order_id, seq LIMIT $4";
+      + " AND tx < pg_snapshot_xmin(pg_current_snapshot())"
+      // Qualified: a bare "tx" here would name the text output column, and "1001" sorts before "999".
+      + " ORDER BY evidence_events.tx, evidence_events.order_id, evidence_events.seq LIMIT $4";
   private static final String CONTEXT = "SELECT tx::text AS tx, merchant_id, order_id, seq, type, at, data"
       + " FROM evidence_events WHERE order_id = ANY($1) AND type = ANY($2) ORDER BY order_id, seq";
   private static final String ADD = "INSERT INTO merchant_stats_daily AS s (merchant_id, day, deliveries_on_time,"
