@@ -7,9 +7,7 @@ import io.keyhold.gateway.store.MerchantStats.Event;
 import io.keyhold.gateway.store.ShortLivedCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,63 +44,33 @@ public final class MerchantReliability {
 
   private static final Logger LOG = LoggerFactory.getLogger(MerchantReliability.class);
 
-  private final Vertx vertx;
-  private final Context context;
   private final MerchantStats stats;
   private final Clock clock;
   private final Counter folded;
   private final Cache<String, Reliability> merchants = ShortLivedCache.of(CACHED_MERCHANTS_MAX);
   private final Cache<LocalDate, List<Reliability>> rankings = ShortLivedCache.of(2);
-  private boolean stopping;
-  private long timerId = -1;
-  private Future<Integer> current = Future.succeededFuture(0);
+  private final BatchLoop loop;
 
   public MerchantReliability(Vertx vertx, MerchantStats stats, Clock clock, MeterRegistry meters) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.context = vertx.getOrCreateContext();
     this.stats = Objects.requireNonNull(stats, "stats");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.folded = Counter.builder("keyhold.reliability.events_folded")
         .description("Evidence events folded into merchants' daily counts").register(meters);
+    this.loop = new BatchLoop(vertx, this::foldOnce, FOLD_BATCH_MAX, FOLD_INTERVAL_MS, done -> {
+      if (done.failed()) {
+        LOG.warn("a reliability fold failed: {}", done.cause().toString());
+      }
+    });
   }
 
   /** Starts folding on this instance. */
   public void start() {
-    context.runOnContext(v -> tick());
+    loop.start();
   }
 
   /** Stops folding; completes when the fold under way is stored (or after {@code graceMs}). */
   public Future<Void> stop(long graceMs) {
-    Promise<Void> stopped = Promise.promise();
-    context.runOnContext(v -> {
-      stopping = true;
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-        timerId = -1;
-      }
-      current.timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS).onComplete(ignored -> stopped.complete());
-    });
-    return stopped.future();
-  }
-
-  private void tick() {
-    if (stopping) {
-      return;
-    }
-    current = foldOnce();
-    current.onComplete(done -> {
-      if (done.failed()) {
-        LOG.warn("a reliability fold failed: {}", done.cause().toString());
-      }
-      if (stopping) {
-        return;
-      }
-      boolean full = done.succeeded() && done.result() >= FOLD_BATCH_MAX;
-      timerId = vertx.setTimer(full ? 1 : FOLD_INTERVAL_MS, id -> {
-        timerId = -1;
-        tick();
-      });
-    });
+    return loop.stop(graceMs);
   }
 
   /**

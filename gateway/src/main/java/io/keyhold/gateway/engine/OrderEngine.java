@@ -191,7 +191,7 @@ public final class OrderEngine {
    */
   public Future<Void> stop(long graceMs) {
     gauges.stop();
-    return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop()).mapEmpty();
+    return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop(graceMs)).mapEmpty();
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.keyhold.gateway.engine;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Objects;
@@ -16,54 +15,25 @@ import org.slf4j.LoggerFactory;
 public final class PaymentPoll {
   private static final Logger LOG = LoggerFactory.getLogger(PaymentPoll.class);
 
-  private final Vertx vertx;
-  private final Context context;
-  private final Payments payments;
-  private final EngineConfig config;
-  private boolean stopping;
-  private long timerId = -1;
-  private Future<Integer> current = Future.succeededFuture(0);
+  private final BatchLoop loop;
 
   PaymentPoll(Vertx vertx, Payments payments, EngineConfig config) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.context = vertx.getOrCreateContext();
-    this.payments = Objects.requireNonNull(payments, "payments");
-    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(payments, "payments");
+    Objects.requireNonNull(config, "config");
+    this.loop = new BatchLoop(vertx, () -> payments.pollOnce(config.paymentPollAfterMs()), Payments.POLL_BATCH_MAX,
+        config.paymentPollIntervalMs(), polled -> {
+          if (polled.failed()) {
+            LOG.warn("a payment query poll failed: {}", polled.cause().toString());
+          }
+        });
   }
 
   public void start() {
-    context.runOnContext(v -> tick());
+    loop.start();
   }
 
-  /** Stops polling; completes when the poll under way is done. */
-  public Future<Void> stop() {
-    return Future.future(stopped -> context.runOnContext(v -> {
-      stopping = true;
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-        timerId = -1;
-      }
-      current.onComplete(ignored -> stopped.complete());
-    }));
-  }
-
-  private void tick() {
-    if (stopping) {
-      return;
-    }
-    current = payments.pollOnce(config.paymentPollAfterMs());
-    current.onComplete(polled -> {
-      if (polled.failed()) {
-        LOG.warn("a payment query poll failed: {}", polled.cause().toString());
-      }
-      if (stopping) {
-        return;
-      }
-      boolean full = polled.succeeded() && polled.result() >= Payments.POLL_BATCH_MAX;
-      timerId = vertx.setTimer(full ? 1 : config.paymentPollIntervalMs(), id -> {
-        timerId = -1;
-        tick();
-      });
-    });
+  /** Stops polling; completes when the poll under way is done (or after {@code graceMs}). */
+  public Future<Void> stop(long graceMs) {
+    return loop.stop(graceMs);
   }
 }

@@ -14,12 +14,11 @@ import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.StoredOrder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
@@ -30,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +84,6 @@ public final class Sweeper {
       + NOTHING_OWED + " AND o.id = $2 FOR UPDATE OF o SKIP LOCKED";
   private static final String[] OWED = OWED_KINDS.toArray(new String[0]);
 
-  private final Vertx vertx;
   private final Context context;
   private final Pool pool;
   private final OrderStore orders;
@@ -96,15 +93,12 @@ public final class Sweeper {
   private final Counter moved;
   private final MeterRegistry meters;
   private final OutageLog outage = new OutageLog(LOG, "sweeper");
-  private boolean stopping;
+  private final BatchLoop loop;
   private boolean started;
-  private long timerId = -1;
-  private Future<Integer> current = Future.succeededFuture(0);
 
   public Sweeper(Vertx vertx, OrderStore orders, StockVault stock, Purge idempotency, EngineConfig config,
       MeterRegistry meters) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    this.context = vertx.getOrCreateContext();
+    this.context = Objects.requireNonNull(vertx, "vertx").getOrCreateContext();
     this.orders = Objects.requireNonNull(orders, "orders");
     this.pool = orders.pool();
     this.stock = Objects.requireNonNull(stock, "stock");
@@ -112,49 +106,28 @@ public final class Sweeper {
     this.config = Objects.requireNonNull(config, "config");
     this.moved = Counter.builder("keyhold.sweeper.transitions").register(meters);
     this.meters = meters;
+    this.loop = new BatchLoop(vertx, this::sweepOnce, config.sweepBatchMax(), config.sweepIntervalMs(),
+        this::afterSweep);
   }
 
   public void start() {
     context.runOnContext(v -> {
       started = true;
-      tick();
+      loop.start();
     });
   }
 
   /** Stops sweeping; completes when the sweep under way is stored (or after {@code graceMs}). */
   public Future<Void> stop(long graceMs) {
-    Promise<Void> stopped = Promise.promise();
-    context.runOnContext(v -> {
-      stopping = true;
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-        timerId = -1;
-      }
-      current.timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS).onComplete(ignored -> stopped.complete());
-    });
-    return stopped.future();
+    return loop.stop(graceMs);
   }
 
-  private void tick() {
-    if (stopping) {
-      return;
+  private void afterSweep(AsyncResult<Integer> swept) {
+    if (swept.failed() && !outage.outage(swept.cause())) {
+      LOG.warn("a sweep failed: {}", swept.cause().toString());
+    } else if (swept.succeeded()) {
+      outage.succeeded();
     }
-    current = sweepOnce();
-    current.onComplete(swept -> {
-      if (swept.failed() && !outage.outage(swept.cause())) {
-        LOG.warn("a sweep failed: {}", swept.cause().toString());
-      } else if (swept.succeeded()) {
-        outage.succeeded();
-      }
-      if (stopping) {
-        return;
-      }
-      boolean full = swept.succeeded() && swept.result() >= config.sweepBatchMax();
-      timerId = vertx.setTimer(full ? 1 : config.sweepIntervalMs(), id -> {
-        timerId = -1;
-        tick();
-      });
-    });
   }
 
   /**
