@@ -33,7 +33,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * Validates requests against the OpenAPI document {@code classpath:openapi.yaml} (the same document
  * served at {@code /openapi.yaml}), per operation id, with vertx-openapi's {@link RequestValidator} (its schemas
- * compiled once: {@link CompiledRequestValidator}).
+ * compiled once: {@link CompiledRequestValidator}). A request an operation's {@link RequestCheck} (the same document
+ * compiled into plain checks) certainly accepts goes on without it; every other request is judged by it.
  * A request that does not match answers {@code validation_failed} with field-level errors mapped
  * from the JSON Schema output.
  *
@@ -42,8 +43,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public final class OpenApiValidation {
   public static final String RESOURCE = "openapi.yaml";
-  /** Key of the {@link io.vertx.openapi.validation.ValidatedRequest} in the routing context. */
-  public static final String VALIDATED_REQUEST = "keyhold.validatedRequest";
   /** The document is ours and small; a bound keeps a broken build from loading something huge. */
   public static final int DOCUMENT_BYTES_MAX = 1 << 20;
 
@@ -55,11 +54,14 @@ public final class OpenApiValidation {
   private final OpenAPIContract contract;
   private final RequestValidator validator;
   private final Buffer document;
+  /** The document as requests are validated against it ({@link #requestsOnly}), for the compiled checks. */
+  private final JsonObject requests;
 
-  private OpenApiValidation(OpenAPIContract contract, RequestValidator validator, Buffer document) {
+  private OpenApiValidation(OpenAPIContract contract, RequestValidator validator, Buffer document, JsonObject requests) {
     this.contract = contract;
     this.validator = validator;
     this.document = document;
+    this.requests = requests;
   }
 
   /** Loads and checks the document; the YAML read runs on a worker thread. */
@@ -67,9 +69,9 @@ public final class OpenApiValidation {
     return vertx.executeBlocking(OpenApiValidation::readDocument)
         .compose(yaml -> {
           JsonObject json = requestsOnly(parse(yaml));
-          return OpenAPIContract.from(vertx, json)
+          return OpenAPIContract.from(vertx, json.copy())
               .map(contract -> new OpenApiValidation(contract, new CompiledRequestValidator(vertx, contract),
-                  Buffer.buffer(yaml)));
+                  Buffer.buffer(yaml), json));
         });
   }
 
@@ -136,13 +138,28 @@ public final class OpenApiValidation {
     if (operation == null) {
       throw new IllegalArgumentException(RESOURCE + " has no operation '" + operationId + "'");
     }
-    return ctx -> RequestUtils.extract(ctx.request(), operation, () -> Future.succeededFuture(body(ctx)))
-        .compose(request -> validator.validate(request, operationId))
-        .onSuccess(validated -> {
-          ctx.put(VALIDATED_REQUEST, validated);
-          ctx.next();
-        })
-        .onFailure(ctx::fail);
+    RequestCheck compiled = RequestCheck.compile(requests, operation).orElse(null);
+    return ctx -> {
+      if (compiled != null && compiled.certainlyAccepts(RequestCheck.of(ctx), ctx.get(Endpoints.BODY))) {
+        ctx.next();
+        return;
+      }
+      RequestUtils.extract(ctx.request(), operation, () -> Future.succeededFuture(body(ctx)))
+          .compose(request -> validator.validate(request, operationId))
+          .onSuccess(validated -> ctx.next())
+          .onFailure(ctx::fail);
+    };
+  }
+
+  /** The document as requests are validated against it (a copy: the tests draw requests from it). */
+  JsonObject requestDocument() {
+    return requests.copy();
+  }
+
+  /** Whether requests of {@code operationId} are checked by a compiled {@link RequestCheck} before the validator. */
+  boolean compiled(String operationId) {
+    Operation operation = contract.operation(operationId);
+    return operation != null && RequestCheck.compile(requests, operation).isPresent();
   }
 
   private static Buffer body(RoutingContext ctx) {
