@@ -173,7 +173,7 @@ public final class Gateway implements AutoCloseable {
     merchants = new MerchantService(pool, secrets.vault());
     catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());
-    orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges(vertx));
+    orders = new OrderStore(vertx, pool, config.clock(), new OrderChanges());
     Instances instances = new Instances(database.livenessPool(), Instances.newId());
     idempotency = new Idempotency(pool, secrets.vault(), config.clock(), instances.self());
     outage = new DatabaseOutage(vertx, () -> pool.query("SELECT 1").execute(), registry);

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.escrow.Order;
 import io.keyhold.gateway.engine.BuyerOrders;
 import io.keyhold.gateway.store.OrderChanges;
 import io.vertx.core.Context;
@@ -8,7 +9,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stream gets {@code retry}, then the order's view at once ({@code event: order}, {@code id:}
  * the order version, {@code data:} the view without keys), then the view again after every change
- * this gateway commits ({@link OrderChanges}, event bus {@code keyhold.order.<id>}), and a comment
+ * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, so only what the
+ * view shows beside it is read), and a comment
  * line every {@link #HEARTBEAT_MS} so proxies keep the connection. At each heartbeat one query reads
  * the version (and refunds carried out) of every order being watched, and the orders that moved are
  * read again, so a change made by another gateway instance on the same database, or a refund the
@@ -93,6 +94,7 @@ final class OrderStreams {
     this.buyers = buyers;
     this.perOrderMax = perOrderMax;
     this.totalMax = totalMax;
+    buyers.store().changes().listen(this::changed);
     vertx.setPeriodic(heartbeatMs, id -> heartbeat());
   }
 
@@ -134,11 +136,6 @@ final class OrderStreams {
       stream = new Stream(channel, ctx.response(), ctx.vertx().getOrCreateContext(), System.nanoTime());
       channel.streams.add(stream);
       open++;
-      if (channel.consumer == null) {
-        Channel subscribed = channel;
-        channel.consumer = vertx.eventBus().<JsonObject>localConsumer(OrderChanges.address(orderId),
-            message -> refresh(subscribed));
-      }
     }
     HttpServerResponse response = ctx.response();
     response.setStatusCode(200)
@@ -163,22 +160,47 @@ final class OrderStreams {
     return stream.done.future();
   }
 
-  /** Reads the order once and sends the view to every stream of the channel that has not seen it. */
-  private void refresh(Channel channel) {
+  /** A change this instance committed: the streams of the order, if any, get its view. */
+  private void changed(Order order) {
+    Channel channel;
+    synchronized (this) {
+      channel = channels.get(order.id());
+    }
+    if (channel != null) {
+      refresh(channel, order);
+    }
+  }
+
+  /**
+   * Sends the view to every stream of the channel that has not seen it: of {@code known}, the order as just
+   * committed, or (null) of the order read again. One view at a time per channel; what arrives meanwhile is
+   * coalesced into one more view, of the newest order in hand, or read again if any caller asked for that.
+   */
+  private void refresh(Channel channel, Order known) {
     synchronized (this) {
       if (channel.loading) {
         channel.dirty = true;
+        if (known == null) {
+          channel.readAgain = true;
+        } else if (channel.newest == null || known.version() > channel.newest.version()) {
+          channel.newest = known;
+        }
         return;
       }
       channel.loading = true;
     }
-    buyers.view(channel.orderId, false).onComplete(result -> {
+    Future<JsonObject> view = known == null ? buyers.view(channel.orderId, false) : buyers.view(known, false);
+    view.onComplete(result -> {
       List<Stream> targets;
       boolean again;
+      Order next;
       synchronized (this) {
         channel.loading = false;
         again = channel.dirty && !channel.streams.isEmpty();
+        next = channel.readAgain ? null : channel.newest;
         channel.dirty = false;
+        channel.readAgain = false;
+        channel.newest = null;
         targets = new ArrayList<>(channel.streams);
       }
       if (result.succeeded() && result.result() != null) {
@@ -187,7 +209,7 @@ final class OrderStreams {
         LOG.warn("reading order {} for its streams failed: {}", channel.orderId, result.cause().toString());
       }
       if (again) {
-        refresh(channel);
+        refresh(channel, next);
       }
     });
   }
@@ -267,11 +289,10 @@ final class OrderStreams {
         }
       }
     }
-    moved.forEach(this::refresh);
+    moved.forEach(channel -> refresh(channel, null));
   }
 
   private void remove(Stream stream) {
-    MessageConsumer<JsonObject> unsubscribe = null;
     synchronized (this) {
       if (stream.ended) {
         return;
@@ -282,12 +303,7 @@ final class OrderStreams {
       channel.streams.remove(stream);
       if (channel.streams.isEmpty()) {
         channels.remove(channel.orderId, channel);
-        unsubscribe = channel.consumer;
-        channel.consumer = null;
       }
-    }
-    if (unsubscribe != null) {
-      unsubscribe.unregister();
     }
     onStreamContext(stream, () -> {
       HttpServerResponse response = stream.response;
@@ -310,11 +326,13 @@ final class OrderStreams {
   private static final class Channel {
     final String orderId;
     final Set<Stream> streams = new LinkedHashSet<>();
-    MessageConsumer<JsonObject> consumer;
     /** Version and refunds of the order at the last heartbeat. */
     String seen;
     boolean loading;
+    /** Views asked for while one was loading: {@link #newest} order in hand, or read again. */
     boolean dirty;
+    boolean readAgain;
+    Order newest;
 
     Channel(String orderId) {
       this.orderId = orderId;

@@ -58,9 +58,9 @@ class OrderStreamsTest {
     Vertx elsewhere = Vertx.vertx();
     try (EventStream stream = EventStream.open(url(purchase))) {
       assertThat(stream.next(Duration.ofSeconds(10)).getString("state")).isEqualTo("ready");
-      // Another gateway instance: its own Vert.x, so its change notice never reaches this event bus.
+      // Another gateway instance: its own OrderChanges, so its change notice never reaches this one's streams.
       OrderStore other = new OrderStore(elsewhere, gw.gateway().pool(), gw.gateway().config().clock(),
-          new OrderChanges(elsewhere));
+          new OrderChanges());
       assertThat(TestGateway.await(other.apply(purchase.orderId(), new OrderEvent.Reveal())).isAccepted()).isTrue();
       // The view may go out again at the same version (its timeline or refunds grew, which the heartbeat
       // also notices); what this pins is that the other instance's change arrives within the heartbeats.
