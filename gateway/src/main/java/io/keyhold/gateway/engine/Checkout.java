@@ -18,6 +18,7 @@ import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
+import io.keyhold.gateway.store.StoredOrder;
 import io.keyhold.gateway.store.OrderTokens;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.ShortLivedCache;
@@ -179,7 +180,8 @@ public final class Checkout {
                     .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))))
             .compose(stored -> alsoInTransaction.write(tx, sessionId, body)))
         .map(stored -> {
-          orders.announce(placed.order());
+          orders.announcePlaced(new StoredOrder(placed.order(), row.adapterType(), row.reservationId(),
+              row.reservedUntil(), row.buyerRef()));
           return body;
         });
   }

@@ -5,12 +5,15 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -30,7 +33,11 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency is optimistic: an order is read without a lock; the update names the version read;
  * when another transaction moved the order first, the work is rolled back and redone from a fresh
  * read, at most {@value #CONFLICT_ATTEMPTS_MAX} times, then fails with the conflict. A caller that
- * already holds the order ({@link #apply(StoredOrder, Decision)}) spends no read on the first attempt.
+ * already holds the order ({@link #apply(StoredOrder, Decision)}) spends no read on the first attempt, and
+ * neither does one whose order this instance changed or read lately: the last state of each such order is kept
+ * ({@value #RECENT_ORDERS_MAX} orders, each for {@link #RECENT_REUSE}) and decided on first, the version check
+ * guarding it as it guards any earlier read. An order another instance moved since costs one update that writes
+ * nothing, and the change is decided again on a fresh read at once.
  *
  * <pre>{@code
  * store.apply(orderId, new OrderEvent.Reveal())          // Future<Outcome>
@@ -43,6 +50,13 @@ public final class OrderStore {
   public static final int CONFLICT_ATTEMPTS_MAX = 8;
   /** The longest pause between two attempts after a conflict. */
   public static final long CONFLICT_BACKOFF_MS_MAX = 20;
+  /**
+   * Orders whose last known state is kept to decide their next change on without reading them first. An order is
+   * ~2 KB, so the cache stays under ~8 MB; a flash sale's orders change every few seconds until they are done.
+   */
+  public static final int RECENT_ORDERS_MAX = 4_096;
+  /** How long a kept order is decided on before it is read again (an order still moving is kept afresh). */
+  public static final Duration RECENT_REUSE = Duration.ofSeconds(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderStore.class);
 
@@ -50,17 +64,25 @@ public final class OrderStore {
   private final Pool pool;
   private final Clock clock;
   private final OrderChanges changes;
+  /** The last state this instance stored or read of orders changed lately (see {@link #RECENT_ORDERS_MAX}). */
+  private final Cache<String, StoredOrder> recent;
 
   public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
+    this(vertx, pool, clock, changes,
+        Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build());
+  }
+
+  private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.changes = Objects.requireNonNull(changes, "changes");
+    this.recent = Objects.requireNonNull(recent, "recent");
   }
 
-  /** The same store working through {@code other} (the order engine's own pool). */
+  /** The same store working through {@code other} (the order engine's own pool); the orders kept are shared. */
   public OrderStore using(Pool other) {
-    return new OrderStore(vertx, other, clock, changes);
+    return new OrderStore(vertx, other, clock, changes, recent);
   }
 
   public Pool pool() {
@@ -240,6 +262,10 @@ public final class OrderStore {
    * A rejection of any event rolls everything back, the decision's own writes included.
    */
   public Future<Applied> apply(String orderId, String merchantId, Decision decision) {
+    StoredOrder kept = recent.getIfPresent(orderId);
+    if (kept != null && (merchantId == null || merchantId.equals(kept.merchantId()))) {
+      return attempt(orderId, merchantId, kept, decision, 1);
+    }
     return attempt(orderId, merchantId, null, decision, 1);
   }
 
@@ -259,6 +285,9 @@ public final class OrderStore {
           if (current == null) {
             return Future.succeededFuture(new Applied(null, null, null));
           }
+          if (loaded == null) {
+            recent.put(orderId, current);
+          }
           Instant now = now();
           return decision.decide(tx, current, now).compose(events -> {
             Outcome outcome = current.order().onAll(events, now);
@@ -275,7 +304,10 @@ public final class OrderStore {
         });
     Future<Applied> stored = decision.transactional() ? pool.withTransaction(work::apply) : work.apply(pool);
     return stored.recover(failure -> {
-      if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected)) {
+      if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected
+          || failure instanceof OrderRows.VersionConflict)) {
+        // Decided on an earlier read (the caller's, or one kept): decide again on a fresh one, at once.
+        recent.invalidate(orderId);
         return attempt(orderId, merchantId, null, decision, attempt);
       }
       if (failure instanceof Rejected rejected) {
@@ -289,7 +321,8 @@ public final class OrderStore {
       return Future.failedFuture(failure);
     }).onSuccess(applied -> {
       if (applied.changed()) {
-        announce(applied.after().order());
+        recent.put(orderId, applied.after());
+        changes.announce(applied.after().order());
       }
     });
   }
@@ -314,9 +347,19 @@ public final class OrderStore {
     return OrderRows.write(tx, before, change, now);
   }
 
-  /** Announces a committed change (after the transaction that stored it committed). */
+  /**
+   * Announces a change committed outside {@link #apply} (after its transaction committed); the order's kept state,
+   * if any, is dropped, {@code order} lacking the gateway's columns beside it.
+   */
   public void announce(Order order) {
+    recent.invalidate(order.id());
     changes.announce(order);
+  }
+
+  /** Announces an order just placed and committed ({@link #insert}); its next change is decided without a read. */
+  public void announcePlaced(StoredOrder placed) {
+    recent.put(placed.id(), placed);
+    changes.announce(placed.order());
   }
 
   /** No order with this id. */

@@ -176,6 +176,43 @@ class OrderStoreTest {
     assertThat(stored.reservationId()).isEqualTo("rsv-again");
   }
 
+  @Test
+  void decidesTheNextChangeOnTheOrderItStoredLastWithoutReadingItAgain() {
+    Order placed = place();
+    OrderStore.Applied funded = TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-kept", Money.of(2000, "CNY"), false)))));
+
+    OrderStore.Applied next = TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-kept-2", Money.of(2000, "CNY"), false)))));
+
+    // The very object stored last: no read came between the two changes.
+    assertThat(next.before()).isSameAs(funded.after());
+    assertThat(next.after().order().version()).isEqualTo(3);
+    assertThat(TestGateway.await(store.load(placed.id())).order()).isEqualTo(next.after().order());
+  }
+
+  @Test
+  void decidesAgainOnAFreshReadWhenAnotherInstanceMovedTheOrderItKept() {
+    Order placed = place();
+    TestGateway.await(store.apply(placed.id(), new OrderEvent.PaymentReceived("sandbox:pay-here", Money.of(2000, "CNY"),
+        false)));
+    // Another gateway instance on the same database: its own store, so this store's kept order is now stale.
+    OrderStore elsewhere = new OrderStore(gw.gateway().vertx(), store.pool(), store.clock(), new OrderChanges());
+    TestGateway.await(elsewhere.apply(placed.id(), new OrderEvent.PaymentReceived("sandbox:pay-there",
+        Money.of(2000, "CNY"), false)));
+
+    OrderStore.Applied applied = TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-here-again", Money.of(2000, "CNY"), false)))));
+
+    assertThat(applied.before().order().version()).as("decided on the order as the other instance left it")
+        .isEqualTo(3);
+    StoredOrder stored = TestGateway.await(store.load(placed.id()));
+    assertThat(stored.order().version()).isEqualTo(4);
+    assertThat(stored.order().payments()).extracting(payment -> payment.paymentId())
+        .containsExactly("sandbox:pay-here", "sandbox:pay-there", "sandbox:pay-here-again");
+    assertThat(EvidenceChain.verify(evidence(placed.id()))).isEmpty();
+  }
+
   private static List<EvidenceEvent> evidence(String orderId) {
     List<EvidenceEvent> events = new ArrayList<>();
     for (Row row : gw.query("SELECT seq, type, at, data, prev_hash, hash FROM evidence_events WHERE order_id = $1"
