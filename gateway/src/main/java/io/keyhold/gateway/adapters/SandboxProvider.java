@@ -21,7 +21,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -89,6 +91,8 @@ public final class SandboxProvider implements PaymentProvider {
   private final boolean chaos;
   private final long noticeDelayMs;
   private final Supplier<String> selfUrl;
+  /** Told, after a commit, that notices were queued due in this many milliseconds (the outbox then runs them). */
+  private volatile LongConsumer noticesQueued = delayMs -> { };
 
   private SandboxProvider(Pool pool, WebClient client, Clock clock, Signatures signatures, boolean chaos,
       long noticeDelayMs, Supplier<String> selfUrl) {
@@ -192,13 +196,23 @@ public final class SandboxProvider implements PaymentProvider {
             .execute(Tuple.of(paymentId, now.atOffset(ZoneOffset.UTC)))
             .compose(rows -> {
               if (rows.size() == 0) {
-                return Future.succeededFuture();
+                return Future.succeededFuture(false);
               }
               Row row = rows.iterator().next();
               return queueNotices(tx, paymentId, row.getString("merchant_id"), row.getString("order_id"),
-                  Money.of(row.getLong("amount_minor"), row.getString("currency")), now);
+                  Money.of(row.getLong("amount_minor"), row.getString("currency")), now).map(true);
             }))
+        .onSuccess(queued -> {
+          if (queued) {
+            noticesQueued.accept(noticeDelayMs);
+          }
+        })
         .compose(ignored -> find(paymentId));
+  }
+
+  /** {@code hook} is told after each commit that queued notices, with the delay they are due after. */
+  public void whenNoticesQueued(LongConsumer hook) {
+    noticesQueued = Objects.requireNonNull(hook, "hook");
   }
 
   private Future<Void> queueNotices(SqlClient tx, String paymentId, String merchantId, String orderId, Money amount,

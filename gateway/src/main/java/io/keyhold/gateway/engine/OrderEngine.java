@@ -177,8 +177,9 @@ public final class OrderEngine {
       LOG.info("order engine workers are off by configuration");
       return;
     }
-    // New effects are run at once rather than at the next poll.
-    orders.changes().listen(order -> outbox.wake());
+    // The effects of every change committed here run at once, on this instance, claimed as they were written.
+    orders.runEffectsWith(outbox);
+    sandbox.whenNoticesQueued(outbox::wakeIn);
     outbox.start();
     sweeper.start();
     poll.start();

@@ -1,7 +1,9 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.gateway.store.ContextFutures;
+import io.keyhold.gateway.store.EffectClaims;
 import io.keyhold.gateway.store.OutboxBackoff;
+import io.keyhold.gateway.store.OutboxRow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * Runs outbox rows: the effects of stored transitions and the gateway's own jobs (payment notices).
  * Every gateway instance runs one; they share the table safely.
  *
- * <p>A claim is one statement: up to a batch of due {@code pending} rows, picked in
+ * <p>The effects of a change this instance commits come without a claim: the change wrote them claimed in this
+ * instance's name ({@link EffectClaims}) and hands them over after its commit ({@link #committed}); they run at
+ * once, or as soon as a slot frees up. Claims find the rest: rows due later, rows of changes made elsewhere, rows
+ * an instance that died left behind. A claim is one statement: up to a batch of due {@code pending} rows, picked in
  * {@code next_attempt_at} order with {@code FOR UPDATE SKIP LOCKED}, have their attempt counted and
  * their {@code next_attempt_at} pushed past a lease, so no other instance takes them while this one
  * works. Then each row's {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
@@ -44,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * request paths of every event loop, only asks that context for a poll, and what a handler answers is
  * followed on that context again.
  */
-final class OutboxDispatcher {
+final class OutboxDispatcher implements EffectClaims {
   /** Longest error text kept on a row (the column's limit). */
   public static final int ERROR_LENGTH_MAX = 1000;
   /** Finished rows marked done by one statement, at most. */
@@ -60,6 +66,8 @@ final class OutboxDispatcher {
    */
   public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
   public static final long DONE_RETRY_MS = 500;
+  /** Rows claimed at their commit kept waiting for a slot here, at most; the rest go back to all instances. */
+  public static final int COMMITTED_WAITING_MAX = 1_024;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
@@ -83,22 +91,8 @@ final class OutboxDispatcher {
   /** Carries out one kind of outbox row; fails to have it tried again. */
   @FunctionalInterface
   public interface Handler {
-    Future<Void> run(Row row);
+    Future<Void> run(OutboxRow row);
   }
-
-  /**
-   * A claimed outbox row.
-   *
-   * @param id the row
-   * @param kind what to do
-   * @param idempotencyKey the row's key (an effect's key)
-   * @param payload what the writer stored
-   * @param attempts this attempt's number, from 1
-   * @param orderId the order, or null
-   * @param merchantId the merchant, or null
-   */
-  public record Row(long id, String kind, String idempotencyKey, JsonObject payload, int attempts, String orderId,
-      String merchantId) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -110,6 +104,11 @@ final class OutboxDispatcher {
   private final Map<Long, Future<Void>> running = new HashMap<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
+  /**
+   * Rows claimed when the change that wrote them committed ({@link #committed}) that wait for a free slot; past
+   * {@link #COMMITTED_WAITING_MAX} they are given back to every instance's claims.
+   */
+  private final ArrayDeque<OutboxRow> waiting = new ArrayDeque<>();
   /** Rows to run again soon, by id, until when (System.nanoTime); see {@link #rerunSoon}. */
   private final Map<Long, Long> rerunUntil = new HashMap<>();
   /** Done marks under way, with their rows (left out of claims too). */
@@ -118,11 +117,18 @@ final class OutboxDispatcher {
   private final Counter done;
   private final Counter retried;
   private final Counter failed;
+  private final Counter runAtCommit;
+  private final Counter runByClaim;
   private final OutageLog outage = new OutageLog(LOG, "outbox");
   private boolean started;
   private boolean stopping;
   private Future<Void> claim = Future.succeededFuture();
   private boolean claiming;
+  /**
+   * Rows may be due that no claim has looked for since: set by a wake, the interval's timer, a full claim; a row
+   * finishing claims more only then (the rows of this instance's own changes come without a claim).
+   */
+  private boolean mayBeDue = true;
   private long timerId = -1;
 
   public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, String instanceId,
@@ -137,12 +143,61 @@ final class OutboxDispatcher {
     this.done = Counter.builder("keyhold.outbox.rows").tag("result", "done").register(meters);
     this.retried = Counter.builder("keyhold.outbox.rows").tag("result", "retried").register(meters);
     this.failed = Counter.builder("keyhold.outbox.rows").tag("result", "failed").register(meters);
+    this.runAtCommit = Counter.builder("keyhold.outbox.runs").tag("claimed", "at_commit")
+        .description("Outbox rows run, by how they were claimed: with the change that wrote them, or by a poll")
+        .register(meters);
+    this.runByClaim = Counter.builder("keyhold.outbox.runs").tag("claimed", "by_poll").register(meters);
+  }
+
+  @Override
+  public String claimant() {
+    return instanceId;
+  }
+
+  @Override
+  public Instant leaseUntil(Instant now) {
+    return now.plusMillis(config.outboxLeaseMs());
+  }
+
+  /**
+   * Runs rows a change claimed in this instance's name as it wrote them, once it committed: at once while slots are
+   * free, else when one frees up (before any poll claims more). Stopped or not started, they are given back.
+   */
+  @Override
+  public void committed(List<OutboxRow> claimed, boolean othersQueued) {
+    if (claimed.isEmpty() && !othersQueued) {
+      return;
+    }
+    context.runOnContext(v -> {
+      if (!started || stopping) {
+        giveBack(claimed);
+        return;
+      }
+      List<OutboxRow> overflow = new ArrayList<>();
+      for (OutboxRow row : claimed) {
+        if (running.size() < config.outboxConcurrencyMax() && waiting.isEmpty()) {
+          runAtCommit.increment();
+          run(row);
+        } else if (waiting.size() < COMMITTED_WAITING_MAX) {
+          waiting.add(row);
+        } else {
+          overflow.add(row);
+        }
+      }
+      giveBack(overflow);
+      if (othersQueued) {
+        mayBeDue = true;
+        cancelTimer();
+      }
+      poll();
+    });
   }
 
   /** Starts polling. */
   public void start() {
     context.runOnContext(v -> {
       started = true;
+      mayBeDue = true;
       poll();
     });
   }
@@ -151,10 +206,16 @@ final class OutboxDispatcher {
   public void wake() {
     context.runOnContext(v -> {
       if (started && !stopping) {
+        mayBeDue = true;
         cancelTimer();
         poll();
       }
     });
+  }
+
+  /** {@link #wake()} in {@code delayMs} (rows were written due then). */
+  public void wakeIn(long delayMs) {
+    vertx.setTimer(Math.max(1, delayMs), id -> wake());
   }
 
   /**
@@ -166,6 +227,9 @@ final class OutboxDispatcher {
     context.runOnContext(v -> {
       stopping = true;
       cancelTimer();
+      List<OutboxRow> unstarted = new ArrayList<>(waiting);
+      waiting.clear();
+      giveBack(unstarted);
       // The claim under way (its rows are given back) first, then the effects under way.
       claim.transform(ignored -> Future.join(new ArrayList<>(running.values())))
           .transform(ignored -> flush())
@@ -177,7 +241,15 @@ final class OutboxDispatcher {
   }
 
   private void poll() {
+    while (!stopping && !waiting.isEmpty() && running.size() < config.outboxConcurrencyMax()) {
+      runAtCommit.increment();
+      run(waiting.poll());
+    }
     if (stopping || claiming) {
+      return;
+    }
+    if (!mayBeDue) {
+      schedule(config.outboxIntervalMs());
       return;
     }
     int room = Math.min(config.outboxBatchMax(), config.outboxConcurrencyMax() - running.size());
@@ -186,24 +258,29 @@ final class OutboxDispatcher {
       return;
     }
     claiming = true;
+    mayBeDue = false;
     claim = claim(room).transform(claimed -> {
       claiming = false;
       if (claimed.failed()) {
+        mayBeDue = true;
         if (!outage.outage(claimed.cause())) {
           LOG.warn("claiming outbox rows failed: {}", claimed.cause().toString());
         }
         schedule(config.outboxIntervalMs());
         return Future.succeededFuture();
       }
-      List<Row> rows = claimed.result();
+      List<OutboxRow> rows = claimed.result();
       if (outage.succeeded()) {
         takeBackOwnClaims(rows);
       }
       if (stopping) {
         return giveBack(rows);
       }
+      runByClaim.increment(rows.size());
       rows.forEach(this::run);
-      if (rows.size() == room) {
+      // A full claim may have left rows behind; a wake during the claim may have brought new ones.
+      if (rows.size() == room || mayBeDue) {
+        mayBeDue = true;
         poll();
       } else {
         schedule(config.outboxIntervalMs());
@@ -212,9 +289,10 @@ final class OutboxDispatcher {
     });
   }
 
-  private Future<List<Row>> claim(int max) {
+  private Future<List<OutboxRow>> claim(int max) {
     Instant now = clock.instant();
     List<Long> excluded = new ArrayList<>(running.keySet());
+    waiting.forEach(row -> excluded.add(row.id()));
     excluded.addAll(finished);
     excluded.addAll(rerunUntil.keySet());
     marking.values().forEach(excluded::addAll);
@@ -224,9 +302,9 @@ final class OutboxDispatcher {
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
             .addArrayOfLong(busy).addString(instanceId))
         .map(rows -> {
-          List<Row> claimed = new ArrayList<>(rows.rowCount());
+          List<OutboxRow> claimed = new ArrayList<>(rows.rowCount());
           for (io.vertx.sqlclient.Row row : rows) {
-            claimed.add(new Row(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
+            claimed.add(new OutboxRow(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
                 row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
                 row.getString("merchant_id")));
           }
@@ -239,9 +317,10 @@ final class OutboxDispatcher {
    * connection are not running here, yet hidden from every claim until their lease ends (a minute), and the
    * heartbeat does not hand them back, this instance being alive. They are made due again at once.
    */
-  private void takeBackOwnClaims(List<Row> justClaimed) {
+  private void takeBackOwnClaims(List<OutboxRow> justClaimed) {
     List<Long> busy = new ArrayList<>(running.keySet());
     justClaimed.forEach(row -> busy.add(row.id()));
+    waiting.forEach(row -> busy.add(row.id()));
     busy.addAll(finished);
     busy.addAll(rerunUntil.keySet());
     marking.values().forEach(busy::addAll);
@@ -250,6 +329,7 @@ final class OutboxDispatcher {
         .onSuccess(rows -> {
           if (rows.rowCount() > 0) {
             LOG.info("outbox: took back {} rows claimed before the outage and not running here", rows.rowCount());
+            mayBeDue = true;
             poll();
           }
         })
@@ -257,11 +337,11 @@ final class OutboxDispatcher {
             + " their lease ends): {}", failure.toString()));
   }
 
-  private Future<Void> giveBack(List<Row> rows) {
+  private Future<Void> giveBack(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
-    Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
+    Long[] ids = rows.stream().map(OutboxRow::id).toArray(Long[]::new);
     return pool.preparedQuery(GIVE_BACK)
         .execute(Tuple.tuple().addArrayOfLong(ids).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
         .<Void>mapEmpty()
@@ -272,7 +352,7 @@ final class OutboxDispatcher {
         });
   }
 
-  private void run(Row row) {
+  private void run(OutboxRow row) {
     Handler handler = handlers.get(row.kind());
     Future<Void> result;
     if (handler == null) {
@@ -314,7 +394,7 @@ final class OutboxDispatcher {
    * instance's, so it runs again {@link #DONE_RETRY_MS} later (effects are idempotent) rather than wait for
    * its lease; for half a lease at most, after which the lease brings it back as before.
    */
-  private void rerunSoon(Row row) {
+  private void rerunSoon(OutboxRow row) {
     long until = rerunUntil.computeIfAbsent(row.id(),
         id -> System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.outboxLeaseMs() / 2));
     if (stopping || System.nanoTime() > until) {
@@ -330,7 +410,7 @@ final class OutboxDispatcher {
     });
   }
 
-  private Future<Void> record(Row row, Throwable failure) {
+  private Future<Void> record(OutboxRow row, Throwable failure) {
     if (failure == null) {
       done.increment();
       markDone(row.id());
@@ -432,6 +512,7 @@ final class OutboxDispatcher {
     }
     timerId = vertx.setTimer(delayMs, id -> {
       timerId = -1;
+      mayBeDue = true;
       poll();
     });
   }
