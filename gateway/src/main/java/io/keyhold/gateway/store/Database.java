@@ -3,6 +3,7 @@ package io.keyhold.gateway.store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.ClientBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
@@ -44,6 +45,7 @@ public final class Database {
   private Pool pool;
   private Pool enginePool;
   private Pool livenessPool;
+  private WritableHost writableHost;
 
   private Database(DatabaseLocation location, EmbeddedPostgresServer embedded) {
     this.location = location;
@@ -82,6 +84,8 @@ public final class Database {
     if (pool != null) {
       throw new IllegalStateException("the database pool is already built");
     }
+    // One for the three pools: what one found out about the hosts, the others start from.
+    writableHost = location.several() ? new WritableHost(vertx, location) : null;
     pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue, eventLoops);
     enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops);
     livenessPool = build(vertx, LIVENESS_POOL_NAME, 1, LIVENESS_POOL_WAIT_QUEUE_MAX, 1);
@@ -91,11 +95,10 @@ public final class Database {
   }
 
   private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue, int eventLoops) {
-    return PgBuilder.pool()
-        .with(poolOptions(name, maxSize, maxWaitQueue, eventLoops))
-        .connectingTo(location.connectOptions())
-        .using(vertx)
-        .build();
+    ClientBuilder<Pool> builder = PgBuilder.pool().with(poolOptions(name, maxSize, maxWaitQueue, eventLoops));
+    // Several hosts: every new connection goes to the one that takes writes, asked anew each time.
+    builder = writableHost == null ? builder.connectingTo(location.connectOptions()) : builder.connectingTo(writableHost);
+    return builder.using(vertx).build();
   }
 
   /**
