@@ -85,7 +85,7 @@ final class WritableHost implements Supplier<Future<SqlConnectOptions>> {
         return Future.succeededFuture(location.connectOptions(host));
       }
       passedOver.add(host + (asked.succeeded() ? " is read-only"
-          : " did not answer (" + asked.cause().getClass().getSimpleName() + ": " + asked.cause().getMessage() + ")"));
+          : " could not be asked (" + asked.cause().getClass().getSimpleName() + ": " + asked.cause().getMessage() + ")"));
       return ask(start, tried + 1, passedOver);
     });
   }
