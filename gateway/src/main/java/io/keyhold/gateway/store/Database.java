@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * {@link #connect} (non-blocking). The pool is bounded on both sides: {@code maxSize} connections,
  * and at most {@code maxWaitQueue} queries waiting for one; past that a query fails at once with
  * {@code io.vertx.core.http.ConnectionPoolTooBusyException}, which the HTTP layer answers as 503
- * {@code overloaded} with {@code Retry-After}.
+ * {@code overloaded} with {@code Retry-After}. A location naming several hosts (a primary and its standbys) sends
+ * every new connection of every pool to the one that takes writes ({@link WritableHost}), so the pools follow a
+ * failover by themselves.
  */
 public final class Database {
   public static final String POOL_NAME = "keyhold-pg";
