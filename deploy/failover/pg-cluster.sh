@@ -105,6 +105,9 @@ start() {
   if [[ "$(id -u)" == 0 ]]; then
     chown postgres: "$DIR" "$DIR/run"
   fi
+  as_owner test -w "$DIR" || { echo "$DIR is out of reach of the user pg_autoctl runs as (a parent folder closed?)" >&2; exit 2; }
+  # A step that fails shows the logs of the nodes (they go to DIR, which `stop` removes).
+  trap 'tail -n 15 "$DIR"/*.log >&2' ERR
   as_owner pg_autoctl create monitor --pgdata "$DIR/monitor" --pgport "$MONITOR_PORT" --hostname "$HOST" \
     --auth trust --no-ssl --pgctl "$PG_BIN/pg_ctl" >>"$DIR/monitor.log" 2>&1
   # pg_autoctl listens on every address unless told otherwise; this rehearsal stays on loopback.
@@ -142,7 +145,7 @@ pids() {
   local name="$1" file
   for file in "$DIR/$name/postmaster.pid" $(find "$DIR/run" -name 'pg_autoctl*.pid' -path "*$name*" 2>/dev/null); do
     if [[ -f "$file" ]]; then
-      head -1 "$file"
+      head -1 "$file" 2>/dev/null || true
     fi
   done
 }
