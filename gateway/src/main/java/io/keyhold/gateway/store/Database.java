@@ -3,7 +3,6 @@ package io.keyhold.gateway.store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.sqlclient.ClientBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
@@ -97,10 +96,13 @@ public final class Database {
   }
 
   private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue, int eventLoops) {
-    ClientBuilder<Pool> builder = PgBuilder.pool().with(poolOptions(name, maxSize, maxWaitQueue, eventLoops));
+    PoolOptions options = poolOptions(name, maxSize, maxWaitQueue, eventLoops);
+    if (writableHost == null) {
+      return PgBuilder.pool().with(options).connectingTo(location.connectOptions()).using(vertx).build();
+    }
     // Several hosts: every new connection goes to the one that takes writes, asked anew each time.
-    builder = writableHost == null ? builder.connectingTo(location.connectOptions()) : builder.connectingTo(writableHost);
-    return builder.using(vertx).build();
+    return PgBuilder.pool().with(WritableHost.withLifetime(options, WritableHost.CONNECTION_LIFETIME_MS))
+        .connectingTo(writableHost).using(vertx).build();
   }
 
   /**

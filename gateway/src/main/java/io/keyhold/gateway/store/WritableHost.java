@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnectOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * {@link NoWritableHostException}, which {@link DatabaseOutage} takes for an outage: 503
  * {@code database_unavailable}, and the pools try again on their next connection.
  *
- * <p>Connections already in a pool stay where they are. A PostgreSQL server does not turn from primary into
- * standby without a restart, which closes them (pg_auto_failover stops the old primary, rewinds it and starts it
- * again as a standby), so a pool keeps no connection to a server that no longer takes writes; a write that still
- * meets one fails with SQLSTATE 25006, an outage too.
+ * <p>A PostgreSQL server does not turn from primary into standby without a restart, which closes every connection
+ * to it (pg_auto_failover stops the old primary, rewinds it and starts it again as a standby). A server made
+ * read-only while it runs ({@code default_transaction_read_only}) keeps them, though: every pooled connection is
+ * therefore replaced after {@link #CONNECTION_LIFETIME_MS} ({@link #withLifetime}), asking anew, and until then a
+ * write it refuses (SQLSTATE 25006) is an outage too, answered 503.
  *
  * <p>One ask at a time: connections wanted while it runs (a pool filling up after a failover) take its answer
  * instead of asking every host again. Safe to call from every event loop at once.
@@ -35,6 +37,12 @@ final class WritableHost implements Supplier<Future<SqlConnectOptions>> {
   static final String READ_ONLY_QUERY = "SHOW transaction_read_only";
   /** One host's answer, at most; past it the host is passed over (a host that black-holes packets). */
   static final long ASK_TIMEOUT_MS = 2_000;
+  /**
+   * How long a pooled connection lives with several hosts: a bound on the time spent on a server that stopped
+   * taking writes without a restart. Each of an instance's few dozen connections is opened again this often, with
+   * one more short connection to ask: well under one a second.
+   */
+  static final int CONNECTION_LIFETIME_MS = 30_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(WritableHost.class);
 
@@ -49,6 +57,11 @@ final class WritableHost implements Supplier<Future<SqlConnectOptions>> {
     this.vertx = vertx;
     this.location = location;
     this.hosts = location.hosts();
+  }
+
+  /** {@code options} with each connection retired once it is older than {@code lifetimeMs} and idle. */
+  static PoolOptions withLifetime(PoolOptions options, int lifetimeMs) {
+    return options.setMaxLifetime(lifetimeMs).setMaxLifetimeUnit(TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -19,11 +19,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Which of several hosts a new connection goes to: two real PostgreSQL servers of this test's own, either of
- * them made read-only ({@code default_transaction_read_only}, which a standby's sessions show too) or stopped.
+ * them made read-only ({@code default_transaction_read_only}, which a standby's sessions show too; set while
+ * connections are open, it reaches them too) or stopped.
  */
 class WritableHostTest {
   private static final long WAIT_SECONDS_MAX = 30;
   private static final long SETTING_POLL_MS = 50;
+  /** A connection lifetime short enough for a test; the gateway's is {@link WritableHost#CONNECTION_LIFETIME_MS}. */
+  private static final int SHORT_LIFETIME_MS = 1_000;
+  /** Past the lifetime: the pool's cleaner runs once a second, and the next connection asks both hosts. */
+  private static final long MOVED_WITHIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private static RestartablePostgres first;
   private static RestartablePostgres second;
@@ -83,6 +88,30 @@ class WritableHostTest {
     assertThat(DatabaseOutage.isOutage(none)).isTrue();
   }
 
+  @Test
+  void leavesAHostMadeReadOnlyWhileItRunsOnceItsConnectionsAreRetired() throws Exception {
+    Pool pool = PgBuilder.pool().with(WritableHost.withLifetime(new PoolOptions().setMaxSize(1), SHORT_LIFETIME_MS))
+        .connectingTo(new WritableHost(vertx, both())).using(vertx).build();
+    try {
+      assertThat(serverPort(pool)).isEqualTo(first.location().port());
+      await(pool.query("CREATE TABLE IF NOT EXISTS lifetime_probe (n int)").execute());
+
+      readOnly(first, true);
+      Throwable refused = failureOf(pool.query("INSERT INTO lifetime_probe VALUES (1)").execute());
+      assertThat(DatabaseOutage.isOutage(refused)).as("%s", refused).isTrue();
+
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHORT_LIFETIME_MS) + MOVED_WITHIN_NANOS;
+      while (serverPort(pool) != second.location().port() && System.nanoTime() < deadline) {
+        Thread.sleep(SETTING_POLL_MS);
+      }
+      assertThat(serverPort(pool)).as("the pool's connection after its lifetime").isEqualTo(second.location().port());
+      await(pool.query("CREATE TABLE IF NOT EXISTS lifetime_probe (n int)").execute());
+      await(pool.query("INSERT INTO lifetime_probe VALUES (1)").execute());
+    } finally {
+      await(pool.close());
+    }
+  }
+
   private static DatabaseLocation both() {
     return new DatabaseLocation(List.of(first.location().hosts().get(0), second.location().hosts().get(0)),
         "postgres", "postgres", "");
@@ -92,10 +121,14 @@ class WritableHostTest {
   private static int serverPort(WritableHost writable) throws Exception {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(writable).using(vertx).build();
     try {
-      return await(pool.query("SELECT inet_server_port()").execute()).iterator().next().getInteger(0);
+      return serverPort(pool);
     } finally {
       await(pool.close());
     }
+  }
+
+  private static int serverPort(Pool pool) throws Exception {
+    return await(pool.query("SELECT inet_server_port()").execute()).iterator().next().getInteger(0);
   }
 
   /** Makes every new session of {@code server} read-only, or not, and waits until a new session shows it. */
