@@ -123,9 +123,15 @@ start() {
   await_states "$READY_TIMEOUT_SECONDS" "node1 .*\| +single +\| +single"
   create_node node2 "$NODE2_PORT"
   # With one standby in the replication quorum and number_sync_standbys 0 (the formation's default; 1 would
-  # need two standbys), pg_auto_failover sets synchronous_standby_names to 'ANY 1 (node2)' once node2 is a
-  # secondary: a commit is acknowledged only once the standby has it.
+  # need two standbys), pg_auto_failover sets synchronous_standby_names to 'ANY 1 (pgautofailover_standby_2)'
+  # once node2 is a secondary: a commit is acknowledged only once the standby has it. Checked, not assumed.
   await_states "$READY_TIMEOUT_SECONDS" "node1 .*\| +primary +\| +primary" "node2 .*\| +secondary +\| +secondary"
+  deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+  until [[ -n "$(as_owner "$PG_BIN/psql" -X -At -h "$HOST" -p "$NODE1_PORT" -U "$ROLE" -d "$DB" \
+      -c 'SHOW synchronous_standby_names' 2>/dev/null)" ]]; do
+    ((SECONDS < deadline)) || { echo "node1 replicates asynchronously: synchronous_standby_names is empty" >&2; exit 3; }
+    sleep 0.2
+  done
   gateway_url
 }
 
