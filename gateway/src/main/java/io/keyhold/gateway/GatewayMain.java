@@ -38,7 +38,8 @@ public final class GatewayMain implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Data folder: secrets and the embedded database (default ./keyhold-data).")
   Path dataDir;
 
-  @Option(names = "--pg-url", description = "PostgreSQL URL (postgres://user:pass@host:port/db); "
+  @Option(names = "--pg-url", description = "PostgreSQL URL (postgres://user:pass@host:port/db; a primary and its "
+      + "standbys as postgres://user:pass@h1:5432,h2:5432/db, the one taking writes used); "
       + "default: env KEYHOLD_PG_URL, else an embedded server in <data-dir>/pg.")
   String pgUrl;
 

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@link #connect} (non-blocking). The pool is bounded on both sides: {@code maxSize} connections,
  * and at most {@code maxWaitQueue} queries waiting for one; past that a query fails at once with
  * {@code io.vertx.core.http.ConnectionPoolTooBusyException}, which the HTTP layer answers as 503
- * {@code overloaded} with {@code Retry-After}.
+ * {@code overloaded} with {@code Retry-After}. A location naming several hosts (a primary and its standbys) sends
+ * every new connection of every pool to the one that takes writes ({@link WritableHost}), so the pools follow a
+ * failover by themselves.
  */
 public final class Database {
   public static final String POOL_NAME = "keyhold-pg";
@@ -44,6 +46,7 @@ public final class Database {
   private Pool pool;
   private Pool enginePool;
   private Pool livenessPool;
+  private WritableHost writableHost;
 
   private Database(DatabaseLocation location, EmbeddedPostgresServer embedded) {
     this.location = location;
@@ -82,6 +85,8 @@ public final class Database {
     if (pool != null) {
       throw new IllegalStateException("the database pool is already built");
     }
+    // One for the three pools: what one found out about the hosts, the others start from.
+    writableHost = location.several() ? new WritableHost(vertx, location) : null;
     pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue, eventLoops);
     enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops);
     livenessPool = build(vertx, LIVENESS_POOL_NAME, 1, LIVENESS_POOL_WAIT_QUEUE_MAX, 1);
@@ -91,11 +96,13 @@ public final class Database {
   }
 
   private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue, int eventLoops) {
-    return PgBuilder.pool()
-        .with(poolOptions(name, maxSize, maxWaitQueue, eventLoops))
-        .connectingTo(location.connectOptions())
-        .using(vertx)
-        .build();
+    PoolOptions options = poolOptions(name, maxSize, maxWaitQueue, eventLoops);
+    if (writableHost == null) {
+      return PgBuilder.pool().with(options).connectingTo(location.connectOptions()).using(vertx).build();
+    }
+    // Several hosts: every new connection goes to the one that takes writes, asked anew each time.
+    return PgBuilder.pool().with(WritableHost.withLifetime(options, WritableHost.CONNECTION_LIFETIME_MS))
+        .connectingTo(writableHost).using(vertx).build();
   }
 
   /**

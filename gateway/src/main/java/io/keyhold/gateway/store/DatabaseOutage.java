@@ -51,9 +51,11 @@ public final class DatabaseOutage {
   static final int CAUSE_DEPTH_MAX = 8;
   /**
    * SQLSTATEs of a server that went away or is not there yet: admin_shutdown, crash_shutdown,
-   * cannot_connect_now (starting up, shutting down, in recovery). Class 08 (connection exception) too.
+   * cannot_connect_now (starting up, shutting down, in recovery). Class 08 (connection exception) too. And
+   * read_only_sql_transaction (25006): a write that met a server which no longer takes writes, an old primary
+   * that came back as a standby after a failover; the retry goes to the new primary.
    */
-  static final Set<String> OUTAGE_SQLSTATES = Set.of("57P01", "57P02", "57P03");
+  static final Set<String> OUTAGE_SQLSTATES = Set.of("57P01", "57P02", "57P03", "25006");
   static final String CONNECTION_EXCEPTION_CLASS = "08";
   /**
    * How the SQL client (its {@code SocketConnectionBase}) refuses a command on a connection it saw closed,
@@ -94,7 +96,8 @@ public final class DatabaseOutage {
    * Whether {@code failure} means the database cannot be reached or is restarting: a connection refused or
    * timed out while connecting, or reset, a connection the server closed or lost (also a command refused on it), or the
    * server saying it shuts down, crashed, is starting up (SQLSTATE 57P01, 57P02, 57P03) or dropped the
-   * connection (class 08).
+   * connection (class 08), a write refused by a server that is read-only now (25006), or no host of several
+   * taking writes ({@link NoWritableHostException}: a failover under way).
    * A full pool ({@code ConnectionPoolTooBusyException}) is not an outage but load.
    *
    * <p>A connect failure counts only as the failure itself, not as the cause of another: the adapters wrap
@@ -116,7 +119,7 @@ public final class DatabaseOutage {
     }
     Throwable cause = failure;
     for (int depth = 0; cause != null && depth < CAUSE_DEPTH_MAX; depth++, cause = cause.getCause()) {
-      if (cause instanceof ClosedConnectionException) {
+      if (cause instanceof ClosedConnectionException || cause instanceof NoWritableHostException) {
         return true;
       }
       if (cause instanceof VertxException && cause.getMessage() != null

@@ -210,7 +210,7 @@ class DatabaseRestartTest {
    * Sends a request until it is answered something else than a 503 or "still in progress", waiting each
    * Retry-After; gives up (null) after {@link #STEP_RETRIES_MAX}. Records every answer.
    */
-  private static TestGateway.Response retried(String step, List<Answer> answers, List<String> gaveUp,
+  static TestGateway.Response retried(String step, List<Answer> answers, List<String> gaveUp,
       Supplier<TestGateway.Response> send) {
     long deadline = System.nanoTime() + STEP_RETRIES_MAX.toNanos();
     while (true) {

@@ -151,6 +151,18 @@ class DatabaseOutageTest {
   }
 
   @Test
+  void judgesAWriteAReadOnlyServerRefusedAnOutage() throws Exception {
+    await(pool.query("CREATE TABLE IF NOT EXISTS outage_read_only (n int)").execute());
+    // What a write meets on an old primary that came back as a standby after a failover: SQLSTATE 25006.
+    Throwable refused = failureOf(pool.withTransaction(tx -> tx.query("SET TRANSACTION READ ONLY").execute()
+        .compose(set -> tx.query("INSERT INTO outage_read_only VALUES (1)").execute())));
+
+    assertThat(refused).isInstanceOf(PgException.class);
+    assertThat(((PgException) refused).getSqlState()).isEqualTo("25006");
+    assertThat(DatabaseOutage.isOutage(refused)).as("%s", refused).isTrue();
+  }
+
+  @Test
   void leavesQueryMistakesConflictsAndAFullPoolToOthers() throws Exception {
     Throwable syntax = failureOf(pool.query("SELEKT 1").execute());
     await(pool.query("CREATE TABLE IF NOT EXISTS outage_unique (n int PRIMARY KEY)").execute());
