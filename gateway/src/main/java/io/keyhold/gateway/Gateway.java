@@ -18,12 +18,14 @@ import io.keyhold.gateway.api.Problem;
 import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
 import io.keyhold.gateway.api.StockRoutes;
+import io.keyhold.gateway.api.console.ConsoleRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.engine.BackupSources;
 import io.keyhold.gateway.engine.Deposits;
 import io.keyhold.gateway.engine.MerchantReliability;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.ConsoleSessions;
 import io.keyhold.gateway.store.Database;
 import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Instances;
@@ -191,7 +193,8 @@ public final class Gateway implements AutoCloseable {
           this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router, outage, registry);
-          Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
+          Authenticator authenticator = new Authenticator(pool, secrets.adminToken(),
+              new ConsoleSessions(pool, config.clock(), config.consoleSessions()));
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
               apiWaitMsMax(config));
@@ -200,6 +203,8 @@ public final class Gateway implements AutoCloseable {
           Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
+          ConsoleRoutes.mount(endpoints, authenticator, authenticator.sessions(),
+              config.publicBaseUrl() != null && config.publicBaseUrl().startsWith("https://"), registry);
           return config.seedDemo()
               ? DemoShop.seedOnce(pool, merchants, catalog, stock).map(seeded -> {
                 this.demo = seeded;
