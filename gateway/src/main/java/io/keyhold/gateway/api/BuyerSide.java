@@ -54,7 +54,7 @@ public final class BuyerSide {
     Disputes disputes = new Disputes(pool, orders);
     BuyerRoutes.mount(endpoints, buyers, streams, evidence);
     AuditRoutes.mount(endpoints, audit);
-    DisputeRoutes.mount(endpoints, disputes);
+    DisputeRoutes.mount(endpoints, disputes, evidence);
     PageRoutes.mount(endpoints, vertx);
     return new BuyerSide(buyers, streams, evidence, audit, disputes);
   }
