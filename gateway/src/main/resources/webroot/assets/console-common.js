@@ -94,6 +94,14 @@
     });
   }
 
+  // The page's one-line news: a string key and its values, shown again in the other language after a switch.
+  var lastMessage = null;
+
+  function say(key, vars, bad) {
+    lastMessage = { key: key, vars: vars, bad: bad };
+    message(K.t(key, vars), bad);
+  }
+
   function message(text, bad) {
     var node = document.getElementById('message');
     node.className = 'message' + (bad ? ' bad' : '');
@@ -133,7 +141,12 @@
   // Wires the sign-in form and the sign-out button; start(session) runs once signed in.
   function setUp(options) {
     applyLabels();
-    K.onLangChange(applyLabels);
+    K.onLangChange(function () {
+      applyLabels();
+      if (lastMessage) {
+        message(K.t(lastMessage.key, lastMessage.vars), lastMessage.bad);
+      }
+    });
     var form = document.getElementById('signin-form');
     var input = document.getElementById(options.inputId);
     var error = document.getElementById('signin-error');
@@ -209,6 +222,7 @@
     setUp: setUp,
     confirm: confirm,
     message: message,
+    say: say,
     problemText: problemText,
     cell: cell,
     badge: badge

@@ -156,7 +156,7 @@
         error.textContent = C.problemText(answer.json);
         return;
       }
-      C.message(K.t('skus.created', { name: answer.json.name }));
+      C.say('skus.created', { name: answer.json.name });
       $('sku-form').reset();
       $('sku-q').value = '';
       loadSkus(false).then(function () {
@@ -227,7 +227,7 @@
           var match = /^\/keys\/(\d+)$/.exec(fieldError.field);
           if (match && pending[Number(match[1])]) {
             pending[Number(match[1])].result = 'malformed';
-            pending[Number(match[1])].reason = fieldError.message;
+            pending[Number(match[1])].reason = /control/.test(fieldError.message) ? 'control' : 'empty';
             marked++;
           }
         });
@@ -248,7 +248,7 @@
     var counts = { accepted: 0, duplicate: 0, malformed: 0 };
     lines.forEach(function (line) {
       counts[line.result]++;
-      var text = line.result === 'malformed' ? K.t('stock.malformed', { reason: line.reason })
+      var text = line.result === 'malformed' ? K.t('stock.malformed', { reason: K.t('stock.reason.' + line.reason) })
         : K.t('stock.' + line.result);
       list.appendChild(K.el('li', { className: line.result, 'data-line': String(line.number),
         'data-result': line.result }, [K.el('strong', { text: K.t('stock.line', { n: line.number }) }), ': ' + text]));
@@ -284,7 +284,7 @@
     var tr = K.el('tr', { 'data-order': order.id, 'data-state': order.state });
     tr.appendChild(C.cell(K.t('common.id'), order.id, 'mono'));
     tr.appendChild(C.cell(K.t('common.state'), C.badge(order.state)));
-    tr.appendChild(C.cell(K.t('common.units'), order.units.map(function (unit) { return unit.state; }).join(', ')));
+    tr.appendChild(C.cell(K.t('common.units'), order.units.map(function (unit) { return K.t('ustate.' + unit.state); }).join(', ')));
     tr.appendChild(C.cell(K.t('common.amount'), K.money(order.total), 'nowrap'));
     tr.appendChild(C.cell(K.t('common.placed'), K.time(order.placed_at), 'nowrap'));
     return tr;

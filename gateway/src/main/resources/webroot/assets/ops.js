@@ -55,7 +55,7 @@
     view.appendChild(K.el('h3', { id: headingId, text: dispute.order_id + ' · ' + K.money(order.total) }));
     var facts = K.el('dl', { className: 'facts' });
     [[K.t('common.shop'), dispute.merchant_id], [K.t('common.state'), C.badge(order.state)],
-      [K.t('disputes.reason'), dispute.reason], [K.t('disputes.statement'), dispute.text || '—'],
+      [K.t('disputes.reason'), K.t('dispute.' + dispute.reason)], [K.t('disputes.statement'), dispute.text || '—'],
       [K.t('disputes.shopStatement'), K.t('disputes.noShopStatement')]].forEach(function (fact) {
       facts.appendChild(K.el('dt', { text: fact[0] }));
       facts.appendChild(K.el('dd', {}, [fact[1]]));
@@ -69,7 +69,8 @@
     var form = K.el('form', { className: 'decision', novalidate: 'novalidate' });
     order.units.forEach(function (unit) {
       var name = 'award-' + dispute.id + '-' + unit.index;
-      var legendText = K.t('disputes.award', { n: unit.index + 1 }) + ' (' + K.t('disputes.unitState', { state: unit.state }) + ')';
+      var legendText = K.t('disputes.award', { n: unit.index + 1 }) + ' ('
+        + K.t('disputes.unitState', { state: K.t('ustate.' + unit.state) }) + ')';
       form.appendChild(K.el('fieldset', {}, [
         K.el('legend', { text: legendText }),
         choice(name, 'release', K.t('disputes.release'), unit.index),
@@ -152,9 +153,9 @@
           error.textContent = C.problemText(answer.json);
           return;
         }
-        C.message(K.t('disputes.decided', { award: units.map(function (u) {
+        C.say('disputes.decided', { award: units.map(function (u) {
           return K.t('disputes.unit', { n: u.index + 1 }) + ' ' + K.t('disputes.' + u.award);
-        }).join(', ') }));
+        }).join(', ') });
         loadDisputes(false);
         loadAudit();
       });
@@ -166,6 +167,7 @@
   var TOTALS = ['payments_in', 'released', 'fees', 'refunds', 'held_in_escrow'];
 
   function loadAudit() {
+    loadOperations();
     return C.api('GET', '/admin/v1/audit').then(function (answer) {
       if (answer.status !== 200) {
         return;
@@ -175,8 +177,7 @@
       var status = $('audit-status');
       status.className = 'status ' + (audit.ok ? 'ok' : 'bad');
       status.textContent = audit.ok ? K.t('audit.ok') : K.t('audit.bad', { n: failed.length });
-      $('audit-meta').textContent = K.t('audit.checkedAt', { time: K.time(audit.checked_at) }) + ' · '
-        + K.t('audit.sweeperLag', { n: audit.sweeper_lag_seconds });
+      $('audit-meta').textContent = K.t('audit.checkedAt', { time: K.time(audit.checked_at) });
       var body = $('audit-totals-body');
       K.clear(body);
       var byCurrency = audit.totals.by_currency || {};
@@ -207,6 +208,22 @@
         }
         list.appendChild(li);
       });
+    });
+  }
+
+  // The open work: the outbox's backlog and how late the sweeper is, read with every audit.
+  function loadOperations() {
+    return C.api('GET', '/admin/v1/operations').then(function (answer) {
+      if (answer.status !== 200) {
+        return;
+      }
+      var figures = answer.json;
+      var open = Object.keys(figures.open_by_state).map(function (state) {
+        return K.t('ostate.' + state) + ' ' + figures.open_by_state[state];
+      }).join(', ') || '0';
+      $('operations').textContent = K.t('ops.backlog', { n: figures.outbox_pending,
+        age: K.duration(figures.outbox_oldest_seconds * 1000) }) + ' '
+        + K.t('audit.sweeperLag', { n: Math.round(figures.sweeper_lag_seconds) }) + '. ' + K.t('ops.open', { list: open });
     });
   }
 
