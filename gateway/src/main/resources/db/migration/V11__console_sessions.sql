@@ -19,3 +19,6 @@ CREATE TABLE console_sessions (
 
 -- Sign-in purges expired sessions a bounded batch at a time, oldest first.
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+
+-- The shop console lists a merchant's webhook deliveries, newest first, from the outbox.
+CREATE INDEX outbox_webhooks_by_merchant ON outbox (merchant_id, id) WHERE kind = 'notify';

@@ -11,6 +11,7 @@
   var skus = [];
   var skuCursor = null;
   var orderCursor = null;
+  var webhookCursor = null;
   var liveTimer = null;
   // The last upload's outcome per line (numbers and results only, never the keys), shown again in a new language.
   var lastResults = null;
@@ -25,6 +26,7 @@
     loadSkus(false);
     loadOrders(false);
     loadDeposit();
+    loadHealth();
     startLive();
   }
 
@@ -382,6 +384,61 @@
     });
   }
 
+  // ---- webhooks and adapter
+
+  function loadHealth() {
+    C.api('GET', '/v1/adapter-health').then(function (answer) {
+      var list = $('adapter-health');
+      K.clear(list);
+      if (answer.status !== 200) {
+        return;
+      }
+      if (!answer.json.components.length) {
+        list.appendChild(K.el('li', { className: 'note', text: K.t('health.noAdapter') }));
+      }
+      answer.json.components.forEach(function (component) {
+        var calls = Object.keys(component.calls).map(function (outcome) {
+          return outcome + ' ' + component.calls[outcome];
+        }).join(', ') || '0';
+        list.appendChild(K.el('li', { className: component.circuit_state === 'closed' ? '' : 'bad',
+          text: K.t('health.component', { name: component.name, state: component.circuit_state, calls: calls,
+            mean: Math.round(component.latency_ms_mean || 0), max: Math.round(component.latency_ms_max || 0) }) }));
+      });
+    });
+    loadWebhooks(false);
+  }
+
+  function loadWebhooks(more) {
+    var params = {};
+    if ($('webhooks-state').value) {
+      params.state = $('webhooks-state').value;
+    }
+    if (more && webhookCursor) {
+      params.cursor = webhookCursor;
+    }
+    return C.api('GET', '/v1/webhook-deliveries?' + new URLSearchParams(params).toString()).then(function (answer) {
+      if (answer.status !== 200) {
+        return;
+      }
+      var body = $('webhooks-body');
+      if (!more) {
+        K.clear(body);
+      }
+      answer.json.items.forEach(function (delivery) {
+        var tr = K.el('tr', { 'data-delivery': String(delivery.id), 'data-state': delivery.state });
+        tr.appendChild(C.cell(K.t('health.event'), (delivery.event || '') + ' · ' + (delivery.order_id || '')));
+        tr.appendChild(C.cell(K.t('common.state'), K.t('health.' + delivery.state)));
+        tr.appendChild(C.cell(K.t('health.attempts'), delivery.attempts));
+        tr.appendChild(C.cell(K.t('health.lastError'), delivery.last_error || '—'));
+        tr.appendChild(C.cell(K.t('common.placed'), K.time(delivery.created_at), 'nowrap'));
+        body.appendChild(tr);
+      });
+      webhookCursor = answer.json.next_cursor;
+      $('webhooks-more').hidden = !webhookCursor;
+      $('webhooks-empty').hidden = body.children.length > 0;
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     policyFields();
     fillStates();
@@ -398,6 +455,11 @@
       loadOrders(false);
     });
     $('orders-more').addEventListener('click', function () { loadOrders(true); });
+    $('webhooks-filter').addEventListener('submit', function (event) {
+      event.preventDefault();
+      loadWebhooks(false);
+    });
+    $('webhooks-more').addEventListener('click', function () { loadWebhooks(true); });
     K.onLangChange(function () {
       policyFields();
       fillStates();
@@ -409,6 +471,7 @@
         loadSkus(false);
         loadOrders(false);
         loadDeposit();
+        loadHealth();
       }
     });
     C.setUp({ sessionPath: '/console/session', inputId: 'api-key', field: 'api_key', start: start, stop: stop });

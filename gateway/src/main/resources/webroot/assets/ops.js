@@ -6,6 +6,9 @@
   var K = window.Keyhold;
   var C = window.KeyholdConsole;
   var disputeCursor = null;
+  var merchantCursor = null;
+  // A fee shown as an example in the confirmation: what it takes from a 100.00 order.
+  var FEE_EXAMPLE = { amount: 10000, currency: 'CNY' };
   var signedIn = false;
 
   function $(id) {
@@ -17,6 +20,7 @@
     $('who').textContent = K.t('signin.as', { who: 'operator' });
     loadDisputes(false);
     loadAudit();
+    loadMerchants(false);
   }
 
   function stop() {
@@ -229,6 +233,84 @@
 
   // ---- merchants
 
+  function loadMerchants(more) {
+    var params = {};
+    var q = $('merchant-q').value.trim();
+    if (q) {
+      params.q = q;
+    }
+    if (more && merchantCursor) {
+      params.cursor = merchantCursor;
+    }
+    return C.api('GET', '/admin/v1/merchants?' + new URLSearchParams(params).toString()).then(function (answer) {
+      if (answer.status !== 200) {
+        return;
+      }
+      var body = $('merchants-body');
+      if (!more) {
+        K.clear(body);
+      }
+      answer.json.items.forEach(function (merchant) {
+        body.appendChild(merchantRow(merchant));
+      });
+      merchantCursor = answer.json.next_cursor;
+      $('merchants-more').hidden = !merchantCursor;
+    });
+  }
+
+  function merchantRow(merchant) {
+    var tr = K.el('tr', { 'data-merchant': merchant.id, 'data-status': merchant.status });
+    tr.appendChild(C.cell(K.t('merchants.name'), merchant.name));
+    tr.appendChild(C.cell(K.t('common.state'), K.t('merchants.' + merchant.status)));
+    tr.appendChild(C.cell(K.t('merchants.feeShort'), merchant.fee_basis_points));
+    tr.appendChild(C.cell(K.t('common.id'), merchant.id, 'mono'));
+    var suspend = merchant.status === 'active';
+    var toggle = K.el('button', { type: 'button', className: 'button secondary small' + (suspend ? ' danger' : ''),
+      text: K.t(suspend ? 'merchants.suspend' : 'merchants.reactivate') });
+    toggle.addEventListener('click', function () {
+      change(merchant, { status: suspend ? 'suspended' : 'active' },
+        K.t(suspend ? 'merchants.confirmSuspend' : 'merchants.confirmReactivate', { name: merchant.name }));
+    });
+    var feeId = 'fee-' + merchant.id;
+    var fee = K.el('input', { id: feeId, inputmode: 'numeric', className: 'fee-input', value: String(merchant.fee_basis_points),
+      'aria-label': K.t('merchants.newFee', { name: merchant.name }) });
+    var setFee = K.el('button', { type: 'button', className: 'button secondary small', text: K.t('merchants.setFee') });
+    setFee.addEventListener('click', function () {
+      var value = fee.value.trim();
+      if (!/^\d+$/.test(value) || Number(value) > 10000) {
+        $('merchants-error').textContent = K.t('merchants.fee');
+        fee.focus();
+        return;
+      }
+      var example = K.money(FEE_EXAMPLE);
+      var exampleFee = K.money({ amount: Math.floor(FEE_EXAMPLE.amount * Number(value) / 10000), currency: FEE_EXAMPLE.currency });
+      change(merchant, { fee_basis_points: Number(value) }, K.t('merchants.confirmFee', { name: merchant.name,
+        old: merchant.fee_basis_points, fee: value, example: example, exampleFee: exampleFee }));
+    });
+    tr.appendChild(C.cell(K.t('merchants.actions'), K.el('div', { className: 'row actions' }, [toggle, fee, setFee])));
+    return tr;
+  }
+
+  function change(merchant, settings, question) {
+    $('merchants-error').textContent = '';
+    C.confirm(question).then(function (yes) {
+      if (!yes) {
+        return;
+      }
+      C.api('POST', '/admin/v1/merchants/' + encodeURIComponent(merchant.id) + '/settings', settings).then(function (answer) {
+        if (answer.status !== 200) {
+          $('merchants-error').textContent = C.problemText(answer.json);
+          return;
+        }
+        C.say('merchants.changed', { name: merchant.name });
+        var row = document.querySelector('tr[data-merchant="' + merchant.id + '"]');
+        if (row) {
+          row.parentNode.replaceChild(merchantRow(answer.json), row);
+        }
+      });
+    });
+  }
+
   function createMerchant(event) {
     event.preventDefault();
     var error = $('merchant-error');
@@ -252,6 +334,7 @@
         $('merchant-created-text').textContent = K.t('merchants.created', { id: answer.json.id });
         $('merchant-api-key').textContent = answer.json.api_key;
         $('merchant-created').hidden = false;
+        loadMerchants(false);
       });
     });
   }
@@ -260,6 +343,11 @@
     $('disputes-more').addEventListener('click', function () { loadDisputes(true); });
     $('audit-refresh').addEventListener('click', loadAudit);
     $('merchant-form').addEventListener('submit', createMerchant);
+    $('merchant-search').addEventListener('submit', function (event) {
+      event.preventDefault();
+      loadMerchants(false);
+    });
+    $('merchants-more').addEventListener('click', function () { loadMerchants(true); });
     K.onLangChange(function () {
       if (signedIn) {
         start();

@@ -9,6 +9,7 @@ import io.keyhold.gateway.api.CatalogRoutes;
 import io.keyhold.gateway.api.Endpoints;
 import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.api.InFlightLimit;
+import io.keyhold.gateway.api.MerchantHealthRoutes;
 import io.keyhold.gateway.api.OpenApiValidation;
 import io.keyhold.gateway.api.OrderRoutes;
 import io.keyhold.gateway.api.OutboundUrls;
@@ -35,6 +36,7 @@ import io.keyhold.gateway.store.MerchantStats;
 import io.keyhold.gateway.store.OrderChanges;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
+import io.keyhold.gateway.store.WebhookDeliveries;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -252,7 +254,7 @@ public final class Gateway implements AutoCloseable {
 
   private void mountRoutes(Endpoints endpoints) {
     OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
-    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
+    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls, engine.checkout()::forgetMerchant);
     DepositRoutes.mount(endpoints, pool, new Deposits(pool, config.clock(), engine.checkout()::forgetMerchant));
     BackupSourceRoutes.mount(endpoints, pool, new BackupSources(engine.checkout()::forgetMerchant));
     CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
@@ -261,6 +263,7 @@ public final class Gateway implements AutoCloseable {
     PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl,
         config.engine().checkoutProvider());
     ReliabilityRoutes.mount(endpoints, reliability);
+    MerchantHealthRoutes.mount(endpoints, new WebhookDeliveries(pool), registry);
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }

@@ -123,6 +123,11 @@ class ConsoleSessionsTest {
     TestGateway.Response deposit = get("/v1/deposit", sessionA);
     assertThat(deposit.status()).as("%s", deposit).isEqualTo(200);
     assertThat(deposit.body()).doesNotContain(b.merchant().id());
+    for (String path : List.of("/v1/webhook-deliveries", "/v1/adapter-health")) {
+      TestGateway.Response response = get(path, sessionA);
+      assertThat(response.status()).as("%s: %s", path, response).isEqualTo(200);
+      assertThat(response.body()).doesNotContain(b.merchant().id()).doesNotContain(ofB.orderId());
+    }
     assertThat(get("/console/session", sessionA).json().getString("merchant_id")).isEqualTo(a.merchant().id());
     // A's cookie on B's SKU, with the right CSRF token: 404 and nothing stored.
     long before = stockKeys(b.skuId());
