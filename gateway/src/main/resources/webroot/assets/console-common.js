@@ -108,6 +108,44 @@
     node.textContent = text || '';
   }
 
+  // A cursor-paged list in a table body or a box (spec: path, params(), body, row(item), more, empty, loaded(items,
+  // more)): load(false) shows the first page, load(true) appends the next; "show more" and "nothing here" follow.
+  function pagedList(spec) {
+    var cursor = null;
+    function load(more) {
+      var params = spec.params ? spec.params() : {};
+      if (more && cursor) {
+        params.cursor = cursor;
+      }
+      return api('GET', spec.path + '?' + new URLSearchParams(params).toString()).then(function (answer) {
+        if (answer.status !== 200) {
+          if (answer.status !== 401) {
+            message(problemText(answer.json), true);
+          }
+          return null;
+        }
+        var body = document.getElementById(spec.body);
+        if (!more) {
+          K.clear(body);
+        }
+        answer.json.items.forEach(function (item) {
+          body.appendChild(spec.row(item));
+        });
+        cursor = answer.json.next_cursor;
+        document.getElementById(spec.more).hidden = !cursor;
+        if (spec.empty) {
+          document.getElementById(spec.empty).hidden = body.children.length > 0;
+        }
+        if (spec.loaded) {
+          spec.loaded(answer.json.items, more);
+        }
+        return answer.json;
+      });
+    }
+    document.getElementById(spec.more).addEventListener('click', function () { load(true); });
+    return { load: load };
+  }
+
   // A table cell that names its column on narrow screens (keyhold.css turns rows into cards there).
   function cell(label, content, className) {
     var td = K.el('td', { 'data-label': label, className: className || '' });
@@ -219,6 +257,7 @@
     STATES: ['awaiting_payment', 'funded', 'validating', 'resupplying', 'ready', 'inspection', 'disputed',
       'released', 'refunded', 'partially_refunded', 'expired'],
     api: api,
+    pagedList: pagedList,
     setUp: setUp,
     confirm: confirm,
     message: message,

@@ -9,9 +9,9 @@
   var POLICY_FIELDS = ['pay_within_seconds', 'deliver_within_seconds', 'inspection_window_seconds', 'max_resupply_attempts'];
   var session = null;
   var skus = [];
-  var skuCursor = null;
-  var orderCursor = null;
-  var webhookCursor = null;
+  var skuList = null;
+  var orderList = null;
+  var webhookList = null;
   var liveTimer = null;
   // The last upload's outcome per line (numbers and results only, never the keys), shown again in a new language.
   var lastResults = null;
@@ -23,8 +23,8 @@
   function start(current) {
     session = current;
     $('who').textContent = K.t('signin.as', { who: current.merchant_id });
-    loadSkus(false);
-    loadOrders(false);
+    skuList.load(false);
+    orderList.load(false);
     loadDeposit();
     loadHealth();
     startLive();
@@ -60,28 +60,15 @@
     return tr;
   }
 
-  function loadSkus(more) {
+  function skuParams() {
     var q = $('sku-q').value.trim();
-    var path = '/v1/skus?' + new URLSearchParams(Object.assign({}, q ? { q: q } : {},
-        more && skuCursor ? { cursor: skuCursor } : {})).toString();
-    return C.api('GET', path).then(function (answer) {
-      if (answer.status !== 200) {
-        C.message(C.problemText(answer.json), true);
-        return;
-      }
-      if (!more) {
-        skus = [];
-        K.clear($('skus-body'));
-      }
-      answer.json.items.forEach(function (sku) {
-        skus.push(sku);
-        $('skus-body').appendChild(skuRow(sku));
-      });
-      skuCursor = answer.json.next_cursor;
-      $('skus-more').hidden = !skuCursor;
-      $('skus-empty').hidden = skus.length > 0;
-      fillSkuChoice();
-    });
+    return q ? { q: q } : {};
+  }
+
+  // The SKUs listed so far also fill the upload's choice of SKU.
+  function skusLoaded(items, more) {
+    skus = (more ? skus : []).concat(items);
+    fillSkuChoice();
   }
 
   function fillSkuChoice() {
@@ -161,7 +148,7 @@
       C.say('skus.created', { name: answer.json.name });
       $('sku-form').reset();
       $('sku-q').value = '';
-      loadSkus(false).then(function () {
+      skuList.load(false).then(function () {
         $('stock-sku').value = answer.json.id;
       });
     });
@@ -199,7 +186,7 @@
       $('stock-lines').value = '';
       $('stock-file').value = '';
       lines.forEach(function (line) { line.key = null; });
-      loadSkus(false);
+      skuList.load(false);
     }, function (failure) {
       $('stock-submit').disabled = false;
       error.textContent = String(failure.message || failure);
@@ -292,7 +279,7 @@
     return tr;
   }
 
-  function orderQuery(more) {
+  function orderParams() {
     var params = {};
     if ($('orders-state').value) {
       params.state = $('orders-state').value;
@@ -300,28 +287,7 @@
     if ($('orders-since').value) {
       params.placed_since = new Date($('orders-since').value).toISOString();
     }
-    if (more && orderCursor) {
-      params.cursor = orderCursor;
-    }
-    return '/v1/orders?' + new URLSearchParams(params).toString();
-  }
-
-  function loadOrders(more) {
-    return C.api('GET', orderQuery(more)).then(function (answer) {
-      if (answer.status !== 200) {
-        return;
-      }
-      var body = $('orders-body');
-      if (!more) {
-        K.clear(body);
-      }
-      answer.json.items.forEach(function (order) {
-        body.appendChild(orderRow(order));
-      });
-      orderCursor = answer.json.next_cursor;
-      $('orders-more').hidden = !orderCursor;
-      $('orders-empty').hidden = body.children.length > 0;
-    });
+    return params;
   }
 
   // The live view: the first page under the current filters is asked again every few seconds, and each row that
@@ -330,7 +296,7 @@
     if (!session || document.hidden) {
       return;
     }
-    C.api('GET', orderQuery(false)).then(function (answer) {
+    C.api('GET', '/v1/orders?' + new URLSearchParams(orderParams()).toString()).then(function (answer) {
       if (answer.status !== 200) {
         return;
       }
@@ -405,61 +371,47 @@
             mean: Math.round(component.latency_ms_mean || 0), max: Math.round(component.latency_ms_max || 0) }) }));
       });
     });
-    loadWebhooks(false);
+    webhookList.load(false);
   }
 
-  function loadWebhooks(more) {
-    var params = {};
-    if ($('webhooks-state').value) {
-      params.state = $('webhooks-state').value;
-    }
-    if (more && webhookCursor) {
-      params.cursor = webhookCursor;
-    }
-    return C.api('GET', '/v1/webhook-deliveries?' + new URLSearchParams(params).toString()).then(function (answer) {
-      if (answer.status !== 200) {
-        return;
-      }
-      var body = $('webhooks-body');
-      if (!more) {
-        K.clear(body);
-      }
-      answer.json.items.forEach(function (delivery) {
-        var tr = K.el('tr', { 'data-delivery': String(delivery.id), 'data-state': delivery.state });
-        tr.appendChild(C.cell(K.t('health.event'), (delivery.event || '') + ' · ' + (delivery.order_id || '')));
-        tr.appendChild(C.cell(K.t('common.state'), K.t('health.' + delivery.state)));
-        tr.appendChild(C.cell(K.t('health.attempts'), delivery.attempts));
-        tr.appendChild(C.cell(K.t('health.lastError'), delivery.last_error || '—'));
-        tr.appendChild(C.cell(K.t('common.placed'), K.time(delivery.created_at), 'nowrap'));
-        body.appendChild(tr);
-      });
-      webhookCursor = answer.json.next_cursor;
-      $('webhooks-more').hidden = !webhookCursor;
-      $('webhooks-empty').hidden = body.children.length > 0;
-    });
+  function webhookParams() {
+    return $('webhooks-state').value ? { state: $('webhooks-state').value } : {};
+  }
+
+  function webhookRow(delivery) {
+    var tr = K.el('tr', { 'data-delivery': String(delivery.id), 'data-state': delivery.state });
+    tr.appendChild(C.cell(K.t('health.event'), (delivery.event || '') + ' · ' + (delivery.order_id || '')));
+    tr.appendChild(C.cell(K.t('common.state'), K.t('health.' + delivery.state)));
+    tr.appendChild(C.cell(K.t('health.attempts'), delivery.attempts));
+    tr.appendChild(C.cell(K.t('health.lastError'), delivery.last_error || '—'));
+    tr.appendChild(C.cell(K.t('common.placed'), K.time(delivery.created_at), 'nowrap'));
+    return tr;
   }
 
   document.addEventListener('DOMContentLoaded', function () {
     policyFields();
     fillStates();
+    skuList = C.pagedList({ path: '/v1/skus', params: skuParams, body: 'skus-body', row: skuRow, more: 'skus-more',
+      empty: 'skus-empty', loaded: skusLoaded });
+    orderList = C.pagedList({ path: '/v1/orders', params: orderParams, body: 'orders-body', row: orderRow,
+      more: 'orders-more', empty: 'orders-empty' });
+    webhookList = C.pagedList({ path: '/v1/webhook-deliveries', params: webhookParams, body: 'webhooks-body',
+      row: webhookRow, more: 'webhooks-more', empty: 'webhooks-empty' });
     $('sku-search').addEventListener('submit', function (event) {
       event.preventDefault();
-      loadSkus(false);
+      skuList.load(false);
     });
-    $('skus-more').addEventListener('click', function () { loadSkus(true); });
     $('sku-form').addEventListener('submit', createSku);
     $('stock-form').addEventListener('submit', uploadStock);
     $('stock-file').addEventListener('change', readFile);
     $('orders-filter').addEventListener('submit', function (event) {
       event.preventDefault();
-      loadOrders(false);
+      orderList.load(false);
     });
-    $('orders-more').addEventListener('click', function () { loadOrders(true); });
     $('webhooks-filter').addEventListener('submit', function (event) {
       event.preventDefault();
-      loadWebhooks(false);
+      webhookList.load(false);
     });
-    $('webhooks-more').addEventListener('click', function () { loadWebhooks(true); });
     K.onLangChange(function () {
       policyFields();
       fillStates();
@@ -468,8 +420,8 @@
       }
       if (session) {
         $('who').textContent = K.t('signin.as', { who: session.merchant_id });
-        loadSkus(false);
-        loadOrders(false);
+        skuList.load(false);
+        orderList.load(false);
         loadDeposit();
         loadHealth();
       }

@@ -5,8 +5,8 @@
   'use strict';
   var K = window.Keyhold;
   var C = window.KeyholdConsole;
-  var disputeCursor = null;
-  var merchantCursor = null;
+  var disputeList = null;
+  var merchantList = null;
   // A fee shown as an example in the confirmation: what it takes from a 100.00 order.
   var FEE_EXAMPLE = { amount: 10000, currency: 'CNY' };
   var signedIn = false;
@@ -17,10 +17,10 @@
 
   function start() {
     signedIn = true;
-    $('who').textContent = K.t('signin.as', { who: 'operator' });
-    loadDisputes(false);
+    $('who').textContent = K.t('signin.as', { who: K.t('ops.operator') });
+    disputeList.load(false);
     loadAudit();
-    loadMerchants(false);
+    merchantList.load(false);
   }
 
   function stop() {
@@ -28,28 +28,6 @@
   }
 
   // ---- disputes
-
-  function loadDisputes(more) {
-    var params = { state: 'open' };
-    if (more && disputeCursor) {
-      params.cursor = disputeCursor;
-    }
-    return C.api('GET', '/admin/v1/disputes?' + new URLSearchParams(params).toString()).then(function (answer) {
-      if (answer.status !== 200) {
-        return;
-      }
-      var box = $('disputes');
-      if (!more) {
-        K.clear(box);
-      }
-      answer.json.items.forEach(function (dispute) {
-        box.appendChild(disputeView(dispute));
-      });
-      disputeCursor = answer.json.next_cursor;
-      $('disputes-more').hidden = !disputeCursor;
-      $('disputes-empty').hidden = box.children.length > 0;
-    });
-  }
 
   function disputeView(dispute) {
     var order = dispute.order;
@@ -110,7 +88,7 @@
       var signed = answer.json.evidence;
       box.appendChild(K.el('p', { className: answer.json.verified ? 'verified' : 'error', 'data-verified': String(answer.json.verified),
         text: K.t('disputes.signature') + ': ' + signed.algorithm + ' ' + signed.key_id + ' — '
-          + (answer.json.verified ? '✓ verified' : '✗ NOT verified') }));
+          + K.t(answer.json.verified ? 'disputes.verified' : 'disputes.notVerified') }));
       var list = K.el('ol', { className: 'events' });
       signed.bundle.events.forEach(function (e) {
         list.appendChild(K.el('li', {}, [
@@ -160,13 +138,20 @@
         C.say('disputes.decided', { award: units.map(function (u) {
           return K.t('disputes.unit', { n: u.index + 1 }) + ' ' + K.t('disputes.' + u.award);
         }).join(', ') });
-        loadDisputes(false);
+        disputeList.load(false);
         loadAudit();
       });
     });
   }
 
   // ---- audit
+
+  // The server names its invariants in English; a name without a translation here is shown as the server says it.
+  function translatedInvariant(invariant) {
+    var key = 'inv.' + invariant.id;
+    var text = K.t(key);
+    return text === key || K.lang() === 'en' ? invariant.name : text;
+  }
 
   var TOTALS = ['payments_in', 'released', 'fees', 'refunds', 'held_in_escrow'];
 
@@ -201,7 +186,7 @@
       K.clear(list);
       audit.invariants.forEach(function (invariant) {
         var li = K.el('li', { className: invariant.ok ? '' : 'bad', 'data-invariant': String(invariant.id) },
-          [(invariant.ok ? '✓ ' : '✗ ') + invariant.id + '. ' + invariant.name
+          [(invariant.ok ? '✓ ' : '✗ ') + invariant.id + '. ' + translatedInvariant(invariant)
             + (invariant.ok ? '' : ' — ' + invariant.violation_count)]);
         if (!invariant.ok) {
           var violations = K.el('ul', {});
@@ -233,29 +218,9 @@
 
   // ---- merchants
 
-  function loadMerchants(more) {
-    var params = {};
+  function merchantParams() {
     var q = $('merchant-q').value.trim();
-    if (q) {
-      params.q = q;
-    }
-    if (more && merchantCursor) {
-      params.cursor = merchantCursor;
-    }
-    return C.api('GET', '/admin/v1/merchants?' + new URLSearchParams(params).toString()).then(function (answer) {
-      if (answer.status !== 200) {
-        return;
-      }
-      var body = $('merchants-body');
-      if (!more) {
-        K.clear(body);
-      }
-      answer.json.items.forEach(function (merchant) {
-        body.appendChild(merchantRow(merchant));
-      });
-      merchantCursor = answer.json.next_cursor;
-      $('merchants-more').hidden = !merchantCursor;
-    });
+    return q ? { q: q } : {};
   }
 
   function merchantRow(merchant) {
@@ -334,20 +299,22 @@
         $('merchant-created-text').textContent = K.t('merchants.created', { id: answer.json.id });
         $('merchant-api-key').textContent = answer.json.api_key;
         $('merchant-created').hidden = false;
-        loadMerchants(false);
+        merchantList.load(false);
       });
     });
   }
 
   document.addEventListener('DOMContentLoaded', function () {
-    $('disputes-more').addEventListener('click', function () { loadDisputes(true); });
+    disputeList = C.pagedList({ path: '/admin/v1/disputes', params: function () { return { state: 'open' }; },
+      body: 'disputes', row: disputeView, more: 'disputes-more', empty: 'disputes-empty' });
+    merchantList = C.pagedList({ path: '/admin/v1/merchants', params: merchantParams, body: 'merchants-body',
+      row: merchantRow, more: 'merchants-more' });
     $('audit-refresh').addEventListener('click', loadAudit);
     $('merchant-form').addEventListener('submit', createMerchant);
     $('merchant-search').addEventListener('submit', function (event) {
       event.preventDefault();
-      loadMerchants(false);
+      merchantList.load(false);
     });
-    $('merchants-more').addEventListener('click', function () { loadMerchants(true); });
     K.onLangChange(function () {
       if (signedIn) {
         start();

@@ -64,13 +64,7 @@ public final class AdminRoutes {
   }
 
   private Future<Reply> listMerchants(ApiRequest request) {
-    OrderRoutes.Cursor cursor;
-    try {
-      cursor = OrderRoutes.Cursor.parse(request.queryParam("cursor"));
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new ProblemException(Problem.invalid(List.of(new FieldError("query:cursor",
-          FieldError.Code.INVALID_VALUE, "is not a cursor this API gave out")))));
-    }
+    OrderRoutes.Cursor cursor = OrderRoutes.Cursor.of(request);
     int pageSize = OrderRoutes.PAGE_SIZE_DEFAULT;
     return merchants.list(request.queryParam("q"), cursor == null ? null : cursor.placedAt(),
         cursor == null ? null : cursor.id(), pageSize + 1).map(found -> {

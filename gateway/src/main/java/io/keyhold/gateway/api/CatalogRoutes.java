@@ -66,13 +66,7 @@ public final class CatalogRoutes {
 
   /** One page of the merchant's SKUs with their stock counts: two statements, whatever the page holds. */
   private Future<Reply> listSkus(ApiRequest request) {
-    OrderRoutes.Cursor cursor;
-    try {
-      cursor = OrderRoutes.Cursor.parse(request.queryParam("cursor"));
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new ProblemException(Problem.invalid(List.of(new FieldError("query:cursor",
-          FieldError.Code.INVALID_VALUE, "is not a cursor this API gave out")))));
-    }
+    OrderRoutes.Cursor cursor = OrderRoutes.Cursor.of(request);
     String merchantId = request.merchantId();
     int pageSize = OrderRoutes.PAGE_SIZE_DEFAULT;
     return catalog.list(pool, merchantId, request.queryParam("q"), cursor == null ? null : cursor.placedAt(),

@@ -90,12 +90,7 @@ public final class OrderRoutes {
         return Future.failedFuture(invalid("query:limit", "must be between 1 and " + PAGE_SIZE_MAX));
       }
     }
-    Cursor cursor;
-    try {
-      cursor = Cursor.parse(request.queryParam("cursor"));
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(invalid("query:cursor", "is not a cursor this API gave out"));
-    }
+    Cursor cursor = Cursor.of(request);
     OffsetDateTime placedSince = null;
     String since = request.queryParam("placed_since");
     if (since != null) {
@@ -196,6 +191,15 @@ public final class OrderRoutes {
 
   /** Where a page ended: the last item's placing time and id, opaque to clients. */
   record Cursor(OffsetDateTime placedAt, String id) {
+    /** The request's {@code cursor} query parameter, or null; 400 naming it when it is not one of ours. */
+    static Cursor of(ApiRequest request) {
+      try {
+        return parse(request.queryParam("cursor"));
+      } catch (IllegalArgumentException e) {
+        throw invalid("query:cursor", "is not a cursor this API gave out");
+      }
+    }
+
     String encode() {
       String text = placedAt.toInstant().toString() + "|" + id;
       return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));

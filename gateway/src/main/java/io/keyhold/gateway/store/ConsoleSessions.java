@@ -7,7 +7,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -170,10 +169,5 @@ public final class ConsoleSessions {
 
   private static OffsetDateTime at(Instant instant) {
     return instant.atOffset(ZoneOffset.UTC);
-  }
-
-  /** The idle limit as a duration, for the cookie's attributes and the pages. */
-  public Duration idle() {
-    return Duration.ofSeconds(lifetimes.idleSeconds());
   }
 }

@@ -53,8 +53,7 @@ class AccessibilityTest {
       assumeTrue(false, "axe-core " + AXE + " is not installed, so the accessibility check is skipped: " + INSTALL);
     }
     axe = Files.readString(script, StandardCharsets.UTF_8);
-    EngineConfig engine = EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
-        .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
+    EngineConfig engine = BuyerPagesBrowserTest.quickEngine();
     gw = TestGateway.start(config -> config.engine(engine));
     purchases = new Purchases(gw);
     profile = Files.createTempDirectory("keyhold-chromium-");

@@ -41,8 +41,7 @@ class ConsolesBrowserTest {
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(BuyerPagesBrowserTest.CHROMIUM) && Files.isExecutable(BuyerPagesBrowserTest.CHROMEDRIVER),
         "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
-    EngineConfig engine = EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
-        .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
+    EngineConfig engine = BuyerPagesBrowserTest.quickEngine();
     gw = TestGateway.start(config -> config.engine(engine));
     purchases = new Purchases(gw);
     Files.createDirectories(BuyerPagesBrowserTest.SCREENSHOTS);
@@ -200,6 +199,18 @@ class ConsolesBrowserTest {
     browser.switchLanguage("en");
     browser.waitText(By.id("audit-status"), "All invariants hold");
     browser.screenshots("ops-3-decided", "en");
+
+    // The shop is suspended from the merchant list, after a confirmation; its key stops working.
+    By merchantRow = By.cssSelector("#merchants-body tr[data-merchant='" + shop.merchant().id() + "']");
+    browser.waitVisible(merchantRow).findElement(By.cssSelector("button.danger")).click();
+    browser.waitVisible(By.id("confirm-yes"));
+    assertThat(browser.text("confirm-text")).contains("Suspend");
+    driver.findElement(By.id("confirm-yes")).click();
+    browser.waitUntil("the merchant suspended",
+        () -> "suspended".equals(driver.findElement(merchantRow).getAttribute("data-status")));
+    assertThat(gw.query("SELECT status FROM merchants WHERE id = $1", shop.merchant().id()).get(0).getString("status"))
+        .isEqualTo("suspended");
+    browser.screenshots("ops-4-merchants", "en");
   }
 
   private long minor(String id) {
