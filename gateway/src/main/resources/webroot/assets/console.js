@@ -302,11 +302,13 @@
       }
       var body = $('orders-body');
       var fresh = answer.json.items;
+      var changed = false;
       fresh.slice().reverse().forEach(function (order) {
         var existing = body.querySelector('tr[data-order="' + order.id + '"]');
         if (existing && existing.getAttribute('data-state') === order.state) {
           return;
         }
+        changed = true;
         var row = orderRow(order);
         if (existing) {
           body.replaceChild(row, existing);
@@ -315,6 +317,10 @@
         }
       });
       $('orders-empty').hidden = body.children.length > 0;
+      if (changed) {
+        // An order that moved took or gave back stock: the levels shown follow.
+        skuList.load(false);
+      }
       $('orders-live').textContent = K.t('orders.live', { n: LIVE_INTERVAL_MS / 1000 }) + ' · ' + K.timeOfDay(new Date().toISOString());
     });
   }
@@ -384,7 +390,7 @@
     tr.appendChild(C.cell(K.t('common.state'), K.t('health.' + delivery.state)));
     tr.appendChild(C.cell(K.t('health.attempts'), delivery.attempts));
     tr.appendChild(C.cell(K.t('health.lastError'), delivery.last_error || '—'));
-    tr.appendChild(C.cell(K.t('common.placed'), K.time(delivery.created_at), 'nowrap'));
+    tr.appendChild(C.cell(K.t('health.at'), K.time(delivery.created_at), 'nowrap'));
     return tr;
   }
 

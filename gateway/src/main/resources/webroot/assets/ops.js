@@ -210,9 +210,13 @@
       var open = Object.keys(figures.open_by_state).map(function (state) {
         return K.t('ostate.' + state) + ' ' + figures.open_by_state[state];
       }).join(', ') || '0';
-      $('operations').textContent = K.t('ops.backlog', { n: figures.outbox_pending,
-        age: K.duration(figures.outbox_oldest_seconds * 1000) }) + ' '
-        + K.t('audit.sweeperLag', { n: Math.round(figures.sweeper_lag_seconds) }) + '. ' + K.t('ops.open', { list: open });
+      var list = $('operations');
+      K.clear(list);
+      [K.t('ops.backlog', { n: figures.outbox_pending, age: K.duration(figures.outbox_oldest_seconds * 1000) }),
+        K.t('audit.sweeperLag', { n: Math.round(figures.sweeper_lag_seconds) }),
+        K.t('ops.open', { list: open })].forEach(function (line) {
+        list.appendChild(K.el('li', { text: line }));
+      });
     });
   }
 
