@@ -430,6 +430,7 @@
         orderList.load(false);
         loadDeposit();
         loadHealth();
+        startLive();
       }
     });
     C.setUp({ sessionPath: '/console/session', inputId: 'api-key', field: 'api_key', start: start, stop: stop });
