@@ -558,7 +558,18 @@
     });
   });
 
+  // More strings for a page family (the consoles bring their own); called before the page is shown.
+  function extend(more) {
+    Object.keys(more).forEach(function (language) {
+      STRINGS[language] = STRINGS[language] || {};
+      Object.keys(more[language]).forEach(function (key) {
+        STRINGS[language][key] = more[language][key];
+      });
+    });
+  }
+
   window.Keyhold = {
+    extend: extend,
     t: t,
     lang: function () { return lang; },
     setLang: setLang,

@@ -9,6 +9,7 @@ import io.keyhold.gateway.api.CatalogRoutes;
 import io.keyhold.gateway.api.Endpoints;
 import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.api.InFlightLimit;
+import io.keyhold.gateway.api.MerchantHealthRoutes;
 import io.keyhold.gateway.api.OpenApiValidation;
 import io.keyhold.gateway.api.OrderRoutes;
 import io.keyhold.gateway.api.OutboundUrls;
@@ -18,12 +19,14 @@ import io.keyhold.gateway.api.Problem;
 import io.keyhold.gateway.api.ProblemCode;
 import io.keyhold.gateway.api.Problems;
 import io.keyhold.gateway.api.StockRoutes;
+import io.keyhold.gateway.api.console.ConsoleRoutes;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.engine.BackupSources;
 import io.keyhold.gateway.engine.Deposits;
 import io.keyhold.gateway.engine.MerchantReliability;
 import io.keyhold.gateway.engine.OrderEngine;
 import io.keyhold.gateway.store.Catalog;
+import io.keyhold.gateway.store.ConsoleSessions;
 import io.keyhold.gateway.store.Database;
 import io.keyhold.gateway.store.DatabaseOutage;
 import io.keyhold.gateway.store.Instances;
@@ -33,6 +36,7 @@ import io.keyhold.gateway.store.MerchantStats;
 import io.keyhold.gateway.store.OrderChanges;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StockVault;
+import io.keyhold.gateway.store.WebhookDeliveries;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -191,7 +195,8 @@ public final class Gateway implements AutoCloseable {
           this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router, outage, registry);
-          Authenticator authenticator = new Authenticator(pool, secrets.adminToken());
+          Authenticator authenticator = new Authenticator(pool, secrets.adminToken(),
+              new ConsoleSessions(pool, config.clock(), config.consoleSessions()));
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
               apiWaitMsMax(config));
@@ -200,6 +205,8 @@ public final class Gateway implements AutoCloseable {
           Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);
+          ConsoleRoutes.mount(endpoints, authenticator, authenticator.sessions(),
+              config.publicBaseUrl() != null && config.publicBaseUrl().startsWith("https://"), registry);
           return config.seedDemo()
               ? DemoShop.seedOnce(pool, merchants, catalog, stock).map(seeded -> {
                 this.demo = seeded;
@@ -247,7 +254,7 @@ public final class Gateway implements AutoCloseable {
 
   private void mountRoutes(Endpoints endpoints) {
     OutboundUrls urls = new OutboundUrls(vertx, config.outboundRules());
-    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls);
+    AdminRoutes.mount(endpoints, pool, merchants, engine.adapters().types(), urls, engine.checkout()::forgetMerchant);
     DepositRoutes.mount(endpoints, pool, new Deposits(pool, config.clock(), engine.checkout()::forgetMerchant));
     BackupSourceRoutes.mount(endpoints, pool, new BackupSources(engine.checkout()::forgetMerchant));
     CatalogRoutes.mount(endpoints, pool, catalog, stock, urls);
@@ -256,6 +263,7 @@ public final class Gateway implements AutoCloseable {
     PaymentRoutes.mount(endpoints, engine.payments(), engine.sandbox(), orders, this::baseUrl,
         config.engine().checkoutProvider());
     ReliabilityRoutes.mount(endpoints, reliability);
+    MerchantHealthRoutes.mount(endpoints, new WebhookDeliveries(pool), registry);
     buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
         secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
   }

@@ -5,6 +5,7 @@ import io.keyhold.gateway.api.Idempotency;
 import io.keyhold.gateway.crypto.GatewaySecrets;
 import io.keyhold.gateway.crypto.SecretOverrides;
 import io.keyhold.gateway.engine.EngineConfig;
+import io.keyhold.gateway.store.ConsoleSessions;
 import io.keyhold.gateway.store.Range;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
@@ -82,6 +83,7 @@ public final class GatewayConfig {
   private final Clock clock;
   private final EngineConfig engine;
   private final OutboundRules outboundRules;
+  private final ConsoleSessions.Lifetimes consoleSessions;
 
   private GatewayConfig(Builder b) {
     this.host = b.host;
@@ -102,6 +104,7 @@ public final class GatewayConfig {
     this.clock = b.clock;
     this.engine = b.engine;
     this.outboundRules = b.outboundRules;
+    this.consoleSessions = b.consoleSessions;
   }
 
   public static Builder builder() {
@@ -202,6 +205,11 @@ public final class GatewayConfig {
     return outboundRules;
   }
 
+  /** How long console sessions last (config {@code console_session_idle_seconds}, {@code console_session_max_seconds}). */
+  public ConsoleSessions.Lifetimes consoleSessions() {
+    return consoleSessions;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.host = host;
@@ -225,6 +233,7 @@ public final class GatewayConfig {
     b.clock = clock;
     b.engine = engine;
     b.outboundRules = outboundRules;
+    b.consoleSessions = consoleSessions;
     return b;
   }
 
@@ -263,6 +272,7 @@ public final class GatewayConfig {
     private Clock clock = Clock.systemUTC();
     private EngineConfig engine = EngineConfig.defaults();
     private OutboundRules outboundRules = OutboundRules.publicHttpsOnly();
+    private ConsoleSessions.Lifetimes consoleSessions = ConsoleSessions.Lifetimes.DEFAULTS;
 
     private Builder() {}
 
@@ -328,6 +338,20 @@ public final class GatewayConfig {
       Range.check("request timeout ms", value, REQUEST_TIMEOUT_MS_MIN, Idempotency.LEASE.toMillis() / 2);
       this.requestTimeoutMs = value;
       return this;
+    }
+
+    /** Console sessions end after {@code idleSeconds} unused or {@code maxSeconds} after sign-in. */
+    public Builder consoleSessions(long idleSeconds, long maxSeconds) {
+      this.consoleSessions = new ConsoleSessions.Lifetimes(idleSeconds, maxSeconds);
+      return this;
+    }
+
+    public Builder consoleSessionIdleSeconds(long value) {
+      return consoleSessions(value, Math.max(value, consoleSessions.maxSeconds()));
+    }
+
+    public Builder consoleSessionMaxSeconds(long value) {
+      return consoleSessions(Math.min(consoleSessions.idleSeconds(), value), value);
     }
 
     public Builder stockBatchMax(int value) {

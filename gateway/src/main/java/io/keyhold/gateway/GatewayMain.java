@@ -128,6 +128,8 @@ public final class GatewayMain implements Callable<Integer> {
     out.println("Keyhold gateway is running.");
     out.println("  API            " + base + "/v1");
     out.println("  OpenAPI        " + base + "/openapi.yaml");
+    out.println("  Shop console   " + base + "/console   (sign in with a merchant API key)");
+    out.println("  Operator       " + base + "/ops       (sign in with the admin token)");
     out.println("  Health         " + base + "/health/ready");
     out.println("  Metrics        " + base + "/metrics   (Bearer: the admin token, or "
         + GatewayConfig.ENV_METRICS_TOKEN + " when set)");

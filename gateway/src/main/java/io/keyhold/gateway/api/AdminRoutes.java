@@ -6,7 +6,12 @@ import io.keyhold.gateway.store.MerchantService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.core.json.JsonArray;
 import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -27,24 +32,70 @@ public final class AdminRoutes {
 
   private static final Set<String> MERCHANT_FIELDS = Set.of("name", "webhook_url", "fee_basis_points", "adapter");
   private static final Set<String> ADAPTER_FIELDS = Set.of("type", "config");
+  private static final Set<String> SETTINGS_FIELDS = Set.of("status", "fee_basis_points");
+  private static final Pattern STATUS = Pattern.compile(MerchantService.STATUS_ACTIVE + "|"
+      + MerchantService.STATUS_SUSPENDED);
 
   private final Pool pool;
   private final MerchantService merchants;
   private final Set<String> adapterTypes;
   private final OutboundUrls urls;
+  private final Consumer<String> forgetMerchant;
 
-  private AdminRoutes(Pool pool, MerchantService merchants, Set<String> adapterTypes, OutboundUrls urls) {
+  private AdminRoutes(Pool pool, MerchantService merchants, Set<String> adapterTypes, OutboundUrls urls,
+      Consumer<String> forgetMerchant) {
     this.pool = pool;
+    this.forgetMerchant = forgetMerchant;
     this.merchants = merchants;
     this.adapterTypes = Set.copyOf(adapterTypes);
     this.urls = urls;
   }
 
-  /** Mounts the routes; {@code adapterTypes} are the adapter types a merchant may name. */
+  /**
+   * Mounts the routes; {@code adapterTypes} are the adapter types a merchant may name; {@code forgetMerchant} drops
+   * what checkout remembers of a merchant whose settings changed.
+   */
   public static void mount(Endpoints endpoints, Pool pool, MerchantService merchants, Set<String> adapterTypes,
-      OutboundUrls urls) {
-    AdminRoutes routes = new AdminRoutes(pool, merchants, adapterTypes, urls);
+      OutboundUrls urls, Consumer<String> forgetMerchant) {
+    AdminRoutes routes = new AdminRoutes(pool, merchants, adapterTypes, urls, forgetMerchant);
     endpoints.post("createMerchant", Caller.Kind.ADMIN, routes::createMerchant);
+    endpoints.get("listMerchants", Caller.Kind.ADMIN, routes::listMerchants);
+    endpoints.post("changeMerchant", Caller.Kind.ADMIN, routes::changeMerchant);
+  }
+
+  private Future<Reply> listMerchants(ApiRequest request) {
+    OrderRoutes.Cursor cursor = OrderRoutes.Cursor.of(request);
+    int pageSize = OrderRoutes.PAGE_SIZE_DEFAULT;
+    return merchants.list(request.queryParam("q"), cursor == null ? null : cursor.placedAt(),
+        cursor == null ? null : cursor.id(), pageSize + 1).map(found -> {
+          List<JsonObject> page = found.subList(0, Math.min(pageSize, found.size()));
+          JsonObject last = page.isEmpty() ? null : page.get(page.size() - 1);
+          String next = found.size() > pageSize ? new OrderRoutes.Cursor(
+              OffsetDateTime.parse(last.getString("created_at")), last.getString("id")).encode() : null;
+          return Reply.ok(new JsonObject().put("items", new JsonArray(new ArrayList<>(page))).put("next_cursor", next));
+        });
+  }
+
+  /**
+   * Suspends or reactivates a merchant, or sets its fee. A suspended merchant's API key and console sessions stop
+   * working within {@link io.keyhold.gateway.store.ShortLivedCache#REUSE_MAX}; orders already placed keep their fee.
+   */
+  private Future<Reply> changeMerchant(ApiRequest request) {
+    JsonInput in = JsonInput.of(request.body(), SETTINGS_FIELDS);
+    String status = in.has("status") ? in.requiredMatching("status", STATUS, 16) : null;
+    Integer fee = in.has("fee_basis_points") ? (int) in.requiredLong("fee_basis_points", 0, 10_000) : null;
+    if (status == null && fee == null && in.valid()) {
+      in.reject("status", FieldError.Code.MISSING, "give status, fee_basis_points or both");
+    }
+    in.done();
+    String merchantId = request.pathParam("id");
+    return merchants.update(merchantId, status, fee).map(changed -> {
+      if (changed == null) {
+        throw new ProblemException(ProblemCode.NOT_FOUND, "No such merchant");
+      }
+      forgetMerchant.accept(merchantId);
+      return Reply.ok(changed);
+    });
   }
 
   private Future<Reply> createMerchant(ApiRequest request) {

@@ -3,17 +3,22 @@ package io.keyhold.gateway.api;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.gateway.crypto.SecretHasher;
+import io.keyhold.gateway.store.ConsoleSessions;
 import io.keyhold.gateway.store.MerchantService;
 import io.keyhold.gateway.store.ShortLivedCache;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -24,6 +29,12 @@ import java.util.Iterator;
  * token (header or query parameter {@code t}, compared with the order's stored SHA-256). A missing,
  * malformed or unknown token is 401 {@code unauthenticated}, with the same answer for each so a
  * caller learns nothing about which.
+ *
+ * <p>The consoles (issue 17) sign in once and then send a session cookie instead of the key: on merchant routes the
+ * shop console's cookie ({@link #SHOP_COOKIE}), on operator routes the operator console's ({@link #OPS_COOKIE}), each
+ * read only when no bearer token is sent. A request authenticated by cookie that may change anything (any method but
+ * GET and HEAD) must carry the session's CSRF token in {@link #CSRF_HEADER}, or it is refused with 403
+ * {@code csrf_token_invalid} before any handler runs, so every route keeps its one implementation.
  */
 public final class Authenticator {
   /** Key of the {@link Caller} in the routing context. */
@@ -53,14 +64,27 @@ public final class Authenticator {
       + " JOIN merchants m ON m.id = k.merchant_id"
       + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND m.status = 'active'";
 
+  /** The shop console's session cookie; {@link #SECURE_COOKIE_PREFIX} before it when sent over TLS only. */
+  public static final String SHOP_COOKIE = "keyhold_shop";
+  /** The operator console's session cookie. */
+  public static final String OPS_COOKIE = "keyhold_ops";
+  /** Browsers keep a {@code __Host-} cookie only when Secure, for this host and path /: no subdomain can set it. */
+  public static final String SECURE_COOKIE_PREFIX = "__Host-";
+  /** The header carrying a console session's CSRF token. */
+  public static final String CSRF_HEADER = "X-Keyhold-CSRF";
+  /** Key of the {@link ConsoleSessions.Session} in the routing context, when the caller came by cookie. */
+  public static final String SESSION = "keyhold.consoleSession";
+
   private final Pool pool;
+  private final ConsoleSessions sessions;
   private final byte[] adminTokenHash;
   private final Cache<String, byte[]> orderTokenHashes = Caffeine.newBuilder()
       .maximumSize(ORDER_TOKEN_HASHES_CACHED_MAX).expireAfterAccess(ORDER_TOKEN_HASH_IDLE_MAX).build();
   private final Cache<String, String> merchantsByKeyHash = ShortLivedCache.of(API_KEYS_CACHED_MAX);
 
-  public Authenticator(Pool pool, String adminToken) {
+  public Authenticator(Pool pool, String adminToken, ConsoleSessions sessions) {
     this.pool = pool;
+    this.sessions = sessions;
     this.adminTokenHash = SecretHasher.hash(adminToken);
   }
 
@@ -74,12 +98,27 @@ public final class Authenticator {
       return buyer(ctx, token != null ? token : ctx.request().getParam(ORDER_TOKEN_PARAM));
     }
     if (token == null) {
-      return unauthenticated();
+      return bySession(ctx, needed);
     }
     if (needed == Caller.Kind.ADMIN) {
-      return SecretHasher.matches(token, adminTokenHash) ? Future.succeededFuture(Caller.ADMIN) : unauthenticated();
+      return isAdminToken(token) ? Future.succeededFuture(Caller.ADMIN) : unauthenticated();
     }
-    if (!token.startsWith(MerchantService.API_KEY_PREFIX)) {
+    return merchantByKey(token);
+  }
+
+  /** The console sessions cookies are checked against. */
+  public ConsoleSessions sessions() {
+    return sessions;
+  }
+
+  /** True when {@code token} is the admin token (constant time). */
+  public boolean isAdminToken(String token) {
+    return token != null && token.length() <= TOKEN_LENGTH_MAX && SecretHasher.matches(token, adminTokenHash);
+  }
+
+  /** The merchant whose active API key {@code token} is; fails with 401 {@code unauthenticated} otherwise. */
+  public Future<Caller> merchantByKey(String token) {
+    if (token == null || token.length() > TOKEN_LENGTH_MAX || !token.startsWith(MerchantService.API_KEY_PREFIX)) {
       return unauthenticated();
     }
     byte[] hash = SecretHasher.hash(token);
@@ -92,6 +131,47 @@ public final class Authenticator {
         .execute(Tuple.of(Buffer.buffer(hash)))
         .compose(rows -> merchantOf(rows, token))
         .onSuccess(caller -> merchantsByKeyHash.put(hashKey, caller.merchantId()));
+  }
+
+  /**
+   * The caller of a console session cookie: the shop console's on merchant routes, the operator console's on
+   * operator routes. A session of the other kind, an unknown or ended one, or none is 401; a change without the
+   * session's CSRF token is 403 {@code csrf_token_invalid}.
+   */
+  private Future<Caller> bySession(RoutingContext ctx, Caller.Kind needed) {
+    if (sessions == null || needed != Caller.Kind.MERCHANT && needed != Caller.Kind.ADMIN) {
+      return unauthenticated();
+    }
+    String id = sessionCookie(ctx, needed == Caller.Kind.ADMIN ? OPS_COOKIE : SHOP_COOKIE);
+    if (id == null) {
+      return unauthenticated();
+    }
+    ConsoleSessions.Kind kind = needed == Caller.Kind.ADMIN ? ConsoleSessions.Kind.OPERATOR
+        : ConsoleSessions.Kind.MERCHANT;
+    return sessions.find(id).compose(session -> {
+      if (session == null || session.kind() != kind) {
+        return unauthenticated();
+      }
+      HttpMethod method = ctx.request().method();
+      if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+        String presented = ctx.request().getHeader(CSRF_HEADER);
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+            session.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+          return Future.failedFuture(new ProblemException(ProblemCode.CSRF_TOKEN_INVALID,
+              "Send the " + CSRF_HEADER + " header your console session gave you with every change"));
+        }
+      }
+      ctx.put(SESSION, session);
+      return Future.succeededFuture(kind == ConsoleSessions.Kind.OPERATOR ? Caller.ADMIN
+          : Caller.merchant(session.merchantId()));
+    });
+  }
+
+  /** The value of the session cookie {@code name}, the {@code __Host-} one first; null when neither is sent. */
+  public static String sessionCookie(RoutingContext ctx, String name) {
+    Cookie secure = ctx.request().getCookie(SECURE_COOKIE_PREFIX + name);
+    Cookie plain = secure != null ? secure : ctx.request().getCookie(name);
+    return plain == null || plain.getValue().isEmpty() ? null : plain.getValue();
   }
 
   /**

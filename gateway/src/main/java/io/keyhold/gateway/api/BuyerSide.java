@@ -8,6 +8,7 @@ import io.keyhold.gateway.engine.EvidenceBundles;
 import io.keyhold.gateway.engine.KeyOpener;
 import io.keyhold.gateway.engine.LedgerAudit;
 import io.keyhold.gateway.store.KeyStore;
+import io.keyhold.gateway.store.OperationsFigures;
 import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -53,8 +54,8 @@ public final class BuyerSide {
     LedgerAudit audit = new LedgerAudit(pool, clock);
     Disputes disputes = new Disputes(pool, orders);
     BuyerRoutes.mount(endpoints, buyers, streams, evidence);
-    AuditRoutes.mount(endpoints, audit);
-    DisputeRoutes.mount(endpoints, disputes);
+    AuditRoutes.mount(endpoints, audit, new OperationsFigures(pool), clock);
+    DisputeRoutes.mount(endpoints, disputes, evidence);
     PageRoutes.mount(endpoints, vertx);
     return new BuyerSide(buyers, streams, evidence, audit, disputes);
   }

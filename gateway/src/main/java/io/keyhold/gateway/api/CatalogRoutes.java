@@ -7,9 +7,11 @@ import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.UnknownVerdictPolicy;
 import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.NewSku;
+import io.keyhold.gateway.store.Sku;
 import io.keyhold.gateway.store.StockVault;
 import io.keyhold.gateway.store.ValidatorSpec;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Merchant API for SKUs: {@code POST /v1/skus}, {@code GET /v1/skus/{id}}. A SKU is stored only when
+ * Merchant API for SKUs: {@code POST /v1/skus}, {@code GET /v1/skus/{id}}, {@code GET /v1/skus?q=&cursor=}. A SKU is stored only when
  * every validator on it could run: its settings read with their documented bounds, and an
  * {@code http} validator's URL passing the outbound rules.
  */
@@ -59,6 +61,26 @@ public final class CatalogRoutes {
     CatalogRoutes routes = new CatalogRoutes(pool, catalog, stock, urls);
     endpoints.post("createSku", Caller.Kind.MERCHANT, routes::createSku);
     endpoints.get("getSku", Caller.Kind.MERCHANT, routes::getSku);
+    endpoints.get("listSkus", Caller.Kind.MERCHANT, routes::listSkus);
+  }
+
+  /** One page of the merchant's SKUs with their stock counts: two statements, whatever the page holds. */
+  private Future<Reply> listSkus(ApiRequest request) {
+    OrderRoutes.Cursor cursor = OrderRoutes.Cursor.of(request);
+    String merchantId = request.merchantId();
+    int pageSize = OrderRoutes.PAGE_SIZE_DEFAULT;
+    return catalog.list(pool, merchantId, request.queryParam("q"), cursor == null ? null : cursor.placedAt(),
+            cursor == null ? null : cursor.id(), pageSize + 1)
+        .compose(skus -> {
+          List<Sku> page = skus.subList(0, Math.min(pageSize, skus.size()));
+          return stock.counts(merchantId, page.stream().map(Sku::id).toList()).map(counts -> {
+            JsonArray items = new JsonArray();
+            page.forEach(sku -> items.add(sku.toJson().put("stock", counts.get(sku.id()).toJson())));
+            Sku last = page.isEmpty() ? null : page.get(page.size() - 1);
+            String next = skus.size() > pageSize ? new OrderRoutes.Cursor(last.createdAt(), last.id()).encode() : null;
+            return Reply.ok(new JsonObject().put("items", items).put("next_cursor", next));
+          });
+        });
   }
 
   private Future<Reply> createSku(ApiRequest request) {

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The merchant's order API: {@code GET /v1/orders/{id}}, {@code GET /v1/orders?state=&cursor=},
+ * The merchant's order API: {@code GET /v1/orders/{id}}, {@code GET /v1/orders?state=&placed_since=&cursor=},
  * {@code POST /v1/orders/{id}/deliveries}, and the checkout sessions ({@link CheckoutRoutes}). Every query
  * names the calling merchant, so another merchant's order is simply not found (404), on every route.
  */
@@ -36,7 +36,8 @@ public final class OrderRoutes {
   private static final Set<String> PUSH_UNIT_FIELDS = Set.of("index", "key");
   private static final String LIST = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until, buyer_ref,"
       + " version, data, placed_at FROM orders WHERE merchant_id = $1 AND ($2::text IS NULL OR state = $2)"
-      + " AND ($3::timestamptz IS NULL OR (placed_at, id) < ($3, $4)) ORDER BY placed_at DESC, id DESC LIMIT $5";
+      + " AND ($3::timestamptz IS NULL OR (placed_at, id) < ($3, $4)) AND ($6::timestamptz IS NULL OR placed_at >= $6)"
+      + " ORDER BY placed_at DESC, id DESC LIMIT $5";
 
   private final Pool pool;
   private final OrderStore orders;
@@ -89,16 +90,20 @@ public final class OrderRoutes {
         return Future.failedFuture(invalid("query:limit", "must be between 1 and " + PAGE_SIZE_MAX));
       }
     }
-    Cursor cursor;
-    try {
-      cursor = Cursor.parse(request.queryParam("cursor"));
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(invalid("query:cursor", "is not a cursor this API gave out"));
+    Cursor cursor = Cursor.of(request);
+    OffsetDateTime placedSince = null;
+    String since = request.queryParam("placed_since");
+    if (since != null) {
+      try {
+        placedSince = OffsetDateTime.parse(since).withOffsetSameInstant(ZoneOffset.UTC);
+      } catch (java.time.format.DateTimeParseException e) {
+        return Future.failedFuture(invalid("query:placed_since", "must be an RFC 3339 time"));
+      }
     }
     int pageSize = limit;
     Tuple args = Tuple.tuple().addString(request.merchantId()).addString(state)
         .addOffsetDateTime(cursor == null ? null : cursor.placedAt()).addString(cursor == null ? null : cursor.id())
-        .addInteger(pageSize + 1);
+        .addInteger(pageSize + 1).addOffsetDateTime(placedSince);
     return pool.preparedQuery(LIST).execute(args).map(rows -> {
       JsonArray items = new JsonArray();
       String next = null;
@@ -186,6 +191,15 @@ public final class OrderRoutes {
 
   /** Where a page ended: the last item's placing time and id, opaque to clients. */
   record Cursor(OffsetDateTime placedAt, String id) {
+    /** The request's {@code cursor} query parameter, or null; 400 naming it when it is not one of ours. */
+    static Cursor of(ApiRequest request) {
+      try {
+        return parse(request.queryParam("cursor"));
+      } catch (IllegalArgumentException e) {
+        throw invalid("query:cursor", "is not a cursor this API gave out");
+      }
+    }
+
     String encode() {
       String text = placedAt.toInstant().toString() + "|" + id;
       return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));

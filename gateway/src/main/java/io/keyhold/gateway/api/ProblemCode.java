@@ -64,7 +64,11 @@ public enum ProblemCode {
   DEPOSIT_CURRENCY_MISMATCH("deposit_currency_mismatch", 409, "The deposit is held in another currency"),
   // Backup sources (issue 14).
   BACKUP_SOURCE_UNFIT("backup_source_unfit", 409,
-      "A backup source must be another SKU in the same currency at a price no higher");
+      "A backup source must be another SKU in the same currency at a price no higher"),
+  // Console sessions (issue 17): a change made with a session cookie must carry the session's CSRF token.
+  CSRF_TOKEN_INVALID("csrf_token_invalid", 403,
+      "A change made with a console session needs the session's X-Keyhold-CSRF header"),
+  SIGN_IN_THROTTLED("sign_in_throttled", 429, "Too many failed sign-ins from this address; retry later");
 
   private static final Map<String, ProblemCode> BY_CODE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProblemCode::code, Function.identity()));

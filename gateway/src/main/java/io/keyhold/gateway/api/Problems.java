@@ -146,7 +146,7 @@ public final class Problems {
     switch (problem.code()) {
       case UNAUTHENTICATED -> response.putHeader("WWW-Authenticate", "Bearer");
       case OVERLOADED, IDEMPOTENCY_REQUEST_IN_PROGRESS, TIMEOUT, TOO_MANY_STREAMS, CLOCK_BEHIND, DATABASE_UNAVAILABLE,
-          NOT_READY ->
+          NOT_READY, SIGN_IN_THROTTLED ->
           response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds(ctx)));
       default -> { }
     }

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,9 @@ public final class Catalog {
       + " late_payment_policy, adapter_type, validators, compensation_basis, compensation_value)"
       + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING " + COLUMNS;
   private static final String FIND = "SELECT " + COLUMNS + " FROM skus WHERE merchant_id = $1 AND id = $2";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM skus WHERE merchant_id = $1"
+      + " AND ($2::text IS NULL OR strpos(lower(name), lower($2)) > 0)"
+      + " AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4)) ORDER BY created_at DESC, id DESC LIMIT $5";
 
   static {
     // Invariant: price * quantity of one order fits in a long with room for fee arithmetic.
@@ -93,6 +97,22 @@ public final class Catalog {
   public Future<Sku> find(SqlClient client, String merchantId, String skuId) {
     return client.preparedQuery(FIND).execute(Tuple.of(merchantId, skuId))
         .map(rows -> rows.size() == 0 ? null : toSku(rows.iterator().next()));
+  }
+
+  /**
+   * The merchant's SKUs, newest first: at most {@code limit}, those whose name contains {@code nameContains}
+   * (any case; null for all), after the SKU created at {@code afterCreatedAt} with id {@code afterId} (null for the
+   * first page).
+   */
+  public Future<List<Sku>> list(SqlClient client, String merchantId, String nameContains,
+      OffsetDateTime afterCreatedAt, String afterId, int limit) {
+    Tuple args = Tuple.tuple().addString(merchantId).addString(nameContains).addOffsetDateTime(afterCreatedAt)
+        .addString(afterId).addInteger(limit);
+    return client.preparedQuery(LIST).execute(args).map(rows -> {
+      List<Sku> skus = new ArrayList<>();
+      rows.forEach(row -> skus.add(toSku(row)));
+      return skus;
+    });
   }
 
   /**

@@ -6,9 +6,12 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -28,6 +31,15 @@ public final class MerchantService {
   private static final String INSERT_API_KEY = "INSERT INTO api_keys (key_hash, merchant_id) VALUES ($1, $2)";
   private static final String WEBHOOK_SECRET = "SELECT webhook_secret_key_id, webhook_secret_sealed FROM merchants"
       + " WHERE id = $1";
+
+  public static final String STATUS_SUSPENDED = "suspended";
+  private static final String LIST = "SELECT id, name, fee_basis_points, adapter_type, status, created_at FROM merchants"
+      + " WHERE ($1::text IS NULL OR strpos(lower(name), lower($1)) > 0 OR id = $1)"
+      + " AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) ORDER BY created_at DESC, id DESC LIMIT $4";
+  // Each setting changes only when given; the answer is the merchant as it now is.
+  private static final String UPDATE = "UPDATE merchants SET status = coalesce($2, status),"
+      + " fee_basis_points = coalesce($3, fee_basis_points) WHERE id = $1"
+      + " RETURNING id, name, fee_basis_points, adapter_type, status, created_at";
 
   private final Pool pool;
   private final KeyVault vault;
@@ -66,6 +78,38 @@ public final class MerchantService {
               .execute(Tuple.of(Buffer.buffer(SecretHasher.hash(apiKey)), id))
               .map(ignored -> new CreatedMerchant(id, merchant, createdAt, apiKey, webhookSecret));
         });
+  }
+
+  /**
+   * Merchants for the operator, newest first: at most {@code limit}, those whose name contains {@code search} (any
+   * case) or whose id it is (null for all), after the one created at {@code afterCreatedAt} with id {@code afterId}.
+   */
+  public Future<List<JsonObject>> list(String search, OffsetDateTime afterCreatedAt, String afterId, int limit) {
+    Tuple args = Tuple.tuple().addString(search).addOffsetDateTime(afterCreatedAt).addString(afterId).addInteger(limit);
+    return pool.preparedQuery(LIST).execute(args).map(rows -> {
+      List<JsonObject> merchants = new ArrayList<>();
+      rows.forEach(row -> merchants.add(view(row)));
+      return merchants;
+    });
+  }
+
+  /**
+   * Suspends or reactivates a merchant ({@code status}) and/or sets its fee on orders placed from now on; null leaves
+   * a setting as it is. Answers the merchant, or null when there is none with this id.
+   */
+  public Future<JsonObject> update(String merchantId, String status, Integer feeBasisPoints) {
+    return pool.preparedQuery(UPDATE).execute(Tuple.of(merchantId, status, feeBasisPoints))
+        .map(rows -> rows.size() == 0 ? null : view(rows.iterator().next()));
+  }
+
+  private static JsonObject view(Row row) {
+    return new JsonObject()
+        .put("id", row.getString("id"))
+        .put("name", row.getString("name"))
+        .put("fee_basis_points", row.getInteger("fee_basis_points"))
+        .put("adapter", new JsonObject().put("type", row.getString("adapter_type")))
+        .put("status", row.getString("status"))
+        .put("created_at", row.getOffsetDateTime("created_at").toInstant().toString());
   }
 
   /** The merchant's webhook secret, to sign webhooks with; null when there is no such merchant. */

@@ -89,6 +89,10 @@ public final class StockVault {
       + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
       + " count(*) FILTER (WHERE state = 'delivered') AS delivered"
       + " FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2";
+  private static final String COUNTS_BY_SKU = "SELECT sku_id, count(*) FILTER (WHERE state = 'available') AS available,"
+      + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
+      + " count(*) FILTER (WHERE state = 'delivered') AS delivered"
+      + " FROM stock_keys WHERE merchant_id = $1 AND sku_id = ANY($2) GROUP BY sku_id";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -372,6 +376,21 @@ public final class StockVault {
       keys.add(new OpenedKey(row.getLong("id"), new String(plain, StandardCharsets.UTF_8)));
     }
     return keys;
+  }
+
+  /** How many keys of each of the merchant's {@code skuIds} are in each state, in one statement. */
+  public Future<Map<String, StockCounts>> counts(String merchantId, List<String> skuIds) {
+    Tuple args = Tuple.tuple().addString(merchantId).addArrayOfString(skuIds.toArray(new String[0]));
+    return pool.preparedQuery(COUNTS_BY_SKU).execute(args)
+        .map(rows -> {
+          Map<String, StockCounts> counts = new HashMap<>();
+          skuIds.forEach(id -> counts.put(id, StockCounts.EMPTY));
+          for (Row row : rows) {
+            counts.put(row.getString("sku_id"),
+                new StockCounts(row.getLong("available"), row.getLong("reserved"), row.getLong("delivered")));
+          }
+          return counts;
+        });
   }
 
   /** How many keys of the SKU are in each state. */

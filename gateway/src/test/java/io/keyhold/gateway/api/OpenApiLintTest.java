@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * {@code .ci/run} into {@code .ci/node_modules}; without it the test skips and says how to install it,
  * except under CI ({@code CI=true}), where it fails.
  */
-class OpenApiLintTest {
+public class OpenApiLintTest {
   /** Where {@code .ci/run} installs the linter, from the repository's root. */
   static final String LINTER = ".ci/node_modules/.bin/redocly";
   static final String INSTALL = "bash .ci/run installs it; or: npm install --prefix .ci --no-save @redocly/cli@2.77.0";
@@ -79,7 +79,7 @@ class OpenApiLintTest {
   }
 
   /** The folder holding {@code .ci/run}: the module's parent when Maven runs the tests. */
-  static Path repositoryRoot() {
+  public static Path repositoryRoot() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.exists(dir.resolve(".ci/run"))) {
         return dir;

@@ -33,9 +33,10 @@ import java.util.Map;
  */
 public final class PageRoutes {
   public static final String WEBROOT = "webroot/";
-  public static final List<String> PAGES = List.of("checkout.html", "order.html", "evidence.html");
+  public static final List<String> PAGES = List.of("checkout.html", "order.html", "evidence.html", "console.html",
+      "ops.html");
   public static final List<String> ASSETS = List.of("keyhold.css", "i18n.js", "checkout.js", "order.js",
-      "evidence.js", "logo.svg");
+      "evidence.js", "logo.svg", "console.css", "console-i18n.js", "console-common.js", "console.js", "ops.js");
   /** Our files are small; a bound keeps a broken build from loading something huge. */
   public static final int FILE_BYTES_MAX = 256 * 1024;
   /** Scripts and styles hold no data: short caching is harmless. */
@@ -60,6 +61,9 @@ public final class PageRoutes {
     endpoints.get("getOrderPage", Caller.Kind.PUBLIC, request -> routes.page(request, "order.html"));
     endpoints.get("getEvidencePage", Caller.Kind.PUBLIC, request -> routes.page(request, "evidence.html"));
     endpoints.get("getPageAsset", Caller.Kind.PUBLIC, routes::asset);
+    // The consoles of issue 17: the same kind of static page, whose scripts sign in and then call the API.
+    endpoints.get("getShopConsolePage", Caller.Kind.PUBLIC, request -> routes.page(request, "console.html"));
+    endpoints.get("getOpsConsolePage", Caller.Kind.PUBLIC, request -> routes.page(request, "ops.html"));
   }
 
   private record Files(Map<String, String> pages, Map<String, Buffer> assets) {}

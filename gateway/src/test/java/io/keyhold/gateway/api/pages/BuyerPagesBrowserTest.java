@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -68,8 +67,7 @@ class BuyerPagesBrowserTest {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
     clock = new ShiftableClock();
-    EngineConfig engine = EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
-        .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
+    EngineConfig engine = quickEngine();
     gw = TestGateway.start(config -> config.clock(clock).engine(engine));
     purchases = new Purchases(gw);
     Files.createDirectories(SCREENSHOTS);
@@ -108,6 +106,12 @@ class BuyerPagesBrowserTest {
     ChromeDriver opened = new ChromeDriver(service, options);
     opened.manage().window().setSize(DESKTOP);
     return opened;
+  }
+
+  /** An engine that sweeps, runs effects and retries them within milliseconds, so a browser test waits little. */
+  static EngineConfig quickEngine() {
+    return EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
+        .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
   }
 
   /** Quits the browser and deletes its profile. */
@@ -333,23 +337,7 @@ class BuyerPagesBrowserTest {
         .until(d -> condition.getAsBoolean());
   }
 
-  /** Saves the whole page at desktop and phone width, then goes back to the desktop size. */
   private void screenshots(String name, String lang) {
-    shoot(name + "-" + lang + "-desktop", DESKTOP);
-    shoot(name + "-" + lang + "-phone", PHONE);
-    driver.manage().window().setSize(DESKTOP);
-  }
-
-  private void shoot(String name, Dimension size) {
-    driver.manage().window().setSize(size);
-    Number height = (Number) ((JavascriptExecutor) driver).executeScript(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);");
-    int full = Math.min(SHOT_HEIGHT_MAX, Math.max(size.getHeight(), height.intValue() + 140));
-    driver.manage().window().setSize(new Dimension(size.getWidth(), full));
-    try {
-      Files.write(SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
-    } catch (IOException e) {
-      throw new IllegalStateException("could not save screenshot " + name, e);
-    }
+    new Browser(driver).screenshots(name, lang);
   }
 }

@@ -21,8 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -48,8 +46,7 @@ class CheckoutReliabilityBrowserTest {
   static void start() throws Exception {
     assumeTrue(Files.isExecutable(BuyerPagesBrowserTest.CHROMIUM) && Files.isExecutable(BuyerPagesBrowserTest.CHROMEDRIVER),
         "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
-    EngineConfig engine = EngineConfig.builder().sweepIntervalMs(20).outboxIntervalMs(20).outboxBackoffBaseMs(20)
-        .outboxBackoffMaxMs(200).outboxAttemptsMax(100).sandboxNoticeDelayMs(5).build();
+    EngineConfig engine = BuyerPagesBrowserTest.quickEngine();
     gw = TestGateway.start(config -> config.clock(new ShiftableClock()).engine(engine));
     purchases = new Purchases(gw);
     Files.createDirectories(BuyerPagesBrowserTest.SCREENSHOTS);
@@ -183,21 +180,6 @@ class CheckoutReliabilityBrowserTest {
   }
 
   private void screenshots(String name, String lang) {
-    shoot(name + "-" + lang + "-desktop", DESKTOP);
-    shoot(name + "-" + lang + "-phone", PHONE);
-    driver.manage().window().setSize(DESKTOP);
-  }
-
-  private void shoot(String name, Dimension size) {
-    driver.manage().window().setSize(size);
-    Number height = (Number) ((JavascriptExecutor) driver).executeScript(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);");
-    int full = Math.min(BuyerPagesBrowserTest.SHOT_HEIGHT_MAX, Math.max(size.getHeight(), height.intValue() + 140));
-    driver.manage().window().setSize(new Dimension(size.getWidth(), full));
-    try {
-      Files.write(BuyerPagesBrowserTest.SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
-    } catch (IOException e) {
-      throw new IllegalStateException("could not save screenshot " + name, e);
-    }
+    new Browser(driver).screenshots(name, lang);
   }
 }
