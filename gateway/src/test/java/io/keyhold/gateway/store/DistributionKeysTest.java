@@ -29,6 +29,7 @@ class DistributionKeysTest {
       "merchant_stats_cursor", "one row: where the reliability fold has read to",
       "api_keys", "looked up by key hash before the merchant is known; a few rows per merchant",
       "key_fingerprints", "a key delivered twice is caught across shops: the index is global on purpose",
+      "console_sessions", "found by the cookie's hash before the merchant is known; an operator's has no merchant",
       "flyway_schema_history", "the migrations applied");
   /** Tables keyed by something else today, and what must change before they can be distributed. */
   static final Map<String, String> NOT_YET = Map.of(
