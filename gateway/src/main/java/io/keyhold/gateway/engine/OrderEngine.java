@@ -179,7 +179,7 @@ public final class OrderEngine {
     }
     // The effects of every change committed here run at once, on this instance, claimed as they were written.
     orders.runEffectsWith(outbox);
-    sandbox.whenNoticesQueued(outbox::wakeIn);
+    sandbox.runNoticesWith(outbox);
     outbox.start();
     sweeper.start();
     poll.start();

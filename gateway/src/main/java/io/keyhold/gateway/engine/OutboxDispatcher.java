@@ -213,9 +213,13 @@ final class OutboxDispatcher implements EffectClaims {
     });
   }
 
-  /** {@link #wake()} in {@code delayMs} (rows were written due then). */
-  public void wakeIn(long delayMs) {
-    vertx.setTimer(Math.max(1, delayMs), id -> wake());
+  @Override
+  public void dueIn(long delayMs, List<OutboxRow> claimed) {
+    if (delayMs <= 0) {
+      committed(claimed, false);
+    } else {
+      vertx.setTimer(delayMs, id -> committed(claimed, false));
+    }
   }
 
   /**

@@ -22,4 +22,7 @@ public interface EffectClaims {
    * rows due later, or rows another change had written already, which the outbox finds by its own claims.
    */
   void committed(List<OutboxRow> claimed, boolean othersQueued);
+
+  /** Called once rows written claimed, due {@code delayMs} after their commit, committed; they run then. */
+  void dueIn(long delayMs, List<OutboxRow> claimed);
 }
