@@ -66,8 +66,15 @@ final class OutboxDispatcher implements EffectClaims {
    */
   public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
   public static final long DONE_RETRY_MS = 500;
+  /** How soon a claim follows one during which new rows were committed elsewhere (a wake). */
+  public static final long WOKEN_DURING_CLAIM_MS = 20;
   /** Rows claimed at their commit kept waiting for a slot here, at most; the rest go back to all instances. */
-  public static final int COMMITTED_WAITING_MAX = 1_024;
+  public static final int COMMITTED_WAITING_MAX = 8_192;
+  /**
+   * The share of the slots kept for claimed rows while rows may be due ({@code 1/N}): rows committed here never
+   * starve the rows only a claim finds (due later, given back, left by a dead instance).
+   */
+  public static final int CLAIM_SHARE_DIVISOR = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
@@ -175,10 +182,7 @@ final class OutboxDispatcher implements EffectClaims {
       }
       List<OutboxRow> overflow = new ArrayList<>();
       for (OutboxRow row : claimed) {
-        if (running.size() < config.outboxConcurrencyMax() && waiting.isEmpty()) {
-          runAtCommit.increment();
-          run(row);
-        } else if (waiting.size() < COMMITTED_WAITING_MAX) {
+        if (waiting.size() < COMMITTED_WAITING_MAX) {
           waiting.add(row);
         } else {
           overflow.add(row);
@@ -245,7 +249,8 @@ final class OutboxDispatcher implements EffectClaims {
   }
 
   private void poll() {
-    while (!stopping && !waiting.isEmpty() && running.size() < config.outboxConcurrencyMax()) {
+    int claimSlots = mayBeDue ? Math.max(1, config.outboxConcurrencyMax() / CLAIM_SHARE_DIVISOR) : 0;
+    while (!stopping && !waiting.isEmpty() && running.size() < config.outboxConcurrencyMax() - claimSlots) {
       runAtCommit.increment();
       run(waiting.poll());
     }
@@ -282,12 +287,17 @@ final class OutboxDispatcher implements EffectClaims {
       }
       runByClaim.increment(rows.size());
       rows.forEach(this::run);
-      // A full claim may have left rows behind; a wake during the claim may have brought new ones.
-      if (rows.size() == room || mayBeDue) {
+      if (rows.size() == room) {
+        // A full claim may have left rows behind.
         mayBeDue = true;
         poll();
       } else {
-        schedule(config.outboxIntervalMs());
+        // Rows committed during the claim (a wake came) are claimed shortly, not at once: wakes at peak must not
+        // turn into back-to-back claims.
+        if (mayBeDue) {
+          cancelTimer();
+        }
+        schedule(mayBeDue ? WOKEN_DURING_CLAIM_MS : config.outboxIntervalMs());
       }
       return Future.succeededFuture();
     });

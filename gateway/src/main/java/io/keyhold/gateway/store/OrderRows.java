@@ -243,7 +243,7 @@ final class OrderRows {
         return Future.failedFuture(new VersionConflict(before.id(), before.version()));
       }
       Written written = claiming ? new Written(claimedRows(row.getJsonArray("claimed")), row.getLong("unclaimed") > 0)
-          : Written.NOTHING_CLAIMED;
+          : new Written(List.of(), !change.effects().isEmpty());
       return moveDeposit(tx, after, change.postings(), now).map(written);
     });
   }
@@ -253,7 +253,8 @@ final class OrderRows {
    * for a claims-less write, all of them) that the outbox finds by its own claims.
    */
   record Written(List<OutboxRow> claimed, boolean othersQueued) {
-    static final Written NOTHING_CLAIMED = new Written(List.of(), true);
+    /** A change that wrote no outbox row. */
+    static final Written NONE = new Written(List.of(), false);
   }
 
   private static List<OutboxRow> claimedRows(JsonArray rows) {

@@ -294,7 +294,7 @@ public final class OrderStore {
 
   private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
       int attempt) {
-    AtomicReference<OrderRows.Written> written = new AtomicReference<>(OrderRows.Written.NOTHING_CLAIMED);
+    AtomicReference<OrderRows.Written> written = new AtomicReference<>(OrderRows.Written.NONE);
     Function<SqlClient, Future<Applied>> work = tx -> (loaded != null ? Future.succeededFuture(loaded)
         : OrderRows.load(tx, orderId, merchantId)).compose(current -> {
           if (current == null) {
@@ -354,7 +354,7 @@ public final class OrderStore {
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
   private static Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after,
       Transition change, Instant now, EffectClaims claims) {
-    Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NOTHING_CLAIMED)
+    Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NONE)
         : OrderRows.write(tx, before.order(), change, now, claims);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
