@@ -5,9 +5,7 @@ import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.escrow.Money;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.crypto.SecretHasher;
-import io.keyhold.gateway.store.EffectClaims;
 import io.keyhold.gateway.store.Ids;
-import io.keyhold.gateway.store.OutboxRow;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -22,11 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -71,16 +65,6 @@ public final class SandboxProvider implements PaymentProvider {
       + " payload, next_attempt_at, created_at) SELECT $1, $2, $3, n.k, n.p::jsonb, n.t, $6"
       + " FROM unnest($4::text[], $5::text[], $7::timestamptz[]) AS n(k, p, t)"
       + " ON CONFLICT (idempotency_key) DO NOTHING";
-  /**
-   * {@link #INSERT_NOTICES} for an instance that runs them itself ({@link EffectClaims}): the rows are written claimed
-   * for it ($8) until their lease ends ($9), and answered, so they run when due without a claim.
-   */
-  private static final String INSERT_NOTICES_CLAIMED = "INSERT INTO outbox (merchant_id, order_id, kind,"
-      + " idempotency_key, payload, next_attempt_at, created_at, attempts, claimed_by)"
-      + " SELECT $1, $2, $3, n.k, n.p::jsonb, $9, $6, 1, $8"
-      + " FROM unnest($4::text[], $5::text[], $7::timestamptz[]) AS n(k, p, t)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING"
-      + " RETURNING id, kind, idempotency_key, payload, attempts, order_id, merchant_id";
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
       + " merchant_id, order_id, amount_minor, currency, reason, provider_ref, created_at)"
       + " SELECT $1, 'sandbox', p.id, p.merchant_id, p.order_id, $3, p.currency, $4, $5, $6"
@@ -105,8 +89,6 @@ public final class SandboxProvider implements PaymentProvider {
   private final boolean chaos;
   private final long noticeDelayMs;
   private final Supplier<String> selfUrl;
-  /** Who runs the notices this instance queues, when due; none (the outbox's claims find them) until set. */
-  private volatile EffectClaims claims;
 
   private SandboxProvider(Pool pool, WebClient client, Clock clock, Signatures signatures, boolean chaos,
       long noticeDelayMs, Supplier<String> selfUrl) {
@@ -210,36 +192,20 @@ public final class SandboxProvider implements PaymentProvider {
             .execute(Tuple.of(paymentId, now.atOffset(ZoneOffset.UTC)))
             .compose(rows -> {
               if (rows.size() == 0) {
-                return Future.succeededFuture(Map.<Long, List<OutboxRow>>of());
+                return Future.succeededFuture();
               }
               Row row = rows.iterator().next();
               return queueNotices(tx, paymentId, row.getString("merchant_id"), row.getString("order_id"),
                   Money.of(row.getLong("amount_minor"), row.getString("currency")), now);
             }))
-        .onSuccess(claimed -> {
-          EffectClaims runner = claims;
-          if (runner != null) {
-            claimed.forEach(runner::dueIn);
-          }
-        })
         .compose(ignored -> find(paymentId));
   }
 
-  /**
-   * From now on the notices this instance queues are written claimed for {@code runner} and handed to it after the
-   * commit, to run when due (as the effects of the orders' changes are).
-   */
-  public void runNoticesWith(EffectClaims runner) {
-    claims = Objects.requireNonNull(runner, "runner");
-  }
-
-  /** Queues the payment's notices in {@code tx}; answers the rows claimed for this instance, by their delay in ms. */
-  private Future<Map<Long, List<OutboxRow>>> queueNotices(SqlClient tx, String paymentId, String merchantId,
-      String orderId, Money amount, Instant now) {
+  private Future<Void> queueNotices(SqlClient tx, String paymentId, String merchantId, String orderId, Money amount,
+      Instant now) {
     List<String> keys = new ArrayList<>();
     List<String> payloads = new ArrayList<>();
     List<java.time.OffsetDateTime> due = new ArrayList<>();
-    Map<String, Long> delays = new HashMap<>();
     ThreadLocalRandom random = ThreadLocalRandom.current();
     String[] statuses = {PaymentNotice.Status.PENDING.code(), PaymentNotice.Status.SUCCEEDED.code()};
     for (int s = 0; s < statuses.length; s++) {
@@ -254,36 +220,17 @@ public final class SandboxProvider implements PaymentProvider {
             .put("amount", new JsonObject().put("amount", amount.minorUnits())
                 .put("currency", amount.currency().getCurrencyCode()));
         long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
-        String key = "sandbox/" + paymentId + "/" + statuses[s] + "/" + copy;
-        keys.add(key);
-        delays.put(key, delayMs);
+        keys.add("sandbox/" + paymentId + "/" + statuses[s] + "/" + copy);
         payloads.add(notice.encode());
         due.add(now.plusMillis(delayMs).atOffset(ZoneOffset.UTC));
       }
     }
-    EffectClaims runner = claims;
-    Tuple tuple = Tuple.tuple().addString(merchantId).addString(orderId)
-        .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
-        .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-        .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0]));
-    if (runner == null) {
-      return tx.preparedQuery(INSERT_NOTICES).execute(tuple).map(rows -> Map.of());
-    }
-    long latestMs = delays.values().stream().mapToLong(Long::longValue).max().orElse(0);
-    tuple.addString(runner.claimant())
-        .addOffsetDateTime(runner.leaseUntil(now.plusMillis(latestMs)).atOffset(ZoneOffset.UTC));
-    return tx.preparedQuery(INSERT_NOTICES_CLAIMED).execute(tuple).map(rows -> {
-      Map<Long, List<OutboxRow>> byDelay = new TreeMap<>();
-      for (Row row : rows) {
-        OutboxRow claimed = new OutboxRow(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
-            row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
-            row.getString("merchant_id"));
-        byDelay.computeIfAbsent(delays.get(claimed.idempotencyKey()), delay -> new ArrayList<>()).add(claimed);
-      }
-      return byDelay;
-    });
+    return tx.preparedQuery(INSERT_NOTICES).execute(Tuple.tuple().addString(merchantId).addString(orderId)
+            .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
+            .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+            .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0])))
+        .mapEmpty();
   }
-
 
   /**
    * The {@code Keyhold-Signature} value of a notice {@code body} signed at {@code at}, as {@link #send}

@@ -177,9 +177,8 @@ public final class OrderEngine {
       LOG.info("order engine workers are off by configuration");
       return;
     }
-    // The effects of every change committed here run at once, on this instance, claimed as they were written.
-    orders.runEffectsWith(outbox);
-    sandbox.runNoticesWith(outbox);
+    // New effects are run at once rather than at the next poll.
+    orders.changes().listen(order -> outbox.wake());
     outbox.start();
     sweeper.start();
     poll.start();

@@ -1,9 +1,7 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.gateway.store.ContextFutures;
-import io.keyhold.gateway.store.EffectClaims;
 import io.keyhold.gateway.store.OutboxBackoff;
-import io.keyhold.gateway.store.OutboxRow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -18,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +29,7 @@ import org.slf4j.LoggerFactory;
  * Runs outbox rows: the effects of stored transitions and the gateway's own jobs (payment notices).
  * Every gateway instance runs one; they share the table safely.
  *
- * <p>The effects of a change this instance commits come without a claim: the change wrote them claimed in this
- * instance's name ({@link EffectClaims}) and hands them over after its commit ({@link #committed}); they run at
- * once, or as soon as a slot frees up. Claims find the rest: rows due later, rows of changes made elsewhere, rows
- * an instance that died left behind. A claim is one statement: up to a batch of due {@code pending} rows, picked in
+ * <p>A claim is one statement: up to a batch of due {@code pending} rows, picked in
  * {@code next_attempt_at} order with {@code FOR UPDATE SKIP LOCKED}, have their attempt counted and
  * their {@code next_attempt_at} pushed past a lease, so no other instance takes them while this one
  * works. Then each row's {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
@@ -50,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * request paths of every event loop, only asks that context for a poll, and what a handler answers is
  * followed on that context again.
  */
-final class OutboxDispatcher implements EffectClaims {
+final class OutboxDispatcher {
   /** Longest error text kept on a row (the column's limit). */
   public static final int ERROR_LENGTH_MAX = 1000;
   /** Finished rows marked done by one statement, at most. */
@@ -66,15 +60,6 @@ final class OutboxDispatcher implements EffectClaims {
    */
   public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
   public static final long DONE_RETRY_MS = 500;
-  /** How soon a claim follows one during which new rows were committed elsewhere (a wake). */
-  public static final long WOKEN_DURING_CLAIM_MS = 20;
-  /** Rows claimed at their commit kept waiting for a slot here, at most; the rest go back to all instances. */
-  public static final int COMMITTED_WAITING_MAX = 8_192;
-  /**
-   * The share of the slots kept for claimed rows while rows may be due ({@code 1/N}): rows committed here never
-   * starve the rows only a claim finds (due later, given back, left by a dead instance).
-   */
-  public static final int CLAIM_SHARE_DIVISOR = 4;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
@@ -98,8 +83,22 @@ final class OutboxDispatcher implements EffectClaims {
   /** Carries out one kind of outbox row; fails to have it tried again. */
   @FunctionalInterface
   public interface Handler {
-    Future<Void> run(OutboxRow row);
+    Future<Void> run(Row row);
   }
+
+  /**
+   * A claimed outbox row.
+   *
+   * @param id the row
+   * @param kind what to do
+   * @param idempotencyKey the row's key (an effect's key)
+   * @param payload what the writer stored
+   * @param attempts this attempt's number, from 1
+   * @param orderId the order, or null
+   * @param merchantId the merchant, or null
+   */
+  public record Row(long id, String kind, String idempotencyKey, JsonObject payload, int attempts, String orderId,
+      String merchantId) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -111,11 +110,6 @@ final class OutboxDispatcher implements EffectClaims {
   private final Map<Long, Future<Void>> running = new HashMap<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
-  /**
-   * Rows claimed when the change that wrote them committed ({@link #committed}) that wait for a free slot; past
-   * {@link #COMMITTED_WAITING_MAX} they are given back to every instance's claims.
-   */
-  private final ArrayDeque<OutboxRow> waiting = new ArrayDeque<>();
   /** Rows to run again soon, by id, until when (System.nanoTime); see {@link #rerunSoon}. */
   private final Map<Long, Long> rerunUntil = new HashMap<>();
   /** Done marks under way, with their rows (left out of claims too). */
@@ -124,18 +118,11 @@ final class OutboxDispatcher implements EffectClaims {
   private final Counter done;
   private final Counter retried;
   private final Counter failed;
-  private final Counter runAtCommit;
-  private final Counter runByClaim;
   private final OutageLog outage = new OutageLog(LOG, "outbox");
   private boolean started;
   private boolean stopping;
   private Future<Void> claim = Future.succeededFuture();
   private boolean claiming;
-  /**
-   * Rows may be due that no claim has looked for since: set by a wake, the interval's timer, a full claim; a row
-   * finishing claims more only then (the rows of this instance's own changes come without a claim).
-   */
-  private boolean mayBeDue = true;
   private long timerId = -1;
 
   public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, String instanceId,
@@ -150,58 +137,12 @@ final class OutboxDispatcher implements EffectClaims {
     this.done = Counter.builder("keyhold.outbox.rows").tag("result", "done").register(meters);
     this.retried = Counter.builder("keyhold.outbox.rows").tag("result", "retried").register(meters);
     this.failed = Counter.builder("keyhold.outbox.rows").tag("result", "failed").register(meters);
-    this.runAtCommit = Counter.builder("keyhold.outbox.runs").tag("claimed", "at_commit")
-        .description("Outbox rows run, by how they were claimed: with the change that wrote them, or by a poll")
-        .register(meters);
-    this.runByClaim = Counter.builder("keyhold.outbox.runs").tag("claimed", "by_poll").register(meters);
-  }
-
-  @Override
-  public String claimant() {
-    return instanceId;
-  }
-
-  @Override
-  public Instant leaseUntil(Instant now) {
-    return now.plusMillis(config.outboxLeaseMs());
-  }
-
-  /**
-   * Runs rows a change claimed in this instance's name as it wrote them, once it committed: at once while slots are
-   * free, else when one frees up (before any poll claims more). Stopped or not started, they are given back.
-   */
-  @Override
-  public void committed(List<OutboxRow> claimed, boolean othersQueued) {
-    if (claimed.isEmpty() && !othersQueued) {
-      return;
-    }
-    context.runOnContext(v -> {
-      if (!started || stopping) {
-        giveBack(claimed);
-        return;
-      }
-      List<OutboxRow> overflow = new ArrayList<>();
-      for (OutboxRow row : claimed) {
-        if (waiting.size() < COMMITTED_WAITING_MAX) {
-          waiting.add(row);
-        } else {
-          overflow.add(row);
-        }
-      }
-      giveBack(overflow);
-      if (othersQueued) {
-        mayBeDue = true;
-        cancelTimer();
-      }
-      poll();
-    });
   }
 
   /** Starts polling. */
   public void start() {
     context.runOnContext(v -> {
       started = true;
-      mayBeDue = true;
       poll();
     });
   }
@@ -210,20 +151,10 @@ final class OutboxDispatcher implements EffectClaims {
   public void wake() {
     context.runOnContext(v -> {
       if (started && !stopping) {
-        mayBeDue = true;
         cancelTimer();
         poll();
       }
     });
-  }
-
-  @Override
-  public void dueIn(long delayMs, List<OutboxRow> claimed) {
-    if (delayMs <= 0) {
-      committed(claimed, false);
-    } else {
-      vertx.setTimer(delayMs, id -> committed(claimed, false));
-    }
   }
 
   /**
@@ -235,9 +166,6 @@ final class OutboxDispatcher implements EffectClaims {
     context.runOnContext(v -> {
       stopping = true;
       cancelTimer();
-      List<OutboxRow> unstarted = new ArrayList<>(waiting);
-      waiting.clear();
-      giveBack(unstarted);
       // The claim under way (its rows are given back) first, then the effects under way.
       claim.transform(ignored -> Future.join(new ArrayList<>(running.values())))
           .transform(ignored -> flush())
@@ -249,16 +177,7 @@ final class OutboxDispatcher implements EffectClaims {
   }
 
   private void poll() {
-    int claimSlots = mayBeDue ? Math.max(1, config.outboxConcurrencyMax() / CLAIM_SHARE_DIVISOR) : 0;
-    while (!stopping && !waiting.isEmpty() && running.size() < config.outboxConcurrencyMax() - claimSlots) {
-      runAtCommit.increment();
-      run(waiting.poll());
-    }
     if (stopping || claiming) {
-      return;
-    }
-    if (!mayBeDue) {
-      schedule(config.outboxIntervalMs());
       return;
     }
     int room = Math.min(config.outboxBatchMax(), config.outboxConcurrencyMax() - running.size());
@@ -267,46 +186,35 @@ final class OutboxDispatcher implements EffectClaims {
       return;
     }
     claiming = true;
-    mayBeDue = false;
     claim = claim(room).transform(claimed -> {
       claiming = false;
       if (claimed.failed()) {
-        mayBeDue = true;
         if (!outage.outage(claimed.cause())) {
           LOG.warn("claiming outbox rows failed: {}", claimed.cause().toString());
         }
         schedule(config.outboxIntervalMs());
         return Future.succeededFuture();
       }
-      List<OutboxRow> rows = claimed.result();
+      List<Row> rows = claimed.result();
       if (outage.succeeded()) {
         takeBackOwnClaims(rows);
       }
       if (stopping) {
         return giveBack(rows);
       }
-      runByClaim.increment(rows.size());
       rows.forEach(this::run);
       if (rows.size() == room) {
-        // A full claim may have left rows behind.
-        mayBeDue = true;
         poll();
       } else {
-        // Rows committed during the claim (a wake came) are claimed shortly, not at once: wakes at peak must not
-        // turn into back-to-back claims.
-        if (mayBeDue) {
-          cancelTimer();
-        }
-        schedule(mayBeDue ? WOKEN_DURING_CLAIM_MS : config.outboxIntervalMs());
+        schedule(config.outboxIntervalMs());
       }
       return Future.succeededFuture();
     });
   }
 
-  private Future<List<OutboxRow>> claim(int max) {
+  private Future<List<Row>> claim(int max) {
     Instant now = clock.instant();
     List<Long> excluded = new ArrayList<>(running.keySet());
-    waiting.forEach(row -> excluded.add(row.id()));
     excluded.addAll(finished);
     excluded.addAll(rerunUntil.keySet());
     marking.values().forEach(excluded::addAll);
@@ -316,9 +224,9 @@ final class OutboxDispatcher implements EffectClaims {
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
             .addArrayOfLong(busy).addString(instanceId))
         .map(rows -> {
-          List<OutboxRow> claimed = new ArrayList<>(rows.rowCount());
+          List<Row> claimed = new ArrayList<>(rows.rowCount());
           for (io.vertx.sqlclient.Row row : rows) {
-            claimed.add(new OutboxRow(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
+            claimed.add(new Row(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
                 row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
                 row.getString("merchant_id")));
           }
@@ -331,10 +239,9 @@ final class OutboxDispatcher implements EffectClaims {
    * connection are not running here, yet hidden from every claim until their lease ends (a minute), and the
    * heartbeat does not hand them back, this instance being alive. They are made due again at once.
    */
-  private void takeBackOwnClaims(List<OutboxRow> justClaimed) {
+  private void takeBackOwnClaims(List<Row> justClaimed) {
     List<Long> busy = new ArrayList<>(running.keySet());
     justClaimed.forEach(row -> busy.add(row.id()));
-    waiting.forEach(row -> busy.add(row.id()));
     busy.addAll(finished);
     busy.addAll(rerunUntil.keySet());
     marking.values().forEach(busy::addAll);
@@ -343,7 +250,6 @@ final class OutboxDispatcher implements EffectClaims {
         .onSuccess(rows -> {
           if (rows.rowCount() > 0) {
             LOG.info("outbox: took back {} rows claimed before the outage and not running here", rows.rowCount());
-            mayBeDue = true;
             poll();
           }
         })
@@ -351,11 +257,11 @@ final class OutboxDispatcher implements EffectClaims {
             + " their lease ends): {}", failure.toString()));
   }
 
-  private Future<Void> giveBack(List<OutboxRow> rows) {
+  private Future<Void> giveBack(List<Row> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
-    Long[] ids = rows.stream().map(OutboxRow::id).toArray(Long[]::new);
+    Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
     return pool.preparedQuery(GIVE_BACK)
         .execute(Tuple.tuple().addArrayOfLong(ids).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
         .<Void>mapEmpty()
@@ -366,7 +272,7 @@ final class OutboxDispatcher implements EffectClaims {
         });
   }
 
-  private void run(OutboxRow row) {
+  private void run(Row row) {
     Handler handler = handlers.get(row.kind());
     Future<Void> result;
     if (handler == null) {
@@ -408,7 +314,7 @@ final class OutboxDispatcher implements EffectClaims {
    * instance's, so it runs again {@link #DONE_RETRY_MS} later (effects are idempotent) rather than wait for
    * its lease; for half a lease at most, after which the lease brings it back as before.
    */
-  private void rerunSoon(OutboxRow row) {
+  private void rerunSoon(Row row) {
     long until = rerunUntil.computeIfAbsent(row.id(),
         id -> System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.outboxLeaseMs() / 2));
     if (stopping || System.nanoTime() > until) {
@@ -424,7 +330,7 @@ final class OutboxDispatcher implements EffectClaims {
     });
   }
 
-  private Future<Void> record(OutboxRow row, Throwable failure) {
+  private Future<Void> record(Row row, Throwable failure) {
     if (failure == null) {
       done.increment();
       markDone(row.id());
@@ -526,7 +432,6 @@ final class OutboxDispatcher implements EffectClaims {
     }
     timerId = vertx.setTimer(delayMs, id -> {
       timerId = -1;
-      mayBeDue = true;
       poll();
     });
   }

@@ -11,7 +11,6 @@ import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -69,19 +68,6 @@ final class OrderRows {
       + " payload, next_attempt_at, created_at) SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, %s::timestamptz"
       + " FROM written, unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS o(k, i, p, n)"
       + " ON CONFLICT (idempotency_key) DO NOTHING";
-  /**
-   * {@link #OUTBOX} for a change whose effects due now run where it commits ({@link EffectClaims}): those rows are
-   * written claimed (by the sixth parameter, the claimant, until the seventh, the lease's end; attempt counted), the
-   * others as usual; answers each row written with whether it was claimed.
-   */
-  private static final String OUTBOX_CLAIMED = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
-      + " payload, created_at, next_attempt_at, attempts, claimed_by) SELECT $1, $2, o.k, o.i, o.p::jsonb,"
-      + " %1$s::timestamptz, CASE WHEN o.n <= %1$s::timestamptz THEN %7$s::timestamptz ELSE o.n END,"
-      + " CASE WHEN o.n <= %1$s::timestamptz THEN 1 ELSE 0 END,"
-      + " CASE WHEN o.n <= %1$s::timestamptz THEN %6$s::text END"
-      + " FROM written, unnest(%2$s::text[], %3$s::text[], %4$s::text[], %5$s::timestamptz[]) AS o(k, i, p, n)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING"
-      + " RETURNING id, kind, idempotency_key, payload, attempts, order_id, merchant_id, claimed_by";
 
   /** A placed order: its row, units and first evidence, in one statement ($1..$17 the row). */
   private static final String INSERT = "WITH written AS (" + INSERT_ORDER + "),"
@@ -98,20 +84,6 @@ final class OrderRows {
       + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
       + " effects AS (" + OUTBOX.formatted(params(28, 5)) + ")"
       + " SELECT count(*) AS written FROM written";
-  /**
-   * {@link #UPDATE} with the effects due now written claimed ($33 the claimant, $34 the lease's end): answers the
-   * rows claimed (as JSON) and how many rows it wrote unclaimed.
-   */
-  private static final String UPDATE_CLAIMING = "WITH written AS (" + UPDATE_ORDER + "),"
-      + " units AS (" + UNITS.formatted(params(9, 8)) + "),"
-      + " postings AS (" + POSTINGS.formatted(params(17, 5)) + "),"
-      + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
-      + " effects AS (" + OUTBOX_CLAIMED.formatted(params(28, 7)) + ")"
-      + " SELECT (SELECT count(*) FROM written) AS written,"
-      + " (SELECT coalesce(json_agg(json_build_object('id', e.id, 'kind', e.kind, 'key', e.idempotency_key,"
-      + " 'payload', e.payload, 'attempts', e.attempts, 'order_id', e.order_id, 'merchant_id', e.merchant_id)),"
-      + " '[]'::json) FROM effects e WHERE e.claimed_by IS NOT NULL) AS claimed,"
-      + " (SELECT count(*) FROM effects e WHERE e.claimed_by IS NULL) AS unclaimed";
   /**
    * Keeps merchant_deposits in step with a change's postings to the merchant's deposit (compensation paid). The
    * caller holds the row locked since it read what the deposit could pay; the CHECK refuses an overdraft.
@@ -207,10 +179,9 @@ final class OrderRows {
    * the evidence and the outbox rows, in one statement. Fails with {@link VersionConflict}, having written
    * nothing, when the row was not at {@code before}'s version. Atomic on its own, so {@code tx} may be the
    * pool itself when nothing else belongs with the change; the caller commits (if a transaction), then
-   * announces the change. With {@code claims}, the effects due now are written claimed for it (see
-   * {@link EffectClaims}), to be handed over after the commit.
+   * announces the change.
    */
-  static Future<Written> write(SqlClient tx, Order before, Transition change, Instant now, EffectClaims claims) {
+  static Future<Void> write(SqlClient tx, Order before, Transition change, Instant now) {
     Order after = change.order();
     if (after.version() <= before.version() || !after.id().equals(before.id())) {
       return Future.failedFuture(new IllegalArgumentException("order " + before.id() + " version "
@@ -233,39 +204,10 @@ final class OrderRows {
     addPostings(update, after, change.postings(), now);
     addEvidence(update, change.evidence());
     addOutbox(update, change.effects(), now);
-    boolean claiming = claims != null && !change.effects().isEmpty();
-    if (claiming) {
-      update.addString(claims.claimant()).addOffsetDateTime(odt(claims.leaseUntil(now)));
-    }
-    return tx.preparedQuery(claiming ? UPDATE_CLAIMING : UPDATE).execute(update).compose(rows -> {
-      Row row = rows.iterator().next();
-      if (row.getLong("written") != 1) {
-        return Future.failedFuture(new VersionConflict(before.id(), before.version()));
-      }
-      Written written = claiming ? new Written(claimedRows(row.getJsonArray("claimed")), row.getLong("unclaimed") > 0)
-          : new Written(List.of(), !change.effects().isEmpty());
-      return moveDeposit(tx, after, change.postings(), now).map(written);
-    });
-  }
-
-  /**
-   * What a change wrote for its effects to run: the rows it claimed, and whether it wrote others (due later, or
-   * for a claims-less write, all of them) that the outbox finds by its own claims.
-   */
-  record Written(List<OutboxRow> claimed, boolean othersQueued) {
-    /** A change that wrote no outbox row. */
-    static final Written NONE = new Written(List.of(), false);
-  }
-
-  private static List<OutboxRow> claimedRows(JsonArray rows) {
-    List<OutboxRow> claimed = new ArrayList<>(rows.size());
-    for (int i = 0; i < rows.size(); i++) {
-      JsonObject row = rows.getJsonObject(i);
-      claimed.add(new OutboxRow(row.getLong("id"), row.getString("kind"), row.getString("key"),
-          row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
-          row.getString("merchant_id")));
-    }
-    return claimed;
+    return tx.preparedQuery(UPDATE).execute(update).compose(rows ->
+        rows.iterator().next().getLong("written") == 1
+            ? moveDeposit(tx, after, change.postings(), now)
+            : Future.failedFuture(new VersionConflict(before.id(), before.version())));
   }
 
   private static Future<Void> moveDeposit(SqlClient tx, Order order, List<Posting> postings, Instant now) {

@@ -19,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -67,36 +66,23 @@ public final class OrderStore {
   private final OrderChanges changes;
   /** The last state this instance stored or read of orders changed lately (see {@link #RECENT_ORDERS_MAX}). */
   private final Cache<String, StoredOrder> recent;
-  /** Who runs the effects of this instance's changes at their commit; none until the workers start. */
-  private final AtomicReference<EffectClaims> claims;
 
   public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
     this(vertx, pool, clock, changes,
-        Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build(),
-        new AtomicReference<>());
+        Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build());
   }
 
-  private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent,
-      AtomicReference<EffectClaims> claims) {
+  private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.changes = Objects.requireNonNull(changes, "changes");
     this.recent = Objects.requireNonNull(recent, "recent");
-    this.claims = Objects.requireNonNull(claims, "claims");
   }
 
   /** The same store working through {@code other} (the order engine's own pool); the orders kept are shared. */
   public OrderStore using(Pool other) {
-    return new OrderStore(vertx, other, clock, changes, recent, claims);
-  }
-
-  /**
-   * From now on the effects due at once of every change this instance commits through this store (and the stores
-   * {@link #using} other pools) are written claimed for {@code runner} and handed to it after the commit.
-   */
-  public void runEffectsWith(EffectClaims runner) {
-    claims.set(Objects.requireNonNull(runner, "runner"));
+    return new OrderStore(vertx, other, clock, changes, recent);
   }
 
   public Pool pool() {
@@ -294,7 +280,6 @@ public final class OrderStore {
 
   private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
       int attempt) {
-    AtomicReference<OrderRows.Written> written = new AtomicReference<>(OrderRows.Written.NONE);
     Function<SqlClient, Future<Applied>> work = tx -> (loaded != null ? Future.succeededFuture(loaded)
         : OrderRows.load(tx, orderId, merchantId)).compose(current -> {
           if (current == null) {
@@ -314,24 +299,10 @@ public final class OrderStore {
               return Future.failedFuture(new Unconfirmed());
             }
             return decision.decided(tx, current, current.with(change.order()), change)
-                .compose(after -> store(tx, current, after, change, now, claims.get()).map(effects -> {
-                  written.set(effects);
-                  return new Applied(current, after, change);
-                }));
+                .compose(after -> store(tx, current, after, change, now).map(new Applied(current, after, change)));
           });
         });
     Future<Applied> stored = decision.transactional() ? pool.withTransaction(work::apply) : work.apply(pool);
-    // This attempt's change only: an attempt retried below announces its own.
-    stored.onSuccess(applied -> {
-      if (applied.changed()) {
-        recent.put(orderId, applied.after());
-        changes.announce(applied.after().order());
-        EffectClaims runner = claims.get();
-        if (runner != null) {
-          runner.committed(written.get().claimed(), written.get().othersQueued());
-        }
-      }
-    });
     return stored.recover(failure -> {
       if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected
           || failure instanceof OrderRows.VersionConflict)) {
@@ -348,18 +319,22 @@ public final class OrderStore {
         return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, null, decision, attempt + 1));
       }
       return Future.failedFuture(failure);
+    }).onSuccess(applied -> {
+      if (applied.changed()) {
+        recent.put(orderId, applied.after());
+        changes.announce(applied.after().order());
+      }
     });
   }
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
-  private static Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after,
-      Transition change, Instant now, EffectClaims claims) {
-    Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NONE)
-        : OrderRows.write(tx, before.order(), change, now, claims);
+  private static Future<Void> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
+      Instant now) {
+    Future<Void> order = change.duplicate() ? Future.succeededFuture() : OrderRows.write(tx, before.order(), change, now);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
     // Only a transactional decision's own writes (its decided hook) make a new reservation.
-    return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after).map(written)) : order;
+    return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after)) : order;
   }
 
   /**
@@ -369,7 +344,7 @@ public final class OrderStore {
    * {@link #announce}.
    */
   public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
-    return OrderRows.write(tx, before, change, now, null).mapEmpty();
+    return OrderRows.write(tx, before, change, now);
   }
 
   /**
@@ -379,11 +354,6 @@ public final class OrderStore {
   public void announce(Order order) {
     recent.invalidate(order.id());
     changes.announce(order);
-    EffectClaims runner = claims.get();
-    if (runner != null) {
-      // Its effects were written unclaimed (persist): the outbox finds them by its own claim, now.
-      runner.committed(List.of(), true);
-    }
   }
 
   /** Announces an order just placed and committed ({@link #insert}); its next change is decided without a read. */
