@@ -75,6 +75,17 @@ class GatewayImageIT {
   }
 
   @Test
+  void theDeployFilesNameThisImageAndItsUser() throws Exception {
+    Map<String, Object> deployment = DeployManifestsTest.k8s("Deployment");
+
+    assertThat(DeployManifestsTest.container(deployment).get("image")).isIn(image.repoTags());
+    assertThat(DeployManifestsTest.path(deployment, "spec.template.spec.securityContext.runAsUser"))
+        .isEqualTo(Integer.parseInt(image.user().split(":")[0]));
+    assertThat(DeployManifestsTest.gatewayServices().values()).extracting(service -> service.get("image"))
+        .hasSize(2).allMatch(image.repoTags()::contains);
+  }
+
+  @Test
   void itsFilesBelongToRootExceptWhatTheUserMustWrite() {
     long uid = Long.parseLong(image.user().split(":")[0]);
     ContainerImage.FileEntry dataDir = image.files().get(DATA_DIR);
@@ -121,7 +132,8 @@ class GatewayImageIT {
       HttpResponse<String> merchant = http.send(HttpRequest.newBuilder(URI.create(base + "/admin/v1/merchants"))
           .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
           .header("Idempotency-Key", "image-" + port)
-          .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("name", "Image Shop").put("fee_basis_points", 250).encode())).build(),
+          .POST(HttpRequest.BodyPublishers.ofString(
+              new JsonObject().put("name", "Image Shop").put("fee_basis_points", 250).encode())).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(merchant.statusCode()).as(merchant.body()).isEqualTo(201);
       assertThat(get(http, base + "/v1/evidence-key", null).statusCode()).isEqualTo(200);
