@@ -119,6 +119,7 @@ class GatewayImageIT {
     args.set(args.indexOf("0.0.0.0"), "127.0.0.1");
     args.addAll(List.of("--port", Integer.toString(port), "--pg-url", database.url(), "--no-demo"));
     Process process = image.start(root, args, Map.of(GatewayConfig.ENV_ADMIN_TOKEN, adminToken), LOG);
+    int exit;
     try {
       String base = "http://127.0.0.1:" + port;
       ContainerImage.awaitOk(base + "/health/ready", process, LOG);
@@ -141,9 +142,9 @@ class GatewayImageIT {
           .as("the gateway wrote its generated secrets as the image's user")
           .isEqualTo(Integer.parseInt(image.user().split(":")[0]));
     } finally {
-      int exit = ContainerImage.stop(process, Duration.ofSeconds(60));
-      assertThat(exit).as("SIGTERM stops the gateway through its shutdown hook; see %s", LOG).isIn(0, 143);
+      exit = ContainerImage.stop(process, Duration.ofSeconds(60));
     }
+    assertThat(exit).as("SIGTERM stops the gateway through its shutdown hook; see %s", LOG).isIn(0, 143);
   }
 
   private static HttpResponse<String> get(HttpClient http, String url, String token) throws Exception {
