@@ -100,7 +100,8 @@ class DeployManifestsTest {
     assertThat(values.keySet()).isNotEmpty().isSubsetOf(gatewayEnvironment()).contains(
         GatewayConfig.ENV_PG_URL, GatewayConfig.ENV_VAULT_KEYS, GatewayConfig.ENV_FINGERPRINT_KEY,
         GatewayConfig.ENV_EVIDENCE_SEED, GatewayConfig.ENV_ADMIN_TOKEN);
-    assertThat(values.values()).as("never a real secret in git").allMatch(value -> value.toString().contains("REPLACE-ME"));
+    assertThat(values.values()).as("never a real secret in git")
+        .allMatch(value -> value.toString().contains("REPLACE-ME"));
     assertThat(envFrom).extracting(from -> path(from, "secretRef.name")).containsExactly(path(secret, "metadata.name"));
     for (Object variable : list(container.getOrDefault("env", List.of()))) {
       assertThat(gatewayEnvironment()).contains((String) path(variable, "name"));
@@ -116,7 +117,8 @@ class DeployManifestsTest {
     Map<String, Integer> ports = containerPorts(container(deployment));
 
     assertThat(podLabels).containsAllEntriesOf(map(path(budget, "spec.selector.matchLabels")));
-    assertThat((Integer) path(budget, "spec.minAvailable")).isBetween(1, (Integer) path(deployment, "spec.replicas") - 1);
+    assertThat((Integer) path(budget, "spec.minAvailable"))
+        .isBetween(1, (Integer) path(deployment, "spec.replicas") - 1);
     assertThat(podLabels).containsAllEntriesOf(map(path(service, "spec.selector")));
     Object target = path(list(path(service, "spec.ports")).get(0), "targetPort");
     assertThat(target instanceof String name ? ports.get(name) : target).isEqualTo(ports.values().iterator().next());
@@ -142,7 +144,8 @@ class DeployManifestsTest {
       assertThat(environment.keySet()).as(gateway.getKey()).isSubsetOf(gatewayEnvironment())
           .contains(GatewayConfig.ENV_VAULT_KEYS, GatewayConfig.ENV_FINGERPRINT_KEY, GatewayConfig.ENV_EVIDENCE_SEED,
               GatewayConfig.ENV_METRICS_TOKEN);
-      URI database = URI.create(environment.get(GatewayConfig.ENV_PG_URL).toString().replace("${", "").replace("}", ""));
+      String url = environment.get(GatewayConfig.ENV_PG_URL).toString();
+      URI database = URI.create(url.replace("${", "").replace("}", ""));
       assertThat(services).as("the database host of %s is a service", gateway.getKey()).containsKey(database.getHost());
     }
   }

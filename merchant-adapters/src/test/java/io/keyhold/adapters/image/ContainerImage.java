@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Assumptions;
  * image config, one tarball per layer), read without a container engine: its config, every file of its layers with
  * owner and mode, and — where this machine allows it — the image unpacked and its entrypoint run, as a container
  * runtime would, under {@code chroot} as the image's user, with {@code /proc}, {@code /dev}, {@code /etc/hosts} and
- * {@code /etc/resolv.conf} mounted in a mount namespace of its own ({@code unshare}). That needs root; elsewhere {@link #requireRunnable}
- * skips the test, except under {@code CI=true}, where CI runs as root and a skip would hide a broken image.
+ * {@code /etc/resolv.conf} mounted in a mount namespace of its own ({@code unshare}). That needs root; elsewhere
+ * {@link #requireRunnable} skips the test, except under {@code CI=true}, where CI runs as root and a skip would hide
+ * a broken image.
  */
 public final class ContainerImage {
   /** How long an image's server may take to answer its readiness probe (a JVM start, migrations). */
@@ -292,7 +293,8 @@ public final class ContainerImage {
     List<String> command = new ArrayList<>(List.of(UNSHARE, "--mount", "/bin/sh", "-c",
         "set -e; root=$0; " + MOUNT + " -t proc proc \"$root/proc\"; " + MOUNT + " --rbind /dev \"$root/dev\"; "
             + "for file in " + String.join(" ", RUNTIME_FILES) + "; do if [ -e \"$file\" ]; then " + MOUNT
-            + " --bind \"$file\" \"$root$file\"; fi; done; exec " + CHROOT + " --userspec=\"$USERSPEC\" \"$root\" \"$@\"",
+            + " --bind \"$file\" \"$root$file\"; fi; done; "
+            + "exec " + CHROOT + " --userspec=\"$USERSPEC\" \"$root\" \"$@\"",
         root.toString()));
     command.addAll(entrypoint());
     command.addAll(args);
