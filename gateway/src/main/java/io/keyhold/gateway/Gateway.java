@@ -269,7 +269,10 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void mountService(Router router, OpenApiValidation validation, Authenticator authenticator) {
+    // Liveness answers from the event loop alone, never the database: an outage of PostgreSQL must not get every
+    // instance restarted at once (readiness takes them out of service instead). /health is its older name.
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
+    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(ctx -> pool.query("SELECT 1").execute()
         .timeout(READY_QUERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .onSuccess(rows -> {

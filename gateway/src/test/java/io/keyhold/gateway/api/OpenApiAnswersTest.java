@@ -116,6 +116,7 @@ class OpenApiAnswersTest {
     conforms("getBuyerOrder", purchases.get(purchase));
     conforms("getAudit", gw.get("/admin/v1/audit", gw.adminToken()));
     conforms("getHealth", gw.get("/health", null));
+    conforms("getLiveness", gw.get("/health/live", null));
     conforms("getReadiness", gw.get("/health/ready", null));
   }
 

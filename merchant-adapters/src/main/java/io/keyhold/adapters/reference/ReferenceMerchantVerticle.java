@@ -69,6 +69,10 @@ final class ReferenceMerchantVerticle extends VerticleBase {
     router.post(MerchantProtocol.PATH_DELIVERIES).handler(exchange.handler(Faults.Scope.MERCHANT, operations::deliver));
     router.post(MerchantProtocol.PATH_REPLACEMENTS).handler(exchange.handler(Faults.Scope.MERCHANT, operations::replace));
     router.post(MerchantProtocol.PATH_CHECKS).handler(exchange.handler(Faults.Scope.ISSUER, operations::check));
+    // Probes for a container platform, outside the protocol: no fault ever applies to them. Its stock lives in
+    // memory, so once it listens it is ready.
+    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
+    router.get("/health/ready").handler(ctx -> ctx.json(new JsonObject().put("status", "ready")));
     admin.mount(router);
     router.route("/v1/*").failureHandler(exchange::failure);
     router.route().failureHandler(admin::failure);

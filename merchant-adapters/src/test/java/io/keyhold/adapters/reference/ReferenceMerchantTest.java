@@ -106,6 +106,18 @@ class ReferenceMerchantTest {
   }
 
   @Test
+  void answersBothHealthProbesWhateverFaultsAreOn() {
+    shop.faults(Faults.fromJson(new JsonObject().put("error_rate", 1.0)));
+
+    for (String probe : List.of("/health/live", "/health/ready")) {
+      HttpResponse<Buffer> answer = result(client.getAbs(shop.baseUrl() + probe).send());
+
+      assertThat(answer.statusCode()).as(probe).isEqualTo(200);
+      assertThat(answer.bodyAsJsonObject().getString("status")).as(probe).isIn("up", "ready");
+    }
+  }
+
+  @Test
   void badFaultSettingsAreRefusedAndChangeNothing() {
     HttpResponse<Buffer> refused = postFaults(new JsonObject().put("error_rate", 2.0));
     HttpResponse<Buffer> typo = postFaults(new JsonObject().put("eror_rate", 1.0));
