@@ -139,15 +139,7 @@ final class SchemaCheck {
       if (object.containsKey("if")) {
         all.add(conditional(object, depth));
       }
-      Check[] checks = all.toArray(Check[]::new);
-      return value -> {
-        for (Check c : checks) {
-          if (!c.accepts(value)) {
-            return false;
-          }
-        }
-        return true;
-      };
+      return allOf(all);
     }
 
     private List<Check> compileAll(JsonArray schemas, int depth) {
@@ -247,14 +239,7 @@ final class SchemaCheck {
           default -> throw new Unsupported("type " + type);
         });
       }
-      return value -> {
-        for (Check c : accepted) {
-          if (c.accepts(value)) {
-            return true;
-          }
-        }
-        return false;
-      };
+      return anyOf(accepted);
     }
 
     /** An integer as parsed from JSON; a fraction such as {@code 1.0} is left to the full validator. */
@@ -365,7 +350,8 @@ final class SchemaCheck {
       };
     }
 
-    private static Check allOf(List<Check> checks) {
+    private static Check allOf(List<Check> list) {
+      Check[] checks = list.toArray(Check[]::new);
       return value -> {
         for (Check c : checks) {
           if (!c.accepts(value)) {
@@ -376,7 +362,8 @@ final class SchemaCheck {
       };
     }
 
-    private static Check anyOf(List<Check> checks) {
+    private static Check anyOf(List<Check> list) {
+      Check[] checks = list.toArray(Check[]::new);
       return value -> {
         for (Check c : checks) {
           if (c.accepts(value)) {

@@ -155,17 +155,7 @@ class DatabaseRestartTest {
       assertThat(bought.stream().map(Bought::key).distinct().count()).isEqualTo(bought.size());
 
       // The engine reconnected too: every paid order is funded by its notices, and the money adds up.
-      long deadline = System.nanoTime() + ORDERS_FUNDED_MAX.toNanos();
-      long unfunded;
-      do {
-        unfunded = gw.query("SELECT count(*) FROM sandbox_payments s WHERE s.state = 'paid' AND NOT EXISTS"
-            + " (SELECT 1 FROM payments p WHERE p.provider = 'sandbox' AND p.provider_txn_id = s.id"
-            + " AND p.use = 'funded')").get(0).getLong(0);
-        if (unfunded > 0) {
-          Thread.sleep(100);
-        }
-      } while (unfunded > 0 && System.nanoTime() < deadline);
-      assertThat(unfunded).as("paid sandbox payments not funding their order").isZero();
+      Flows.awaitPaidOrdersFunded(gw, ORDERS_FUNDED_MAX);
       // The outages were the gateway's side: no deadline may have judged a shop or a buyer for them.
       assertThat(gw.query("SELECT count(*) FROM refunds").get(0).getLong(0)).as("payments refunded").isZero();
       assertThat(gw.query("SELECT count(*) FROM evidence_events WHERE type IN ('unit.replacement_requested',"

@@ -111,6 +111,24 @@ final class Flows implements AutoCloseable {
   record HttpShop(Merchant merchant, String skuId, ReferenceMerchant shop, long seed) {}
 
   /** The reference keys' format (16 digits, Luhn) and the shop's issuer check ({@code http} validator). */
+  /**
+   * Waits up to {@code max} until every paid sandbox payment funds its order (its notices ran), then asserts none is
+   * left unfunded.
+   */
+  static void awaitPaidOrdersFunded(TestGateway gw, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    long unfunded;
+    do {
+      unfunded = gw.query("SELECT count(*) FROM sandbox_payments s WHERE s.state = 'paid' AND NOT EXISTS"
+          + " (SELECT 1 FROM payments p WHERE p.provider = 'sandbox' AND p.provider_txn_id = s.id"
+          + " AND p.use = 'funded')").get(0).getLong(0);
+      if (unfunded > 0) {
+        Thread.sleep(100);
+      }
+    } while (unfunded > 0 && System.nanoTime() < deadline);
+    assertThat(unfunded).as("paid sandbox payments not funding their order").isZero();
+  }
+
   static JsonArray luhnAndIssuer(String shopUrl) {
     return formatValidator("^[0-9]{16}$", "luhn").add(issuerCheck(shopUrl));
   }

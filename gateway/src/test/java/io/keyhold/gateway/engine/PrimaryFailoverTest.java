@@ -149,7 +149,7 @@ class PrimaryFailoverTest {
       assertThat(gaveUp).as("steps given up after %s of retries", DatabaseRestartTest.STEP_RETRIES_MAX).isEmpty();
 
       // The engine followed too: every payment taken funds its order, on the new primary.
-      awaitPaidOrdersFunded(gw);
+      Flows.awaitPaidOrdersFunded(gw, ORDERS_FUNDED_MAX);
       List<String> lost = lostOnNewPrimary(cluster.node(promoted), shop.merchant().id(), ordersPlaced,
           paymentsStarted, paymentsTaken, furthestSeen, topUpsAcknowledged.get());
       long funded = furthestSeen.values().stream().filter(FUNDED_OR_LATER::contains).count();
@@ -300,20 +300,6 @@ class PrimaryFailoverTest {
       }
     }
     return 0;
-  }
-
-  private static void awaitPaidOrdersFunded(TestGateway gw) throws InterruptedException {
-    long deadline = System.nanoTime() + ORDERS_FUNDED_MAX.toNanos();
-    long unfunded;
-    do {
-      unfunded = gw.query("SELECT count(*) FROM sandbox_payments s WHERE s.state = 'paid' AND NOT EXISTS"
-          + " (SELECT 1 FROM payments p WHERE p.provider = 'sandbox' AND p.provider_txn_id = s.id"
-          + " AND p.use = 'funded')").get(0).getLong(0);
-      if (unfunded > 0) {
-        Thread.sleep(100);
-      }
-    } while (unfunded > 0 && System.nanoTime() < deadline);
-    assertThat(unfunded).as("paid sandbox payments not funding their order").isZero();
   }
 
   /**

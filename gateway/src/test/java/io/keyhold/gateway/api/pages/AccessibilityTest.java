@@ -43,8 +43,7 @@ class AccessibilityTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(BuyerPagesBrowserTest.CHROMIUM) && Files.isExecutable(BuyerPagesBrowserTest.CHROMEDRIVER),
-        "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
+    BuyerPagesBrowserTest.assumeChromium();
     Path script = OpenApiLintTest.repositoryRoot().resolve(AXE);
     if (!Files.isRegularFile(script)) {
       if ("true".equals(System.getenv("CI"))) {

@@ -64,8 +64,7 @@ class BuyerPagesBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
+    assumeChromium();
     clock = new ShiftableClock();
     EngineConfig engine = quickEngine();
     gw = TestGateway.start(config -> config.clock(clock).engine(engine));
@@ -92,6 +91,12 @@ class BuyerPagesBrowserTest {
   }
 
   /** Debian's Chromium, headless, as a Chinese buyer's browser (the pages must open in simplified Chinese by themselves). */
+  /** Skips the calling test class where Debian's Chromium and its driver are not installed. */
+  static void assumeChromium() {
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
+  }
+
   static ChromeDriver openChromium(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());

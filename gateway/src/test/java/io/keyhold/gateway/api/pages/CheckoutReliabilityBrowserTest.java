@@ -1,7 +1,6 @@
 package io.keyhold.gateway.api.pages;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.keyhold.gateway.api.Purchases;
 import io.keyhold.gateway.engine.EngineConfig;
@@ -44,8 +43,7 @@ class CheckoutReliabilityBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(BuyerPagesBrowserTest.CHROMIUM) && Files.isExecutable(BuyerPagesBrowserTest.CHROMEDRIVER),
-        "Chromium is not installed; run: apt-get install -y chromium chromium-driver");
+    BuyerPagesBrowserTest.assumeChromium();
     EngineConfig engine = BuyerPagesBrowserTest.quickEngine();
     gw = TestGateway.start(config -> config.clock(new ShiftableClock()).engine(engine));
     purchases = new Purchases(gw);
