@@ -8,7 +8,7 @@
 #      lifecycles/s ÷ raw transactions/s.
 # Steps 1 and 2 are repeated RUNS times (default 3), each flash sale right after its own pgbench, and the
 # figures are printed per run and as median, min and max. Beside the speed it prints what does not swing
-# with a noisy machine: statements (pg_stat_statements), gateway CPU-ms and WAL bytes per completed
+# with a noisy machine: statements (pg_stat_statements), gateway and PostgreSQL CPU-ms and WAL bytes per completed
 # lifecycle. Then one fixed-rate (open-loop) run at half the measured capacity, for the latency figure.
 # Every step is bounded in time. Needs: JDK 17+, the system PostgreSQL 15 (pg_ctlcluster, pgbench), jq,
 # and root (or sudo-less su) to create the benchmark role. Exit code: the simulator's (0 = audit passed).
@@ -19,7 +19,7 @@
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
-# With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements.
+# With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call).
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
@@ -193,10 +193,18 @@ fi
 gw_sql() { su postgres -c "psql -At -d $GW_DB -c \"$1\""; }
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Every PostgreSQL process of the system cluster (the gateway's connections are pooled, so they live through a run).
+postgres_ticks() {
+  local total=0 pid
+  for pid in $(pgrep -u postgres -x postgres); do total=$((total + $(process_ticks "$pid"))); done
+  echo "$total"
+}
+# This shell's waited-for children: the simulator (and the few psql calls around it).
+children_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 phase() { jq -r --arg p "$2" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$1"; }
 CLK_TCK="$(getconf CLK_TCK)"
 SIM_EXIT=0
-printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
+printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\tpostgres_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
   >"$WORK/runs.tsv"
 for run in $(seq 1 "$RUNS"); do
   log "run $run/$RUNS: pgbench, escrow-like transaction, $PGBENCH_CLIENTS clients, $PGBENCH_SECONDS s"
@@ -210,15 +218,20 @@ for run in $(seq 1 "$RUNS"); do
   WAL_BEFORE="$(gw_sql "SELECT pg_current_wal_lsn()")"
   read -r BUSY_BEFORE ALL_BEFORE <<<"$(machine_ticks)"
   GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
+  POSTGRES_BEFORE="$(postgres_ticks)"
+  CHILDREN_BEFORE="$(children_ticks)"
   RUN_EXIT=0
   # shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
   simulate "run-$run" --profile flash-sale $SIM_ARGS || RUN_EXIT=$?
   read -r BUSY_AFTER ALL_AFTER <<<"$(machine_ticks)"
   GATEWAY_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
+  POSTGRES_TICKS=$(( $(postgres_ticks) - POSTGRES_BEFORE ))
+  SIMULATOR_TICKS=$(( $(children_ticks) - CHILDREN_BEFORE ))
   STATEMENTS="$(gw_sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')")"
   WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$WAL_BEFORE')")"
   # Where the statements go, most called first: the place to look before any change that aims at speed.
-  gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+  gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(wal_bytes / greatest(calls, 1)) AS wal_bytes_per_call,
+    left(regexp_replace(query, '\s+', ' ', 'g'), 160)
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')
     ORDER BY calls DESC LIMIT $STATEMENTS_LISTED" >"$WORK/statements-$run.txt" || true
   KEYS_SOLD="$(gw_sql "SELECT count(*) FROM order_units u JOIN orders o ON o.merchant_id = u.merchant_id AND o.id = u.order_id WHERE o.placed_at >= '$RUN_START' AND u.state IN ('valid', 'released')")"
@@ -237,19 +250,19 @@ for run in $(seq 1 "$RUNS"); do
   awk -v run="$run" -v tps="$RAW_TPS" -v lps="$LPS" -v done_="$COMPLETED" -v sold="$KEYS_SOLD" \
       -v stock="$(jq -r '.config.stock' "$REPORT")" -v buyers="$(jq -r '.buyers' "$REPORT")" \
       -v refused="$(jq -r '.outcomes.overloaded // 0' "$REPORT")" -v cp99="$CHECKOUT_P99" -v rp99="$READY_P99" \
-      -v st="$STATEMENTS" -v ticks="$GATEWAY_TICKS" -v hz="$CLK_TCK" -v wal="$WAL_BYTES" \
+      -v st="$STATEMENTS" -v ticks="$GATEWAY_TICKS" -v pgticks="$POSTGRES_TICKS" -v hz="$CLK_TCK" -v wal="$WAL_BYTES" \
       -v audit="$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \
       -v over="$(jq -r '[.audit.violations[] | select(.code == "oversold")] | length' "$REPORT")" \
       -v twice="$(jq -r '[.audit.violations[] | select(.code == "key_to_two_buyers")] | length' "$REPORT")" 'BEGIN {
     per = (done_ > 0 ? done_ : 1)
-    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
+    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
       (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, rp99,
-      st / per, 1000 * ticks / hz / per, wal / per, audit, over, twice
+      st / per, 1000 * ticks / hz / per, 1000 * pgticks / hz / per, wal / per, audit, over, twice
   }' >>"$WORK/runs.tsv"
   awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_TICKS" -v h="$CLK_TCK" \
-      -v cores="$(nproc)" 'BEGIN {
-    printf "CPU during the run (%.1f s wall, %d cores): machine busy %.0f%%, gateway %.1f s\n", all / h / cores, cores,
-      (all > 0 ? 100 * busy / all : 0), gw / h
+      -v pg="$POSTGRES_TICKS" -v sim="$SIMULATOR_TICKS" -v cores="$(nproc)" 'BEGIN {
+    printf "CPU during the run (%.1f s wall, %d cores): machine busy %.0f%%, gateway %.1f s, PostgreSQL %.1f s, simulator %.1f s\n",
+      all / h / cores, cores, (all > 0 ? 100 * busy / all : 0), gw / h, pg / h, sim / h
   }'
   if [[ "$(jq -r '.audit.ok' "$REPORT")" != true ]]; then
     jq -r '.audit.violations[] | "  - \(.code): \(.detail) \(.orders[:10])"' "$REPORT"
@@ -287,7 +300,8 @@ column -t -s $'\t' "$WORK/runs.tsv"
 printf '\n%-34s %12s %12s %12s\n' "over $RUNS runs" median min max
 i=2
 for name in pgbench_tps lifecycles_per_s ratio completed keys_sold stock refused_share checkout_p99_ms \
-    funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle wal_bytes_per_lifecycle; do
+    funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle postgres_cpu_ms_per_lifecycle \
+    wal_bytes_per_lifecycle; do
   IFS=$'\t' read -r med lo hi <<<"$(stats "$i")"
   printf '%-34s %12s %12s %12s\n' "$name" "$med" "$lo" "$hi"
   i=$((i + 1))
