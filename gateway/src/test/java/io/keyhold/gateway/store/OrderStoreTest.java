@@ -3,6 +3,8 @@ package io.keyhold.gateway.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keyhold.escrow.Effect;
+import io.keyhold.escrow.EffectKind;
 import io.keyhold.escrow.EvidenceChain;
 import io.keyhold.escrow.EvidenceEvent;
 import io.keyhold.escrow.EvidenceType;
@@ -13,6 +15,7 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
+import io.keyhold.escrow.ReleaseReason;
 import io.keyhold.escrow.SkuPolicy;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.testing.TestGateway;
@@ -55,6 +58,10 @@ class OrderStoreTest {
   }
 
   private static Order place() {
+    return place(merchant, skuId);
+  }
+
+  private static Order place(TestGateway.Merchant merchant, String skuId) {
     Transition placed = Order.place(new OrderDraft(Ids.newId("ord"), merchant.id(), skuId, 2, Money.of(1000, "CNY"),
         250, SkuPolicy.defaults()), store.now());
     TestGateway.await(store.pool().withTransaction(tx -> store.insert(tx, placed, new OrderStore.NewOrderRow(
@@ -89,9 +96,40 @@ class OrderStoreTest {
         placed.id()).get(0).getString("state")).isEqualTo("funded");
     assertThat(gw.query("SELECT sum(amount_minor)::bigint, count(*) FROM ledger_postings WHERE order_id = $1",
         placed.id()).get(0).getLong(0)).isZero();
-    assertThat(gw.query("SELECT count(*) FROM outbox WHERE order_id = $1", placed.id()).get(0).getLong(0))
-        .isEqualTo(funded.effects().size());
+    // This merchant has no webhook endpoint: its notify effects leave no row.
+    assertThat(outboxKinds(placed.id())).isNotEmpty().containsExactlyInAnyOrderElementsOf(kinds(funded.effects()
+        .stream().filter(effect -> effect.kind() != EffectKind.NOTIFY).toList()));
     assertThat(EvidenceChain.verify(evidence(placed.id()))).isEmpty();
+  }
+
+  @Test
+  void writesNotifyRowsOnlyForAMerchantWithAWebhookEndpoint() {
+    TestGateway.Merchant hooked = gw.createMerchant("Hooked shop", 200, null, "http://127.0.0.1:9/hooks");
+    Order placed = place(hooked, gw.createSku(hooked));
+
+    Transition funded = (Transition) TestGateway.await(store.apply(placed.id(),
+        new OrderEvent.PaymentReceived("sandbox:pay-hooked", Money.of(2000, "CNY"), false)));
+
+    assertThat(kinds(funded.effects())).contains(EffectKind.NOTIFY.code());
+    assertThat(outboxKinds(placed.id())).containsExactlyInAnyOrderElementsOf(kinds(funded.effects()));
+  }
+
+  @Test
+  void releasedFundsLeaveNoOutboxRowTheirPostingsMovedTheMoney() {
+    Effect release = new Effect.ReleaseFunds("release-1", "ord_1", merchant.id(), List.of(0), Money.of(1000, "CNY"),
+        Money.of(25, "CNY"), Money.of(975, "CNY"), ReleaseReason.CONFIRMED);
+    Effect notify = new Effect.Notify("notify-1", "ord_1", EvidenceType.ORDER_RELEASED);
+
+    assertThat(OrderRows.outboxEffects(List.of(release, notify))).containsExactly(notify);
+  }
+
+  private static List<String> outboxKinds(String orderId) {
+    return gw.query("SELECT kind FROM outbox WHERE order_id = $1", orderId).stream().map(row -> row.getString(0))
+        .toList();
+  }
+
+  private static List<String> kinds(List<Effect> effects) {
+    return effects.stream().map(effect -> effect.kind().code()).toList();
   }
 
   @Test
