@@ -179,7 +179,6 @@ final class OrderStreams {
   private void refresh(Channel channel, Order known) {
     synchronized (this) {
       if (channel.loading) {
-        channel.dirty = true;
         if (known == null) {
           channel.readAgain = true;
         } else if (channel.newest == null || known.version() > channel.newest.version()) {
@@ -196,9 +195,8 @@ final class OrderStreams {
       Order next;
       synchronized (this) {
         channel.loading = false;
-        again = channel.dirty && !channel.streams.isEmpty();
+        again = (channel.readAgain || channel.newest != null) && !channel.streams.isEmpty();
         next = channel.readAgain ? null : channel.newest;
-        channel.dirty = false;
         channel.readAgain = false;
         channel.newest = null;
         targets = new ArrayList<>(channel.streams);
@@ -329,9 +327,9 @@ final class OrderStreams {
     /** Version and refunds of the order at the last heartbeat. */
     String seen;
     boolean loading;
-    /** Views asked for while one was loading: {@link #newest} order in hand, or read again. */
-    boolean dirty;
+    /** A view asked for while one was loading, of the order read again ... */
     boolean readAgain;
+    /** ... or of the newest order in hand (null: none asked for). */
     Order newest;
 
     Channel(String orderId) {
