@@ -1,5 +1,7 @@
 package io.keyhold.gateway.store;
 
+import static io.keyhold.gateway.testing.TestGateway.await;
+import static io.keyhold.gateway.testing.TestGateway.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -16,7 +18,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
@@ -67,18 +68,6 @@ class DatabaseOutageTest {
         .connectingTo(postgres.location().connectOptions()).using(vertx).build();
   }
 
-  private static Throwable failureOf(Future<?> future) throws Exception {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(WAIT_SECONDS_MAX, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure, but it succeeded");
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(WAIT_SECONDS_MAX, TimeUnit.SECONDS);
-  }
 
   @Test
   void judgesARefusedConnectionAnOutage() throws Exception {

@@ -1,16 +1,16 @@
 package io.keyhold.gateway.store;
 
+import static io.keyhold.gateway.testing.TestGateway.await;
+import static io.keyhold.gateway.testing.TestGateway.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.gateway.testing.RestartablePostgres;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -155,18 +155,5 @@ class WritableHostTest {
       Thread.sleep(SETTING_POLL_MS);
     }
     throw new AssertionError("server on port " + server.location().port() + " did not become read-only=" + on);
-  }
-
-  private static Throwable failureOf(Future<?> future) throws Exception {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(WAIT_SECONDS_MAX, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    throw new AssertionError("expected a failure, but it succeeded");
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(WAIT_SECONDS_MAX, TimeUnit.SECONDS);
   }
 }

@@ -273,6 +273,18 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** Waits for a future that must fail, from a test thread, and answers its failure. */
+  public static Throwable failureOf(Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return e.getCause();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    throw new AssertionError("expected a failure, but it succeeded");
+  }
+
   @Override
   public void close() throws Exception {
     try {
