@@ -211,13 +211,7 @@ printf 'time to follow the new primary (first write acknowledged there): %s ms\n
   "$([[ -n "$FOLLOWED_AT" ]] && echo $((FOLLOWED_AT - T0)) || echo "never")"
 printf 'top-ups acknowledged: %d (503: %d); on the new primary: %d; acknowledged writes lost: %d\n' \
   "$ACKED" "$UNAVAILABLE" "$HELD" "$LOST"
-printf 'run audit (books + gateway): %s\n' "$(jq -r 'if .audit.ok then "passed" else "FAILED: " + ([.audit.violations[] | "\(.code) (\(.order_count) orders)"] | join(", ")) end' "$REPORT")"
-printf 'audit command after the run: %s\n' "$(if [[ "$AUDIT_EXIT" == 0 ]]; then echo passed; else echo "FAILED (exit $AUDIT_EXIT)"; fi)"
-printf 'answers 500 seen by the simulator: %s (503: %s, no answer: %s)\n' \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 500")) | .value] | add // 0' "$REPORT")" \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 503")) | .value] | add // 0' "$REPORT")" \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 0")) | .value] | add // 0' "$REPORT")"
-printf 'retries by reason: %s\n' "$(jq -c '.retries_by_reason' "$REPORT")"
+print_audit_and_answers "$REPORT" "$AUDIT_EXIT"
 printf 'outcomes: %s\n' "$(jq -c '.outcomes | with_entries(select(.value > 0))' "$REPORT")"
 printf 'gateway log: %d line(s) at ERROR\n' "$(grep -c ' ERROR ' "$WORK/gateway.log" || true)"
 

@@ -246,13 +246,7 @@ printf 'kill -9 -> ready:            %s\n' "$(stats "${KILL_MS[@]}")"
 printf '  per kill (ms):             %s\n' "${KILL_MS[*]:-none}"
 printf 'database restart -> ready:   %s%s\n' "$(stats "${PG_MS[@]}")" \
   "$([[ "$PG_SKIPPED" -gt 0 ]] && echo "; $PG_SKIPPED skipped (other clients)")"
-printf 'run audit (books + gateway): %s\n' "$(jq -r 'if .audit.ok then "passed" else "FAILED: " + ([.audit.violations[] | "\(.code) (\(.order_count) orders)"] | join(", ")) end' "$REPORT")"
-printf 'audit command after the run: %s\n' "$(if [[ "$AUDIT_EXIT" == 0 ]]; then echo passed; else echo "FAILED (exit $AUDIT_EXIT)"; fi)"
-printf 'answers 500 seen by the simulator: %s (503: %s, no answer: %s)\n' \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 500")) | .value] | add // 0' "$REPORT")" \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 503")) | .value] | add // 0' "$REPORT")" \
-  "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 0")) | .value] | add // 0' "$REPORT")"
-printf 'retries by reason: %s\n' "$(jq -c '.retries_by_reason' "$REPORT")"
+print_audit_and_answers "$REPORT" "$AUDIT_EXIT"
 printf 'refused_payment_taken: %s order(s)\n' \
   "$(jq '[.audit.violations[] | select(.code == "refused_payment_taken") | .order_count] | add // 0' "$REPORT")"
 printf 'outcomes: %s\n' "$(jq -c '.outcomes | with_entries(select(.value > 0))' "$REPORT")"

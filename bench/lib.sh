@@ -39,3 +39,15 @@ start_system_postgres() {
   for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
   pg_isready -h "$PG_HOST" -p "$PG_PORT"
 }
+
+# The simulator report's audit, the audit command's exit code, the answers the simulator saw and its retries.
+print_audit_and_answers() {
+  local report=$1 audit_exit=$2
+  printf 'run audit (books + gateway): %s\n' "$(jq -r 'if .audit.ok then "passed" else "FAILED: " + ([.audit.violations[] | "\(.code) (\(.order_count) orders)"] | join(", ")) end' "$report")"
+  printf 'audit command after the run: %s\n' "$(if [[ "$audit_exit" == 0 ]]; then echo passed; else echo "FAILED (exit $audit_exit)"; fi)"
+  printf 'answers 500 seen by the simulator: %s (503: %s, no answer: %s)\n' \
+    "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 500")) | .value] | add // 0' "$report")" \
+    "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 503")) | .value] | add // 0' "$report")" \
+    "$(jq '[.gateway_answers | to_entries[] | select(.key | endswith(" 0")) | .value] | add // 0' "$report")"
+  printf 'retries by reason: %s\n' "$(jq -c '.retries_by_reason' "$report")"
+}
