@@ -210,7 +210,9 @@ public record Order(
    * then nothing of the others counts), or one {@link Transition} from this order to the last one
    * reached, carrying the postings, evidence and effects of every event that changed it, in order. It
    * is a duplicate when no event changed anything (also for no events). Events that arrive together
-   * (a delivery and the duplicates it revealed) are stored as this one change.
+   * (a delivery and the duplicates it revealed, or the verdicts of checks made as it arrived) are stored
+   * as this one change. An effect a later event of the change already settled is left out: a check asked
+   * for a key the same change judged, replaced or found duplicate would only find nothing to do.
    */
   public Outcome onAll(List<OrderEvent> events, Instant now) {
     Objects.requireNonNull(events, "events must not be null");
@@ -232,7 +234,18 @@ public record Order(
         effects.addAll(transition.effects());
       }
     }
+    Order reached = current;
+    effects.removeIf(effect -> reached.settled(effect));
     return new Transition(current, postings, evidence, effects, current == this, state);
+  }
+
+  /** True when this order no longer needs {@code effect}: a check of a key that was since judged or replaced. */
+  private boolean settled(Effect effect) {
+    if (!(effect instanceof Effect.ValidateUnit check)) {
+      return false;
+    }
+    OrderUnit unit = units.get(check.unit());
+    return !check.keyRef().equals(unit.keyRef()) || !unit.state().awaitsVerdict() || unit.checks() >= check.attempt();
   }
 
   /** Number of units. */

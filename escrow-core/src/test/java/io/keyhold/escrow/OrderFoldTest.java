@@ -36,6 +36,40 @@ class OrderFoldTest {
   }
 
   @Test
+  void leavesOutTheCheckOfAKeyTheSameChangeJudged() {
+    Flow flow = Flow.place(2, policy().build()).pay();
+    List<OrderEvent.DeliveredKey> keys = List.of(
+        new OrderEvent.DeliveredKey(0, Flow.key(0, 1), Flow.fp(1)),
+        new OrderEvent.DeliveredKey(1, Flow.key(1, 1), Flow.fp(101)));
+    List<OrderEvent> deliveredAndJudged = List.of(new OrderEvent.KeysDelivered(keys),
+        new OrderEvent.UnitChecked(0, Flow.key(0, 1), KeyVerdict.VALID),
+        new OrderEvent.UnitChecked(1, Flow.key(1, 1), KeyVerdict.UNKNOWN));
+
+    Transition folded = (Transition) flow.order.onAll(deliveredAndJudged, flow.now);
+
+    // Unit 0 is judged: no check left to ask. Unit 1's verdict was unknown: asked again, as its second check.
+    List<Effect.ValidateUnit> checks = folded.effects().stream()
+        .filter(Effect.ValidateUnit.class::isInstance).map(Effect.ValidateUnit.class::cast).toList();
+    assertThat(checks).singleElement().satisfies(check -> {
+      assertThat(check.unit()).isEqualTo(1);
+      assertThat(check.attempt()).isEqualTo(2);
+    });
+    assertThat(folded.order().units().get(0).state()).isEqualTo(UnitState.VALID);
+  }
+
+  @Test
+  void keepsTheCheckOfADeliveredKeyNoEventOfTheChangeJudged() {
+    Flow flow = Flow.place(1, policy().build()).pay();
+    OrderEvent delivery = new OrderEvent.KeysDelivered(List.of(new OrderEvent.DeliveredKey(0, Flow.key(0, 1),
+        Flow.fp(1))));
+
+    Transition folded = (Transition) flow.order.onAll(List.of(delivery), flow.now);
+
+    assertThat(folded.effects()).containsExactlyElementsOf(flow.apply(delivery).effects());
+    assertThat(folded.effects()).anyMatch(Effect.ValidateUnit.class::isInstance);
+  }
+
+  @Test
   void answersTheFirstRejectionAndNothingOfTheOtherEvents() {
     Flow flow = Flow.place(1, policy().build());
 

@@ -10,6 +10,7 @@ import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * Hands delivered keys to their order: in one transaction the keys are sealed and stored
  * ({@link KeyStore}), their fingerprints claimed in the global index, and the order told
  * {@code KeysDelivered} — followed by {@code DuplicateKeyFound} for every key whose fingerprint was
- * already delivered elsewhere, so a key sold twice never reaches a buyer, and by an {@code INVALID}
- * verdict for every key the shop sent with a control character, which is fingerprinted but never stored.
+ * already delivered elsewhere, so a key sold twice never reaches a buyer, by an {@code INVALID}
+ * verdict for every key the shop sent with a control character, which is fingerprinted but never stored,
+ * and by the verdicts of the checks made as the keys arrived ({@link KeyChecks#onDelivery}) for the others.
  */
 public final class Deliveries {
   private static final Logger LOG = LoggerFactory.getLogger(Deliveries.class);
@@ -37,12 +39,16 @@ public final class Deliveries {
    * the adapter answered a repeated or stale request.
    */
   public Future<OrderStore.Applied> fromAdapter(String orderId, String source, List<DeliveredKey> delivered) {
-    return orders.apply(orderId, null, fromAdapter(source, 0, null, delivered));
+    return orders.apply(orderId, null, fromAdapter(source, 0, null, delivered, Map.of()));
   }
 
-  /** {@link #fromAdapter(String, String, List)} for an order just read: decided on it, read again only if it moved. */
-  public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered) {
-    return orders.apply(loaded, fromAdapter(source, 0, null, delivered));
+  /**
+   * {@link #fromAdapter(String, String, List)} for an order just read: decided on it, read again only if it moved.
+   * {@code verdicts} are the checks already made of the keys, by unit (see {@link KeyChecks#onDelivery}).
+   */
+  public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered,
+      Map<Integer, KeyVerdict> verdicts) {
+    return orders.apply(loaded, fromAdapter(source, 0, null, delivered, verdicts));
   }
 
   /**
@@ -50,12 +56,12 @@ public final class Deliveries {
    * now; keys for units at another source are left out, so a unit is paid to the source that delivered its key.
    */
   public Future<OrderStore.Applied> fromBackup(StoredOrder loaded, String source, int sourceIndex,
-      KeyStore.Supplier supplier, List<DeliveredKey> delivered) {
-    return orders.apply(loaded, fromAdapter(source, sourceIndex, supplier, delivered));
+      KeyStore.Supplier supplier, List<DeliveredKey> delivered, Map<Integer, KeyVerdict> verdicts) {
+    return orders.apply(loaded, fromAdapter(source, sourceIndex, supplier, delivered, verdicts));
   }
 
   private OrderStore.Decision fromAdapter(String source, int sourceIndex, KeyStore.Supplier supplier,
-      List<DeliveredKey> delivered) {
+      List<DeliveredKey> delivered, Map<Integer, KeyVerdict> verdicts) {
     return (tx, current, now) -> {
       Order order = current.order();
       List<KeyStore.Incoming> incoming = new ArrayList<>();
@@ -77,7 +83,7 @@ public final class Deliveries {
         return Future.succeededFuture(List.of());
       }
       return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, supplier, incoming)
-          .map(stored -> events(stored, refused));
+          .map(stored -> events(stored, refused, verdicts));
     };
   }
 
@@ -97,21 +103,24 @@ public final class Deliveries {
         }
       }
       return keys.store(tx, order.merchantId(), order.skuId(), order.id(), KeyStore.SOURCE_PUSH, incoming)
-          .map(stored -> events(stored, List.of()));
+          .map(stored -> events(stored, List.of(), Map.of()));
     });
   }
 
   /**
    * The delivery, then what is already known of its keys: a duplicate is found, a refused key is
-   * invalid (no validator ever sees it).
+   * invalid (no validator ever sees it), any other key has the verdict checked on its arrival, if any.
    */
-  private static List<OrderEvent> events(List<KeyStore.Stored> stored, List<KeyStore.Stored> refused) {
+  private static List<OrderEvent> events(List<KeyStore.Stored> stored, List<KeyStore.Stored> refused,
+      Map<Integer, KeyVerdict> checked) {
     List<OrderEvent.DeliveredKey> delivered = new ArrayList<>();
     List<OrderEvent> verdicts = new ArrayList<>();
     for (KeyStore.Stored key : stored) {
       delivered.add(new OrderEvent.DeliveredKey(key.unit(), key.keyRef(), key.fingerprint()));
       if (key.duplicate()) {
         verdicts.add(new OrderEvent.DuplicateKeyFound(key.unit(), key.keyRef()));
+      } else if (checked.containsKey(key.unit())) {
+        verdicts.add(new OrderEvent.UnitChecked(key.unit(), key.keyRef(), checked.get(key.unit())));
       }
     }
     for (KeyStore.Stored key : refused) {

@@ -2,7 +2,6 @@ package io.keyhold.gateway.engine;
 
 import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.DeliveredKey;
-import io.keyhold.adapters.spi.KeyValidator;
 import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.Refusal;
@@ -11,7 +10,6 @@ import io.keyhold.adapters.spi.Reservation;
 import io.keyhold.adapters.spi.UnitIndex;
 import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.EffectKind;
-import io.keyhold.escrow.KeyVerdict;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
@@ -21,7 +19,6 @@ import io.keyhold.gateway.adapters.MerchantAdapters;
 import io.keyhold.gateway.adapters.SandboxProvider;
 import io.keyhold.gateway.adapters.StockAdapter;
 import io.keyhold.gateway.adapters.Webhooks;
-import io.keyhold.gateway.store.Catalog;
 import io.keyhold.gateway.store.EffectCodec;
 import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.OrderStore;
@@ -57,19 +54,19 @@ final class EffectRunner {
   private final MerchantAdapters adapters;
   private final Deliveries deliveries;
   private final KeyStore keys;
-  private final Catalog catalog;
+  private final KeyChecks checks;
   private final Payments payments;
   private final Webhooks webhooks;
   private final SandboxProvider sandbox;
 
   EffectRunner(Pool pool, OrderStore orders, MerchantAdapters adapters, Deliveries deliveries, KeyStore keys,
-      Catalog catalog, Payments payments, Webhooks webhooks, SandboxProvider sandbox) {
+      KeyChecks checks, Payments payments, Webhooks webhooks, SandboxProvider sandbox) {
     this.pool = pool;
     this.orders = orders;
     this.adapters = adapters;
     this.deliveries = deliveries;
     this.keys = keys;
-    this.catalog = catalog;
+    this.checks = checks;
     this.payments = payments;
     this.webhooks = webhooks;
     this.sandbox = sandbox;
@@ -182,7 +179,9 @@ final class EffectRunner {
               : adapter.replace(ref, index, effect.attempt() - 1, replaceReason(effect.reason())).map(List::of))
               .compose(delivered -> {
                 String source = adapter instanceof StockAdapter ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
-                return deliveries.fromBackup(stored, source, effect.source(), supplier, delivered)
+                return checks.onDelivery(stored.order(), delivered)
+                    .compose(verdicts -> deliveries.fromBackup(stored, source, effect.source(), supplier, delivered,
+                        verdicts))
                     .compose(applied -> checkApplied(stored, applied, delivered, 1));
               }))
           .recover(failure -> settledByDeadline(stored, failure));
@@ -191,7 +190,8 @@ final class EffectRunner {
 
   private Future<Void> accept(StoredOrder stored, List<DeliveredKey> delivered, int asked) {
     String source = StockAdapter.TYPE.equals(stored.adapterType()) ? KeyStore.SOURCE_STOCK : KeyStore.SOURCE_ADAPTER;
-    return deliveries.fromAdapter(stored, source, delivered)
+    return checks.onDelivery(stored.order(), delivered)
+        .compose(verdicts -> deliveries.fromAdapter(stored, source, delivered, verdicts))
         .compose(applied -> checkApplied(stored, applied, delivered, asked));
   }
 
@@ -244,57 +244,20 @@ final class EffectRunner {
         return Future.succeededFuture();
       }
       Order order = stored.order();
-      return catalog.find(pool, order.merchantId(), order.skuId()).compose(sku -> {
-        if (sku == null) {
-          return Future.failedFuture(new IllegalStateException("the SKU of order " + order.id() + " is gone"));
-        }
-        return adapters.validatorsOf(sku).compose(validators -> keys.open(pool, order.merchantId(), order.id(),
-                List.of(effect.keyRef()))
-            .compose(opened -> {
-              CardKey key = opened.get(effect.keyRef());
-              if (key == null) {
-                return Future.failedFuture(new IllegalStateException("key " + effect.keyRef() + " is not stored"));
-              }
-              return verdict(validators, order.skuId(), key);
-            }))
-            // Decided on the order read above; the version check re-reads it only if it moved meanwhile.
-            .compose(verdict -> orders.apply(stored, OrderStore.Decision.events(
-                List.of(new OrderEvent.UnitChecked(effect.unit(), effect.keyRef(), verdict)))))
-            .mapEmpty();
-      });
+      return checks.validatorsOf(order).compose(validators -> keys.open(pool, order.merchantId(), order.id(),
+              List.of(effect.keyRef()))
+          .compose(opened -> {
+            CardKey key = opened.get(effect.keyRef());
+            if (key == null) {
+              return Future.failedFuture(new IllegalStateException("key " + effect.keyRef() + " is not stored"));
+            }
+            return KeyChecks.verdict(validators, order.skuId(), key);
+          }))
+          // Decided on the order read above; the version check re-reads it only if it moved meanwhile.
+          .compose(verdict -> orders.apply(stored, OrderStore.Decision.events(
+              List.of(new OrderEvent.UnitChecked(effect.unit(), effect.keyRef(), verdict)))))
+          .mapEmpty();
     });
-  }
-
-  /**
-   * Every validator's verdict, combined: any {@code INVALID} or {@code REDEEMED} wins (in that order),
-   * then any {@code UNKNOWN}; {@code VALID} only when every validator says so. With no validator
-   * configured only the global fingerprint check applies, which the key passed on delivery.
-   */
-  static Future<KeyVerdict> verdict(List<KeyValidator> validators, String skuId, CardKey key) {
-    List<Future<KeyVerdict>> checks = new ArrayList<>();
-    for (KeyValidator validator : validators) {
-      Future<KeyVerdict> check;
-      try {
-        check = validator.check(skuId, key);
-      } catch (RuntimeException e) {
-        check = Future.failedFuture(e);
-      }
-      checks.add(check.recover(failure -> Future.succeededFuture(KeyVerdict.UNKNOWN)));
-    }
-    return Future.all(checks).map(all -> combine(checks.stream().map(Future::result).toList()));
-  }
-
-  static KeyVerdict combine(List<KeyVerdict> verdicts) {
-    if (verdicts.contains(KeyVerdict.INVALID)) {
-      return KeyVerdict.INVALID;
-    }
-    if (verdicts.contains(KeyVerdict.REDEEMED)) {
-      return KeyVerdict.REDEEMED;
-    }
-    if (verdicts.contains(KeyVerdict.UNKNOWN)) {
-      return KeyVerdict.UNKNOWN;
-    }
-    return KeyVerdict.VALID;
   }
 
   // ---- closing

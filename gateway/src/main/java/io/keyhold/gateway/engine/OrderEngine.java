@@ -125,7 +125,7 @@ public final class OrderEngine {
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);
           EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,
-              new Deliveries(engineOrders, keys), keys, catalog, payments,
+              new Deliveries(engineOrders, keys), keys, new KeyChecks(enginePool, catalog, adapters), payments,
               webhooks, sandbox);
           OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, instances.self(),
               runner.handlers(), meters);

@@ -54,11 +54,11 @@ class EngineConfigTest {
 
   @Test
   void judgesAKeyValidOnlyWhenEveryValidatorSaysSo() {
-    assertThat(EffectRunner.combine(List.of(KeyVerdict.VALID, KeyVerdict.VALID))).isEqualTo(KeyVerdict.VALID);
-    assertThat(EffectRunner.combine(List.of(KeyVerdict.VALID, KeyVerdict.UNKNOWN))).isEqualTo(KeyVerdict.UNKNOWN);
-    assertThat(EffectRunner.combine(List.of(KeyVerdict.REDEEMED, KeyVerdict.UNKNOWN))).isEqualTo(KeyVerdict.REDEEMED);
-    assertThat(EffectRunner.combine(List.of(KeyVerdict.REDEEMED, KeyVerdict.INVALID))).isEqualTo(KeyVerdict.INVALID);
-    assertThat(EffectRunner.combine(List.of())).isEqualTo(KeyVerdict.VALID);
+    assertThat(KeyChecks.combine(List.of(KeyVerdict.VALID, KeyVerdict.VALID))).isEqualTo(KeyVerdict.VALID);
+    assertThat(KeyChecks.combine(List.of(KeyVerdict.VALID, KeyVerdict.UNKNOWN))).isEqualTo(KeyVerdict.UNKNOWN);
+    assertThat(KeyChecks.combine(List.of(KeyVerdict.REDEEMED, KeyVerdict.UNKNOWN))).isEqualTo(KeyVerdict.REDEEMED);
+    assertThat(KeyChecks.combine(List.of(KeyVerdict.REDEEMED, KeyVerdict.INVALID))).isEqualTo(KeyVerdict.INVALID);
+    assertThat(KeyChecks.combine(List.of())).isEqualTo(KeyVerdict.VALID);
   }
 
   @Test
@@ -68,7 +68,7 @@ class EngineConfigTest {
     KeyValidator broken = (sku, key) -> Future.failedFuture(new IllegalStateException("boom"));
     KeyValidator valid = (sku, key) -> Future.succeededFuture(KeyVerdict.VALID);
 
-    Future<KeyVerdict> verdict = EffectRunner.verdict(List.of(valid, broken), "sku_x", CardKey.of("K"));
+    Future<KeyVerdict> verdict = KeyChecks.verdict(List.of(valid, broken), "sku_x", CardKey.of("K"));
 
     assertThat(verdict.result()).isEqualTo(KeyVerdict.UNKNOWN);
   }

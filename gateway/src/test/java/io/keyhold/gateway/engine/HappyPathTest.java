@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -52,6 +53,30 @@ class HappyPathTest {
     assertThat(flows.unbalancedTransactions()).isZero();
     TestGateway.Response stock = flows.gw.get("/v1/skus/" + sku + "/stock", shop.apiKey());
     assertThat(stock.json().getJsonObject("stock").getLong("delivered")).isEqualTo(2);
+  }
+
+  @Test
+  void judgesKeysOfAFormatCheckedSkuInTheChangeThatDeliversThem() {
+    Flows.Merchant shop = flows.stockMerchant("Format-checked shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^GOOD[0-9]+$", "none"));
+    flows.upload(shop, sku, List.of("GOOD7", "BAD8"));
+
+    Flows.Session session = flows.checkout(shop, sku, 2);
+    flows.pay(session, 2);
+    JsonObject judged = flows.awaitOrder(shop, session.orderId(),
+        order -> order.getJsonArray("units").stream().noneMatch(u -> "delivered".equals(((JsonObject) u)
+            .getString("state"))) && flows.evidenceTypes(session.orderId()).contains("unit.checked"),
+        "every delivered key judged");
+
+    // One valid key, one that breaks the format: both judged as they were stored, in the delivery's transaction.
+    assertThat(judged.getJsonArray("units")).extracting(u -> ((JsonObject) u).getString("state")).first()
+        .isEqualTo("valid");
+    Row firstDelivery = flows.gw.query("SELECT count(*) AS events, count(DISTINCT tx) AS changes"
+        + " FROM evidence_events WHERE order_id = $1 AND ((type = 'unit.key_delivered' AND data->>'delivery' = '1')"
+        + " OR (type = 'unit.checked' AND data->>'check' = '1'))", session.orderId()).get(0);
+    assertThat(firstDelivery.getLong("events")).as("two keys delivered, two verdicts").isEqualTo(4);
+    assertThat(firstDelivery.getLong("changes")).as("transactions that wrote them").isEqualTo(1);
+    assertThat(flows.outbox(session.orderId())).noneMatch(row -> row.startsWith("validate_unit"));
   }
 
   @Test

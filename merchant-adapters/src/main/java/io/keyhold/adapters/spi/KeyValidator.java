@@ -18,6 +18,15 @@ public interface KeyValidator {
   /** What this validator says of {@code key}, a key of {@code skuId}. */
   Future<KeyVerdict> check(String skuId, CardKey key);
 
+  /**
+   * True when the verdict comes from the key alone, at once, with no I/O (a format rule): such a check is made
+   * as the key is delivered and its verdict stored with the delivery. False (the default) for a validator that
+   * asks someone (an issuer's API): it is called after the delivery is stored.
+   */
+  default boolean local() {
+    return false;
+  }
+
   /** Releases what the validator holds (connections, metrics). */
   default Future<Void> close() {
     return Future.succeededFuture();

@@ -89,6 +89,12 @@ public final class FormatKeyValidator implements KeyValidator {
     return Future.succeededFuture(rule.get().check(key));
   }
 
+  /** A pattern and a checksum: decided from the key alone. */
+  @Override
+  public boolean local() {
+    return true;
+  }
+
   @Override
   public String toString() {
     return "FormatKeyValidator[skus=" + rulesBySku.keySet() + ", default=" + (defaultRule != null) + "]";

@@ -86,6 +86,11 @@ class HttpKeyValidatorTest {
   }
 
   @Test
+  void asksTheIssuerSoItIsNotCheckedOnDelivery() {
+    assertThat(validator.local()).isFalse();
+  }
+
+  @Test
   void aKeyTheIssuerNeverIssuedIsInvalid() {
     assertThat(result(validator.check("demo", CardKey.of("4111111111111111")))).isEqualTo(KeyVerdict.INVALID);
   }
