@@ -13,7 +13,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.openapi.contract.Operation;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Mounts API routes, each tied to an OpenAPI operation: the method and path come from the document,
@@ -40,6 +42,8 @@ import java.util.Objects;
 public final class Endpoints {
   /** Key of the parsed JSON body in the routing context. */
   public static final String BODY = "keyhold.body";
+  /** The media type a JSON body is sent as, parameters (a charset) allowed; compiled once, not per request. */
+  private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json\\s*(;.*)?");
 
   private final Router router;
   private final Authenticator authenticator;
@@ -135,7 +139,7 @@ public final class Endpoints {
 
   private static void parseJsonObject(RoutingContext ctx) {
     String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (contentType == null || !contentType.toLowerCase().matches("application/json\\s*(;.*)?")) {
+    if (contentType == null || !JSON_MEDIA_TYPE.matcher(contentType.toLowerCase(Locale.ROOT)).matches()) {
       ctx.fail(new ProblemException(ProblemCode.UNSUPPORTED_MEDIA_TYPE,
           "Send the body as application/json (Content-Type header)"));
       return;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One operation of the API document compiled into a plain check of a request: its parameters (strings in the path,
@@ -26,6 +27,8 @@ import java.util.Optional;
 final class RequestCheck {
   private static final String JSON = "application/json";
   private static final String REF_PREFIX = "#/";
+  /** Text that may be a JSON number, and more (a sign or a point first, an exponent, space around): the validator's. */
+  private static final Pattern NUMBER_LIKE = Pattern.compile("\\s*[+-]?[0-9.][0-9.eE+-]*\\s*");
 
   /** A parameter as the document declares it, compiled. */
   private record Param(String name, String in, boolean required, SchemaCheck schema) {}
@@ -135,12 +138,13 @@ final class RequestCheck {
   boolean certainlyAccepts(Values values, JsonObject parsedBody) {
     for (Param param : params) {
       List<String> sent = values.of(param.in(), param.name());
-      // Repeats, empty values and commas (a list's separator in every parameter style) are the validator's.
-      if (sent == null || sent.size() > 1
-          || sent.size() == 1 && (sent.get(0).isEmpty() || sent.get(0).indexOf(',') >= 0)) {
+      // Repeats, empty values and, outside a header, commas (a list's separator in the path's and the query's
+      // styles) are the validator's. A header is one string to it, commas and all (a signature's "t=..,v1=..").
+      if (sent == null || sent.size() > 1 || sent.size() == 1 && (sent.get(0).isEmpty()
+          || sent.get(0).indexOf(',') >= 0 && !"header".equals(param.in()))) {
         return false;
       }
-      if (sent.isEmpty() ? param.required() : mayReadAsJson(sent.get(0))
+      if (sent.isEmpty() ? param.required() : mayReadAsOtherThanItself(sent.get(0))
           || !param.schema().certainlyAccepts(sent.get(0))) {
         return false;
       }
@@ -149,13 +153,25 @@ final class RequestCheck {
   }
 
   /**
-   * Whether vertx-openapi may read the text as a JSON value other than a string (it tries: a header {@code 1.0} is
-   * the number 1.0 to it, which a string parameter refuses). Such values are left to it.
+   * Whether vertx-openapi may read the text as something else than this very string. It reads a string parameter
+   * as JSON first (a header {@code 1.0} is the number 1.0 to it, which a string parameter refuses), and text that
+   * is no JSON as a JSON string in quotes (where a backslash is an escape and a control character breaks it).
+   * Such values are left to it; anything else, such as a key {@code 1f3a9c2e-checkout-7} (no JSON: a number does
+   * not go on with letters), it reads as itself.
    */
-  private static boolean mayReadAsJson(String text) {
+  private static boolean mayReadAsOtherThanItself(String text) {
     char first = text.charAt(0);
-    return first == '-' || first >= '0' && first <= '9' || first == '[' || first == '{' || first == '"'
-        || "true".equals(text) || "false".equals(text) || "null".equals(text);
+    if (first == '[' || first == '{' || NUMBER_LIKE.matcher(text).matches()
+        || "true".equals(text) || "false".equals(text) || "null".equals(text)) {
+      return true;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"' || c == '\\' || c < ' ') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code value}, or what its {@code $ref} names in the document; null for a ref outside it. */
