@@ -135,13 +135,22 @@ public final class StockAdapter implements MerchantAdapter {
 
   @Override
   public Future<List<DeliveredKey>> provide(OrderRef order, List<UnitIndex> units) {
+    return enginePool.withTransaction(tx -> provide(tx, order, units));
+  }
+
+  /**
+   * {@link #provide(OrderRef, List)} in the caller's transaction {@code tx}: the keys are taken, and remembered as
+   * the order's, only if it commits. The engine stores the delivery in the same transaction, so a key leaves the
+   * stock exactly when its order holds it.
+   */
+  public Future<List<DeliveredKey>> provide(SqlClient tx, OrderRef order, List<UnitIndex> units) {
     try {
       checkOrder(order);
       checkUnits(units);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return enginePool.withTransaction(tx -> deliveries(tx, order).compose(known -> {
+    return deliveries(tx, order).compose(known -> {
       Map<Integer, Long> first = known.getOrDefault(FIRST_DELIVERY, Map.of());
       List<Integer> missing = new ArrayList<>();
       units.stream().map(UnitIndex::value).sorted().forEach(unit -> {
@@ -166,7 +175,7 @@ public final class StockAdapter implements MerchantAdapter {
         }
         return remember(tx, order, FIRST_DELIVERY, served, taken).compose(ok -> open(tx, assigned));
       });
-    }));
+    });
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.keyhold.gateway.store.KeyStore;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,15 @@ public final class Deliveries {
   public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered,
       Map<Integer, KeyVerdict> verdicts) {
     return orders.apply(loaded, fromAdapter(source, 0, null, delivered, verdicts));
+  }
+
+  /**
+   * {@link #fromAdapter(StoredOrder, String, List, Map)} in the caller's transaction {@code tx}, which took the keys
+   * from stock: see {@link OrderStore#applyWithin} for what fails; the caller commits, then announces the change.
+   */
+  public Future<OrderStore.Applied> fromStockWithin(SqlClient tx, StoredOrder loaded, List<DeliveredKey> delivered,
+      Map<Integer, KeyVerdict> verdicts) {
+    return orders.applyWithin(tx, loaded, fromAdapter(KeyStore.SOURCE_STOCK, 0, null, delivered, verdicts));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.keyhold.gateway.engine;
 
 import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.DeliveredKey;
+import io.keyhold.adapters.spi.MerchantAdapter;
 import io.keyhold.adapters.spi.MerchantRefusedException;
 import io.keyhold.adapters.spi.OrderRef;
 import io.keyhold.adapters.spi.Refusal;
@@ -127,10 +128,39 @@ final class EffectRunner {
         return Future.succeededFuture();
       }
       return adapters.adapterOf(stored.merchantId())
-          .compose(adapter -> adapter.provide(orderRef(stored), units))
-          .compose(delivered -> accept(stored, delivered, units.size()))
+          .compose(adapter -> adapter instanceof StockAdapter stock
+              ? fromStockInOneTransaction(stock, stored, units)
+              : provideAndAccept(adapter, stored, units))
           .recover(failure -> settledByDeadline(stored, failure));
     });
+  }
+
+  private Future<Void> provideAndAccept(MerchantAdapter adapter, StoredOrder stored, List<UnitIndex> units) {
+    return adapter.provide(orderRef(stored), units).compose(delivered -> accept(stored, delivered, units.size()));
+  }
+
+  /**
+   * Takes the keys from stock and stores the delivery in one transaction: one commit for both, and a key leaves the
+   * stock only with the order that holds it. When the order moved since it was read, or refuses the keys, that
+   * transaction rolls back and the two-step path decides on a fresh read; a refusal of the stock's is final.
+   */
+  private Future<Void> fromStockInOneTransaction(StockAdapter stock, StoredOrder stored, List<UnitIndex> units) {
+    record Taken(List<DeliveredKey> delivered, OrderStore.Applied applied) {}
+    // The validators are read first: inside the transaction the check needs no second connection of the pool.
+    return checks.localValidatorsOf(stored.order()).compose(local -> pool.withTransaction(tx ->
+            stock.provide(tx, orderRef(stored), units)
+                .compose(delivered -> checks.onDelivery(local, stored.order(), delivered)
+                    .compose(verdicts -> deliveries.fromStockWithin(tx, stored, delivered, verdicts))
+                    .map(applied -> new Taken(delivered, applied)))))
+        .transform(taken -> {
+          if (taken.succeeded()) {
+            orders.announce(taken.result().applied());
+            return checkApplied(stored, taken.result().applied(), taken.result().delivered(), units.size());
+          }
+          return taken.cause() instanceof MerchantRefusedException
+              ? Future.failedFuture(taken.cause())
+              : provideAndAccept(stock, stored, units);
+        });
   }
 
   private Future<Void> requestReplacement(Effect.RequestReplacement effect) {

@@ -32,6 +32,8 @@ final class KeyChecks {
   private final Pool pool;
   private final Catalog catalog;
   private final MerchantAdapters adapters;
+  /** Stands for "a validator of the SKU asks someone, or the SKU cannot be read now": no verdict on delivery. */
+  private static final List<KeyValidator> NOT_LOCAL = List.of((skuId, key) -> Future.succeededFuture(KeyVerdict.UNKNOWN));
   private final Cache<String, Sku> skus = ShortLivedCache.of(SKUS_CACHED_MAX);
 
   KeyChecks(Pool pool, Catalog catalog, MerchantAdapters adapters) {
@@ -57,28 +59,41 @@ final class KeyChecks {
 
   /**
    * The verdict on each good key of {@code delivered}, by unit, when every validator of the order's SKU is local;
-   * no verdicts (an empty map) when one asks someone: those keys are judged by the effect the delivery queues.
-   * Refused keys are left out (they are invalid without a check).
+   * no verdicts (an empty map) when one asks someone, or when the SKU cannot be read now: those keys are judged by
+   * the effect the delivery queues. Refused keys are left out (they are invalid without a check).
    */
   Future<Map<Integer, KeyVerdict>> onDelivery(Order order, List<DeliveredKey> delivered) {
     if (delivered.stream().allMatch(DeliveredKey::refused)) {
       return Future.succeededFuture(Map.of());
     }
-    return validatorsOf(order).compose(validators -> {
-      if (!validators.stream().allMatch(KeyValidator::local)) {
-        return Future.succeededFuture(Map.of());
+    return localValidatorsOf(order).compose(validators -> onDelivery(validators, order, delivered));
+  }
+
+  /**
+   * The validators of the order's SKU when every one of them is local, else a marker for "no verdict on delivery"
+   * (one asks someone, or the SKU cannot be read now). Read before a transaction that takes keys, so
+   * {@link #onDelivery(List, Order, List)} inside it waits for no second connection of the pool.
+   */
+  Future<List<KeyValidator>> localValidatorsOf(Order order) {
+    return validatorsOf(order).transform(read -> Future.succeededFuture(
+        read.succeeded() && read.result().stream().allMatch(KeyValidator::local) ? read.result() : NOT_LOCAL));
+  }
+
+  /** {@link #onDelivery(Order, List)} with the SKU's local validators in hand ({@link #localValidatorsOf}). */
+  Future<Map<Integer, KeyVerdict>> onDelivery(List<KeyValidator> local, Order order, List<DeliveredKey> delivered) {
+    if (local == NOT_LOCAL) {
+      return Future.succeededFuture(Map.of());
+    }
+    Map<Integer, Future<KeyVerdict>> checks = new HashMap<>();
+    for (DeliveredKey key : delivered) {
+      if (!key.refused()) {
+        checks.put(key.unit().value(), verdict(local, order.skuId(), key.key()));
       }
-      Map<Integer, Future<KeyVerdict>> checks = new HashMap<>();
-      for (DeliveredKey key : delivered) {
-        if (!key.refused()) {
-          checks.put(key.unit().value(), verdict(validators, order.skuId(), key.key()));
-        }
-      }
-      return Future.all(new ArrayList<>(checks.values())).map(all -> {
-        Map<Integer, KeyVerdict> verdicts = new HashMap<>();
-        checks.forEach((unit, check) -> verdicts.put(unit, check.result()));
-        return verdicts;
-      });
+    }
+    return Future.all(new ArrayList<>(checks.values())).map(all -> {
+      Map<Integer, KeyVerdict> verdicts = new HashMap<>();
+      checks.forEach((unit, check) -> verdicts.put(unit, check.result()));
+      return verdicts;
     });
   }
 

@@ -278,10 +278,31 @@ public final class OrderStore {
     return attempt(loaded.id(), null, Objects.requireNonNull(loaded, "loaded"), decision, 1);
   }
 
-  private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
-      int attempt) {
-    Function<SqlClient, Future<Applied>> work = tx -> (loaded != null ? Future.succeededFuture(loaded)
-        : OrderRows.load(tx, orderId, merchantId)).compose(current -> {
+  /**
+   * {@link #apply(StoredOrder, Decision)} in the caller's transaction {@code tx}, decided once, on {@code loaded}:
+   * fails, having stored nothing of the change, when the order moved since (a version conflict), when escrow-core
+   * rejects the events, or when they change nothing — the caller rolls back and starts over on a fresh read. The
+   * caller commits, then calls {@link #announce(Applied)}.
+   */
+  public Future<Applied> applyWithin(SqlClient tx, StoredOrder loaded, Decision decision) {
+    Objects.requireNonNull(loaded, "loaded");
+    return decideAndStore(tx, loaded.id(), null, loaded, decision).compose(applied -> applied.changed()
+        ? Future.succeededFuture(applied)
+        : Future.failedFuture(new Unconfirmed()));
+  }
+
+  /** Tells this instance's listeners of a change committed by {@link #applyWithin} (nothing for no change). */
+  public void announce(Applied applied) {
+    if (applied.changed()) {
+      recent.put(applied.after().id(), applied.after());
+      changes.announce(applied.after().order());
+    }
+  }
+
+  private Future<Applied> decideAndStore(SqlClient tx, String orderId, String merchantId, StoredOrder loaded,
+      Decision decision) {
+    return (loaded != null ? Future.succeededFuture(loaded) : OrderRows.load(tx, orderId, merchantId))
+        .compose(current -> {
           if (current == null) {
             return Future.succeededFuture(new Applied(null, null, null));
           }
@@ -302,6 +323,11 @@ public final class OrderStore {
                 .compose(after -> store(tx, current, after, change, now).map(new Applied(current, after, change)));
           });
         });
+  }
+
+  private Future<Applied> attempt(String orderId, String merchantId, StoredOrder loaded, Decision decision,
+      int attempt) {
+    Function<SqlClient, Future<Applied>> work = tx -> decideAndStore(tx, orderId, merchantId, loaded, decision);
     Future<Applied> stored = decision.transactional() ? pool.withTransaction(work::apply) : work.apply(pool);
     return stored.recover(failure -> {
       if (loaded != null && (failure instanceof Unconfirmed || failure instanceof Rejected
@@ -319,12 +345,7 @@ public final class OrderStore {
         return vertx.timer(pauseMs).compose(ignored -> attempt(orderId, merchantId, null, decision, attempt + 1));
       }
       return Future.failedFuture(failure);
-    }).onSuccess(applied -> {
-      if (applied.changed()) {
-        recent.put(orderId, applied.after());
-        changes.announce(applied.after().order());
-      }
-    });
+    }).onSuccess(this::announce);
   }
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */

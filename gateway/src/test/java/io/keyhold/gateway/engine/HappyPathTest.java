@@ -80,6 +80,25 @@ class HappyPathTest {
   }
 
   @Test
+  void takesStockKeysAndStoresTheirDeliveryInOneTransaction() {
+    Flows.Merchant shop = flows.stockMerchant("One-commit shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^ONE[0-9]+$", "none"));
+    flows.upload(shop, sku, List.of("ONE1", "ONE2"));
+
+    Flows.Session session = flows.checkout(shop, sku, 2);
+    flows.pay(session, 2);
+    flows.awaitState(shop, session.orderId(), "ready");
+
+    // The keys left the stock (stock_deliveries) in the transaction that gave them to the order (its evidence).
+    Row writers = flows.gw.query("SELECT (SELECT array_agg(DISTINCT xmin::text) FROM stock_deliveries"
+        + " WHERE order_ref = $1) AS stock, (SELECT array_agg(DISTINCT (tx::text::bigint % 4294967296)::text)"
+        + " FROM evidence_events WHERE order_id = $1 AND type = 'unit.key_delivered') AS delivery",
+        session.orderId()).get(0);
+    assertThat(writers.getArrayOfStrings("stock")).hasSize(1);
+    assertThat(writers.getArrayOfStrings("stock")).containsExactly(writers.getArrayOfStrings("delivery"));
+  }
+
+  @Test
   void showsTheCheckoutSessionWithATokenThatPaysTheOrder() {
     Flows.Merchant shop = flows.stockMerchant("Session shop");
     String sku = flows.sku(shop, Flows.shortPolicy(), null);
