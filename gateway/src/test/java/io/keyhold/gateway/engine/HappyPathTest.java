@@ -57,12 +57,9 @@ class HappyPathTest {
 
   @Test
   void judgesKeysOfAFormatCheckedSkuInTheChangeThatDeliversThem() {
-    Flows.Merchant shop = flows.stockMerchant("Format-checked shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^GOOD[0-9]+$", "none"));
-    flows.upload(shop, sku, List.of("GOOD7", "BAD8"));
-
-    Flows.Session session = flows.checkout(shop, sku, 2);
-    flows.pay(session, 2);
+    PaidOrder paid = paidOrderOfTwo("Format-checked shop", "^GOOD[0-9]+$", List.of("GOOD7", "BAD8"));
+    Flows.Merchant shop = paid.shop();
+    Flows.Session session = paid.session();
     JsonObject judged = flows.awaitOrder(shop, session.orderId(),
         order -> order.getJsonArray("units").stream().noneMatch(u -> "delivered".equals(((JsonObject) u)
             .getString("state"))) && flows.evidenceTypes(session.orderId()).contains("unit.checked"),
@@ -81,13 +78,9 @@ class HappyPathTest {
 
   @Test
   void takesStockKeysAndStoresTheirDeliveryInOneTransaction() {
-    Flows.Merchant shop = flows.stockMerchant("One-commit shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator("^ONE[0-9]+$", "none"));
-    flows.upload(shop, sku, List.of("ONE1", "ONE2"));
-
-    Flows.Session session = flows.checkout(shop, sku, 2);
-    flows.pay(session, 2);
-    flows.awaitState(shop, session.orderId(), "ready");
+    PaidOrder paid = paidOrderOfTwo("One-commit shop", "^ONE[0-9]+$", List.of("ONE1", "ONE2"));
+    Flows.Session session = paid.session();
+    flows.awaitState(paid.shop(), session.orderId(), "ready");
 
     // The keys left the stock (stock_deliveries) in the transaction that gave them to the order (its evidence).
     Row writers = flows.gw.query("SELECT (SELECT array_agg(DISTINCT xmin::text) FROM stock_deliveries"
@@ -96,6 +89,18 @@ class HappyPathTest {
         session.orderId()).get(0);
     assertThat(writers.getArrayOfStrings("stock")).hasSize(1);
     assertThat(writers.getArrayOfStrings("stock")).containsExactly(writers.getArrayOfStrings("delivery"));
+  }
+
+  private record PaidOrder(Flows.Merchant shop, Flows.Session session) {}
+
+  /** A stock shop whose SKU checks keys against {@code pattern}, stocked with {@code keys}; an order of two, paid. */
+  private static PaidOrder paidOrderOfTwo(String shopName, String pattern, List<String> keys) {
+    Flows.Merchant shop = flows.stockMerchant(shopName);
+    String sku = flows.sku(shop, Flows.shortPolicy(), Flows.formatValidator(pattern, "none"));
+    flows.upload(shop, sku, keys);
+    Flows.Session session = flows.checkout(shop, sku, 2);
+    flows.pay(session, 2);
+    return new PaidOrder(shop, session);
   }
 
   @Test
