@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +41,9 @@ public final class SandboxProvider implements PaymentProvider {
   public static final String ID = "sandbox";
   /** The outbox kind of a notice waiting to be sent. */
   public static final String NOTICE_KIND = "sandbox_notice";
+  /** A payment's states, as stored. */
+  static final String PENDING = "pending";
+  static final String PAID = "paid";
   public static final String PAYMENT_PREFIX = "pay";
   /** Copies of each notice sent with chaos on: 2 to this many, so every notice is repeated. */
   public static final int CHAOS_COPIES_MAX = 3;
@@ -57,14 +59,17 @@ public final class SandboxProvider implements PaymentProvider {
   private static final String SELECT_SECRET = "SELECT value FROM gateway_meta WHERE name = $1";
   private static final String INSERT_PAYMENT = "INSERT INTO sandbox_payments (id, merchant_id, order_id, amount_minor,"
       + " currency, state, created_at, return_url) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
-  private static final String CONFIRM = "UPDATE sandbox_payments SET state = 'paid', paid_at = $2"
-      + " WHERE id = $1 AND state = 'pending' RETURNING merchant_id, order_id, amount_minor, currency";
+  /**
+   * The buyer's payment: marked paid and its notices queued, in one statement (atomic by itself, so no transaction
+   * around it); nothing of it when the payment was no longer pending. Answers the notices queued.
+   */
+  private static final String PAY_AND_NOTIFY = "WITH paid AS (UPDATE sandbox_payments SET state = 'paid',"
+      + " paid_at = $6 WHERE id = $8 AND state = 'pending' RETURNING id)"
+      + " INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload, next_attempt_at, created_at)"
+      + " SELECT $1, $2, $3, n.k, n.p::jsonb, n.t, $6 FROM paid, unnest($4::text[], $5::text[], $7::timestamptz[])"
+      + " AS n(k, p, t) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
   private static final String FIND = "SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor,"
       + " return_url FROM sandbox_payments WHERE id = $1";
-  private static final String INSERT_NOTICES = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
-      + " payload, next_attempt_at, created_at) SELECT $1, $2, $3, n.k, n.p::jsonb, n.t, $6"
-      + " FROM unnest($4::text[], $5::text[], $7::timestamptz[]) AS n(k, p, t)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING";
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
       + " merchant_id, order_id, amount_minor, currency, reason, provider_ref, created_at)"
       + " SELECT $1, 'sandbox', p.id, p.merchant_id, p.order_id, $3, p.currency, $4, $5, $6"
@@ -142,6 +147,11 @@ public final class SandboxProvider implements PaymentProvider {
   /** A payment the buyer started: pending until confirmed; {@code returnUrl} a same-origin path, or null. */
   public record SandboxPayment(String id, String merchantId, String orderId, Money amount, String state,
       long refundedMinor, String returnUrl) {
+    /** This payment once the buyer paid it (nothing is refunded before that). */
+    SandboxPayment paid() {
+      return new SandboxPayment(id, merchantId, orderId, amount, PAID, refundedMinor, returnUrl);
+    }
+
     public JsonObject toJson(String payUrl) {
       return new JsonObject()
           .put("payment_id", id)
@@ -166,7 +176,7 @@ public final class SandboxProvider implements PaymentProvider {
         .execute(Tuple.tuple().addString(id).addString(merchantId).addString(orderId).addLong(amount.minorUnits())
             .addString(amount.currency().getCurrencyCode()).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC))
             .addString(returnUrl))
-        .map(rows -> new SandboxPayment(id, merchantId, orderId, amount, "pending", 0, returnUrl));
+        .map(rows -> new SandboxPayment(id, merchantId, orderId, amount, PENDING, 0, returnUrl));
   }
 
   /** The payment, or null. */
@@ -183,26 +193,23 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
-   * The buyer pays: the payment becomes paid and its notices are queued, in one transaction. A
-   * payment already paid answers as it is and queues nothing again; null when there is no such payment.
+   * The buyer pays: the payment becomes paid and its notices are queued, in one statement. A payment
+   * already paid answers as it is and queues nothing again; null when there is no such payment.
    */
   public Future<SandboxPayment> confirm(String paymentId) {
-    Instant now = clock.instant();
-    return pool.withTransaction(tx -> tx.preparedQuery(CONFIRM)
-            .execute(Tuple.of(paymentId, now.atOffset(ZoneOffset.UTC)))
-            .compose(rows -> {
-              if (rows.size() == 0) {
-                return Future.succeededFuture();
-              }
-              Row row = rows.iterator().next();
-              return queueNotices(tx, paymentId, row.getString("merchant_id"), row.getString("order_id"),
-                  Money.of(row.getLong("amount_minor"), row.getString("currency")), now);
-            }))
-        .compose(ignored -> find(paymentId));
+    return find(paymentId).compose(found -> {
+      if (found == null || !PENDING.equals(found.state())) {
+        return Future.succeededFuture(found);
+      }
+      Instant now = clock.instant();
+      return pool.preparedQuery(PAY_AND_NOTIFY).execute(notices(found, now).addString(paymentId))
+          // Nothing queued: another confirm paid it first; answer the payment as that one left it.
+          .compose(queued -> queued.rowCount() > 0 ? Future.succeededFuture(found.paid()) : find(paymentId));
+    });
   }
 
-  private Future<Void> queueNotices(SqlClient tx, String paymentId, String merchantId, String orderId, Money amount,
-      Instant now) {
+  /** The notices a payment paid at {@code now} sends ($1..$7 of {@link #PAY_AND_NOTIFY}). */
+  private Tuple notices(SandboxPayment payment, Instant now) {
     List<String> keys = new ArrayList<>();
     List<String> payloads = new ArrayList<>();
     List<java.time.OffsetDateTime> due = new ArrayList<>();
@@ -214,22 +221,21 @@ public final class SandboxProvider implements PaymentProvider {
         JsonObject notice = new JsonObject()
             .put("id", Ids.newId("ntc"))
             .put("type", "payment." + statuses[s])
-            .put("payment_id", paymentId)
-            .put("order_id", orderId)
+            .put("payment_id", payment.id())
+            .put("order_id", payment.orderId())
             .put("paid_at", now.toString())
-            .put("amount", new JsonObject().put("amount", amount.minorUnits())
-                .put("currency", amount.currency().getCurrencyCode()));
+            .put("amount", new JsonObject().put("amount", payment.amount().minorUnits())
+                .put("currency", payment.amount().currency().getCurrencyCode()));
         long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
-        keys.add("sandbox/" + paymentId + "/" + statuses[s] + "/" + copy);
+        keys.add("sandbox/" + payment.id() + "/" + statuses[s] + "/" + copy);
         payloads.add(notice.encode());
         due.add(now.plusMillis(delayMs).atOffset(ZoneOffset.UTC));
       }
     }
-    return tx.preparedQuery(INSERT_NOTICES).execute(Tuple.tuple().addString(merchantId).addString(orderId)
-            .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
-            .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
-            .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0])))
-        .mapEmpty();
+    return Tuple.tuple().addString(payment.merchantId()).addString(payment.orderId())
+        .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
+        .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+        .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0]));
   }
 
   /**

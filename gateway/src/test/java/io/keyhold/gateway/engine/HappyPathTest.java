@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -153,6 +154,30 @@ class HappyPathTest {
       assertThat(refused.problemCode()).as(elsewhere).isEqualTo("validation_failed");
       assertThat(refused.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("/return_url");
     }
+  }
+
+  @Test
+  void queuesASandboxPaymentsNoticesOnceHoweverOftenItIsConfirmed() throws Exception {
+    Flows.Merchant shop = flows.stockMerchant("Double-click shop");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("TWICE-" + UUID.randomUUID()));
+    Flows.Session session = flows.checkout(shop, sku, 1);
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    String confirm = "/v1/sandbox/payments/" + paymentId + "/confirm";
+
+    // Two at once (a double click), then a third after both answered.
+    CompletableFuture<TestGateway.Response> first = CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
+    CompletableFuture<TestGateway.Response> second = CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
+    List<TestGateway.Response> answers = List.of(first.get(), second.get(), flows.gw.post(confirm, null, "{}"));
+
+    assertThat(answers).allSatisfy(answer -> {
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.json().getString("state")).isEqualTo("paid");
+    });
+    assertThat(flows.gw.query("SELECT count(*) FROM outbox WHERE kind = 'sandbox_notice' AND idempotency_key LIKE $1",
+        "sandbox/" + paymentId + "/%").get(0).getLong(0)).as("notices queued: one pending, one succeeded").isEqualTo(2);
+    flows.awaitState(shop, session.orderId(), "ready");
+    assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(Flows.PRICE);
   }
 
   private static TestGateway.Response startWithReturn(Flows.Session session, String returnUrl) {
