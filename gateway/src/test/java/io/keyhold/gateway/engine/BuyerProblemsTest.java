@@ -281,13 +281,11 @@ class BuyerProblemsTest {
 
   @Test
   void fundsOnceWhenPaymentNoticesAreRepeatedAndReordered() {
-    Flows.Merchant shop = flows.stockMerchant("Busy payer shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("NOTICE-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Busy payer shop", "NOTICE-");
+    Flows.Session session = placed.session();
     String paymentId = flows.pay(session, 1);
 
-    flows.awaitState(shop, session.orderId(), "ready");
+    flows.awaitState(placed.shop(), session.orderId(), "ready");
     flows.awaitTrue("every notice sent", "SELECT count(*) = 0 FROM outbox WHERE order_id = $1"
         + " AND kind = 'sandbox_notice' AND state <> 'done'", session.orderId());
 
@@ -307,10 +305,8 @@ class BuyerProblemsTest {
 
   @Test
   void answersTheSameSignedNoticeAcceptedAgainAndMovesNoMoneyTwice() {
-    Flows.Merchant shop = flows.stockMerchant("Replayed notice shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("REPLAY-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Replayed notice shop", "REPLAY-");
+    Flows.Session session = placed.session();
     String paymentId = flows.startPayment(session, Flows.PRICE);
     String body = new JsonObject().put("id", "ntc_replayed").put("type", "payment.succeeded")
         .put("payment_id", paymentId).put("order_id", session.orderId())
@@ -340,10 +336,8 @@ class BuyerProblemsTest {
 
   @Test
   void refusesANoticeWithAForgedSignatureAndStoresNothing() {
-    Flows.Merchant shop = flows.stockMerchant("Forged notice shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("FORGED-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Forged notice shop", "FORGED-");
+    Flows.Session session = placed.session();
     String body = new JsonObject().put("id", "ntc_x").put("type", "payment.succeeded").put("payment_id", "pay_forged")
         .put("order_id", session.orderId())
         .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY)).encode();
@@ -356,21 +350,20 @@ class BuyerProblemsTest {
     assertThat(forged.problemCode()).isEqualTo("bad_signature");
     assertThat(flows.gw.query("SELECT count(*) FROM payments WHERE order_id = $1", session.orderId()).get(0).getLong(0))
         .isZero();
-    assertThat(flows.order(shop, session.orderId()).getString("state")).isEqualTo("awaiting_payment");
+    assertThat(flows.order(placed.shop(), session.orderId()).getString("state")).isEqualTo("awaiting_payment");
   }
 
   @Test
   void refundsASecondPaymentForTheSameOrder() {
-    Flows.Merchant shop = flows.stockMerchant("Double charge shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("TWICE-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Double charge shop", "TWICE-");
+    Flows.Session session = placed.session();
     String first = flows.startPayment(session, Flows.PRICE);
     String second = flows.startPayment(session, Flows.PRICE);
     flows.confirmPayment(first);
     flows.confirmPayment(second);
 
-    flows.awaitOrder(shop, session.orderId(), order -> order.getJsonArray("payments").size() == 2, "two payments");
+    flows.awaitOrder(placed.shop(), session.orderId(), order -> order.getJsonArray("payments").size() == 2,
+        "two payments");
     flows.awaitTrue("the second payment refunded", "SELECT count(*) = 1 FROM refunds WHERE order_id = $1",
         session.orderId());
 

@@ -9,8 +9,6 @@ import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,10 +33,8 @@ class EnginePoolTest {
 
   @Test
   void expiresAnOrderOnTimeWhileTheApiPoolIsExhausted() throws Exception {
-    Flows.Merchant shop = flows.stockMerchant("Busy shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("BUSY-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Busy shop", "BUSY-");
+    Flows.Session session = placed.session();
     Pool engine = flows.gw.gateway().database().enginePool();
     SqlConnection held = TestGateway.await(flows.gw.gateway().pool().getConnection());
     Transaction open = TestGateway.await(held.begin());

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -193,6 +194,17 @@ final class Flows implements AutoCloseable {
   Session checkout(Merchant merchant, String skuId, int quantity) {
     TestGateway.Session session = gw.checkout(merchant.apiKey(), skuId, quantity);
     return new Session(session.id(), session.orderId(), session.token(), session.json());
+  }
+
+  /** A stock shop with one key of a SKU without validators, and a buyer's order of it, awaiting payment. */
+  record OneKeyOrder(Merchant shop, String skuId, Session session) {}
+
+  /** See {@link OneKeyOrder}; the key is {@code keyPrefix} and a random UUID. */
+  OneKeyOrder oneKeyOrder(String shopName, String keyPrefix) {
+    Merchant shop = stockMerchant(shopName);
+    String sku = sku(shop, shortPolicy(), null);
+    upload(shop, sku, List.of(keyPrefix + UUID.randomUUID()));
+    return new OneKeyOrder(shop, sku, checkout(shop, sku, 1));
   }
 
   TestGateway.Response tryCheckout(Merchant merchant, String skuId, int quantity) {

@@ -106,10 +106,8 @@ class HappyPathTest {
 
   @Test
   void showsTheCheckoutSessionWithATokenThatPaysTheOrder() {
-    Flows.Merchant shop = flows.stockMerchant("Session shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("SESSION-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Session shop", "SESSION-");
+    Flows.Session session = placed.session();
 
     TestGateway.Response shown = flows.gw.get("/v1/checkout-sessions/" + session.id(), null);
     TestGateway.Response unknown = flows.gw.get("/v1/checkout-sessions/cs_aaaaaaaaaaaaaaaaaaaaaaaa", null);
@@ -136,10 +134,8 @@ class HappyPathTest {
 
   @Test
   void sendsTheBuyerBackToASameSitePathAfterTheSandboxPayment() {
-    Flows.Merchant shop = flows.stockMerchant("Return shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("RETURN-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Return shop", "RETURN-");
+    Flows.Session session = placed.session();
     String back = "/checkout/" + session.id();
 
     TestGateway.Response started = startWithReturn(session, back);
@@ -158,16 +154,16 @@ class HappyPathTest {
 
   @Test
   void queuesASandboxPaymentsNoticesOnceHoweverOftenItIsConfirmed() throws Exception {
-    Flows.Merchant shop = flows.stockMerchant("Double-click shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("TWICE-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Double-click shop", "TWICE-");
+    Flows.Session session = placed.session();
     String paymentId = flows.startPayment(session, Flows.PRICE);
     String confirm = "/v1/sandbox/payments/" + paymentId + "/confirm";
 
     // Two at once (a double click), then a third after both answered.
-    CompletableFuture<TestGateway.Response> first = CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
-    CompletableFuture<TestGateway.Response> second = CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
+    CompletableFuture<TestGateway.Response> first =
+        CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
+    CompletableFuture<TestGateway.Response> second =
+        CompletableFuture.supplyAsync(() -> flows.gw.post(confirm, null, "{}"));
     List<TestGateway.Response> answers = List.of(first.get(), second.get(), flows.gw.post(confirm, null, "{}"));
 
     assertThat(answers).allSatisfy(answer -> {
@@ -176,7 +172,7 @@ class HappyPathTest {
     });
     assertThat(flows.gw.query("SELECT count(*) FROM outbox WHERE kind = 'sandbox_notice' AND idempotency_key LIKE $1",
         "sandbox/" + paymentId + "/%").get(0).getLong(0)).as("notices queued: one pending, one succeeded").isEqualTo(2);
-    flows.awaitState(shop, session.orderId(), "ready");
+    flows.awaitState(placed.shop(), session.orderId(), "ready");
     assertThat(flows.balance("escrow:" + session.orderId())).isEqualTo(Flows.PRICE);
   }
 
@@ -244,18 +240,17 @@ class HappyPathTest {
 
   @Test
   void refusesPushedKeysForUnitsTheOrderDoesNotHave() {
-    Flows.Merchant shop = flows.stockMerchant("Pushy shop");
-    String sku = flows.sku(shop, Flows.shortPolicy(), null);
-    flows.upload(shop, sku, List.of("P-" + UUID.randomUUID()));
-    Flows.Session session = flows.checkout(shop, sku, 1);
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Pushy shop", "P-");
+    Flows.Session session = placed.session();
     String path = "/v1/orders/" + session.orderId() + "/deliveries";
+    String apiKey = placed.shop().apiKey();
 
-    TestGateway.Response outside = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+    TestGateway.Response outside = flows.gw.post(path, apiKey, new JsonObject().put("units", new JsonArray()
         .add(new JsonObject().put("index", 3).put("key", "K-" + UUID.randomUUID()))).encode());
-    TestGateway.Response twice = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+    TestGateway.Response twice = flows.gw.post(path, apiKey, new JsonObject().put("units", new JsonArray()
         .add(new JsonObject().put("index", 0).put("key", "A-" + UUID.randomUUID()))
         .add(new JsonObject().put("index", 0).put("key", "B-" + UUID.randomUUID()))).encode());
-    TestGateway.Response unpaid = flows.gw.post(path, shop.apiKey(), new JsonObject().put("units", new JsonArray()
+    TestGateway.Response unpaid = flows.gw.post(path, apiKey, new JsonObject().put("units", new JsonArray()
         .add(new JsonObject().put("index", 0).put("key", "C-" + UUID.randomUUID()))).encode());
 
     assertThat(outside.problemCode()).isEqualTo("unknown_unit");
