@@ -35,17 +35,10 @@ public final class Deliveries {
   }
 
   /**
-   * Keys from the merchant's adapter for an order (a delivery or a replacement). Keys for units that
-   * do not await one (already holding a key under check, or valid) are left out rather than refused:
-   * the adapter answered a repeated or stale request.
-   */
-  public Future<OrderStore.Applied> fromAdapter(String orderId, String source, List<DeliveredKey> delivered) {
-    return orders.apply(orderId, null, fromAdapter(source, 0, null, delivered, Map.of()));
-  }
-
-  /**
-   * {@link #fromAdapter(String, String, List)} for an order just read: decided on it, read again only if it moved.
-   * {@code verdicts} are the checks already made of the keys, by unit (see {@link KeyChecks#onDelivery}).
+   * Keys from the merchant's adapter for an order just read (a delivery or a replacement): decided on it, read again
+   * only if it moved. Keys for units that do not await one (already holding a key under check, or valid) are left
+   * out rather than refused: the adapter answered a repeated or stale request. {@code verdicts} are the checks
+   * already made of the keys, by unit (see {@link KeyChecks#onDelivery}).
    */
   public Future<OrderStore.Applied> fromAdapter(StoredOrder loaded, String source, List<DeliveredKey> delivered,
       Map<Integer, KeyVerdict> verdicts) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How a delivered key is judged: by every validator of its order's SKU, combined. When all of them decide from
@@ -32,8 +33,6 @@ final class KeyChecks {
   private final Pool pool;
   private final Catalog catalog;
   private final MerchantAdapters adapters;
-  /** Stands for "a validator of the SKU asks someone, or the SKU cannot be read now": no verdict on delivery. */
-  private static final List<KeyValidator> NOT_LOCAL = List.of((skuId, key) -> Future.succeededFuture(KeyVerdict.UNKNOWN));
   private final Cache<String, Sku> skus = ShortLivedCache.of(SKUS_CACHED_MAX);
 
   KeyChecks(Pool pool, Catalog catalog, MerchantAdapters adapters) {
@@ -66,28 +65,30 @@ final class KeyChecks {
     if (delivered.stream().allMatch(DeliveredKey::refused)) {
       return Future.succeededFuture(Map.of());
     }
-    return localValidatorsOf(order).compose(validators -> onDelivery(validators, order, delivered));
+    return localValidatorsOf(order).compose(local -> onDelivery(local, order, delivered));
   }
 
   /**
-   * The validators of the order's SKU when every one of them is local, else a marker for "no verdict on delivery"
-   * (one asks someone, or the SKU cannot be read now). Read before a transaction that takes keys, so
-   * {@link #onDelivery(List, Order, List)} inside it waits for no second connection of the pool.
+   * The validators of the order's SKU when every one of them is local, else none (one asks someone, or the SKU
+   * cannot be read now: no verdict on delivery). Read before a transaction that takes keys, so
+   * {@link #onDelivery(Optional, Order, List)} inside it waits for no second connection of the pool.
    */
-  Future<List<KeyValidator>> localValidatorsOf(Order order) {
+  Future<Optional<List<KeyValidator>>> localValidatorsOf(Order order) {
     return validatorsOf(order).transform(read -> Future.succeededFuture(
-        read.succeeded() && read.result().stream().allMatch(KeyValidator::local) ? read.result() : NOT_LOCAL));
+        read.succeeded() && read.result().stream().allMatch(KeyValidator::local)
+            ? Optional.of(read.result()) : Optional.empty()));
   }
 
   /** {@link #onDelivery(Order, List)} with the SKU's local validators in hand ({@link #localValidatorsOf}). */
-  Future<Map<Integer, KeyVerdict>> onDelivery(List<KeyValidator> local, Order order, List<DeliveredKey> delivered) {
-    if (local == NOT_LOCAL) {
+  Future<Map<Integer, KeyVerdict>> onDelivery(Optional<List<KeyValidator>> local, Order order,
+      List<DeliveredKey> delivered) {
+    if (local.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
     Map<Integer, Future<KeyVerdict>> checks = new HashMap<>();
     for (DeliveredKey key : delivered) {
       if (!key.refused()) {
-        checks.put(key.unit().value(), verdict(local, order.skuId(), key.key()));
+        checks.put(key.unit().value(), verdict(local.get(), order.skuId(), key.key()));
       }
     }
     return Future.all(new ArrayList<>(checks.values())).map(all -> {
