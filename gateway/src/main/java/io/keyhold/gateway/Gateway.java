@@ -197,6 +197,7 @@ public final class Gateway implements AutoCloseable {
           Problems.install(router, outage, registry);
           Authenticator authenticator = new Authenticator(pool, secrets.adminToken(),
               new ConsoleSessions(pool, config.clock(), config.consoleSessions()));
+          engine.checkout().onTokenIssued(authenticator::knowOrderToken);
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
               apiWaitMsMax(config));

@@ -22,6 +22,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.Objects;
 
 /**
  * Bearer-token authentication: the operator's admin token (compared with its SHA-256 in constant
@@ -86,6 +87,14 @@ public final class Authenticator {
     this.pool = pool;
     this.sessions = sessions;
     this.adminTokenHash = SecretHasher.hash(adminToken);
+  }
+
+  /**
+   * Keeps the token hash of an order this instance just placed ({@link io.keyhold.gateway.engine.Checkout}): its
+   * buyer's first request is then checked without reading the order back.
+   */
+  public void knowOrderToken(String orderId, byte[] tokenHash) {
+    orderTokenHashes.put(Objects.requireNonNull(orderId, "orderId"), tokenHash.clone());
   }
 
   /** Resolves the caller a route needs; fails with 401 otherwise (404 for a buyer's wrong order token). */

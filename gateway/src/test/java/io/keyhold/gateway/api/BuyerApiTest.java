@@ -66,6 +66,18 @@ class BuyerApiTest {
   }
 
   @Test
+  void knowsTheTokenOfAnOrderPlacedHereWithoutReadingItBack() {
+    Purchases.Purchase placed = purchases.checkout(shop, 1);
+    // The stored hash no longer matches: only a token kept when the order was placed lets the buyer in.
+    gw.query("UPDATE orders SET token_hash = sha256('not the buyer''s token'::bytea) WHERE id = $1", placed.orderId());
+
+    assertThat(purchases.get(placed).json().getString("state")).isEqualTo("awaiting_payment");
+    TestGateway.Response wrong = gw.get(placed.path(""), "kht_" + "x".repeat(43));
+    assertThat(wrong.status()).isEqualTo(404);
+    assertThat(wrong.problemCode()).isEqualTo("not_found");
+  }
+
+  @Test
   void theTimelineListsTheOrdersEvidenceOldestFirstWithUnitsMerged() {
     Purchases.Purchase purchase = purchases.readyOrder(shop, 2);
     JsonArray timeline = purchases.get(purchase).json().getJsonArray("timeline");
