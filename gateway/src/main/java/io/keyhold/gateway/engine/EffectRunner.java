@@ -28,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries out escrow-core's effects from the outbox, one handler per {@link EffectKind}, plus the
- * sandbox provider's notices. Each handler first re-reads the order and does nothing when the effect
- * no longer matters (the unit was replaced, the order settled): effects are idempotent and may run
+ * sandbox provider's notices. Each handler first reads the order (as the outbox claim read it, in the same
+ * statement, just before the handler runs) and does nothing when the effect no longer matters (the unit was replaced, the order settled): effects are idempotent and may run
  * late, twice, or after a newer one.
  *
  * <p>A definite "no" from a merchant (a refusal such as out of stock) completes the effect: the
@@ -49,6 +50,10 @@ final class EffectRunner {
   private static final Logger LOG = LoggerFactory.getLogger(EffectRunner.class);
   private static final Set<OrderState> FULFILLING = Set.of(OrderState.FUNDED, OrderState.VALIDATING,
       OrderState.RESUPPLYING);
+  /** The effects whose handler starts by reading the order, always: their outbox rows are claimed with it. */
+  private static final Set<EffectKind> READING_THE_ORDER = EnumSet.of(EffectKind.REQUEST_DELIVERY,
+      EffectKind.REQUEST_REPLACEMENT, EffectKind.REQUEST_FROM_BACKUP, EffectKind.VALIDATE_UNIT,
+      EffectKind.RETURN_KEYS_TO_SHOP, EffectKind.RELEASE_RESERVATION);
 
   private final Pool pool;
   private final OrderStore orders;
@@ -76,32 +81,37 @@ final class EffectRunner {
   Map<String, OutboxDispatcher.Handler> handlers() {
     Map<String, OutboxDispatcher.Handler> handlers = new HashMap<>();
     for (EffectKind kind : EffectKind.values()) {
-      handlers.put(kind.code(), row -> run(EffectCodec.decode(row.kind(), row.idempotencyKey(), row.payload()),
-          row.merchantId()));
+      OutboxDispatcher.Handler handler = row -> run(EffectCodec.decode(row.kind(), row.idempotencyKey(),
+          row.payload()), row.merchantId(), row.order());
+      handlers.put(kind.code(), READING_THE_ORDER.contains(kind) ? OutboxDispatcher.Handler.readingOrder(handler)
+          : handler);
     }
     handlers.put(SandboxProvider.NOTICE_KIND, row -> sandbox.send(row.payload()));
     return handlers;
   }
 
-  /** Carries out {@code effect} of an order of {@code merchantId} (as its outbox row says; null when unknown). */
-  private Future<Void> run(Effect effect, String merchantId) {
+  /**
+   * Carries out {@code effect} of an order of {@code merchantId} (as its outbox row says; null when unknown), the
+   * order as the claim read it in hand for the effects {@link #READING_THE_ORDER} (null: read it now).
+   */
+  private Future<Void> run(Effect effect, String merchantId, StoredOrder claimed) {
     if (effect instanceof Effect.RequestDelivery e) {
-      return requestDelivery(e);
+      return requestDelivery(e, claimed);
     } else if (effect instanceof Effect.RequestReplacement e) {
-      return requestReplacement(e);
+      return requestReplacement(e, claimed);
     } else if (effect instanceof Effect.RequestFromBackup e) {
-      return requestFromBackup(e);
+      return requestFromBackup(e, claimed);
     } else if (effect instanceof Effect.ValidateUnit e) {
-      return validate(e);
+      return validate(e, claimed);
     } else if (effect instanceof Effect.RefundPayment e) {
       return payments.refund(e);
     } else if (effect instanceof Effect.ReleaseFunds) {
       // The ledger already owes the merchant (merchant:<id>:payable); payouts are settled outside the gateway.
       return Future.succeededFuture();
     } else if (effect instanceof Effect.ReturnKeysToShop e) {
-      return returnKeys(e);
+      return returnKeys(e, claimed);
     } else if (effect instanceof Effect.ReleaseReservation e) {
-      return releaseReservation(e);
+      return releaseReservation(e, claimed);
     } else if (effect instanceof Effect.Notify e) {
       return webhooks.send(e.idempotencyKey(), e.orderId(), merchantId, e.type());
     } else if (effect instanceof Effect.PayCompensation e) {
@@ -110,10 +120,15 @@ final class EffectRunner {
     return Future.failedFuture(new IllegalStateException("no handler for effect " + effect.kind().code()));
   }
 
+  /** The order as the outbox claim read it a moment ago, or, when the claim brought none, as read now. */
+  private Future<StoredOrder> orderOf(String orderId, StoredOrder claimed) {
+    return claimed != null && claimed.id().equals(orderId) ? Future.succeededFuture(claimed) : orders.load(orderId);
+  }
+
   // ---- keys from the merchant
 
-  private Future<Void> requestDelivery(Effect.RequestDelivery effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> requestDelivery(Effect.RequestDelivery effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || !FULFILLING.contains(stored.order().state())) {
         return Future.succeededFuture();
       }
@@ -163,8 +178,8 @@ final class EffectRunner {
         });
   }
 
-  private Future<Void> requestReplacement(Effect.RequestReplacement effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> requestReplacement(Effect.RequestReplacement effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || !FULFILLING.contains(stored.order().state())) {
         return Future.succeededFuture();
       }
@@ -189,8 +204,8 @@ final class EffectRunner {
    * one go, or its shop): the first request there as a first delivery, later ones as replacements of the key it
    * sent. The order is named to the backup as its own (its merchant and SKU), without a reservation.
    */
-  private Future<Void> requestFromBackup(Effect.RequestFromBackup effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> requestFromBackup(Effect.RequestFromBackup effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || !FULFILLING.contains(stored.order().state())) {
         return Future.succeededFuture();
       }
@@ -264,8 +279,8 @@ final class EffectRunner {
 
   // ---- validation
 
-  private Future<Void> validate(Effect.ValidateUnit effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> validate(Effect.ValidateUnit effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || !FULFILLING.contains(stored.order().state())) {
         return Future.succeededFuture();
       }
@@ -292,8 +307,8 @@ final class EffectRunner {
 
   // ---- closing
 
-  private Future<Void> returnKeys(Effect.ReturnKeysToShop effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> returnKeys(Effect.ReturnKeysToShop effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || (stored.order().backups().isEmpty() && !StockAdapter.TYPE.equals(stored.adapterType()))) {
         return Future.succeededFuture();
       }
@@ -317,8 +332,8 @@ final class EffectRunner {
     });
   }
 
-  private Future<Void> releaseReservation(Effect.ReleaseReservation effect) {
-    return orders.load(effect.orderId()).compose(stored -> {
+  private Future<Void> releaseReservation(Effect.ReleaseReservation effect, StoredOrder claimed) {
+    return orderOf(effect.orderId(), claimed).compose(stored -> {
       if (stored == null || stored.reservationId() == null) {
         return Future.succeededFuture();
       }

@@ -1,7 +1,9 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.gateway.store.ContextFutures;
+import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OutboxBackoff;
+import io.keyhold.gateway.store.StoredOrder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>A claim is one statement: up to a batch of due {@code pending} rows, picked in
  * {@code next_attempt_at} order with {@code FOR UPDATE SKIP LOCKED}, have their attempt counted and
  * their {@code next_attempt_at} pushed past a lease, so no other instance takes them while this one
- * works. Then each row's {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
+ * works; a row whose handler reads its order comes with that order, read by the same statement. Then each row's
+ * {@link Handler} runs (at most {@link EngineConfig#outboxConcurrencyMax()} at
  * once). Success marks the row {@code done}, many rows in one statement ({@link #DONE_BATCH_MAX}, at most
  * {@link #DONE_FLUSH_MS} after the first); a failure schedules the next attempt with exponential
  * backoff; after {@link EngineConfig#outboxAttemptsMax()} attempts the row is {@code failed} with its
@@ -62,11 +65,19 @@ final class OutboxDispatcher {
   public static final long DONE_RETRY_MS = 500;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
+  /**
+   * The claim, and with each row of a kind whose handler reads its order ($6) that order as of the claim: the
+   * handler runs at once, so the read it would make a moment later comes in the same statement.
+   */
   private static final String CLAIM = "WITH due AS (SELECT id FROM outbox WHERE state = 'pending'"
       + " AND next_attempt_at <= $1 AND id <> ALL($4::bigint[]) ORDER BY next_attempt_at, id LIMIT $2"
-      + " FOR UPDATE SKIP LOCKED)"
-      + " UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3, claimed_by = $5 FROM due WHERE o.id = due.id"
-      + " RETURNING o.id, o.kind, o.idempotency_key, o.payload, o.attempts, o.order_id, o.merchant_id";
+      + " FOR UPDATE SKIP LOCKED),"
+      + " claimed AS (UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $3, claimed_by = $5"
+      + " FROM due WHERE o.id = due.id"
+      + " RETURNING o.id, o.kind, o.idempotency_key, o.payload, o.attempts, o.order_id, o.merchant_id)"
+      + " SELECT c.id AS row_id, c.kind, c.idempotency_key, c.payload, c.attempts, c.order_id AS row_order_id,"
+      + " c.merchant_id AS row_merchant_id, " + OrderStore.columns("ord") + " FROM claimed c LEFT JOIN orders ord"
+      + " ON c.kind = ANY($6::text[]) AND ord.merchant_id = c.merchant_id AND ord.id = c.order_id";
   private static final String DONE = "UPDATE outbox SET state = 'done', finished_at = $2, last_error = NULL"
       + " WHERE id = ANY($1) AND state = 'pending'";
   private static final String RETRY = "UPDATE outbox SET next_attempt_at = $2, last_error = $3, claimed_by = NULL"
@@ -84,6 +95,27 @@ final class OutboxDispatcher {
   @FunctionalInterface
   public interface Handler {
     Future<Void> run(Row row);
+
+    /** True for a handler that starts by reading the row's order: its rows are claimed with it ({@link Row#order}). */
+    default boolean readsOrder() {
+      return false;
+    }
+
+    /** {@code handler}, its rows claimed with their order. */
+    static Handler readingOrder(Handler handler) {
+      Objects.requireNonNull(handler, "handler");
+      return new Handler() {
+        @Override
+        public Future<Void> run(Row row) {
+          return handler.run(row);
+        }
+
+        @Override
+        public boolean readsOrder() {
+          return true;
+        }
+      };
+    }
   }
 
   /**
@@ -96,9 +128,16 @@ final class OutboxDispatcher {
    * @param attempts this attempt's number, from 1
    * @param orderId the order, or null
    * @param merchantId the merchant, or null
+   * @param order for a handler that {@link Handler#readsOrder reads its order}, the order as the claim read it (null
+   *     for other kinds, or when there is no such order)
    */
   public record Row(long id, String kind, String idempotencyKey, JsonObject payload, int attempts, String orderId,
-      String merchantId) {}
+      String merchantId, StoredOrder order) {
+    /** The row without the order read at its claim: for a run some time after the claim, which reads it again. */
+    Row withoutOrder() {
+      return new Row(id, kind, idempotencyKey, payload, attempts, orderId, merchantId, null);
+    }
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -107,6 +146,8 @@ final class OutboxDispatcher {
   private final EngineConfig config;
   private final String instanceId;
   private final Map<String, Handler> handlers;
+  /** The kinds whose rows are claimed with their order. */
+  private final String[] kindsReadingOrder;
   private final Map<Long, Future<Void>> running = new HashMap<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
@@ -134,6 +175,8 @@ final class OutboxDispatcher {
     this.config = Objects.requireNonNull(config, "config");
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.handlers = Map.copyOf(handlers);
+    this.kindsReadingOrder = this.handlers.entrySet().stream().filter(entry -> entry.getValue().readsOrder())
+        .map(Map.Entry::getKey).sorted().toArray(String[]::new);
     this.done = Counter.builder("keyhold.outbox.rows").tag("result", "done").register(meters);
     this.retried = Counter.builder("keyhold.outbox.rows").tag("result", "retried").register(meters);
     this.failed = Counter.builder("keyhold.outbox.rows").tag("result", "failed").register(meters);
@@ -222,13 +265,14 @@ final class OutboxDispatcher {
     return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
             .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(max)
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
-            .addArrayOfLong(busy).addString(instanceId))
+            .addArrayOfLong(busy).addString(instanceId).addArrayOfString(kindsReadingOrder))
         .map(rows -> {
           List<Row> claimed = new ArrayList<>(rows.rowCount());
           for (io.vertx.sqlclient.Row row : rows) {
-            claimed.add(new Row(row.getLong("id"), row.getString("kind"), row.getString("idempotency_key"),
-                row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("order_id"),
-                row.getString("merchant_id")));
+            StoredOrder order = row.getValue("data") == null ? null : OrderStore.toStored(row);
+            claimed.add(new Row(row.getLong("row_id"), row.getString("kind"), row.getString("idempotency_key"),
+                row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("row_order_id"),
+                row.getString("row_merchant_id"), order));
           }
           return claimed;
         });
@@ -323,7 +367,7 @@ final class OutboxDispatcher {
     }
     vertx.setTimer(DONE_RETRY_MS, timer -> {
       if (!stopping && rerunUntil.containsKey(row.id())) {
-        run(row);
+        run(row.withoutOrder());
       } else {
         rerunUntil.remove(row.id());
       }

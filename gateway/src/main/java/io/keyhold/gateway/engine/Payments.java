@@ -59,11 +59,12 @@ public final class Payments {
   public static final String COMPENSATIONS_METRIC = "keyhold.compensations.paid";
   /**
    * Counts the notice and claims the payment for this handler unless it is applied already or another
-   * handler holds an unexpired claim. Answers the row's use and whether this handler holds the claim;
-   * no row when the order named does not exist.
+   * handler holds an unexpired claim. Answers the row's use, whether this handler holds the claim, and the order
+   * (for the handler that holds it, who decides on it: read by the claim, it needs no read of its own); no row when
+   * the order named does not exist.
    */
-  private static final String CLAIM = "INSERT INTO payments AS p (provider, provider_txn_id, merchant_id, order_id,"
-      + " amount_minor, currency, use, received_at, claim_token, claimed_until, claimed_by)"
+  private static final String CLAIM = "WITH claimed AS (INSERT INTO payments AS p (provider, provider_txn_id,"
+      + " merchant_id, order_id, amount_minor, currency, use, received_at, claim_token, claimed_until, claimed_by)"
       + " SELECT $1, $2, o.merchant_id, o.id, $4, $5, NULL, $6, $7, $8, $9 FROM orders o WHERE o.id = $3"
       + " ON CONFLICT (provider, provider_txn_id) DO UPDATE SET notices = p.notices + 1,"
       + " claim_token = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
@@ -72,7 +73,9 @@ public final class Payments {
       + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_until ELSE p.claimed_until END,"
       + " claimed_by = CASE WHEN (p.use IS NULL OR p.use = 'rejected')"
       + " AND (p.claimed_until IS NULL OR p.claimed_until < $6) THEN excluded.claimed_by ELSE p.claimed_by END"
-      + " RETURNING p.use, p.claim_token IS NOT DISTINCT FROM $7 AS mine";
+      + " RETURNING p.use, p.claim_token IS NOT DISTINCT FROM $7 AS mine, p.merchant_id, p.order_id)"
+      + " SELECT c.use, c.mine, " + OrderStore.columns("ord") + " FROM claimed c"
+      + " LEFT JOIN orders ord ON c.mine AND ord.merchant_id = c.merchant_id AND ord.id = c.order_id";
   private static final String USE = "SELECT use, claimed_until FROM payments WHERE provider = $1 AND provider_txn_id = $2";
   private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL,"
       + " claimed_by = NULL"
@@ -337,7 +340,9 @@ public final class Payments {
       }
       Row row = rows.iterator().next();
       if (row.getBoolean("mine")) {
-        return handle(providerId, notice, paymentId)
+        // Decoded and handled inside the future, so that whatever fails ends the claim.
+        return Future.succeededFuture(row).map(OrderStore::toStored)
+            .compose(order -> handle(providerId, notice, paymentId, order))
             .onFailure(failure -> pool.preparedQuery(UNCLAIM)
                 .execute(Tuple.of(providerId, notice.transactionId(), token)));
       }
@@ -365,28 +370,26 @@ public final class Payments {
   }
 
   /**
-   * Applies a payment this handler holds the claim of. The order is read once, here, after the claim:
-   * it decides whether stock must be reserved again, and the change is decided on it (a conflict
-   * reads again).
+   * Applies a payment this handler holds the claim of, to {@code order} as the claim read it: it decides whether
+   * stock must be reserved again, and the change is decided on it (a conflict reads again).
    */
-  private Future<Void> handle(String providerId, PaymentNotice notice, String paymentId) {
-    return orders.load(notice.orderId()).compose(order -> {
-      boolean known = order.order().payments().stream().anyMatch(p -> p.paymentId().equals(paymentId));
-      Instant now = orders.now();
-      Instant paidAt = notice.paidAt() == null || notice.paidAt().isAfter(now) ? now : notice.paidAt();
-      boolean late = !known && order.order().wouldFulfilLatePayment(notice.amount(), paidAt);
-      boolean stillHeld = late && stock.stillHeld(order, now);
-      Future<StockCheck.Reserved> reserved = late && !stillHeld
-          ? stock.reserveAgain(order, now).recover(failure -> {
-            LOG.warn("stock for late payment of order {} could not be reserved: {}", order.id(), failure.toString());
-            return Future.succeededFuture(null);
-          })
-          : Future.succeededFuture(null);
-      return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation,
-              stillHeld || reservation != null)
-          .compose(applied -> afterwards(order, providerId, notice, paymentId, reservation, applied)));
-    });
+  private Future<Void> handle(String providerId, PaymentNotice notice, String paymentId, StoredOrder order) {
+    boolean known = order.order().payments().stream().anyMatch(p -> p.paymentId().equals(paymentId));
+    Instant now = orders.now();
+    Instant paidAt = notice.paidAt() == null || notice.paidAt().isAfter(now) ? now : notice.paidAt();
+    boolean late = !known && order.order().wouldFulfilLatePayment(notice.amount(), paidAt);
+    boolean stillHeld = late && stock.stillHeld(order, now);
+    Future<StockCheck.Reserved> reserved = late && !stillHeld
+        ? stock.reserveAgain(order, now).recover(failure -> {
+          LOG.warn("stock for late payment of order {} could not be reserved: {}", order.id(), failure.toString());
+          return Future.succeededFuture(null);
+        })
+        : Future.succeededFuture(null);
+    return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation,
+            stillHeld || reservation != null)
+        .compose(applied -> afterwards(order, providerId, notice, paymentId, reservation, applied)));
   }
+
 
   /**
    * Gives the payment to its order; in the same transaction records what the order did with it and,

@@ -3,6 +3,7 @@ package io.keyhold.gateway.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.gateway.store.Instances;
+import io.keyhold.gateway.store.StoredOrder;
 import io.keyhold.gateway.testing.TestGateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -11,7 +12,9 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -107,5 +110,42 @@ class OutboxDispatcherTest {
         .execute(Tuple.of(failing))).iterator().next();
     assertThat(failed.getString("state")).isEqualTo("pending");
     assertThat(failed.getString("last_error")).contains("the shop is down");
+  }
+
+  @Test
+  void claimsTheRowsOfAHandlerThatReadsItsOrderWithThatOrder() throws Exception {
+    TestGateway.Merchant shop = gw.createMerchant("Claim Reads Shop");
+    String skuId = gw.createSku(shop);
+    assertThat(gw.uploadKeys(shop, skuId, List.of("CLAIM-READS-KEY-1")).status()).isEqualTo(201);
+    String orderId = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    long version = TestGateway.await(pool.preparedQuery("SELECT version FROM orders WHERE id = $1")
+        .execute(Tuple.of(orderId))).iterator().next().getLong("version");
+    String batch = UUID.randomUUID().toString();
+    String readingKind = "test_reads_order";
+    TestGateway.await(pool.preparedQuery("INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload,"
+        + " next_attempt_at, created_at) SELECT $1, $2, k, $3 || ':' || k, '{}'::jsonb, now(), now()"
+        + " FROM unnest($4::text[]) AS k").execute(Tuple.of(shop.id(), orderId, batch, new String[] {KIND, readingKind})));
+    Map<String, Optional<StoredOrder>> seen = new ConcurrentHashMap<>();
+    CountDownLatch bothRan = new CountDownLatch(2);
+    OutboxDispatcher.Handler seeing = row -> {
+      if (row.idempotencyKey().startsWith(batch)) {
+        seen.put(row.kind(), Optional.ofNullable(row.order()));
+        bothRan.countDown();
+      }
+      return Future.succeededFuture();
+    };
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(), EngineConfig.defaults(),
+        Instances.newId(), Map.of(KIND, seeing, readingKind, OutboxDispatcher.Handler.readingOrder(seeing)),
+        new SimpleMeterRegistry());
+    dispatcher.start();
+    assertThat(bothRan.await(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    TestGateway.await(dispatcher.stop(5_000));
+
+    assertThat(seen.get(readingKind)).hasValueSatisfying(order -> {
+      assertThat(order.id()).isEqualTo(orderId);
+      assertThat(order.merchantId()).isEqualTo(shop.id());
+      assertThat(order.order().version()).isEqualTo(version);
+    });
+    assertThat(seen.get(KIND)).as("a handler that does not read its order gets none").isEmpty();
   }
 }
