@@ -49,16 +49,31 @@ public final class StockAdapter implements MerchantAdapter {
   private static final String SKU_EXISTS = "SELECT 1 FROM skus WHERE merchant_id = $1 AND id = $2";
   private static final String DELIVERED_UNITS = "SELECT unit_index, attempt, stock_key_id FROM stock_deliveries"
       + " WHERE merchant_id = $1 AND order_ref = $2";
-  private static final String TAKE_RESERVED = "UPDATE stock_keys SET state = 'delivered', reserved_until = NULL"
-      + " WHERE merchant_id = $1 AND id IN (SELECT id FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2"
-      + " AND reservation_ref = $3 AND state = 'reserved' ORDER BY id LIMIT $4 FOR UPDATE) RETURNING id";
-  /** A claim of free keys straight to delivered, through the partial index of available keys. */
+  /**
+   * What follows a take ({@code taken}: the keys, sealed): the keys go to the units $6 (ascending) in id order, are
+   * remembered as delivered to order $5 in attempt $7, and are answered with their unit — taking, remembering and
+   * reading a delivery's keys is one statement.
+   */
+  private static final String ASSIGN_AND_REMEMBER = ", assigned AS (SELECT t.id, t.sku_id, t.vault_key_id,"
+      + " t.sealed_key, u.unit FROM (SELECT taken.*, row_number() OVER (ORDER BY taken.id) AS pos FROM taken) t"
+      + " JOIN unnest($6::int[]) WITH ORDINALITY AS u(unit, pos) ON u.pos = t.pos),"
+      + " remembered AS (INSERT INTO stock_deliveries (merchant_id, order_ref, unit_index, attempt, sku_id,"
+      + " stock_key_id) SELECT $1, $5, a.unit, $7, $2, a.id FROM assigned a)"
+      + " SELECT id, sku_id, vault_key_id, sealed_key, unit FROM assigned";
+  /** Up to $4 keys of the reservation $3, delivered ({@link #ASSIGN_AND_REMEMBER}). */
+  private static final String TAKE_RESERVED = "WITH taken AS (UPDATE stock_keys SET state = 'delivered',"
+      + " reserved_until = NULL WHERE merchant_id = $1 AND id IN (SELECT id FROM stock_keys WHERE merchant_id = $1"
+      + " AND sku_id = $2 AND reservation_ref = $3 AND state = 'reserved' ORDER BY id LIMIT $4 FOR UPDATE)"
+      + " RETURNING " + StockVault.SEALED_COLUMNS + ")" + ASSIGN_AND_REMEMBER;
+  /**
+   * Up to $4 free keys straight to delivered under the reference $3, through the partial index of available keys
+   * ({@link #ASSIGN_AND_REMEMBER}).
+   */
   private static final String TAKE_FREE = "WITH picked AS (SELECT id FROM stock_keys"
-      + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available' ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
-      + " UPDATE stock_keys s SET state = 'delivered', reservation_ref = $4, reserved_until = NULL"
-      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id RETURNING s.id";
-  private static final String REMEMBER = "INSERT INTO stock_deliveries (merchant_id, order_ref, unit_index, attempt,"
-      + " sku_id, stock_key_id) SELECT $1, $2, d.u, $3, $4, d.k FROM unnest($5::int[], $6::bigint[]) AS d(u, k)";
+      + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available' ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),"
+      + " taken AS (UPDATE stock_keys s SET state = 'delivered', reservation_ref = $3, reserved_until = NULL"
+      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id"
+      + " RETURNING s.id, s.sku_id, s.vault_key_id, s.sealed_key)" + ASSIGN_AND_REMEMBER;
 
   private final Pool pool;
   private final Pool enginePool;
@@ -152,28 +167,21 @@ public final class StockAdapter implements MerchantAdapter {
     }
     return deliveries(tx, order).compose(known -> {
       Map<Integer, Long> first = known.getOrDefault(FIRST_DELIVERY, Map.of());
+      Map<Integer, Long> again = new TreeMap<>();
       List<Integer> missing = new ArrayList<>();
       units.stream().map(UnitIndex::value).sorted().forEach(unit -> {
-        if (!first.containsKey(unit)) {
+        Long delivered = first.get(unit);
+        if (delivered != null) {
+          again.put(unit, delivered);
+        } else {
           missing.add(unit);
         }
       });
-      return take(tx, order, missing.size()).compose(taken -> {
-        Map<Integer, Long> assigned = new TreeMap<>();
-        for (UnitIndex unit : units) {
-          Long known1 = first.get(unit.value());
-          if (known1 != null) {
-            assigned.put(unit.value(), known1);
-          }
-        }
-        List<Integer> served = missing.subList(0, taken.size());
-        for (int i = 0; i < served.size(); i++) {
-          assigned.put(served.get(i), taken.get(i));
-        }
-        if (assigned.isEmpty()) {
+      return take(tx, order, missing).compose(taken -> {
+        if (again.isEmpty() && taken.isEmpty()) {
           return Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"));
         }
-        return remember(tx, order, FIRST_DELIVERY, served, taken).compose(ok -> open(tx, assigned));
+        return keysOf(tx, again, taken);
       });
     });
   }
@@ -201,18 +209,14 @@ public final class StockAdapter implements MerchantAdapter {
       }
       Long already = known.getOrDefault(attempt, Map.of()).get(unit.value());
       if (already != null) {
-        return open(tx, Map.of(unit.value(), already)).map(keys -> keys.get(0));
+        return keysOf(tx, Map.of(unit.value(), already), List.of()).map(keys -> keys.get(0));
       }
-      return tx.preparedQuery(TAKE_FREE).execute(Tuple.of(merchantId, order.skuId(), 1, order.orderId()))
-          .compose(rows -> {
-            if (rows.size() == 0) {
-              return Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"));
-            }
-            long id = rows.iterator().next().getLong("id");
-            return remember(tx, order, attempt, List.of(unit.value()), List.of(id))
-                .compose(ok -> open(tx, Map.of(unit.value(), id)))
-                .map(keys -> keys.get(0));
-          });
+      return takeInto(tx, TAKE_FREE, order.orderId(), order, attempt, List.of(unit.value())).compose(taken -> {
+        if (taken.isEmpty()) {
+          return Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"));
+        }
+        return keysOf(tx, Map.of(), taken).map(keys -> keys.get(0));
+      });
     }));
   }
 
@@ -240,57 +244,58 @@ public final class StockAdapter implements MerchantAdapter {
     });
   }
 
-  /** Up to {@code count} keys for the order: its reserved keys first, then free ones. */
-  private Future<List<Long>> take(SqlClient tx, OrderRef order, int count) {
-    if (count == 0) {
+  /**
+   * Keys for the order's first delivery to {@code units} (ascending): its reserved keys first, then free ones; each
+   * remembered and answered sealed with its unit. Fewer when the stock runs short.
+   */
+  private Future<List<Row>> take(SqlClient tx, OrderRef order, List<Integer> units) {
+    if (units.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    Future<List<Long>> reserved = order.reservation()
-        .map(ref -> tx.preparedQuery(TAKE_RESERVED).execute(Tuple.of(merchantId, order.skuId(), ref, count))
-            .map(StockAdapter::ids))
+    Future<List<Row>> reserved = order.reservation()
+        .map(ref -> takeInto(tx, TAKE_RESERVED, ref, order, FIRST_DELIVERY, units))
         .orElse(Future.succeededFuture(List.of()));
     return reserved.compose(fromReservation -> {
-      if (fromReservation.size() == count) {
+      if (fromReservation.size() == units.size()) {
         return Future.succeededFuture(fromReservation);
       }
       String ref = order.reservation().orElse(order.orderId());
-      return tx.preparedQuery(TAKE_FREE)
-          .execute(Tuple.of(merchantId, order.skuId(), count - fromReservation.size(), ref))
-          .map(rows -> {
-            List<Long> all = new ArrayList<>(fromReservation);
-            all.addAll(ids(rows));
+      return takeInto(tx, TAKE_FREE, ref, order, FIRST_DELIVERY, units.subList(fromReservation.size(), units.size()))
+          .map(free -> {
+            List<Row> all = new ArrayList<>(fromReservation);
+            all.addAll(free);
             return all;
           });
     });
   }
 
-  private static List<Long> ids(Iterable<Row> rows) {
-    List<Long> ids = new ArrayList<>();
-    rows.forEach(row -> ids.add(row.getLong("id")));
-    ids.sort(Long::compare);
-    return ids;
+  /** Runs a take ({@link #TAKE_RESERVED} or {@link #TAKE_FREE}) of keys for {@code units}, in attempt {@code attempt}. */
+  private Future<List<Row>> takeInto(SqlClient tx, String take, String ref, OrderRef order, int attempt,
+      List<Integer> units) {
+    return tx.preparedQuery(take).execute(Tuple.tuple().addString(merchantId).addString(order.skuId()).addString(ref)
+            .addInteger(units.size()).addString(order.orderId()).addArrayOfInteger(units.toArray(new Integer[0]))
+            .addInteger(attempt))
+        .map(rows -> {
+          List<Row> taken = new ArrayList<>(rows.rowCount());
+          rows.forEach(taken::add);
+          return taken;
+        });
   }
 
-  private Future<Void> remember(SqlClient tx, OrderRef order, int attempt, List<Integer> units, List<Long> keys) {
-    if (units.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return tx.preparedQuery(REMEMBER).execute(Tuple.tuple().addString(merchantId).addString(order.orderId())
-            .addInteger(attempt).addString(order.skuId()).addArrayOfInteger(units.toArray(new Integer[0]))
-            .addArrayOfLong(keys.toArray(new Long[0])))
-        .mapEmpty();
-  }
-
-  /** The keys of these units, sorted by unit. */
-  private Future<List<DeliveredKey>> open(SqlClient tx, Map<Integer, Long> byUnit) {
-    List<Long> ids = new ArrayList<>(byUnit.values());
-    return vault.open(tx, merchantId, ids).map(opened -> {
+  /** The keys, sorted by unit, of units delivered before ({@code again}: unit → stock key) and of those just taken. */
+  private Future<List<DeliveredKey>> keysOf(SqlClient tx, Map<Integer, Long> again, List<Row> taken) {
+    Future<List<StockVault.OpenedKey>> earlier = again.isEmpty() ? Future.succeededFuture(List.of())
+        : vault.open(tx, merchantId, new ArrayList<>(again.values()));
+    return earlier.compose(before -> vault.opened(merchantId, taken).map(now -> {
       Map<Long, String> text = new HashMap<>();
-      opened.forEach(key -> text.put(key.stockKeyId(), key.text()));
-      List<DeliveredKey> keys = new ArrayList<>();
-      new TreeMap<>(byUnit).forEach((unit, id) -> keys.add(DeliveredKey.of(UnitIndex.of(unit), text.get(id))));
+      before.forEach(key -> text.put(key.stockKeyId(), key.text()));
+      now.forEach(key -> text.put(key.stockKeyId(), key.text()));
+      Map<Integer, Long> byUnit = new TreeMap<>(again);
+      taken.forEach(row -> byUnit.put(row.getInteger("unit"), row.getLong("id")));
+      List<DeliveredKey> keys = new ArrayList<>(byUnit.size());
+      byUnit.forEach((unit, id) -> keys.add(DeliveredKey.of(UnitIndex.of(unit), text.get(id))));
       return keys;
-    });
+    }));
   }
 
   private void checkOrder(OrderRef order) {

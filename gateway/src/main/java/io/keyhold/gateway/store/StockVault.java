@@ -83,7 +83,9 @@ public final class StockVault {
       + " UPDATE stock_keys s SET state = 'available', reservation_ref = NULL, reserved_until = NULL"
       + " FROM due WHERE s.merchant_id = due.merchant_id AND s.id = due.id"
       + " RETURNING due.merchant_id, due.sku_id, due.id, due.reservation_ref";
-  private static final String OPEN = "SELECT id, sku_id, vault_key_id, sealed_key FROM stock_keys"
+  /** The columns {@link #opened} opens a key from. */
+  public static final String SEALED_COLUMNS = "id, sku_id, vault_key_id, sealed_key";
+  private static final String OPEN = "SELECT " + SEALED_COLUMNS + " FROM stock_keys"
       + " WHERE merchant_id = $1 AND id = ANY($2) ORDER BY id";
   private static final String COUNTS = "SELECT count(*) FILTER (WHERE state = 'available') AS available,"
       + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
@@ -358,14 +360,20 @@ public final class StockVault {
   public Future<List<OpenedKey>> open(SqlClient client, String merchantId, List<Long> stockKeyIds) {
     return client.preparedQuery(OPEN)
         .execute(Tuple.tuple().addString(merchantId).addArrayOfLong(stockKeyIds.toArray(new Long[0])))
-        .compose(rows -> {
-          List<Row> list = new ArrayList<>();
-          rows.forEach(list::add);
-          if (list.size() <= INLINE_CRYPTO_KEYS_MAX) {
-            return Future.succeededFuture(openRows(merchantId, list));
-          }
-          return vertx.executeBlocking(() -> openRows(merchantId, list), false);
-        });
+        .compose(rows -> opened(merchantId, rows));
+  }
+
+  /**
+   * Opens the merchant's keys in {@code rows}, read with {@link #SEALED_COLUMNS} by a statement that took them (so
+   * taking, remembering and reading the keys of a delivery is one statement); as {@link #open}.
+   */
+  public Future<List<OpenedKey>> opened(String merchantId, Iterable<Row> rows) {
+    List<Row> list = new ArrayList<>();
+    rows.forEach(list::add);
+    if (list.size() <= INLINE_CRYPTO_KEYS_MAX) {
+      return Future.succeededFuture(openRows(merchantId, list));
+    }
+    return vertx.executeBlocking(() -> openRows(merchantId, list), false);
   }
 
   private List<OpenedKey> openRows(String merchantId, List<Row> rows) {
