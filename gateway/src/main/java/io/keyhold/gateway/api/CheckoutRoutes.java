@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Checkout sessions over HTTP: {@code POST /v1/checkout-sessions} (merchant) and
  * {@code GET /v1/checkout-sessions/{id}} (public, the session id being the secret). Reading the
  * request and writing the answer; {@link Checkout} does the work. The new session's answer is
- * recorded for its Idempotency-Key in the transaction that stores the order.
+ * recorded for its Idempotency-Key in the transaction that stores the order, with no claim before it
+ * ({@link Endpoints#postAnsweredInItsTransaction}).
  */
 final class CheckoutRoutes {
   private static final Set<String> FIELDS = Set.of("sku_id", "quantity", "buyer_ref");
@@ -26,7 +27,8 @@ final class CheckoutRoutes {
 
   static void mount(Endpoints endpoints, Checkout checkout) {
     CheckoutRoutes routes = new CheckoutRoutes(checkout);
-    endpoints.post("createCheckoutSession", Caller.Kind.MERCHANT, routes::soldOut, routes::create);
+    endpoints.postAnsweredInItsTransaction("createCheckoutSession", Caller.Kind.MERCHANT, routes::soldOut,
+        routes::create);
     endpoints.get("getCheckoutSession", Caller.Kind.PUBLIC, routes::get);
   }
 

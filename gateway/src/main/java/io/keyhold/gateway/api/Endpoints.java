@@ -64,16 +64,23 @@ public final class Endpoints {
 
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, true, null, handler);
+    return mount(operationId, HttpMethod.POST, access, true, null, false, handler);
   }
 
   /**
-   * Mounts a POST operation that can be refused before any work ({@code early}): such a refusal is answered
-   * without claiming the request's Idempotency-Key and is not stored — it changed nothing, and the client's
-   * retry asks again. A key that already has an answer (or a run under way) still gets it: one read.
+   * Mounts a POST operation whose handler stores its answer in the transaction of its work, always
+   * ({@link ApiRequest#recordReply}), and that can be refused before any work ({@code early}).
+   *
+   * <p>Its Idempotency-Key is not claimed before the work but stored with the answer ({@link Idempotency#unclaimed}):
+   * one statement in the work's transaction. A duplicate running at once does its work too, meets the first one's
+   * record when storing its own, rolls back, and is answered the claiming way (the first answer replayed).
+   *
+   * <p>An early refusal is answered without storing the key — it changed nothing, and the client's retry asks again.
+   * A key that already has an answer (or a run under way) still gets it: one read.
    */
-  public Route post(String operationId, Caller.Kind access, EarlyRefusal early, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, true, Objects.requireNonNull(early, "early"), handler);
+  public Route postAnsweredInItsTransaction(String operationId, Caller.Kind access, EarlyRefusal early,
+      ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, true, Objects.requireNonNull(early, "early"), true, handler);
   }
 
   /**
@@ -82,7 +89,7 @@ public final class Endpoints {
    * off for minutes or hours while the buyer waits for a paid order.
    */
   public Route notice(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, false, null, handler);
+    return mount(operationId, HttpMethod.POST, access, false, null, false, handler);
   }
 
   /**
@@ -90,12 +97,12 @@ public final class Endpoints {
    * {@code notify_url} so); not limited, for the reason given at {@link #notice}.
    */
   public Route noticeByGet(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, false, null, handler);
+    return mount(operationId, HttpMethod.GET, access, false, null, false, handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, true, null, handler);
+    return mount(operationId, HttpMethod.GET, access, true, null, false, handler);
   }
 
   /**
@@ -104,11 +111,11 @@ public final class Endpoints {
    * limits streams itself.
    */
   public Route stream(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, false, null, handler);
+    return mount(operationId, HttpMethod.GET, access, false, null, false, handler);
   }
 
   private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, EarlyRefusal early,
-      ApiHandler handler) {
+      boolean answeredInItsTransaction, ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {
@@ -133,7 +140,7 @@ public final class Endpoints {
       route.handler(Endpoints::parseJsonObject);
     }
     route.handler(validation.handler(operationId));
-    route.handler(ctx -> run(ctx, method, early, handler));
+    route.handler(ctx -> run(ctx, method, early, answeredInItsTransaction, handler));
     return route;
   }
 
@@ -165,7 +172,8 @@ public final class Endpoints {
     ctx.next();
   }
 
-  private void run(RoutingContext ctx, HttpMethod method, EarlyRefusal early, ApiHandler handler) {
+  private void run(RoutingContext ctx, HttpMethod method, EarlyRefusal early, boolean answeredInItsTransaction,
+      ApiHandler handler) {
     Caller caller = ctx.get(Authenticator.CALLER);
     JsonObject body = ctx.get(BODY);
     String key = method == HttpMethod.POST && caller.kind() != Caller.Kind.PUBLIC
@@ -191,7 +199,36 @@ public final class Endpoints {
           .onFailure(failure -> fail(ctx, failure));
       return;
     }
+    if (answeredInItsTransaction) {
+      runUnclaimed(ctx, method, caller, body, key, handler);
+      return;
+    }
     runKeyed(ctx, method, caller, body, key, handler);
+  }
+
+  /**
+   * Runs a request whose handler stores its answer in its own transaction, without claiming its key first; a key
+   * found taken when the answer is stored (the work rolled back) is answered the claiming way.
+   */
+  private void runUnclaimed(RoutingContext ctx, HttpMethod method, Caller caller, JsonObject body, String key,
+      ApiHandler handler) {
+    byte[] hash = Idempotency.requestHash(method, ctx.request().path(), ctx.body().buffer());
+    idempotency.unclaimed(caller, key, hash)
+        .onFailure(failure -> fail(ctx, failure))
+        .onSuccess(claim -> invoke(handler, new ApiRequest(ctx, caller, body, idempotency, claim))
+            .recover(failure -> isOutcome(failure)
+                ? Future.succeededFuture(Reply.problem(Problems.known(failure), ctx.request().path()))
+                : Future.failedFuture(failure))
+            .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
+                : idempotency.complete(idempotency.pool(), claim, reply).map(reply))
+            .onSuccess(reply -> send(ctx, reply))
+            .onFailure(failure -> {
+              if (failure instanceof Idempotency.KeyTaken) {
+                runKeyed(ctx, method, caller, body, key, handler);
+              } else {
+                fail(ctx, failure);
+              }
+            }));
   }
 
   private void runKeyed(RoutingContext ctx, HttpMethod method, Caller caller, JsonObject body, String key,

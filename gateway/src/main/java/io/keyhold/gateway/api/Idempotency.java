@@ -54,6 +54,12 @@ import java.util.regex.Pattern;
  *
  * Handlers that write in a transaction should store the answer in that same transaction
  * ({@link ApiRequest#recordReply}), so a crash can never leave the work done and the key unanswered.
+ *
+ * <p>A route whose handler always does so (a checkout: {@link Endpoints#postAnsweredInItsTransaction}) claims
+ * nothing first ({@link #unclaimed}): its answer is inserted with its work, one statement in that transaction
+ * instead of a claim before it and an update in it. A duplicate running at once does its work too, meets the first
+ * one's record when it inserts its own (waiting for that transaction to end), rolls back with {@link KeyTaken}, and
+ * then goes the claiming way, which replays the first answer (or refuses another request under the key).
  */
 public final class Idempotency {
   public static final String HEADER = "Idempotency-Key";
@@ -90,6 +96,18 @@ public final class Idempotency {
       + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = $3,"
       + " response_key_id = $4, response_sealed = $5"
       + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $6";
+  /**
+   * An unclaimed request's answer, stored with its work: a new record, or one that expired or whose claim's lease
+   * ran out; nothing when the key has a live record (another request's).
+   */
+  private static final String STORE = "INSERT INTO idempotency_records (scope, idempotency_key, request_hash, state,"
+      + " expires_at, response_status, response_key_id, response_sealed) VALUES ($1, $2, $3, 'done', $4, $5, $6, $7)"
+      + " ON CONFLICT (scope, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, state = 'done',"
+      + " locked_until = NULL, expires_at = excluded.expires_at, holder = NULL, claim_token = NULL,"
+      + " response_status = excluded.response_status, response_key_id = excluded.response_key_id,"
+      + " response_sealed = excluded.response_sealed, created_at = now()"
+      + " WHERE idempotency_records.expires_at < $8"
+      + " OR (idempotency_records.state = 'in_progress' AND idempotency_records.locked_until < $8)";
   private static final String RELEASE = "DELETE FROM idempotency_records"
       + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $3";
   private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
@@ -137,13 +155,28 @@ public final class Idempotency {
   }
 
   /**
+   * This request's hold on {@code key} without a claim stored first, for a handler that stores its answer in the
+   * transaction of its work (see the class comment); fails for a malformed key.
+   */
+  public Future<Claim> unclaimed(Caller caller, String key, byte[] requestHash) {
+    if (!KEY_FORMAT.matcher(key).matches()) {
+      return Future.failedFuture(malformedKey());
+    }
+    return Future.succeededFuture(new Claim(caller.scope(), key, requestHash, null));
+  }
+
+  private static ProblemException malformedKey() {
+    return new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID,
+        HEADER + " must be 1 to " + KEY_LENGTH_MAX + " printable ASCII characters without spaces");
+  }
+
+  /**
    * Claims {@code key} for this request, or answers the stored first reply. Fails with a
    * {@link ProblemException} for a reused key or a request still in progress.
    */
   public Future<Outcome> begin(Caller caller, String key, byte[] requestHash) {
     if (!KEY_FORMAT.matcher(key).matches()) {
-      return Future.failedFuture(new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID,
-          HEADER + " must be 1 to " + KEY_LENGTH_MAX + " printable ASCII characters without spaces"));
+      return Future.failedFuture(malformedKey());
     }
     Claim claim = new Claim(caller.scope(), key, requestHash, Ids.newId(CLAIM_TOKEN_PREFIX));
     OffsetDateTime now = now();
@@ -210,7 +243,8 @@ public final class Idempotency {
   /**
    * Stores {@code reply} as the answer for {@code claim}, through {@code client} (the handler's
    * transaction, or the pool). Fails when the claim was lost (its lease ran out and another request
-   * took it), which must roll the transaction back.
+   * took it), which must roll the transaction back; for an {@link #unclaimed} request, with {@link KeyTaken} when
+   * the key has another request's record.
    */
   public Future<Void> complete(SqlClient client, Claim claim, Reply reply) {
     if (reply.status() >= 500) {
@@ -222,6 +256,18 @@ public final class Idempotency {
         .put("headers", new JsonObject(new HashMap<>(reply.headers())))
         .put("body", Base64.getEncoder().encodeToString(reply.body().getBytes()));
     KeyVault.Sealed sealed = vault.seal(stored.toBuffer().getBytes(), claim.associatedData());
+    if (claim.token == null) {
+      OffsetDateTime now = now();
+      Tuple args = Tuple.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(RETENTION),
+          reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext())).addOffsetDateTime(now);
+      return client.preparedQuery(STORE).execute(args).compose(inserted -> {
+        if (inserted.rowCount() != 1) {
+          return Future.failedFuture(new KeyTaken());
+        }
+        claim.completed = true;
+        return Future.succeededFuture();
+      });
+    }
     Tuple args = Tuple.of(claim.scope, claim.key, reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext()),
         claim.token);
     return client.preparedQuery(COMPLETE).execute(args).compose(updated -> {
@@ -233,9 +279,9 @@ public final class Idempotency {
     });
   }
 
-  /** Forgets an unanswered claim so the request can be retried. */
+  /** Forgets an unanswered claim so the request can be retried (nothing to forget for an {@link #unclaimed} one). */
   public Future<Void> release(Claim claim) {
-    return release(claim, 1);
+    return claim.token == null ? Future.succeededFuture() : release(claim, 1);
   }
 
   /**
@@ -283,6 +329,18 @@ public final class Idempotency {
     return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
   }
 
+  /**
+   * An {@link #unclaimed} request found, when storing its answer, that the key holds another request's record: its
+   * transaction rolls back, and the request is answered the claiming way.
+   */
+  public static final class KeyTaken extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    KeyTaken() {
+      super("the Idempotency-Key has another request's record", null, false, false);
+    }
+  }
+
   /** Either a claim to run the request under, or the stored answer to replay. */
   public record Outcome(Claim claim, Reply replay) {}
 
@@ -291,7 +349,10 @@ public final class Idempotency {
     private final String scope;
     private final String key;
     private final byte[] requestHash;
-    /** Tells this run of the key from a later one that took it over; only the holder stores or releases. */
+    /**
+     * Tells this run of the key from a later one that took it over; only the holder stores or releases. Null for an
+     * {@link #unclaimed} request, which holds no claim.
+     */
     private final String token;
     private boolean completed;
 

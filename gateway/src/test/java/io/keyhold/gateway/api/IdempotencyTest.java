@@ -146,6 +146,49 @@ class IdempotencyTest {
   }
 
   @Test
+  void concurrentDuplicateCheckoutsPlaceOneOrderHoldOneKeyAndAllGetItsAnswer() throws Exception {
+    String skuId = gw.createSku(merchant);
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < CONCURRENT_DUPLICATES; i++) {
+      keys.add("DUP-CHECKOUT-" + UUID.randomUUID());
+    }
+    assertThat(gw.uploadKeys(merchant, skuId, keys).status()).isEqualTo(201);
+    String checkout = new JsonObject().put("sku_id", skuId).put("quantity", 1).encode();
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_DUPLICATES);
+    try {
+      List<Callable<Response>> calls = new ArrayList<>();
+      for (int i = 0; i < CONCURRENT_DUPLICATES; i++) {
+        calls.add(() -> gw.post("/v1/checkout-sessions", merchant.apiKey(), checkout, "Idempotency-Key", "race-co"));
+      }
+      List<Response> responses = new ArrayList<>();
+      for (Future<Response> future : pool.invokeAll(calls)) {
+        responses.add(future.get());
+      }
+
+      // A checkout stores its key with its order: a duplicate at once places its own, meets the first's key, rolls
+      // back (giving its reserved key back) and replays the first answer; none waits for the first to finish.
+      assertThat(responses).extracting(Response::status).containsOnly(201);
+      assertThat(responses.stream().map(Response::body).distinct()).hasSize(1);
+      assertThat(responses.stream().filter(r -> r.headers().get("idempotent-replayed") == null)).hasSize(1);
+      assertThat(gw.query("SELECT count(*) FROM orders WHERE sku_id = $1", skuId).get(0).getLong(0)).isEqualTo(1);
+      assertThat(gw.query("SELECT count(*) FROM idempotency_records WHERE idempotency_key = 'race-co'"
+          + " AND state = 'done'").get(0).getLong(0)).isEqualTo(1);
+      long giveUp = System.nanoTime() + TestGateway.AWAIT_TIMEOUT.toNanos();
+      while (reserved(skuId) > 1 && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertThat(reserved(skuId)).as("keys held: the one order's only").isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static long reserved(String skuId) {
+    return gw.query("SELECT count(*) FROM stock_keys WHERE sku_id = $1 AND state = 'reserved'", skuId).get(0)
+        .getLong(0);
+  }
+
+  @Test
   void aMalformedKeyIsRefused() {
     Response response = gw.post("/v1/skus", merchant.apiKey(), sku("Bad key"), "Idempotency-Key", "has space");
 
