@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, so only what the
  * view shows beside it is read), and a comment
  * line every {@link #HEARTBEAT_MS} so proxies keep the connection. At each heartbeat one query reads
- * the version (and refunds carried out) of every order being watched, and the orders that moved since their
- * last view was read are read again, so a change made by another gateway instance on the same database, or a
- * refund the provider completed, shows within one heartbeat. Loads are coalesced per order: one read serves
+ * the version (and refunds carried out) of every order being watched, and the orders that moved are
+ * read again, so a change made by another gateway instance on the same database, or a refund the
+ * provider completed, shows within one heartbeat. Loads are coalesced per order: one read serves
  * every stream of the order.
  *
  * <p>Bounded: at most {@link #STREAMS_PER_ORDER_MAX} streams per order and {@link #STREAMS_MAX} in
@@ -75,7 +75,6 @@ final class OrderStreams {
   private final int totalMax;
   private final Map<String, Channel> channels = new HashMap<>();
   private int open;
-  private long viewsRead;
 
   public OrderStreams(Vertx vertx, Pool pool, BuyerOrders buyers) {
     this(vertx, pool, buyers, STREAMS_PER_ORDER_MAX, STREAMS_MAX, HEARTBEAT_MS);
@@ -118,11 +117,6 @@ final class OrderStreams {
     return open;
   }
 
-  /** Views read for streams so far (one serves every stream of its order). */
-  synchronized long viewsRead() {
-    return viewsRead;
-  }
-
   /**
    * Serves the stream on {@code ctx}; the future completes when it ends (so the API layer has
    * nothing left to send). Fails with 429 when a limit is reached.
@@ -153,10 +147,10 @@ final class OrderStreams {
     response.exceptionHandler(failure -> remove(stream));
     ctx.request().connection().shutdownHandler(shutdown -> remove(stream));
     response.write("retry: " + RETRY_MS + "\n\n");
-    read(stream.channel, null)
-        .onSuccess(watched -> {
-          if (watched != null) {
-            send(stream, watched.view());
+    buyers.view(orderId, false)
+        .onSuccess(view -> {
+          if (view != null) {
+            send(stream, view);
           }
         })
         .onFailure(failure -> {
@@ -194,7 +188,8 @@ final class OrderStreams {
       }
       channel.loading = true;
     }
-    read(channel, known).onComplete(result -> {
+    Future<JsonObject> view = known == null ? buyers.view(channel.orderId, false) : buyers.view(known, false);
+    view.onComplete(result -> {
       List<Stream> targets;
       boolean again;
       Order next;
@@ -207,7 +202,7 @@ final class OrderStreams {
         targets = new ArrayList<>(channel.streams);
       }
       if (result.succeeded() && result.result() != null) {
-        targets.forEach(stream -> send(stream, result.result().view()));
+        targets.forEach(stream -> send(stream, result.result()));
       } else if (result.failed()) {
         LOG.warn("reading order {} for its streams failed: {}", channel.orderId, result.cause().toString());
       }
@@ -215,29 +210,6 @@ final class OrderStreams {
         refresh(channel, next);
       }
     });
-  }
-
-  /**
-   * The view of the channel's order: of {@code known}, the order as just committed, or (null) of the order read now.
-   * What it was read at becomes what the next heartbeat compares against, so an order that did not move since is
-   * not read again.
-   */
-  private Future<BuyerOrders.Watched> read(Channel channel, Order known) {
-    synchronized (this) {
-      viewsRead++;
-    }
-    Future<BuyerOrders.Watched> read = known == null ? buyers.watched(channel.orderId) : buyers.watched(known);
-    return read.onSuccess(watched -> {
-      if (watched != null) {
-        synchronized (this) {
-          channel.seen = seen(watched.version(), watched.refundSent());
-        }
-      }
-    });
-  }
-
-  private static String seen(long version, long refundSent) {
-    return version + ":" + refundSent;
   }
 
   /**
@@ -308,7 +280,7 @@ final class OrderStreams {
     synchronized (this) {
       for (Row row : rows) {
         Channel channel = channels.get(row.getString("id"));
-        String seen = seen(row.getLong("version"), row.getLong("refund_sent"));
+        String seen = row.getLong("version") + ":" + row.getLong("refund_sent");
         if (channel != null && !seen.equals(channel.seen)) {
           channel.seen = seen;
           moved.add(channel);
@@ -352,7 +324,7 @@ final class OrderStreams {
   private static final class Channel {
     final String orderId;
     final Set<Stream> streams = new LinkedHashSet<>();
-    /** Version and refunds of the order at its last view or heartbeat, whichever came last. */
+    /** Version and refunds of the order at the last heartbeat. */
     String seen;
     boolean loading;
     /** A view asked for while one was loading, of the order read again ... */

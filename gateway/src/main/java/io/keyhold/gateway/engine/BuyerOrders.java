@@ -79,39 +79,13 @@ public final class BuyerOrders {
 
   /** The buyer's view of the order, or null when there is none. */
   public Future<JsonObject> view(String orderId, boolean withKeys) {
-    return orderAndBeside(orderId).compose(row -> row == null ? Future.succeededFuture(null)
-        : view(OrderStore.toStored(row).order(), row, withKeys));
-  }
-
-  /**
-   * The view of a watched order (a live stream's: no keys) with what shows that it moved since: its version and the
-   * refunds carried out ({@code refund_sent}), which change without a new version. Null when there is no such order.
-   */
-  public record Watched(JsonObject view, long version, long refundSent) {}
-
-  /** {@link Watched} of the order read now, or null when there is none. */
-  public Future<Watched> watched(String orderId) {
-    return orderAndBeside(orderId).map(row -> row == null ? null : watched(OrderStore.toStored(row).order(), row));
-  }
-
-  /** {@link Watched} of {@code order} as stored (just committed), with the rows beside it read now. */
-  public Future<Watched> watched(Order order) {
-    return beside(order).map(row -> watched(order, row));
-  }
-
-  private Watched watched(Order order, Row beside) {
-    return new Watched(render(order, beside, Map.of(), orders.now()), order.version(),
-        beside.getLong("refund_sent_minor"));
-  }
-
-  private Future<Row> orderAndBeside(String orderId) {
-    return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.of(orderId))
-        .map(rows -> rows.size() == 0 ? null : rows.iterator().next());
-  }
-
-  private Future<Row> beside(Order order) {
-    return pool.preparedQuery(BESIDE_ORDER).execute(Tuple.of(order.merchantId(), order.id(), order.skuId()))
-        .map(rows -> rows.iterator().next());
+    return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.of(orderId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
+      }
+      Row row = rows.iterator().next();
+      return view(OrderStore.toStored(row).order(), row, withKeys);
+    });
   }
 
   /**
@@ -134,7 +108,8 @@ public final class BuyerOrders {
 
   /** The view of {@code order} as stored, with the rows beside it. */
   public Future<JsonObject> view(Order order, boolean withKeys) {
-    return beside(order).compose(row -> view(order, row, withKeys));
+    return pool.preparedQuery(BESIDE_ORDER).execute(Tuple.of(order.merchantId(), order.id(), order.skuId()))
+        .compose(rows -> view(order, rows.iterator().next(), withKeys));
   }
 
   private Future<JsonObject> view(Order order, Row beside, boolean withKeys) {

@@ -77,20 +77,6 @@ class OrderStreamsTest {
   }
 
   @Test
-  void anOrderThatDidNotMoveIsNotReadAgainAtTheHeartbeat() throws Exception {
-    Purchases.Purchase purchase = purchases.checkout(shop, 1);
-    long before = streams.viewsRead();
-    try (EventStream stream = EventStream.open(url(purchase))) {
-      assertThat(stream.next(Duration.ofSeconds(10)).getString("state")).isEqualTo("awaiting_payment");
-      Purchases.sleep(HEARTBEAT_MS * 5);
-
-      // The first view is the only read: each heartbeat found the order as that view had it.
-      assertThat(streams.viewsRead() - before).as("views read").isEqualTo(1);
-      assertThat(stream.next(Duration.ofMillis(HEARTBEAT_MS))).as("nothing new sent").isNull();
-    }
-  }
-
-  @Test
   void theLimitOverAllOrdersHolds() throws Exception {
     List<EventStream> open = new ArrayList<>();
     try {
