@@ -195,9 +195,8 @@ public final class Gateway implements AutoCloseable {
           this.router = router;
           router.route().handler(BuyerSide.edge(TimeoutHandler.create(config.requestTimeoutMs(), 503)));
           Problems.install(router, outage, registry);
-          Authenticator authenticator = new Authenticator(pool, secrets.adminToken(),
+          Authenticator authenticator = new Authenticator(pool, orders, secrets.adminToken(),
               new ConsoleSessions(pool, config.clock(), config.consoleSessions()));
-          engine.checkout().onTokenIssued(authenticator::knowOrderToken);
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
               apiWaitMsMax(config));

@@ -1,10 +1,10 @@
 package io.keyhold.gateway.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.gateway.crypto.SecretHasher;
 import io.keyhold.gateway.store.ConsoleSessions;
 import io.keyhold.gateway.store.MerchantService;
+import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.ShortLivedCache;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -19,7 +19,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Objects;
@@ -46,21 +45,12 @@ public final class Authenticator {
   /** The query parameter that may carry a buyer's order token (an EventSource cannot send headers). */
   public static final String ORDER_TOKEN_PARAM = "t";
 
-  private static final String FIND_ORDER_TOKEN = "SELECT token_hash FROM orders WHERE id = $1";
-  /**
-   * Orders whose token hash is kept in memory, at most. An order's token never changes, so a kept hash never
-   * goes stale; a buyer following an order asks many times, and each ask would otherwise read it again.
-   * Only orders found are kept, so unknown ids cannot fill the cache.
-   */
-  public static final int ORDER_TOKEN_HASHES_CACHED_MAX = 20_000;
   /**
    * Merchant API keys kept as valid, at most (by hash; the key itself is never kept), each for
    * {@link ShortLivedCache#REUSE_MAX}: a shop's checkouts come many a second, each would read it. A key revoked
    * or a merchant suspended in the database is refused within that time.
    */
   public static final int API_KEYS_CACHED_MAX = 10_000;
-  /** A hash not used for this long leaves the cache (the order's buyer has stopped looking). */
-  public static final Duration ORDER_TOKEN_HASH_IDLE_MAX = Duration.ofMinutes(30);
   private static final String FIND_API_KEY = "SELECT k.key_hash, k.merchant_id FROM api_keys k"
       + " JOIN merchants m ON m.id = k.merchant_id"
       + " WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND m.status = 'active'";
@@ -79,22 +69,15 @@ public final class Authenticator {
   private final Pool pool;
   private final ConsoleSessions sessions;
   private final byte[] adminTokenHash;
-  private final Cache<String, byte[]> orderTokenHashes = Caffeine.newBuilder()
-      .maximumSize(ORDER_TOKEN_HASHES_CACHED_MAX).expireAfterAccess(ORDER_TOKEN_HASH_IDLE_MAX).build();
+  private final OrderStore orders;
   private final Cache<String, String> merchantsByKeyHash = ShortLivedCache.of(API_KEYS_CACHED_MAX);
 
-  public Authenticator(Pool pool, String adminToken, ConsoleSessions sessions) {
+  /** {@code orders}: where a buyer's order token is checked (its hash kept once known). */
+  public Authenticator(Pool pool, OrderStore orders, String adminToken, ConsoleSessions sessions) {
     this.pool = pool;
+    this.orders = Objects.requireNonNull(orders, "orders");
     this.sessions = sessions;
     this.adminTokenHash = SecretHasher.hash(adminToken);
-  }
-
-  /**
-   * Keeps the token hash of an order this instance just placed ({@link io.keyhold.gateway.engine.Checkout}): its
-   * buyer's first request is then checked without reading the order back.
-   */
-  public void knowOrderToken(String orderId, byte[] tokenHash) {
-    orderTokenHashes.put(Objects.requireNonNull(orderId, "orderId"), tokenHash.clone());
   }
 
   /** Resolves the caller a route needs; fails with 401 otherwise (404 for a buyer's wrong order token). */
@@ -214,18 +197,7 @@ public final class Authenticator {
     if (orderId == null || orderId.length() > TOKEN_LENGTH_MAX) {
       return noSuchOrder();
     }
-    byte[] known = orderTokenHashes.getIfPresent(orderId);
-    Future<byte[]> hash = known != null ? Future.succeededFuture(known)
-        : pool.preparedQuery(FIND_ORDER_TOKEN).execute(Tuple.of(orderId)).map(rows -> {
-          Iterator<Row> it = rows.iterator();
-          if (!it.hasNext()) {
-            return null;
-          }
-          byte[] found = it.next().getBuffer("token_hash").getBytes();
-          orderTokenHashes.put(orderId, found);
-          return found;
-        });
-    return hash.compose(expected -> expected != null && SecretHasher.matches(token, expected)
+    return orders.tokenHash(orderId).compose(expected -> expected != null && SecretHasher.matches(token, expected)
         ? Future.succeededFuture(Caller.buyer(orderId))
         : noSuchOrder());
   }

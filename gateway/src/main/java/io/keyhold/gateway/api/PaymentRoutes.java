@@ -108,16 +108,16 @@ public final class PaymentRoutes {
       in.reject("return_url", FieldError.Code.INVALID_FORMAT, "must be a path on this site, starting with one /");
     }
     in.done();
-    return orders.loadForBuyer(orderId, token).compose(stored -> {
-      if (stored == null) {
+    return orders.payableForBuyer(orderId, token).compose(order -> {
+      if (order == null) {
         return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
       }
       if (SandboxProvider.ID.equals(checkoutProvider)) {
-        return sandbox.start(stored.merchantId(), stored.id(), stored.order().total(), returnUrl)
+        return sandbox.start(order.merchantId(), order.orderId(), order.total(), returnUrl)
             .map(payment -> started(SandboxProvider.ID, payment.id(), payUrl(payment.id())));
       }
       String base = baseUrl.get();
-      return payments.start(checkoutProvider, stored, base + "/v1/payments/" + checkoutProvider + "/notify",
+      return payments.start(checkoutProvider, order, base + "/v1/payments/" + checkoutProvider + "/notify",
               returnUrl == null ? null : base + returnUrl)
           .map(payment -> started(payment.providerId(), payment.transactionId(), payment.payUrl()));
     });
@@ -147,11 +147,11 @@ public final class PaymentRoutes {
     }
     in.done();
     Money amount = Money.of(minor, currency);
-    return orders.loadForBuyer(orderId, token).compose(stored -> {
-      if (stored == null) {
+    return orders.payableForBuyer(orderId, token).compose(order -> {
+      if (order == null) {
         return Future.failedFuture(new ProblemException(ProblemCode.NOT_FOUND, "No such order"));
       }
-      return sandbox.start(stored.merchantId(), stored.id(), amount, returnUrl)
+      return sandbox.start(order.merchantId(), order.orderId(), amount, returnUrl)
           .map(payment -> Reply.created(payment.toJson(payUrl(payment.id())), "/sandbox/pay/" + payment.id()));
     });
   }

@@ -91,7 +91,6 @@ public final class Checkout {
   private final EngineConfig config;
   private final Supplier<String> baseUrl;
   private final Cache<SkuKey, Terms> terms = ShortLivedCache.of(TERMS_CACHED_MAX);
-  private volatile TokenIssued tokenIssued = (orderId, tokenHash) -> { };
 
   /** Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago. */
   @FunctionalInterface
@@ -108,20 +107,6 @@ public final class Checkout {
     this.vault = vault;
     this.config = config;
     this.baseUrl = baseUrl;
-  }
-
-  /** Told of a new order's buyer token (its hash) once the order is committed. */
-  @FunctionalInterface
-  public interface TokenIssued {
-    void issued(String orderId, byte[] tokenHash);
-  }
-
-  /**
-   * Tells {@code listener} the token hash of every order placed here from now on: the API's token check keeps it,
-   * so the buyer's first request does not read it back from the order just written.
-   */
-  public void onTokenIssued(TokenIssued listener) {
-    this.tokenIssued = Objects.requireNonNull(listener, "listener");
   }
 
   private record SkuKey(String merchantId, String skuId) {}
@@ -196,8 +181,7 @@ public final class Checkout {
             .compose(stored -> alsoInTransaction.write(tx, sessionId, body)))
         .map(stored -> {
           orders.announcePlaced(new StoredOrder(placed.order(), row.adapterType(), row.reservationId(),
-              row.reservedUntil(), row.buyerRef()));
-          tokenIssued.issued(orderId, row.tokenHash());
+              row.reservedUntil(), row.buyerRef()), row.tokenHash());
           return body;
         });
   }

@@ -246,19 +246,19 @@ public final class Payments {
    * Starts a payment of the order's total at a provider that starts payments, recorded first so its notice is
    * known when it comes; answers where the buyer is sent to pay.
    */
-  public Future<Started> start(String providerId, StoredOrder order, String notifyUrl, String returnUrl) {
+  public Future<Started> start(String providerId, OrderStore.Payable order, String notifyUrl, String returnUrl) {
     PaymentProvider provider = providers.get(providerId);
     if (provider == null || !provider.startsPayments()) {
       return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
     }
     String transactionId = Ids.newId(STARTED_PREFIX).replace("_", "");
-    Money amount = order.order().total();
+    Money amount = order.total();
     Instant now = orders.now();
     Tuple row = Tuple.tuple().addString(providerId).addString(transactionId).addString(order.merchantId())
-        .addString(order.id()).addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode())
+        .addString(order.orderId()).addLong(amount.minorUnits()).addString(amount.currency().getCurrencyCode())
         .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addOffsetDateTime(now.atOffset(ZoneOffset.UTC));
-    PaymentStart start = new PaymentStart(transactionId, order.id(), amount, "Keyhold " + order.id(), notifyUrl,
-        returnUrl);
+    PaymentStart start = new PaymentStart(transactionId, order.orderId(), amount, "Keyhold " + order.orderId(),
+        notifyUrl, returnUrl);
     return pool.preparedQuery(START).execute(row)
         .compose(stored -> provider.start(start))
         .map(url -> new Started(providerId, transactionId, url));

@@ -9,7 +9,6 @@ import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.Posting;
 import io.keyhold.escrow.Transition;
-import io.keyhold.gateway.crypto.SecretHasher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +16,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -40,7 +38,7 @@ final class OrderRows {
   private static final String FIND = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
   private static final String FIND_FOR_MERCHANT = "SELECT " + COLUMNS
       + " FROM orders WHERE merchant_id = $1 AND id = $2";
-  private static final String FIND_WITH_TOKEN = "SELECT " + COLUMNS + ", token_hash FROM orders WHERE id = $1";
+  private static final String FIND_TOKEN_HASH = "SELECT token_hash FROM orders WHERE id = $1";
   private static final String INSERT_ORDER = "INSERT INTO orders (merchant_id, id, sku_id, state, version,"
       + " next_action_at, quantity, unit_price_minor, currency, token_hash, buyer_ref, adapter_type, reservation_id,"
       + " reserved_until, data, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
@@ -111,22 +109,10 @@ final class OrderRows {
     return client.preparedQuery(FIND_FOR_MERCHANT).execute(Tuple.of(merchantId, orderId)).map(OrderRows::single);
   }
 
-  /**
-   * The order when {@code token} is its buyer token, else null — the same answer for "no such order"
-   * and "wrong token". Compares hashes in constant time.
-   */
-  static Future<StoredOrder> loadForBuyer(SqlClient client, String orderId, String token) {
-    if (token == null || token.isEmpty() || token.length() > OrderTokens.TOKEN_LENGTH_MAX) {
-      return Future.succeededFuture(null);
-    }
-    byte[] presented = SecretHasher.hash(token);
-    return client.preparedQuery(FIND_WITH_TOKEN).execute(Tuple.of(orderId)).map(rows -> {
-      if (rows.size() == 0) {
-        return null;
-      }
-      Row row = rows.iterator().next();
-      return MessageDigest.isEqual(presented, row.getBuffer("token_hash").getBytes()) ? toStored(row) : null;
-    });
+  /** The SHA-256 of the order's buyer token, or null when there is no such order. */
+  static Future<byte[]> tokenHash(SqlClient client, String orderId) {
+    return client.preparedQuery(FIND_TOKEN_HASH).execute(Tuple.of(orderId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getBuffer("token_hash").getBytes());
   }
 
   private static StoredOrder single(RowSet<Row> rows) {

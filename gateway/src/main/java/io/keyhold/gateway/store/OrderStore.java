@@ -1,10 +1,12 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.Outcome;
 import io.keyhold.escrow.Rejection;
 import io.keyhold.escrow.Transition;
+import io.keyhold.gateway.crypto.SecretHasher;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
@@ -58,6 +60,15 @@ public final class OrderStore {
   /** How long a kept order is decided on before it is read again (an order still moving is kept afresh). */
   public static final Duration RECENT_REUSE = Duration.ofSeconds(30);
 
+  /**
+   * Orders whose buyer token hash is kept in memory, at most. An order's token never changes, so a kept hash never
+   * goes stale; a buyer following an order asks many times, and each ask would otherwise read it again. Only orders
+   * found are kept, so unknown ids cannot fill the cache.
+   */
+  public static final int TOKEN_HASHES_MAX = 20_000;
+  /** A hash not used for this long leaves the cache (the order's buyer has stopped looking). */
+  public static final Duration TOKEN_HASH_IDLE_MAX = Duration.ofMinutes(30);
+
   private static final Logger LOG = LoggerFactory.getLogger(OrderStore.class);
 
   private final Vertx vertx;
@@ -66,23 +77,28 @@ public final class OrderStore {
   private final OrderChanges changes;
   /** The last state this instance stored or read of orders changed lately (see {@link #RECENT_ORDERS_MAX}). */
   private final Cache<String, StoredOrder> recent;
+  /** Buyer token hashes by order (see {@link #TOKEN_HASHES_MAX}). */
+  private final Cache<String, byte[]> tokenHashes;
 
   public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
     this(vertx, pool, clock, changes,
-        Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build());
+        Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build(),
+        Caffeine.newBuilder().maximumSize(TOKEN_HASHES_MAX).expireAfterAccess(TOKEN_HASH_IDLE_MAX).build());
   }
 
-  private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent) {
+  private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent,
+      Cache<String, byte[]> tokenHashes) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.changes = Objects.requireNonNull(changes, "changes");
     this.recent = Objects.requireNonNull(recent, "recent");
+    this.tokenHashes = Objects.requireNonNull(tokenHashes, "tokenHashes");
   }
 
-  /** The same store working through {@code other} (the order engine's own pool); the orders kept are shared. */
+  /** The same store working through {@code other} (the order engine's own pool); what it keeps is shared. */
   public OrderStore using(Pool other) {
-    return new OrderStore(vertx, other, clock, changes, recent);
+    return new OrderStore(vertx, other, clock, changes, recent, tokenHashes);
   }
 
   public Pool pool() {
@@ -125,11 +141,48 @@ public final class OrderStore {
   }
 
   /**
-   * The order when {@code token} is its buyer token, else null — the same answer for "no such order"
-   * and "wrong token". Compares hashes in constant time.
+   * The SHA-256 of the order's buyer token, or null when there is no such order: kept in memory once known (an
+   * order placed here is known from the start, see {@link #announcePlaced}), else read.
    */
-  public Future<StoredOrder> loadForBuyer(String orderId, String token) {
-    return OrderRows.loadForBuyer(pool, orderId, token);
+  public Future<byte[]> tokenHash(String orderId) {
+    byte[] known = tokenHashes.getIfPresent(orderId);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return OrderRows.tokenHash(pool, orderId).map(found -> {
+      if (found != null) {
+        tokenHashes.put(orderId, found);
+      }
+      return found;
+    });
+  }
+
+  /**
+   * What a payment for the order needs, when {@code token} is its buyer token, else null — the same answer for "no
+   * such order" and "wrong token" (hashes compared in constant time). These never change in an order's life, so an
+   * order this instance keeps answers them without a read.
+   */
+  public Future<Payable> payableForBuyer(String orderId, String token) {
+    if (token == null || token.isEmpty() || token.length() > OrderTokens.TOKEN_LENGTH_MAX) {
+      return Future.succeededFuture(null);
+    }
+    return tokenHash(orderId).compose(expected -> {
+      if (expected == null || !SecretHasher.matches(token, expected)) {
+        return Future.succeededFuture(null);
+      }
+      StoredOrder kept = recent.getIfPresent(orderId);
+      return (kept != null ? Future.succeededFuture(kept) : OrderRows.load(pool, orderId))
+          .map(stored -> stored == null ? null : new Payable(stored.merchantId(), stored.id(), stored.order().total()));
+    });
+  }
+
+  /** An order as a payment for it sees it: whose it is and what it costs in all. */
+  public record Payable(String merchantId, String orderId, Money total) {
+    public Payable {
+      Objects.requireNonNull(merchantId, "merchantId");
+      Objects.requireNonNull(orderId, "orderId");
+      Objects.requireNonNull(total, "total");
+    }
   }
 
   /**
@@ -377,9 +430,13 @@ public final class OrderStore {
     changes.announce(order);
   }
 
-  /** Announces an order just placed and committed ({@link #insert}); its next change is decided without a read. */
-  public void announcePlaced(StoredOrder placed) {
+  /**
+   * Announces an order just placed and committed ({@link #insert}) with its buyer token's hash: its next change is
+   * decided, and its buyer's first request checked, without a read.
+   */
+  public void announcePlaced(StoredOrder placed, byte[] tokenHash) {
     recent.put(placed.id(), placed);
+    tokenHashes.put(placed.id(), tokenHash.clone());
     changes.announce(placed.order());
   }
 

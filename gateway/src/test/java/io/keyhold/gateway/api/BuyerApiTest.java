@@ -66,12 +66,16 @@ class BuyerApiTest {
   }
 
   @Test
-  void knowsTheTokenOfAnOrderPlacedHereWithoutReadingItBack() {
+  void knowsTheTokenOfAnOrderPlacedHereWithoutReadingItBackToShowOrPayIt() {
     Purchases.Purchase placed = purchases.checkout(shop, 1);
     // The stored hash no longer matches: only a token kept when the order was placed lets the buyer in.
     gw.query("UPDATE orders SET token_hash = sha256('not the buyer''s token'::bytea) WHERE id = $1", placed.orderId());
 
-    assertThat(purchases.get(placed).json().getString("state")).isEqualTo("awaiting_payment");
+    JsonObject order = purchases.get(placed).json();
+    assertThat(order.getString("state")).isEqualTo("awaiting_payment");
+    // The pay step checks the token the same way, and pays what the kept order costs.
+    purchases.pay(placed);
+    assertThat(purchases.awaitState(placed, "ready").getJsonObject("total")).isEqualTo(order.getJsonObject("total"));
     TestGateway.Response wrong = gw.get(placed.path(""), "kht_" + "x".repeat(43));
     assertThat(wrong.status()).isEqualTo(404);
     assertThat(wrong.problemCode()).isEqualTo("not_found");
