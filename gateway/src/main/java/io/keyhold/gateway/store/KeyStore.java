@@ -45,18 +45,24 @@ public final class KeyStore {
   private static final HexFormat HEX = HexFormat.of();
   private static final String EXISTING = "SELECT key_ref, unit_index, fingerprint, duplicate, supplier FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND fingerprint = ANY($3)";
-  /** Claims fingerprints for units; a row not returned was held by something else: a duplicate. */
-  private static final String CLAIM = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id, source,"
-      + " order_id, unit_index, delivered_at) SELECT c.f, $2, $3, 'delivery', $4, c.u, now()"
-      + " FROM unnest($1::bytea[], $5::int[]) AS c(f, u)"
+  /**
+   * Claims the fresh keys' fingerprints ($11..$14, by fingerprint) for their units and stores every key ($1..$10) in
+   * one statement. A fresh key whose claim returned no row was held by something else: a duplicate; a key passed
+   * as one already ($9) is stored as one without asking the index.
+   */
+  private static final String CLAIM_AND_INSERT = "WITH claimed AS (INSERT INTO key_fingerprints (fingerprint,"
+      + " merchant_id, sku_id, source, order_id, unit_index, delivered_at) SELECT c.f, $11, $12, 'delivery', $2, c.u,"
+      + " now() FROM unnest($13::bytea[], $14::int[]) AS c(f, u)"
       + " ON CONFLICT (fingerprint) DO UPDATE SET order_id = excluded.order_id, unit_index = excluded.unit_index,"
       + " delivered_at = excluded.delivered_at"
       + " WHERE (key_fingerprints.order_id IS NULL AND key_fingerprints.merchant_id = excluded.merchant_id)"
       + " OR (key_fingerprints.order_id = excluded.order_id AND key_fingerprints.unit_index = excluded.unit_index)"
-      + " RETURNING fingerprint";
-  private static final String INSERT = "INSERT INTO delivered_keys (merchant_id, order_id, key_ref, unit_index, source,"
-      + " vault_key_id, sealed_key, fingerprint, duplicate, supplier) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f, d.d, $10"
-      + " FROM unnest($5::text[], $6::int[], $7::bytea[], $8::bytea[], $9::bool[]) AS d(r, u, s, f, d)";
+      + " RETURNING fingerprint)"
+      + " INSERT INTO delivered_keys (merchant_id, order_id, key_ref, unit_index, source, vault_key_id, sealed_key,"
+      + " fingerprint, duplicate, supplier) SELECT $1, $2, d.r, d.u, $3, $4, d.s, d.f,"
+      + " d.d OR NOT EXISTS (SELECT 1 FROM claimed WHERE claimed.fingerprint = d.f), $10"
+      + " FROM unnest($5::text[], $6::int[], $7::bytea[], $8::bytea[], $9::bool[]) AS d(r, u, s, f, d)"
+      + " RETURNING key_ref, duplicate";
   private static final String OPEN = "SELECT key_ref, vault_key_id, sealed_key FROM delivered_keys"
       + " WHERE merchant_id = $1 AND order_id = $2 AND key_ref = ANY($3)";
   private static final String FINGERPRINTS_OF = "SELECT fingerprint FROM delivered_keys"
@@ -185,58 +191,37 @@ public final class KeyStore {
         if (fresh.isEmpty() && repeatedInBatch.isEmpty()) {
           return Future.succeededFuture(result);
         }
-        return claim(tx, ownerId, ownerSku, orderId, fresh).compose(claimed -> {
-          List<Prepared> toInsert = new ArrayList<>();
-          List<Boolean> duplicate = new ArrayList<>();
-          for (Prepared key : fresh) {
-            toInsert.add(key);
-            duplicate.add(!claimed.contains(HEX.formatHex(key.fingerprint)));
-          }
-          for (Prepared key : repeatedInBatch) {
-            toInsert.add(key);
-            duplicate.add(true);
-          }
-          return insert(tx, merchantId, orderId, source, supplierLabel, toInsert, duplicate).map(inserted -> {
-            for (int i = 0; i < toInsert.size(); i++) {
-              Prepared key = toInsert.get(i);
-              result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicate.get(i)));
-            }
-            result.sort((a, b) -> Integer.compare(a.unit(), b.unit()));
-            return result;
-          });
-        });
+        return claimAndInsert(tx, merchantId, orderId, source, supplierLabel, ownerId, ownerSku, fresh,
+            repeatedInBatch).map(duplicates -> {
+              List<Prepared> stored = new ArrayList<>(fresh);
+              stored.addAll(repeatedInBatch);
+              for (Prepared key : stored) {
+                result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicates.get(key.keyRef)));
+              }
+              result.sort((a, b) -> Integer.compare(a.unit(), b.unit()));
+              return result;
+            });
       });
     });
   }
 
-  private Future<Set<String>> claim(SqlClient tx, String merchantId, String skuId, String orderId,
-      List<Prepared> fresh) {
-    if (fresh.isEmpty()) {
-      return Future.succeededFuture(Set.of());
-    }
+  /**
+   * Claims the fresh keys' fingerprints for the owner ({@code ownerId}, {@code ownerSku}: the order's merchant, or
+   * the backup source's) and stores them and the keys repeated in the batch; answers key reference → duplicate.
+   */
+  private Future<Map<String, Boolean>> claimAndInsert(SqlClient tx, String merchantId, String orderId, String source,
+      String supplier, String ownerId, String ownerSku, List<Prepared> fresh, List<Prepared> repeatedInBatch) {
     // Claimed in one global order (by fingerprint), so two deliveries sharing keys cannot deadlock each other.
-    List<Prepared> sorted = new ArrayList<>(fresh);
-    sorted.sort((a, b) -> java.util.Arrays.compareUnsigned(a.fingerprint, b.fingerprint));
-    Buffer[] prints = sorted.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
-    Integer[] units = sorted.stream().map(p -> p.unit).toArray(Integer[]::new);
-    return tx.preparedQuery(CLAIM)
-        .execute(Tuple.tuple().addValue(prints).addString(merchantId).addString(skuId).addString(orderId)
-            .addArrayOfInteger(units))
-        .map(rows -> {
-          Set<String> claimed = new HashSet<>();
-          rows.forEach(row -> claimed.add(HEX.formatHex(row.getBuffer("fingerprint").getBytes())));
-          return claimed;
-        });
-  }
-
-  private Future<Void> insert(SqlClient tx, String merchantId, String orderId, String source, String supplier,
-      List<Prepared> keys, List<Boolean> duplicate) {
+    List<Prepared> claims = new ArrayList<>(fresh);
+    claims.sort((a, b) -> java.util.Arrays.compareUnsigned(a.fingerprint, b.fingerprint));
+    List<Prepared> keys = new ArrayList<>(fresh);
+    keys.addAll(repeatedInBatch);
     int n = keys.size();
     String[] refs = new String[n];
     Integer[] units = new Integer[n];
     Buffer[] sealed = new Buffer[n];
     Buffer[] prints = new Buffer[n];
-    Boolean[] dup = new Boolean[n];
+    Boolean[] duplicate = new Boolean[n];
     String keyId = null;
     for (int i = 0; i < n; i++) {
       Prepared key = keys.get(i);
@@ -244,15 +229,22 @@ public final class KeyStore {
       units[i] = key.unit;
       sealed[i] = Buffer.buffer(key.sealed.ciphertext());
       prints[i] = Buffer.buffer(key.fingerprint);
-      dup[i] = duplicate.get(i);
+      duplicate[i] = i >= fresh.size();
       keyId = key.sealed.keyId();
     }
-    return tx.preparedQuery(INSERT).execute(Tuple.tuple().addString(merchantId).addString(orderId).addString(source)
-            .addString(keyId).addArrayOfString(refs).addArrayOfInteger(units).addValue(sealed).addValue(prints)
-            .addArrayOfBoolean(dup).addString(supplier))
-        .compose(rows -> rows.rowCount() == n
-            ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new IllegalStateException("stored " + rows.rowCount() + " of " + n + " keys")));
+    return tx.preparedQuery(CLAIM_AND_INSERT).execute(Tuple.tuple().addString(merchantId).addString(orderId)
+            .addString(source).addString(keyId).addArrayOfString(refs).addArrayOfInteger(units).addValue(sealed)
+            .addValue(prints).addArrayOfBoolean(duplicate).addString(supplier).addString(ownerId).addString(ownerSku)
+            .addValue(claims.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new))
+            .addArrayOfInteger(claims.stream().map(p -> p.unit).toArray(Integer[]::new)))
+        .compose(rows -> {
+          if (rows.rowCount() != n) {
+            return Future.failedFuture(new IllegalStateException("stored " + rows.rowCount() + " of " + n + " keys"));
+          }
+          Map<String, Boolean> duplicates = new HashMap<>();
+          rows.forEach(row -> duplicates.put(row.getString("key_ref"), row.getBoolean("duplicate")));
+          return Future.succeededFuture(duplicates);
+        });
   }
 
   /**

@@ -1,0 +1,91 @@
+package io.keyhold.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.adapters.spi.CardKey;
+import io.keyhold.gateway.testing.TestGateway;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The delivered-key store over a real database: which keys it stores as duplicates, claimed and stored in one
+ * statement, and what a repeated delivery answers.
+ */
+class KeyStoreTest {
+  static TestGateway gw;
+  static KeyStore keys;
+  static TestGateway.Merchant shop;
+  static String skuId;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start();
+    keys = new KeyStore(gw.gateway().vertx(), gw.gateway().secrets().vault(), gw.gateway().secrets().fingerprints());
+    shop = gw.createMerchant("Key store shop");
+    skuId = gw.createSku(shop);
+    // Stock only so that checkouts place orders to store keys for; the keys stored come from the tests.
+    List<String> stock = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      stock.add("KS-" + UUID.randomUUID());
+    }
+    assertThat(gw.uploadKeys(shop, skuId, stock).status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  private static List<KeyStore.Stored> store(String orderId, List<KeyStore.Incoming> incoming) {
+    return TestGateway.await(gw.gateway().pool().withTransaction(tx -> keys.store(tx, shop.id(), skuId, orderId,
+        KeyStore.SOURCE_ADAPTER, incoming)));
+  }
+
+  @Test
+  void storesAKeyGivenToTwoUnitsOnceAsTheFirstUnitsAndOnceAsADuplicate() {
+    String orderId = gw.checkout(shop.apiKey(), skuId, 2).orderId();
+    CardKey key = CardKey.of("SHARED-" + UUID.randomUUID());
+
+    List<KeyStore.Stored> stored = store(orderId, List.of(new KeyStore.Incoming(0, key),
+        new KeyStore.Incoming(1, key)));
+
+    assertThat(stored).extracting(KeyStore.Stored::unit).containsExactly(0, 1);
+    assertThat(stored).extracting(KeyStore.Stored::duplicate).containsExactly(false, true);
+    assertThat(gw.query("SELECT unit_index FROM key_fingerprints WHERE order_id = $1", orderId))
+        .extracting(row -> row.getInteger("unit_index")).containsExactly(0);
+  }
+
+  @Test
+  void aRepeatedDeliveryAnswersTheKeysStoredAndStoresNothingNew() {
+    String orderId = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    List<KeyStore.Incoming> incoming = List.of(new KeyStore.Incoming(0, CardKey.of("REPEAT-" + UUID.randomUUID())));
+    List<KeyStore.Stored> first = store(orderId, incoming);
+
+    List<KeyStore.Stored> again = store(orderId, incoming);
+
+    assertThat(again).isEqualTo(first);
+    assertThat(first.get(0).duplicate()).isFalse();
+    assertThat(gw.query("SELECT count(*) FROM delivered_keys WHERE order_id = $1", orderId).get(0).getLong(0))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aKeyAnotherOrderHoldsIsStoredAsADuplicate() {
+    String firstOrder = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    String secondOrder = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    CardKey key = CardKey.of("TWICE-" + UUID.randomUUID());
+    store(firstOrder, List.of(new KeyStore.Incoming(0, key)));
+
+    List<KeyStore.Stored> second = store(secondOrder, List.of(new KeyStore.Incoming(0, key)));
+
+    assertThat(second).singleElement().satisfies(stored -> assertThat(stored.duplicate()).isTrue());
+    assertThat(gw.query("SELECT order_id FROM key_fingerprints WHERE fingerprint = decode($1, 'hex')",
+        second.get(0).fingerprint())).extracting(row -> row.getString("order_id")).containsExactly(firstOrder);
+    assertThat(gw.query("SELECT duplicate FROM delivered_keys WHERE order_id = $1", secondOrder))
+        .extracting(row -> row.getBoolean("duplicate")).containsExactly(true);
+  }
+}
