@@ -85,7 +85,8 @@ public final class Deliveries {
       if ((incoming.isEmpty() && refused.isEmpty()) || order.isTerminal()) {
         return Future.succeededFuture(List.of());
       }
-      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, supplier, incoming)
+      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), source, supplier, firstFor(order, incoming),
+              incoming)
           .map(stored -> events(stored, refused, verdicts));
     };
   }
@@ -105,9 +106,18 @@ public final class Deliveries {
               "unit " + key.unit() + " of order " + order.id() + " is supplied by a backup source now"));
         }
       }
-      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), KeyStore.SOURCE_PUSH, incoming)
+      return keys.store(tx, order.merchantId(), order.skuId(), order.id(), KeyStore.SOURCE_PUSH, null,
+              firstFor(order, incoming), incoming)
           .map(stored -> events(stored, List.of(), Map.of()));
     });
+  }
+
+  /**
+   * True when no unit of {@code incoming} was ever given a key, by {@code order} as the change is decided on (its
+   * version check guards it): the key store need not look for these keys as a repeated delivery.
+   */
+  private static boolean firstFor(Order order, List<KeyStore.Incoming> incoming) {
+    return incoming.stream().allMatch(key -> order.units().get(key.unit()).deliveries() == 0);
   }
 
   /**

@@ -137,22 +137,17 @@ public final class KeyStore {
   }
 
   /**
-   * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}.
-   * A key this unit already received (same fingerprint) answers its existing reference, so repeating a
-   * delivery stores nothing new.
+   * Seals, fingerprints, claims and stores {@code keys} for the units of one order through {@code tx}, from
+   * {@code supplier}, a backup source of the order (null: the order's own merchant). A key this unit already
+   * received (same fingerprint) from the same source answers its existing reference, so repeating a delivery stores
+   * nothing new; offered by another source it is a duplicate.
+   *
+   * <p>{@code firstForTheirUnits}: no unit of these keys was ever given one — the order the caller decides on says
+   * so, and the version check of the change these keys are stored with (in {@code tx}) guards that it still does.
+   * Nothing stored can then repeat them, and it is not looked up.
    */
   public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
-      List<Incoming> keys) {
-    return store(tx, merchantId, skuId, orderId, source, null, keys);
-  }
-
-  /**
-   * {@link #store(SqlClient, String, String, String, String, List)} for keys from {@code supplier}, a backup
-   * source of the order (null: the order's own merchant). A key the unit already received is the same delivery
-   * repeated only when it came from the same source; offered by another source it is a duplicate.
-   */
-  public Future<List<Stored>> store(SqlClient tx, String merchantId, String skuId, String orderId, String source,
-      Supplier supplier, List<Incoming> keys) {
+      Supplier supplier, boolean firstForTheirUnits, List<Incoming> keys) {
     String supplierLabel = supplier == null ? null : supplier.label();
     String ownerId = supplier == null ? merchantId : supplier.merchantId();
     String ownerSku = supplier == null ? skuId : supplier.skuId();
@@ -161,7 +156,13 @@ public final class KeyStore {
     }
     return prepare(merchantId, orderId, keys).compose(prepared -> {
       Buffer[] prints = prepared.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
-      return tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).compose(rows -> {
+      Future<List<Row>> earlier = firstForTheirUnits ? Future.succeededFuture(List.of())
+          : tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).map(found -> {
+            List<Row> rows = new ArrayList<>();
+            found.forEach(rows::add);
+            return rows;
+          });
+      return earlier.compose(rows -> {
         Map<String, Row> existing = new HashMap<>();
         Set<String> heldByUnit = new HashSet<>();
         rows.forEach(row -> {

@@ -29,7 +29,7 @@ class KeyStoreTest {
     skuId = gw.createSku(shop);
     // Stock only so that checkouts place orders to store keys for; the keys stored come from the tests.
     List<String> stock = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 12; i++) {
       stock.add("KS-" + UUID.randomUUID());
     }
     assertThat(gw.uploadKeys(shop, skuId, stock).status()).isEqualTo(201);
@@ -40,9 +40,15 @@ class KeyStoreTest {
     gw.close();
   }
 
+  /** Stores keys as a delivery to units that may have had one before (what is stored is looked up). */
   private static List<KeyStore.Stored> store(String orderId, List<KeyStore.Incoming> incoming) {
+    return store(orderId, false, incoming);
+  }
+
+  private static List<KeyStore.Stored> store(String orderId, boolean firstForTheirUnits,
+      List<KeyStore.Incoming> incoming) {
     return TestGateway.await(gw.gateway().pool().withTransaction(tx -> keys.store(tx, shop.id(), skuId, orderId,
-        KeyStore.SOURCE_ADAPTER, incoming)));
+        KeyStore.SOURCE_ADAPTER, null, firstForTheirUnits, incoming)));
   }
 
   @Test
@@ -87,5 +93,20 @@ class KeyStoreTest {
         second.get(0).fingerprint())).extracting(row -> row.getString("order_id")).containsExactly(firstOrder);
     assertThat(gw.query("SELECT duplicate FROM delivered_keys WHERE order_id = $1", secondOrder))
         .extracting(row -> row.getBoolean("duplicate")).containsExactly(true);
+  }
+
+  @Test
+  void theFirstKeysOfUnitsFindTheSameDuplicatesWithoutALookUp() {
+    String holder = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    String orderId = gw.checkout(shop.apiKey(), skuId, 2).orderId();
+    CardKey held = CardKey.of("HELD-" + UUID.randomUUID());
+    CardKey fresh = CardKey.of("FRESH-" + UUID.randomUUID());
+    store(holder, true, List.of(new KeyStore.Incoming(0, held)));
+
+    List<KeyStore.Stored> stored = store(orderId, true, List.of(new KeyStore.Incoming(0, fresh),
+        new KeyStore.Incoming(1, held)));
+
+    assertThat(stored).extracting(KeyStore.Stored::duplicate).as("a new key, then one another order holds")
+        .containsExactly(false, true);
   }
 }
