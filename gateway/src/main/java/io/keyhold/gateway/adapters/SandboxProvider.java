@@ -60,14 +60,20 @@ public final class SandboxProvider implements PaymentProvider {
   private static final String INSERT_PAYMENT = "INSERT INTO sandbox_payments (id, merchant_id, order_id, amount_minor,"
       + " currency, state, created_at, return_url) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
   /**
-   * The buyer's payment: marked paid and its notices queued, in one statement (atomic by itself, so no transaction
-   * around it); nothing of it when the payment was no longer pending. Answers the notices queued.
+   * The buyer's payment: marked paid and its notices queued ($5..$8: status, copy, notice id and due time of each),
+   * in one statement (atomic by itself, so no transaction around it), which answers the payment as it was before
+   * and how many notices it queued: none when the payment was no longer pending.
    */
   private static final String PAY_AND_NOTIFY = "WITH paid AS (UPDATE sandbox_payments SET state = 'paid',"
-      + " paid_at = $6 WHERE id = $8 AND state = 'pending' RETURNING id)"
-      + " INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload, next_attempt_at, created_at)"
-      + " SELECT $1, $2, $3, n.k, n.p::jsonb, n.t, $6 FROM paid, unnest($4::text[], $5::text[], $7::timestamptz[])"
-      + " AS n(k, p, t) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
+      + " paid_at = $1 WHERE id = $2 AND state = 'pending' RETURNING id, merchant_id, order_id, amount_minor, currency),"
+      + " queued AS (INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload, next_attempt_at,"
+      + " created_at) SELECT p.merchant_id, p.order_id, $3, 'sandbox/' || p.id || '/' || n.s || '/' || n.c,"
+      + " jsonb_build_object('id', n.i, 'type', 'payment.' || n.s, 'payment_id', p.id, 'order_id', p.order_id,"
+      + " 'paid_at', $4::text, 'amount', jsonb_build_object('amount', p.amount_minor, 'currency', p.currency)),"
+      + " n.t, $1 FROM paid p, unnest($5::text[], $6::int[], $7::text[], $8::timestamptz[]) AS n(s, c, i, t)"
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+      + " SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor, return_url,"
+      + " (SELECT count(*) FROM queued) AS queued FROM sandbox_payments WHERE id = $2";
   private static final String FIND = "SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor,"
       + " return_url FROM sandbox_payments WHERE id = $1";
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
@@ -181,15 +187,14 @@ public final class SandboxProvider implements PaymentProvider {
 
   /** The payment, or null. */
   public Future<SandboxPayment> find(String paymentId) {
-    return pool.preparedQuery(FIND).execute(Tuple.of(paymentId)).map(rows -> {
-      if (rows.size() == 0) {
-        return null;
-      }
-      Row row = rows.iterator().next();
-      return new SandboxPayment(row.getString("id"), row.getString("merchant_id"), row.getString("order_id"),
-          Money.of(row.getLong("amount_minor"), row.getString("currency")), row.getString("state"),
-          row.getLong("refunded_minor"), row.getString("return_url"));
-    });
+    return pool.preparedQuery(FIND).execute(Tuple.of(paymentId))
+        .map(rows -> rows.size() == 0 ? null : payment(rows.iterator().next()));
+  }
+
+  private static SandboxPayment payment(Row row) {
+    return new SandboxPayment(row.getString("id"), row.getString("merchant_id"), row.getString("order_id"),
+        Money.of(row.getLong("amount_minor"), row.getString("currency")), row.getString("state"),
+        row.getLong("refunded_minor"), row.getString("return_url"));
   }
 
   /**
@@ -197,44 +202,42 @@ public final class SandboxProvider implements PaymentProvider {
    * already paid answers as it is and queues nothing again; null when there is no such payment.
    */
   public Future<SandboxPayment> confirm(String paymentId) {
-    return find(paymentId).compose(found -> {
-      if (found == null || !PENDING.equals(found.state())) {
-        return Future.succeededFuture(found);
+    Instant now = clock.instant();
+    return pool.preparedQuery(PAY_AND_NOTIFY).execute(notices(paymentId, now)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
       }
-      Instant now = clock.instant();
-      return pool.preparedQuery(PAY_AND_NOTIFY).execute(notices(found, now).addString(paymentId))
-          // Nothing queued: another confirm paid it first; answer the payment as that one left it.
-          .compose(queued -> queued.rowCount() > 0 ? Future.succeededFuture(found.paid()) : find(paymentId));
+      Row row = rows.iterator().next();
+      SandboxPayment before = payment(row);
+      if (row.getLong("queued") > 0) {
+        return Future.succeededFuture(before.paid());
+      }
+      // Nothing queued: paid already (as read), or by another confirm at this very moment (read again).
+      return PENDING.equals(before.state()) ? find(paymentId) : Future.succeededFuture(before);
     });
   }
 
-  /** The notices a payment paid at {@code now} sends ($1..$7 of {@link #PAY_AND_NOTIFY}). */
-  private Tuple notices(SandboxPayment payment, Instant now) {
-    List<String> keys = new ArrayList<>();
-    List<String> payloads = new ArrayList<>();
+  /** The arguments of {@link #PAY_AND_NOTIFY} for a payment paid at {@code now}: its notices, each due a moment later. */
+  private Tuple notices(String paymentId, Instant now) {
+    List<String> statuses = new ArrayList<>();
+    List<Integer> copies = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
     List<java.time.OffsetDateTime> due = new ArrayList<>();
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    String[] statuses = {PaymentNotice.Status.PENDING.code(), PaymentNotice.Status.SUCCEEDED.code()};
-    for (int s = 0; s < statuses.length; s++) {
-      int copies = chaos ? 2 + random.nextInt(CHAOS_COPIES_MAX - 1) : 1;
-      for (int copy = 0; copy < copies; copy++) {
-        JsonObject notice = new JsonObject()
-            .put("id", Ids.newId("ntc"))
-            .put("type", "payment." + statuses[s])
-            .put("payment_id", payment.id())
-            .put("order_id", payment.orderId())
-            .put("paid_at", now.toString())
-            .put("amount", new JsonObject().put("amount", payment.amount().minorUnits())
-                .put("currency", payment.amount().currency().getCurrencyCode()));
+    String[] kinds = {PaymentNotice.Status.PENDING.code(), PaymentNotice.Status.SUCCEEDED.code()};
+    for (int s = 0; s < kinds.length; s++) {
+      int count = chaos ? 2 + random.nextInt(CHAOS_COPIES_MAX - 1) : 1;
+      for (int copy = 0; copy < count; copy++) {
         long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
-        keys.add("sandbox/" + payment.id() + "/" + statuses[s] + "/" + copy);
-        payloads.add(notice.encode());
+        statuses.add(kinds[s]);
+        copies.add(copy);
+        ids.add(Ids.newId("ntc"));
         due.add(now.plusMillis(delayMs).atOffset(ZoneOffset.UTC));
       }
     }
-    return Tuple.tuple().addString(payment.merchantId()).addString(payment.orderId())
-        .addString(NOTICE_KIND).addArrayOfString(keys.toArray(new String[0]))
-        .addArrayOfString(payloads.toArray(new String[0])).addOffsetDateTime(now.atOffset(ZoneOffset.UTC))
+    return Tuple.tuple().addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addString(paymentId).addString(NOTICE_KIND)
+        .addString(now.toString()).addArrayOfString(statuses.toArray(new String[0]))
+        .addArrayOfInteger(copies.toArray(new Integer[0])).addArrayOfString(ids.toArray(new String[0]))
         .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0]));
   }
 
