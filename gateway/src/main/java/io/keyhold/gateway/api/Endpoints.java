@@ -215,12 +215,7 @@ public final class Endpoints {
     byte[] hash = Idempotency.requestHash(method, ctx.request().path(), ctx.body().buffer());
     idempotency.unclaimed(caller, key, hash)
         .onFailure(failure -> fail(ctx, failure))
-        .onSuccess(claim -> invoke(handler, new ApiRequest(ctx, caller, body, idempotency, claim))
-            .recover(failure -> isOutcome(failure)
-                ? Future.succeededFuture(Reply.problem(Problems.known(failure), ctx.request().path()))
-                : Future.failedFuture(failure))
-            .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
-                : idempotency.complete(idempotency.pool(), claim, reply).map(reply))
+        .onSuccess(claim -> answered(ctx, handler, new ApiRequest(ctx, caller, body, idempotency, claim), claim)
             .onSuccess(reply -> send(ctx, reply))
             .onFailure(failure -> {
               if (failure instanceof Idempotency.KeyTaken) {
@@ -242,15 +237,23 @@ public final class Endpoints {
             return;
           }
           Idempotency.Claim claim = outcome.claim();
-          invoke(handler, new ApiRequest(ctx, caller, body, idempotency, claim))
-              .recover(failure -> isOutcome(failure)
-                  ? Future.succeededFuture(Reply.problem(Problems.known(failure), ctx.request().path()))
-                  : Future.failedFuture(failure))
-              .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
-                  : idempotency.complete(idempotency.pool(), claim, reply).map(reply))
+          answered(ctx, handler, new ApiRequest(ctx, caller, body, idempotency, claim), claim)
               .onSuccess(reply -> send(ctx, reply))
               .onFailure(failure -> idempotency.release(claim).onComplete(released -> fail(ctx, failure)));
         });
+  }
+
+  /**
+   * The handler's answer to a keyed request, stored for its key (by the handler in its transaction, else here): a
+   * refusal that is the request's answer too ({@link #isOutcome}); fails for anything else, storing nothing.
+   */
+  private Future<Reply> answered(RoutingContext ctx, ApiHandler handler, ApiRequest request, Idempotency.Claim claim) {
+    return invoke(handler, request)
+        .recover(failure -> isOutcome(failure)
+            ? Future.succeededFuture(Reply.problem(Problems.known(failure), ctx.request().path()))
+            : Future.failedFuture(failure))
+        .compose(reply -> claim.completed() ? Future.succeededFuture(reply)
+            : idempotency.complete(idempotency.pool(), claim, reply).map(reply));
   }
 
   /**
