@@ -181,6 +181,9 @@ public final class Gateway implements AutoCloseable {
     Instances instances = new Instances(database.livenessPool(), Instances.newId());
     idempotency = new Idempotency(pool, secrets.vault(), config.clock(), instances.self());
     outage = new DatabaseOutage(vertx, () -> pool.query("SELECT 1").execute(), registry);
+    // The API document is read and compiled while the database work below goes on: it needs none of it, and a
+    // restarted instance is back sooner.
+    Future<OpenApiValidation> contract = OpenApiValidation.load(vertx);
     return checkFingerprintKey()
         .compose(ignored -> OrderEngine.create(vertx, pool, database.enginePool(), config.engine(), config.clock(),
             orders, stock, catalog, merchants, idempotency.using(database.enginePool())::purgeExpired, secrets, registry,
@@ -188,7 +191,7 @@ public final class Gateway implements AutoCloseable {
         .compose(created -> {
           this.engine = created;
           this.reliability = new MerchantReliability(vertx, new MerchantStats(pool), config.clock(), registry);
-          return OpenApiValidation.load(vertx);
+          return contract;
         })
         .compose(validation -> {
           Router router = Router.router(vertx);
