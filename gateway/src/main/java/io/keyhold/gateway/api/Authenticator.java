@@ -197,9 +197,8 @@ public final class Authenticator {
     if (orderId == null || orderId.length() > TOKEN_LENGTH_MAX) {
       return noSuchOrder();
     }
-    return orders.tokenHash(orderId).compose(expected -> expected != null && SecretHasher.matches(token, expected)
-        ? Future.succeededFuture(Caller.buyer(orderId))
-        : noSuchOrder());
+    return orders.buyerTokenMatches(orderId, token)
+        .compose(matches -> matches ? Future.succeededFuture(Caller.buyer(orderId)) : noSuchOrder());
   }
 
   private static Future<Caller> noSuchOrder() {

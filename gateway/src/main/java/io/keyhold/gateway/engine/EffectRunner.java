@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Carries out escrow-core's effects from the outbox, one handler per {@link EffectKind}, plus the
  * sandbox provider's notices. Each handler first reads the order (as the outbox claim read it, in the same
- * statement, just before the handler runs) and does nothing when the effect no longer matters (the unit was replaced, the order settled): effects are idempotent and may run
- * late, twice, or after a newer one.
+ * statement, just before the handler runs) and does nothing when the effect no longer matters (the unit was
+ * replaced, the order settled): effects are idempotent and may run late, twice, or after a newer one.
  *
  * <p>A definite "no" from a merchant (a refusal such as out of stock) completes the effect: the
  * order's deadlines decide what follows (resupply, then refund), not endless retries. Unknown

@@ -269,13 +269,25 @@ final class OutboxDispatcher {
         .map(rows -> {
           List<Row> claimed = new ArrayList<>(rows.rowCount());
           for (io.vertx.sqlclient.Row row : rows) {
-            StoredOrder order = row.getValue("data") == null ? null : OrderStore.toStored(row);
+            StoredOrder order = row.getValue("data") == null ? null : orderOf(row);
             claimed.add(new Row(row.getLong("row_id"), row.getString("kind"), row.getString("idempotency_key"),
                 row.getJsonObject("payload"), row.getInteger("attempts"), row.getString("row_order_id"),
                 row.getString("row_merchant_id"), order));
           }
           return claimed;
         });
+  }
+
+  /**
+   * The order a claimed row came with; null when it cannot be restored, so that its handler reads it itself and
+   * fails alone, not the claim with every batch-mate in it.
+   */
+  private static StoredOrder orderOf(io.vertx.sqlclient.Row row) {
+    try {
+      return OrderStore.toStored(row);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -156,12 +156,8 @@ public final class KeyStore {
     }
     return prepare(merchantId, orderId, keys).compose(prepared -> {
       Buffer[] prints = prepared.stream().map(p -> Buffer.buffer(p.fingerprint)).toArray(Buffer[]::new);
-      Future<List<Row>> earlier = firstForTheirUnits ? Future.succeededFuture(List.of())
-          : tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).map(found -> {
-            List<Row> rows = new ArrayList<>();
-            found.forEach(rows::add);
-            return rows;
-          });
+      Future<Iterable<Row>> earlier = firstForTheirUnits ? Future.succeededFuture(List.of())
+          : tx.preparedQuery(EXISTING).execute(Tuple.of(merchantId, orderId, prints)).map(found -> found);
       return earlier.compose(rows -> {
         Map<String, Row> existing = new HashMap<>();
         Set<String> heldByUnit = new HashSet<>();
@@ -193,12 +189,8 @@ public final class KeyStore {
           return Future.succeededFuture(result);
         }
         return claimAndInsert(tx, merchantId, orderId, source, supplierLabel, ownerId, ownerSku, fresh,
-            repeatedInBatch).map(duplicates -> {
-              List<Prepared> stored = new ArrayList<>(fresh);
-              stored.addAll(repeatedInBatch);
-              for (Prepared key : stored) {
-                result.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicates.get(key.keyRef)));
-              }
+            repeatedInBatch).map(stored -> {
+              result.addAll(stored);
               result.sort((a, b) -> Integer.compare(a.unit(), b.unit()));
               return result;
             });
@@ -208,9 +200,9 @@ public final class KeyStore {
 
   /**
    * Claims the fresh keys' fingerprints for the owner ({@code ownerId}, {@code ownerSku}: the order's merchant, or
-   * the backup source's) and stores them and the keys repeated in the batch; answers key reference → duplicate.
+   * the backup source's) and stores them and the keys repeated in the batch; answers them as stored.
    */
-  private Future<Map<String, Boolean>> claimAndInsert(SqlClient tx, String merchantId, String orderId, String source,
+  private Future<List<Stored>> claimAndInsert(SqlClient tx, String merchantId, String orderId, String source,
       String supplier, String ownerId, String ownerSku, List<Prepared> fresh, List<Prepared> repeatedInBatch) {
     // Claimed in one global order (by fingerprint), so two deliveries sharing keys cannot deadlock each other.
     List<Prepared> claims = new ArrayList<>(fresh);
@@ -244,7 +236,11 @@ public final class KeyStore {
           }
           Map<String, Boolean> duplicates = new HashMap<>();
           rows.forEach(row -> duplicates.put(row.getString("key_ref"), row.getBoolean("duplicate")));
-          return Future.succeededFuture(duplicates);
+          List<Stored> stored = new ArrayList<>(n);
+          for (Prepared key : keys) {
+            stored.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicates.get(key.keyRef)));
+          }
+          return Future.succeededFuture(stored);
         });
   }
 

@@ -141,33 +141,32 @@ public final class OrderStore {
   }
 
   /**
-   * The SHA-256 of the order's buyer token, or null when there is no such order: kept in memory once known (an
-   * order placed here is known from the start, see {@link #announcePlaced}), else read.
+   * Whether {@code token} is the order's buyer token — false alike for "no such order" and "wrong token" (hashes
+   * compared in constant time). The order's token hash is kept in memory once known (an order placed here is known
+   * from the start, see {@link #announcePlaced}), else read.
    */
-  public Future<byte[]> tokenHash(String orderId) {
-    byte[] known = tokenHashes.getIfPresent(orderId);
-    if (known != null) {
-      return Future.succeededFuture(known);
+  public Future<Boolean> buyerTokenMatches(String orderId, String token) {
+    if (token == null || token.isEmpty() || token.length() > OrderTokens.TOKEN_LENGTH_MAX) {
+      return Future.succeededFuture(false);
     }
-    return OrderRows.tokenHash(pool, orderId).map(found -> {
-      if (found != null) {
-        tokenHashes.put(orderId, found);
-      }
-      return found;
-    });
+    byte[] known = tokenHashes.getIfPresent(orderId);
+    Future<byte[]> hash = known != null ? Future.succeededFuture(known)
+        : OrderRows.tokenHash(pool, orderId).map(found -> {
+          if (found != null) {
+            tokenHashes.put(orderId, found);
+          }
+          return found;
+        });
+    return hash.map(expected -> expected != null && SecretHasher.matches(token, expected));
   }
 
   /**
-   * What a payment for the order needs, when {@code token} is its buyer token, else null — the same answer for "no
-   * such order" and "wrong token" (hashes compared in constant time). These never change in an order's life, so an
-   * order this instance keeps answers them without a read.
+   * What a payment for the order needs, when {@code token} is its buyer token ({@link #buyerTokenMatches}), else
+   * null. These never change in an order's life, so an order this instance keeps answers them without a read.
    */
   public Future<Payable> payableForBuyer(String orderId, String token) {
-    if (token == null || token.isEmpty() || token.length() > OrderTokens.TOKEN_LENGTH_MAX) {
-      return Future.succeededFuture(null);
-    }
-    return tokenHash(orderId).compose(expected -> {
-      if (expected == null || !SecretHasher.matches(token, expected)) {
+    return buyerTokenMatches(orderId, token).compose(matches -> {
+      if (!matches) {
         return Future.succeededFuture(null);
       }
       StoredOrder kept = recent.getIfPresent(orderId);
