@@ -186,6 +186,26 @@ public final class StockAdapter implements MerchantAdapter {
     });
   }
 
+  /**
+   * {@link #provide(SqlClient, OrderRef, List)} of units the order never gave a key, as the caller's transaction
+   * decides the delivery on an order whose version check guards it: nothing can be remembered for them unless that
+   * check is to fail, so the order's earlier deliveries are not read. A unit remembered all the same (a delivery
+   * taken by the two-step path, whose order change was not stored) makes the remembering insert fail on its key, and
+   * the transaction roll back.
+   */
+  public Future<List<DeliveredKey>> provideFirst(SqlClient tx, OrderRef order, List<UnitIndex> units) {
+    try {
+      checkOrder(order);
+      checkUnits(units);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    List<Integer> sorted = units.stream().map(UnitIndex::value).sorted().toList();
+    return take(tx, order, sorted).compose(taken -> taken.isEmpty()
+        ? Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"))
+        : keysOf(tx, Map.of(), taken));
+  }
+
   @Override
   public Future<DeliveredKey> replace(OrderRef order, UnitIndex unit, int attempt, ReplaceReason reason) {
     try {

@@ -156,14 +156,15 @@ final class EffectRunner {
 
   /**
    * Takes the keys from stock and stores the delivery in one transaction: one commit for both, and a key leaves the
-   * stock only with the order that holds it. When the order moved since it was read, or refuses the keys, that
+   * stock only with the order that holds it. The units were never given a key ({@link #requestDelivery} picks only
+   * those), so the stock does not look for earlier deliveries of theirs ({@link StockAdapter#provideFirst}). When the order moved since it was read, or refuses the keys, that
    * transaction rolls back and the two-step path decides on a fresh read; a refusal of the stock's is final.
    */
   private Future<Void> fromStockInOneTransaction(StockAdapter stock, StoredOrder stored, List<UnitIndex> units) {
     record Taken(List<DeliveredKey> delivered, OrderStore.Applied applied) {}
     // The validators are read first: inside the transaction the check needs no second connection of the pool.
     return checks.localValidatorsOf(stored.order()).compose(local -> pool.withTransaction(tx ->
-            stock.provide(tx, orderRef(stored), units)
+            stock.provideFirst(tx, orderRef(stored), units)
                 .compose(delivered -> checks.onDelivery(local, stored.order(), delivered)
                     .compose(verdicts -> deliveries.fromStockWithin(tx, stored, delivered, verdicts))
                     .map(applied -> new Taken(delivered, applied)))))

@@ -98,4 +98,36 @@ class StockAdapterContractTest extends MerchantAdapterContract {
         .get(0).getLong(0)).as("keys still reserved").isZero();
     assertThat(Await.result(adapter.provide(order, units(0, 2)))).as("asked again").isEqualTo(keys);
   }
+
+  @Test
+  void firstDeliveryInTheCallersTransactionTakesAndRemembersWithoutLookingForEarlierOnes() {
+    StockAdapter stock = (StockAdapter) adapter;
+    Reservation reservation = Await.result(adapter.reserve(skuWithStock, 2, inFiveMinutes()));
+    OrderRef order = newOrder().withReservation(reservation.reservationId());
+
+    List<DeliveredKey> keys = Await.result(gw.gateway().pool()
+        .withTransaction(tx -> stock.provideFirst(tx, order, units(1, 0))));
+
+    assertThat(keys).extracting(DeliveredKey::unit).containsExactly(UnitIndex.of(0), UnitIndex.of(1));
+    assertThat(Await.result(adapter.provide(order, units(0, 1)))).as("asked again, the keys remembered")
+        .isEqualTo(keys);
+  }
+
+  @Test
+  void firstDeliveryOfAUnitRememberedAlreadyFailsAndTakesNothing() {
+    StockAdapter stock = (StockAdapter) adapter;
+    OrderRef order = newOrder();
+    List<DeliveredKey> earlier = Await.result(adapter.provide(order, units(0)));
+    long free = gw.query("SELECT count(*) FROM stock_keys WHERE merchant_id = $1 AND state = 'available'", merchantId)
+        .get(0).getLong(0);
+
+    Throwable failure = gw.gateway().pool().withTransaction(tx -> stock.provideFirst(tx, order, units(0)))
+        .toCompletionStage().toCompletableFuture().handle((keys, thrown) -> thrown).join();
+
+    assertThat(failure).as("the remembering insert meets the earlier delivery").isNotNull()
+        .isNotInstanceOf(io.keyhold.adapters.spi.MerchantRefusedException.class);
+    assertThat(gw.query("SELECT count(*) FROM stock_keys WHERE merchant_id = $1 AND state = 'available'", merchantId)
+        .get(0).getLong(0)).as("free keys after the rolled-back take").isEqualTo(free);
+    assertThat(Await.result(adapter.provide(order, units(0)))).as("the earlier key still answers").isEqualTo(earlier);
+  }
 }
