@@ -20,7 +20,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -99,6 +101,7 @@ public final class SandboxProvider implements PaymentProvider {
   private final Signatures signatures;
   private final boolean chaos;
   private final long noticeDelayMs;
+  private volatile LongConsumer noticesQueued = delayMs -> { };
   private final Supplier<String> selfUrl;
 
   private SandboxProvider(Pool pool, WebClient client, Clock clock, Signatures signatures, boolean chaos,
@@ -198,6 +201,15 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
+   * Calls {@code listener} with the delay (ms) after which the notices a confirmation just queued are due: the order
+   * engine wakes its outbox then, rather than leave them to its next poll. With chaos on, some are due later still
+   * and wait for that poll.
+   */
+  public void onNoticesQueued(LongConsumer listener) {
+    this.noticesQueued = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
    * The buyer pays: the payment becomes paid and its notices are queued, in one statement. A payment
    * already paid answers as it is and queues nothing again; null when there is no such payment.
    */
@@ -210,6 +222,8 @@ public final class SandboxProvider implements PaymentProvider {
       Row row = rows.iterator().next();
       SandboxPayment before = payment(row);
       if (row.getLong("queued") > 0) {
+        // Due at noticeDelayMs and a millisecond later (the succeeded notice after the pending one).
+        noticesQueued.accept(noticeDelayMs + 1);
         return Future.succeededFuture(before.paid());
       }
       // Nothing queued: paid already (as read), or by another confirm at this very moment (read again).

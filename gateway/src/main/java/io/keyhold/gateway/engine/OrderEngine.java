@@ -177,8 +177,9 @@ public final class OrderEngine {
       LOG.info("order engine workers are off by configuration");
       return;
     }
-    // New effects are run at once rather than at the next poll.
-    orders.changes().listen(order -> outbox.wake());
+    // New effects are run at once rather than at the next poll; the sandbox's notices when they fall due.
+    orders.changes().listenQueued(outbox::wake);
+    sandbox.onNoticesQueued(outbox::wakeIn);
     outbox.start();
     sweeper.start();
     poll.start();

@@ -164,6 +164,10 @@ final class OutboxDispatcher {
   private boolean stopping;
   private Future<Void> claim = Future.succeededFuture();
   private boolean claiming;
+  /** A poll was asked for while a claim ran. */
+  private boolean pollAgain;
+  /** The last claim took as many rows as it could, or none could be taken: due rows may be waiting. */
+  private boolean backlog;
   private long timerId = -1;
 
   public OutboxDispatcher(Vertx vertx, Pool pool, Clock clock, EngineConfig config, String instanceId,
@@ -200,6 +204,11 @@ final class OutboxDispatcher {
     });
   }
 
+  /** Asks for a poll {@code delayMs} from now (rows were committed that fall due then); harmless when stopped. */
+  public void wakeIn(long delayMs) {
+    vertx.setTimer(Math.max(1, delayMs), id -> wake());
+  }
+
   /**
    * Stops claiming and waits up to {@code graceMs} for the effects running now to finish and be
    * recorded; rows not finished by then come back to any instance when their lease ends.
@@ -220,15 +229,22 @@ final class OutboxDispatcher {
   }
 
   private void poll() {
-    if (stopping || claiming) {
+    if (stopping) {
+      return;
+    }
+    if (claiming) {
+      // Rows committed while a claim runs may be invisible to it: one more claim follows it.
+      pollAgain = true;
       return;
     }
     int room = Math.min(config.outboxBatchMax(), config.outboxConcurrencyMax() - running.size());
     if (room <= 0) {
       // A running row finishing polls again.
+      backlog = true;
       return;
     }
     claiming = true;
+    pollAgain = false;
     claim = claim(room).transform(claimed -> {
       claiming = false;
       if (claimed.failed()) {
@@ -246,7 +262,9 @@ final class OutboxDispatcher {
         return giveBack(rows);
       }
       rows.forEach(this::run);
-      if (rows.size() == room) {
+      // A full claim may have left due rows behind; a claim that found fewer than it could take left none.
+      backlog = rows.size() == room;
+      if (backlog || pollAgain) {
         poll();
       } else {
         schedule(config.outboxIntervalMs());
@@ -359,7 +377,8 @@ final class OutboxDispatcher {
     running.put(row.id(), recorded);
     recorded.onComplete(v -> {
       running.remove(row.id());
-      if (!stopping) {
+      // A slot came free: worth a claim only when the last one left due rows behind.
+      if (!stopping && backlog) {
         poll();
       }
     });

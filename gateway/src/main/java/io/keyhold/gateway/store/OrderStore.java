@@ -347,7 +347,8 @@ public final class OrderStore {
   public void announce(Applied applied) {
     if (applied.changed()) {
       recent.put(applied.after().id(), applied.after());
-      changes.announce(applied.after().order());
+      changes.announce(applied.after().order(), applied.outcome() instanceof Transition change
+          && !OrderRows.outboxEffects(change.effects()).isEmpty());
     }
   }
 
@@ -436,7 +437,8 @@ public final class OrderStore {
   public void announcePlaced(StoredOrder placed, byte[] tokenHash) {
     recent.put(placed.id(), placed);
     tokenHashes.put(placed.id(), tokenHash.clone());
-    changes.announce(placed.order());
+    // A placed order queues no outbox rows (see insert).
+    changes.announce(placed.order(), false);
   }
 
   /** No order with this id. */

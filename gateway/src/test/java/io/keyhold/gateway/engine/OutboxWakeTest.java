@@ -1,0 +1,53 @@
+package io.keyhold.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.gateway.testing.TestGateway;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox runs what a lifecycle queues as it is queued, not at its next poll: with the poll ten minutes away, a
+ * paid order still gets its notices (due a moment after the payment), its delivery and, once the buyer confirms, its
+ * reservation given back — each woken by the commit that queued it.
+ */
+class OutboxWakeTest {
+  /** Far beyond the test's waits: only wakes can run the rows. */
+  static final long POLL_MS = 600_000;
+
+  static Flows flows;
+
+  @BeforeAll
+  static void start() throws Exception {
+    flows = Flows.start(engine -> engine.outboxIntervalMs(POLL_MS), config -> { });
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    flows.close();
+  }
+
+  @Test
+  void runsEachEffectOfALifecycleWhenItIsQueuedWithoutWaitingForAPoll() {
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Woken shop", "WAKE-");
+    Flows.Session session = placed.session();
+    // Let the dispatcher's first poll (at start) pass, so that what follows cannot ride on it.
+    Flows.pause(200);
+
+    flows.pay(session, 1);
+    flows.awaitState(placed.shop(), session.orderId(), "ready");
+    assertThat(flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/reveal"), session.token(), "{}")
+        .status()).isEqualTo(200);
+    TestGateway.Response confirmed =
+        flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/confirm"), session.token(), "{}");
+    assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(200);
+
+    flows.awaitTrue("every outbox row of the order done", "SELECT count(*) > 0 AND bool_and(state = 'done')"
+        + " FROM outbox WHERE order_id = $1", session.orderId());
+    List<String> rows = flows.outbox(session.orderId());
+    assertThat(rows).as("notices, delivery and the reservation given back, each run once")
+        .contains("sandbox_notice:done:1", "request_delivery:done:1", "release_reservation:done:1");
+  }
+}
