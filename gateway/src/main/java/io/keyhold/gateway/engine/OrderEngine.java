@@ -26,6 +26,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -179,8 +180,10 @@ public final class OrderEngine {
     }
     // New effects are run at once rather than at the next poll; the sandbox's notices when they fall due.
     orders.changes().listenQueued(outbox::wake);
+    orders.changes().listenClaimed(outbox::runClaimed);
     sandbox.onNoticesQueued(outbox::wakeIn);
     outbox.start();
+    orders.claimEffectsAs(outbox.instanceId(), Duration.ofMillis(config.outboxLeaseMs()));
     sweeper.start();
     poll.start();
     gauges.start();
@@ -192,6 +195,8 @@ public final class OrderEngine {
    */
   public Future<Void> stop(long graceMs) {
     gauges.stop();
+    // Changes stored from now on leave their rows for any instance: this one runs no more.
+    orders.stopClaimingEffects();
     return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop(graceMs)).mapEmpty();
   }
 

@@ -1,5 +1,6 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.gateway.store.ClaimedEffect;
 import io.keyhold.gateway.store.ContextFutures;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OutboxBackoff;
@@ -18,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +65,11 @@ final class OutboxDispatcher {
    */
   public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
   public static final long DONE_RETRY_MS = 500;
+  /**
+   * Rows claimed as their change was stored ({@link #runClaimed}) kept to run when a slot frees, at most; past it they
+   * are given back, due at once for any claim.
+   */
+  public static final int CLAIMED_WAITING_MAX = 1024;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   /**
@@ -149,6 +156,8 @@ final class OutboxDispatcher {
   /** The kinds whose rows are claimed with their order. */
   private final String[] kindsReadingOrder;
   private final Map<Long, Future<Void>> running = new HashMap<>();
+  /** Rows claimed as their change was stored, waiting for a slot ({@link #CLAIMED_WAITING_MAX}). */
+  private final ArrayDeque<Row> waiting = new ArrayDeque<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
   /** Rows to run again soon, by id, until when (System.nanoTime); see {@link #rerunSoon}. */
@@ -186,6 +195,11 @@ final class OutboxDispatcher {
     this.failed = Counter.builder("keyhold.outbox.rows").tag("result", "failed").register(meters);
   }
 
+  /** The instance this dispatcher claims rows for. */
+  String instanceId() {
+    return instanceId;
+  }
+
   /** Starts polling. */
   public void start() {
     context.runOnContext(v -> {
@@ -204,6 +218,36 @@ final class OutboxDispatcher {
     });
   }
 
+  /**
+   * Runs rows this instance claimed in the statement that stored their order's change ({@code order}, as stored; null
+   * for rows of no order), now that it committed: at once when there is room, else as slots free; the lease they
+   * were written with keeps other instances off them meanwhile.
+   */
+  public void runClaimed(StoredOrder order, List<ClaimedEffect> claimed) {
+    List<Row> rows = claimed.stream().map(row -> new Row(row.id(), row.kind(), row.idempotencyKey(), row.payload(), 1,
+        order == null ? null : order.id(), order == null ? null : order.merchantId(), order)).toList();
+    context.runOnContext(v -> {
+      List<Row> back = new ArrayList<>();
+      for (Row row : rows) {
+        if (!stopping && waiting.size() < CLAIMED_WAITING_MAX) {
+          waiting.add(row);
+        } else {
+          back.add(row);
+        }
+      }
+      runWaiting();
+      if (!back.isEmpty()) {
+        giveBack(back).onComplete(given -> poll());
+      }
+    });
+  }
+
+  private void runWaiting() {
+    while (!waiting.isEmpty() && running.size() < config.outboxConcurrencyMax()) {
+      run(waiting.poll());
+    }
+  }
+
   /** Asks for a poll {@code delayMs} from now (rows were committed that fall due then); harmless when stopped. */
   public void wakeIn(long delayMs) {
     vertx.setTimer(Math.max(1, delayMs), id -> wake());
@@ -218,8 +262,11 @@ final class OutboxDispatcher {
     context.runOnContext(v -> {
       stopping = true;
       cancelTimer();
-      // The claim under way (its rows are given back) first, then the effects under way.
-      claim.transform(ignored -> Future.join(new ArrayList<>(running.values())))
+      // The claim under way (its rows are given back) and the rows waiting first, then the effects under way.
+      List<Row> unstarted = new ArrayList<>(waiting);
+      waiting.clear();
+      claim.transform(ignored -> giveBack(unstarted))
+          .transform(ignored -> Future.join(new ArrayList<>(running.values())))
           .transform(ignored -> flush())
           .transform(ignored -> Future.join(new ArrayList<>(marking.keySet())))
           .timeout(Math.max(1, graceMs), TimeUnit.MILLISECONDS)
@@ -237,6 +284,7 @@ final class OutboxDispatcher {
       pollAgain = true;
       return;
     }
+    runWaiting();
     int room = Math.min(config.outboxBatchMax(), config.outboxConcurrencyMax() - running.size());
     if (room <= 0) {
       // A running row finishing polls again.
@@ -276,6 +324,7 @@ final class OutboxDispatcher {
   private Future<List<Row>> claim(int max) {
     Instant now = clock.instant();
     List<Long> excluded = new ArrayList<>(running.keySet());
+    waiting.forEach(row -> excluded.add(row.id()));
     excluded.addAll(finished);
     excluded.addAll(rerunUntil.keySet());
     marking.values().forEach(excluded::addAll);
@@ -316,6 +365,7 @@ final class OutboxDispatcher {
   private void takeBackOwnClaims(List<Row> justClaimed) {
     List<Long> busy = new ArrayList<>(running.keySet());
     justClaimed.forEach(row -> busy.add(row.id()));
+    waiting.forEach(row -> busy.add(row.id()));
     busy.addAll(finished);
     busy.addAll(rerunUntil.keySet());
     marking.values().forEach(busy::addAll);
@@ -377,9 +427,12 @@ final class OutboxDispatcher {
     running.put(row.id(), recorded);
     recorded.onComplete(v -> {
       running.remove(row.id());
-      // A slot came free: worth a claim only when the last one left due rows behind.
-      if (!stopping && backlog) {
-        poll();
+      // A slot came free: for a row waiting, else worth a claim only when the last one left due rows behind.
+      if (!stopping) {
+        runWaiting();
+        if (backlog) {
+          poll();
+        }
       }
     });
   }

@@ -3,6 +3,7 @@ package io.keyhold.gateway.store;
 import io.keyhold.escrow.Order;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ public final class OrderChanges {
 
   private final List<Consumer<Order>> listeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> queuedListeners = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<StoredOrder, List<ClaimedEffect>>> claimedListeners = new CopyOnWriteArrayList<>();
 
   /** Calls {@code listener} with every committed order change of this instance. */
   public void listen(Consumer<Order> listener) {
@@ -33,6 +35,31 @@ public final class OrderChanges {
    */
   public void listenQueued(Runnable listener) {
     queuedListeners.add(listener);
+  }
+
+  /**
+   * Calls {@code listener} with the outbox rows a committed change of this instance queued and claimed for it as it
+   * was stored ({@link OrderStore#claimEffectsAs}), and the order as stored: the outbox runs them at once.
+   */
+  public void listenClaimed(BiConsumer<StoredOrder, List<ClaimedEffect>> listener) {
+    claimedListeners.add(listener);
+  }
+
+  /**
+   * Announces a committed change stored as {@code stored}: the outbox rows it queued claimed for this instance, and
+   * whether it queued others.
+   */
+  public void announce(StoredOrder stored, List<ClaimedEffect> claimed, boolean queued) {
+    if (!claimed.isEmpty()) {
+      for (BiConsumer<StoredOrder, List<ClaimedEffect>> listener : claimedListeners) {
+        try {
+          listener.accept(stored, claimed);
+        } catch (RuntimeException e) {
+          LOG.warn("an outbox listener failed for order {}: {}", stored.id(), e.toString());
+        }
+      }
+    }
+    announce(stored.order(), queued);
   }
 
   /** Announces a committed change that may have queued outbox rows (see {@link #announce(Order, boolean)}). */

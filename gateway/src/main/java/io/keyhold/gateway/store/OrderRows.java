@@ -20,7 +20,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SQL of orders, over the five tables one order lives in: the {@code orders} row (escrow-core's
@@ -65,12 +67,15 @@ final class OrderRows {
       + " unnest(%s::text[], %s::text[], %s::bigint[], %s::text[]) AS p(t, a, m, c)";
   // A notify row only for a merchant with a webhook endpoint when the change commits: for any other it would be
   // claimed, run and marked done for nothing (four of a lifecycle's ten rows in a flash sale).
+  // A row claimed as it is written (o.c: the instance; o.a: its first attempt; o.n: its lease) is run by that
+  // instance once the change commits, with no claim statement.
   private static final String OUTBOX = "INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key,"
-      + " payload, next_attempt_at, created_at) SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, %s::timestamptz"
-      + " FROM written, unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS o(k, i, p, n)"
+      + " payload, next_attempt_at, attempts, claimed_by, created_at)"
+      + " SELECT $1, $2, o.k, o.i, o.p::jsonb, o.n, o.a, o.c, %s::timestamptz FROM written,"
+      + " unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::int[], %s::text[]) AS o(k, i, p, n, a, c)"
       + " WHERE o.k <> '" + EffectKind.NOTIFY.code() + "' OR EXISTS (SELECT 1 FROM merchants m"
       + " WHERE m.id = $1 AND m.webhook_url IS NOT NULL)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING";
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, claimed_by";
 
   /** A placed order: its row, units and first evidence, in one statement ($1..$17 the row). */
   private static final String INSERT = "WITH written AS (" + INSERT_ORDER + "),"
@@ -85,8 +90,11 @@ final class OrderRows {
       + " units AS (" + UNITS.formatted(params(9, 8)) + "),"
       + " postings AS (" + POSTINGS.formatted(params(17, 5)) + "),"
       + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
-      + " effects AS (" + OUTBOX.formatted(params(28, 5)) + ")"
-      + " SELECT count(*) AS written FROM written";
+      + " effects AS (" + OUTBOX.formatted(params(28, 7)) + ")"
+      + " SELECT count(*) AS written,"
+      + " (SELECT array_agg(id ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_ids,"
+      + " (SELECT array_agg(idempotency_key ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_keys,"
+      + " (SELECT count(*) FROM effects WHERE claimed_by IS NULL) AS unclaimed FROM written";
   /**
    * Keeps merchant_deposits in step with a change's postings to the merchant's deposit (compensation paid). The
    * caller holds the row locked since it read what the deposit could pay; the CHECK refuses an overdraft.
@@ -172,7 +180,7 @@ final class OrderRows {
    * pool itself when nothing else belongs with the change; the caller commits (if a transaction), then
    * announces the change.
    */
-  static Future<Void> write(SqlClient tx, Order before, Transition change, Instant now) {
+  static Future<Written> write(SqlClient tx, Order before, Transition change, Instant now, Claimant claimant) {
     Order after = change.order();
     if (after.version() <= before.version() || !after.id().equals(before.id())) {
       return Future.failedFuture(new IllegalArgumentException("order " + before.id() + " version "
@@ -194,11 +202,46 @@ final class OrderRows {
     addUnits(update, after);
     addPostings(update, after, change.postings(), now);
     addEvidence(update, change.evidence());
-    addOutbox(update, change.effects(), now);
-    return tx.preparedQuery(UPDATE).execute(update).compose(rows ->
-        rows.iterator().next().getLong("written") == 1
-            ? moveDeposit(tx, after, change.postings(), now)
-            : Future.failedFuture(new VersionConflict(before.id(), before.version())));
+    Map<String, Queued> queued = addOutbox(update, change.effects(), now, claimant);
+    return tx.preparedQuery(UPDATE).execute(update).compose(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("written") != 1) {
+        return Future.failedFuture(new VersionConflict(before.id(), before.version()));
+      }
+      Written written = new Written(claimed(row, queued), row.getLong("unclaimed").intValue());
+      return moveDeposit(tx, after, change.postings(), now).map(written);
+    });
+  }
+
+  /**
+   * Who claims the rows a change queues, as it is written: {@code instanceId}, leased until {@code leaseUntil}. Rows
+   * due later than the change (a repeated check after a pause) are left for any instance's claim.
+   */
+  record Claimant(String instanceId, Instant leaseUntil) {}
+
+  /** What a stored change queued in the outbox: the rows claimed as written, and how many others. */
+  record Written(List<ClaimedEffect> claimed, int unclaimed) {
+    static final Written NOTHING = new Written(List.of(), 0);
+  }
+
+  /** An outbox row as this change queues it. */
+  private record Queued(String kind, JsonObject payload) {}
+
+  private static List<ClaimedEffect> claimed(Row row, Map<String, Queued> queued) {
+    Long[] ids = row.getArrayOfLongs("claimed_ids");
+    String[] keys = row.getArrayOfStrings("claimed_keys");
+    if (ids == null || ids.length == 0) {
+      return List.of();
+    }
+    List<ClaimedEffect> claimed = new ArrayList<>(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      Queued effect = queued.get(keys[i]);
+      if (effect == null) {
+        throw new IllegalStateException("outbox row " + ids[i] + " was claimed for an effect this change did not queue");
+      }
+      claimed.add(new ClaimedEffect(ids[i], effect.kind(), keys[i], effect.payload()));
+    }
+    return claimed;
   }
 
   private static Future<Void> moveDeposit(SqlClient tx, Order order, List<Posting> postings, Instant now) {
@@ -317,26 +360,36 @@ final class OrderRows {
     return effects.stream().filter(effect -> effect.kind() != EffectKind.RELEASE_FUNDS).toList();
   }
 
-  private static void addOutbox(Tuple tuple, List<Effect> all, Instant now) {
+  /** Adds the outbox rows of {@code all} (claimed by {@code claimant} when not null, see {@link Claimant}); answers the effects by key. */
+  private static Map<String, Queued> addOutbox(Tuple tuple, List<Effect> all, Instant now, Claimant claimant) {
     List<Effect> effects = outboxEffects(all);
     int n = effects.size();
     String[] kind = new String[n];
     String[] key = new String[n];
     String[] payload = new String[n];
     OffsetDateTime[] due = new OffsetDateTime[n];
+    Integer[] attempts = new Integer[n];
+    String[] claimedBy = new String[n];
+    Map<String, Queued> byKey = new HashMap<>();
     for (int i = 0; i < n; i++) {
       Effect effect = effects.get(i);
       kind[i] = effect.kind().code();
       key[i] = effect.idempotencyKey();
       JsonObject json = EffectCodec.encode(effect);
       payload[i] = json.encode();
+      byKey.put(key[i], new Queued(kind[i], json));
       // A repeated check follows an UNKNOWN verdict: ask the validator again only after a pause.
-      due[i] = odt(effect instanceof Effect.ValidateUnit validate && validate.attempt() > 1
-          ? now.plus(OutboxBackoff.recheckDelay(validate.attempt()))
-          : now);
+      boolean later = effect instanceof Effect.ValidateUnit validate && validate.attempt() > 1;
+      boolean claimed = claimant != null && !later;
+      due[i] = odt(later ? now.plus(OutboxBackoff.recheckDelay(((Effect.ValidateUnit) effect).attempt()))
+          : claimed ? claimant.leaseUntil() : now);
+      attempts[i] = claimed ? 1 : 0;
+      claimedBy[i] = claimed ? claimant.instanceId() : null;
     }
     tuple.addOffsetDateTime(odt(now))
-        .addArrayOfString(kind).addArrayOfString(key).addArrayOfString(payload).addArrayOfOffsetDateTime(due);
+        .addArrayOfString(kind).addArrayOfString(key).addArrayOfString(payload).addArrayOfOffsetDateTime(due)
+        .addArrayOfInteger(attempts).addArrayOfString(claimedBy);
+    return byKey;
   }
 
   static OffsetDateTime odt(Instant instant) {

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -79,26 +80,30 @@ public final class OrderStore {
   private final Cache<String, StoredOrder> recent;
   /** Buyer token hashes by order (see {@link #TOKEN_HASHES_MAX}). */
   private final Cache<String, byte[]> tokenHashes;
+  /** Who claims the outbox rows of changes as they are stored (see {@link #claimEffectsAs}); null: nobody. */
+  private final AtomicReference<EffectClaimer> claimer;
 
   public OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes) {
     this(vertx, pool, clock, changes,
         Caffeine.newBuilder().maximumSize(RECENT_ORDERS_MAX).expireAfterWrite(RECENT_REUSE).build(),
-        Caffeine.newBuilder().maximumSize(TOKEN_HASHES_MAX).expireAfterAccess(TOKEN_HASH_IDLE_MAX).build());
+        Caffeine.newBuilder().maximumSize(TOKEN_HASHES_MAX).expireAfterAccess(TOKEN_HASH_IDLE_MAX).build(),
+        new AtomicReference<>());
   }
 
   private OrderStore(Vertx vertx, Pool pool, Clock clock, OrderChanges changes, Cache<String, StoredOrder> recent,
-      Cache<String, byte[]> tokenHashes) {
+      Cache<String, byte[]> tokenHashes, AtomicReference<EffectClaimer> claimer) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.changes = Objects.requireNonNull(changes, "changes");
     this.recent = Objects.requireNonNull(recent, "recent");
     this.tokenHashes = Objects.requireNonNull(tokenHashes, "tokenHashes");
+    this.claimer = Objects.requireNonNull(claimer, "claimer");
   }
 
   /** The same store working through {@code other} (the order engine's own pool); what it keeps is shared. */
   public OrderStore using(Pool other) {
-    return new OrderStore(vertx, other, clock, changes, recent, tokenHashes);
+    return new OrderStore(vertx, other, clock, changes, recent, tokenHashes, claimer);
   }
 
   public Pool pool() {
@@ -111,6 +116,32 @@ public final class OrderStore {
 
   public OrderChanges changes() {
     return changes;
+  }
+
+  /**
+   * From now on, the outbox rows a change queues (those due at once) are claimed for {@code instanceId} in the
+   * statement that stores the change, leased for {@code lease}, and announced with it
+   * ({@link OrderChanges#listenClaimed}): the instance that committed the change runs them at once, with no claim
+   * statement. Should it die first, they return to any instance as the rows of a dead instance do.
+   */
+  public void claimEffectsAs(String instanceId, Duration lease) {
+    Objects.requireNonNull(instanceId, "instanceId");
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException("lease must be positive, but was " + lease);
+    }
+    claimer.set(new EffectClaimer(instanceId, lease));
+  }
+
+  /** Stops {@link #claimEffectsAs claiming} (the outbox is stopping): rows are queued for any instance's claim. */
+  public void stopClaimingEffects() {
+    claimer.set(null);
+  }
+
+  private record EffectClaimer(String instanceId, Duration lease) {}
+
+  private OrderRows.Claimant claimant(Instant now) {
+    EffectClaimer current = claimer.get();
+    return current == null ? null : new OrderRows.Claimant(current.instanceId(), now.plus(current.lease()));
   }
 
   /** The clock's instant as escrow-core and PostgreSQL keep it (microseconds). */
@@ -282,8 +313,16 @@ public final class OrderStore {
    * @param after the order as stored (equal to {@code before} when nothing changed)
    * @param outcome a {@link Rejection} (nothing stored), or one {@link Transition} merging every event
    *     applied (postings, evidence and effects in order; {@code duplicate} when nothing changed)
+   * @param claimed the outbox rows the change queued claimed for this instance as it was stored
+   *     ({@link #claimEffectsAs}), to run once it commits
+   * @param unclaimed how many other outbox rows it queued, for any instance's claim
    */
-  public record Applied(StoredOrder before, StoredOrder after, Outcome outcome) {
+  public record Applied(StoredOrder before, StoredOrder after, Outcome outcome, List<ClaimedEffect> claimed,
+      int unclaimed) {
+    Applied(StoredOrder before, StoredOrder after, Outcome outcome) {
+      this(before, after, outcome, List.of(), 0);
+    }
+
     /** True when the order was found. */
     public boolean found() {
       return before != null;
@@ -347,8 +386,7 @@ public final class OrderStore {
   public void announce(Applied applied) {
     if (applied.changed()) {
       recent.put(applied.after().id(), applied.after());
-      changes.announce(applied.after().order(), applied.outcome() instanceof Transition change
-          && !OrderRows.outboxEffects(change.effects()).isEmpty());
+      changes.announce(applied.after(), applied.claimed(), applied.unclaimed() > 0);
     }
   }
 
@@ -373,7 +411,8 @@ public final class OrderStore {
               return Future.failedFuture(new Unconfirmed());
             }
             return decision.decided(tx, current, current.with(change.order()), change)
-                .compose(after -> store(tx, current, after, change, now).map(new Applied(current, after, change)));
+                .compose(after -> store(tx, current, after, change, now).map(written ->
+                    new Applied(current, after, change, written.claimed(), written.unclaimed())));
           });
         });
   }
@@ -402,13 +441,14 @@ public final class OrderStore {
   }
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
-  private static Future<Void> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
+  private Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
       Instant now) {
-    Future<Void> order = change.duplicate() ? Future.succeededFuture() : OrderRows.write(tx, before.order(), change, now);
+    Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NOTHING)
+        : OrderRows.write(tx, before.order(), change, now, claimant(now));
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
     // Only a transactional decision's own writes (its decided hook) make a new reservation.
-    return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after)) : order;
+    return reserved ? order.compose(written -> OrderRows.writeReservation(tx, after).map(written)) : order;
   }
 
   /**
@@ -418,7 +458,7 @@ public final class OrderStore {
    * {@link #announce}.
    */
   public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
-    return OrderRows.write(tx, before, change, now);
+    return OrderRows.write(tx, before, change, now, null).mapEmpty();
   }
 
   /**

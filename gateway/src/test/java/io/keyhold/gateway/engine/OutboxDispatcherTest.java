@@ -2,16 +2,19 @@ package io.keyhold.gateway.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.gateway.store.ClaimedEffect;
 import io.keyhold.gateway.store.Instances;
 import io.keyhold.gateway.store.StoredOrder;
 import io.keyhold.gateway.testing.TestGateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,6 +113,47 @@ class OutboxDispatcherTest {
         .execute(Tuple.of(failing))).iterator().next();
     assertThat(failed.getString("state")).isEqualTo("pending");
     assertThat(failed.getString("last_error")).contains("the shop is down");
+  }
+
+  @Test
+  void runsRowsClaimedAsTheyWereWrittenEachOnceAsSlotsFree() throws Exception {
+    int count = 40;
+    String instance = Instances.newId();
+    String batch = UUID.randomUUID().toString();
+    List<ClaimedEffect> claimed = new ArrayList<>();
+    // Leased to this instance as a change's rows are: no claim takes them, only runClaimed runs them.
+    for (Row row : TestGateway.await(pool.preparedQuery("INSERT INTO outbox (kind, idempotency_key, payload,"
+        + " next_attempt_at, attempts, claimed_by, created_at) SELECT $1, $2 || ':' || i, '{}'::jsonb,"
+        + " now() + interval '1 minute', 1, $3, now() FROM generate_series(1, $4) AS i RETURNING id, idempotency_key")
+        .execute(Tuple.of(KIND, batch, instance, count)))) {
+      claimed.add(new ClaimedEffect(row.getLong("id"), KIND, row.getString("idempotency_key"), new JsonObject()));
+    }
+    Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    AtomicInteger atOnce = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    CountDownLatch allRan = new CountDownLatch(count);
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(),
+        EngineConfig.builder().outboxConcurrencyMax(2).build(), instance, Map.of(KIND, row -> {
+          runs.computeIfAbsent(row.idempotencyKey(), key -> new AtomicInteger()).incrementAndGet();
+          mostAtOnce.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+          return vertx.timer(5).map(fired -> {
+            atOnce.decrementAndGet();
+            allRan.countDown();
+            return null;
+          });
+        }), new SimpleMeterRegistry());
+    dispatcher.start();
+
+    dispatcher.runClaimed(null, claimed);
+
+    assertThat(allRan.await(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    TestGateway.await(dispatcher.stop(5_000));
+    assertThat(runs).hasSize(count);
+    assertThat(runs.values()).allSatisfy(runsOfOne -> assertThat(runsOfOne.get()).isEqualTo(1));
+    assertThat(mostAtOnce.get()).as("rows run at once, at most").isLessThanOrEqualTo(2);
+    Map<String, Long> states = statesOf(batch);
+    assertThat(states.get("done")).isEqualTo((long) count);
+    assertThat(states.get("most_attempts")).as("the attempt counted as they were written, once").isEqualTo(1L);
   }
 
   @Test

@@ -123,6 +123,51 @@ class OrderStoreTest {
     assertThat(OrderRows.outboxEffects(List.of(release, notify))).containsExactly(notify);
   }
 
+  @Test
+  void claimsTheRowsAChangeQueuesForTheInstanceThatStoresItWhenAskedTo() {
+    Order placed = place();
+    Instant leasedPast = store.now().plusSeconds(50);
+    store.claimEffectsAs("gw-store-test", java.time.Duration.ofMinutes(1));
+    OrderStore.Applied applied;
+    try {
+      applied = TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+          new OrderEvent.PaymentReceived("sandbox:pay-claimed", Money.of(2000, "CNY"), false)))));
+    } finally {
+      store.stopClaimingEffects();
+    }
+
+    List<Row> rows = gw.query("SELECT id, kind, claimed_by, attempts, next_attempt_at > $2 AS leased FROM outbox"
+        + " WHERE order_id = $1 ORDER BY id", placed.id(), leasedPast.atOffset(java.time.ZoneOffset.UTC));
+    assertThat(rows).isNotEmpty().allSatisfy(row -> {
+      assertThat(row.getString("claimed_by")).isEqualTo("gw-store-test");
+      assertThat(row.getInteger("attempts")).as("its first attempt, counted").isEqualTo(1);
+      assertThat(row.getBoolean("leased")).as("leased, so no claim takes it").isTrue();
+    });
+    assertThat(applied.claimed()).extracting(ClaimedEffect::id)
+        .containsExactlyElementsOf(rows.stream().map(row -> row.getLong("id")).toList());
+    assertThat(applied.claimed()).extracting(ClaimedEffect::kind)
+        .containsExactlyElementsOf(rows.stream().map(row -> row.getString("kind")).toList());
+    assertThat(applied.unclaimed()).isZero();
+  }
+
+  @Test
+  void leavesTheRowsAChangeQueuesToAnyInstanceWhenNotClaiming() {
+    Order placed = place();
+
+    OrderStore.Applied applied = TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-unclaimed", Money.of(2000, "CNY"), false)))));
+
+    List<Row> rows = gw.query("SELECT claimed_by, attempts, next_attempt_at <= now() AS due FROM outbox"
+        + " WHERE order_id = $1", placed.id());
+    assertThat(rows).isNotEmpty().allSatisfy(row -> {
+      assertThat(row.getString("claimed_by")).isNull();
+      assertThat(row.getInteger("attempts")).isZero();
+      assertThat(row.getBoolean("due")).isTrue();
+    });
+    assertThat(applied.claimed()).isEmpty();
+    assertThat(applied.unclaimed()).isEqualTo(rows.size());
+  }
+
   private static List<String> outboxKinds(String orderId) {
     return gw.query("SELECT kind FROM outbox WHERE order_id = $1", orderId).stream().map(row -> row.getString(0))
         .toList();
