@@ -267,8 +267,8 @@ public final class Gateway implements AutoCloseable {
         config.engine().checkoutProvider());
     ReliabilityRoutes.mount(endpoints, reliability);
     MerchantHealthRoutes.mount(endpoints, new WebhookDeliveries(pool), registry);
-    buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, new KeyStore(vertx, secrets.vault(),
-        secrets.fingerprints()), secrets.evidenceSigner(), config.clock());
+    buyerSide = BuyerSide.mount(endpoints, vertx, pool, orders, engine.keys(), secrets.evidenceSigner(),
+        config.clock());
   }
 
   private void mountService(Router router, OpenApiValidation validation, Authenticator authenticator) {

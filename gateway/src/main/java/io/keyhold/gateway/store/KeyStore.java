@@ -4,6 +4,8 @@ import io.keyhold.adapters.spi.CardKey;
 import io.keyhold.adapters.spi.DeliveredKey;
 import io.keyhold.gateway.crypto.Fingerprints;
 import io.keyhold.gateway.crypto.KeyVault;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,14 +80,30 @@ public final class KeyStore {
   private static final String FORGET_STOCK_DELIVERY = "DELETE FROM stock_deliveries"
       + " WHERE merchant_id = $1 AND stock_key_id = ANY($2)";
 
+  /**
+   * Sealed keys kept in memory after this instance stored or read them, at most (~300 bytes each): a buyer's reveal,
+   * confirmation and page open the keys delivered a moment before. A stored key never changes (nothing re-seals), so
+   * a kept one cannot go stale; only ciphertext is kept, never a key in the clear.
+   */
+  public static final int SEALED_KEPT_MAX = 10_000;
+  /** How long a sealed key stays kept after it was stored or read. */
+  public static final Duration SEALED_KEPT_FOR = Duration.ofMinutes(10);
+
   private final Vertx vertx;
   private final KeyVault vault;
   private final Fingerprints fingerprints;
+  /** Sealed keys by merchant, order and reference (see {@link #SEALED_KEPT_MAX}). */
+  private final Cache<String, KeyVault.Sealed> sealedKept = Caffeine.newBuilder().maximumSize(SEALED_KEPT_MAX)
+      .expireAfterWrite(SEALED_KEPT_FOR).build();
 
   public KeyStore(Vertx vertx, KeyVault vault, Fingerprints fingerprints) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.vault = Objects.requireNonNull(vault, "vault");
     this.fingerprints = Objects.requireNonNull(fingerprints, "fingerprints");
+  }
+
+  private static String keptId(String merchantId, String orderId, String keyRef) {
+    return merchantId + "/" + orderId + "/" + keyRef;
   }
 
   /** One key arriving for one unit. {@link #toString()} hides the key. */
@@ -239,6 +258,9 @@ public final class KeyStore {
           List<Stored> stored = new ArrayList<>(n);
           for (Prepared key : keys) {
             stored.add(new Stored(key.unit, key.keyRef, HEX.formatHex(key.fingerprint), duplicates.get(key.keyRef)));
+            // Kept before the caller's transaction commits: should it roll back, the reference (fresh, random) is
+            // held by no committed order, so nothing ever asks for it.
+            sealedKept.put(keptId(merchantId, orderId, key.keyRef), key.sealed);
           }
           return Future.succeededFuture(stored);
         });
@@ -252,26 +274,39 @@ public final class KeyStore {
     if (keyRefs.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
-    return client.preparedQuery(OPEN)
-        .execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
-        .compose(rows -> {
-          List<Row> list = new ArrayList<>();
-          rows.forEach(list::add);
-          if (list.size() <= INLINE_CRYPTO_KEYS_MAX) {
-            return Future.succeededFuture(openRows(merchantId, orderId, list));
-          }
-          return vertx.executeBlocking(() -> openRows(merchantId, orderId, list), false);
-        });
+    Map<String, KeyVault.Sealed> sealed = new LinkedHashMap<>();
+    for (String keyRef : keyRefs) {
+      KeyVault.Sealed kept = sealedKept.getIfPresent(keptId(merchantId, orderId, keyRef));
+      if (kept == null) {
+        sealed.clear();
+        break;
+      }
+      sealed.put(keyRef, kept);
+    }
+    Future<Map<String, KeyVault.Sealed>> found = !sealed.isEmpty() ? Future.succeededFuture(sealed)
+        : client.preparedQuery(OPEN).execute(Tuple.of(merchantId, orderId, keyRefs.toArray(new String[0])))
+            .map(rows -> {
+              Map<String, KeyVault.Sealed> read = new LinkedHashMap<>();
+              for (Row row : rows) {
+                String keyRef = row.getString("key_ref");
+                KeyVault.Sealed one = new KeyVault.Sealed(row.getString("vault_key_id"),
+                    row.getBuffer("sealed_key").getBytes());
+                read.put(keyRef, one);
+                sealedKept.put(keptId(merchantId, orderId, keyRef), one);
+              }
+              return read;
+            });
+    return found.compose(keys -> keys.size() <= INLINE_CRYPTO_KEYS_MAX
+        ? Future.succeededFuture(openAll(merchantId, orderId, keys))
+        : vertx.executeBlocking(() -> openAll(merchantId, orderId, keys), false));
   }
 
-  private Map<String, CardKey> openRows(String merchantId, String orderId, List<Row> rows) {
+  private Map<String, CardKey> openAll(String merchantId, String orderId, Map<String, KeyVault.Sealed> sealed) {
     Map<String, CardKey> keys = new LinkedHashMap<>();
-    for (Row row : rows) {
-      String keyRef = row.getString("key_ref");
-      byte[] plain = vault.open(new KeyVault.Sealed(row.getString("vault_key_id"),
-          row.getBuffer("sealed_key").getBytes()), aad(merchantId, orderId, keyRef));
+    sealed.forEach((keyRef, one) -> {
+      byte[] plain = vault.open(one, aad(merchantId, orderId, keyRef));
       keys.put(keyRef, CardKey.of(new String(plain, StandardCharsets.UTF_8)));
-    }
+    });
     return keys;
   }
 

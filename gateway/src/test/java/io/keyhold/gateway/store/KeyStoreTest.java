@@ -66,6 +66,31 @@ class KeyStoreTest {
   }
 
   @Test
+  void opensTheKeysItStoredOrReadOnceWithoutReadingThemAgain() {
+    String orderId = gw.checkout(shop.apiKey(), skuId, 1).orderId();
+    CardKey key = CardKey.of("KEPT-" + UUID.randomUUID());
+    String keyRef = store(orderId, true, List.of(new KeyStore.Incoming(0, key))).get(0).keyRef();
+    KeyStore otherInstance = new KeyStore(gw.gateway().vertx(), gw.gateway().secrets().vault(),
+        gw.gateway().secrets().fingerprints());
+    KeyStore readingLater = new KeyStore(gw.gateway().vertx(), gw.gateway().secrets().vault(),
+        gw.gateway().secrets().fingerprints());
+    assertThat(open(readingLater, orderId, keyRef)).as("read once").isEqualTo(key);
+
+    // The stored ciphertext spoiled: only a store that never kept the key reads it.
+    gw.query("UPDATE delivered_keys SET sealed_key = '\\x00'::bytea WHERE order_id = $1", orderId);
+
+    assertThat(open(keys, orderId, keyRef)).as("kept as it was stored").isEqualTo(key);
+    assertThat(open(readingLater, orderId, keyRef)).as("kept as it was read").isEqualTo(key);
+    assertThat(gw.gateway().pool().withTransaction(tx -> otherInstance.open(tx, shop.id(), orderId, List.of(keyRef)))
+        .toCompletionStage().toCompletableFuture().handle((opened, failure) -> failure).join())
+        .as("read from the database by a store that never kept it").isNotNull();
+  }
+
+  private static CardKey open(KeyStore store, String orderId, String keyRef) {
+    return TestGateway.await(store.open(gw.gateway().pool(), shop.id(), orderId, List.of(keyRef))).get(keyRef);
+  }
+
+  @Test
   void aRepeatedDeliveryAnswersTheKeysStoredAndStoresNothingNew() {
     String orderId = gw.checkout(shop.apiKey(), skuId, 1).orderId();
     List<KeyStore.Incoming> incoming = List.of(new KeyStore.Incoming(0, CardKey.of("REPEAT-" + UUID.randomUUID())));
