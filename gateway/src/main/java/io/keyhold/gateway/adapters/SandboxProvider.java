@@ -5,10 +5,12 @@ import io.keyhold.adapters.signature.Signatures;
 import io.keyhold.escrow.Money;
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.crypto.SecretHasher;
+import io.keyhold.gateway.store.ClaimedEffect;
 import io.keyhold.gateway.store.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.sqlclient.Pool;
@@ -41,6 +43,11 @@ import java.util.function.Supplier;
  */
 public final class SandboxProvider implements PaymentProvider {
   public static final String ID = "sandbox";
+  /**
+   * The longest notice delay for which a confirmation's notices are claimed as they are queued and sent by a timer
+   * ({@link #claimNoticesAs}); far below the claim's lease, so the lease never runs out while the timer waits.
+   */
+  public static final long CLAIMED_NOTICE_DELAY_MAX_MS = 1_000;
   /** The outbox kind of a notice waiting to be sent. */
   public static final String NOTICE_KIND = "sandbox_notice";
   /** A payment's states, as stored. */
@@ -69,13 +76,17 @@ public final class SandboxProvider implements PaymentProvider {
   private static final String PAY_AND_NOTIFY = "WITH paid AS (UPDATE sandbox_payments SET state = 'paid',"
       + " paid_at = $1 WHERE id = $2 AND state = 'pending' RETURNING id, merchant_id, order_id, amount_minor, currency),"
       + " queued AS (INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload, next_attempt_at,"
-      + " created_at) SELECT p.merchant_id, p.order_id, $3, 'sandbox/' || p.id || '/' || n.s || '/' || n.c,"
+      + " attempts, claimed_by, created_at) SELECT p.merchant_id, p.order_id, $3,"
+      + " 'sandbox/' || p.id || '/' || n.s || '/' || n.c,"
       + " jsonb_build_object('id', n.i, 'type', 'payment.' || n.s, 'payment_id', p.id, 'order_id', p.order_id,"
       + " 'paid_at', $4::text, 'amount', jsonb_build_object('amount', p.amount_minor, 'currency', p.currency)),"
-      + " n.t, $1 FROM paid p, unnest($5::text[], $6::int[], $7::text[], $8::timestamptz[]) AS n(s, c, i, t)"
-      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)"
+      + " coalesce($10, n.t), CASE WHEN $9::text IS NULL THEN 0 ELSE 1 END, $9, $1"
+      + " FROM paid p, unnest($5::text[], $6::int[], $7::text[], $8::timestamptz[]) AS n(s, c, i, t)"
+      + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, payload)"
       + " SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor, return_url,"
-      + " (SELECT count(*) FROM queued) AS queued FROM sandbox_payments WHERE id = $2";
+      + " (SELECT count(*) FROM queued) AS queued, (SELECT json_agg(json_build_object('id', q.id, 'key',"
+      + " q.idempotency_key, 'payload', q.payload)) FROM queued q WHERE $9::text IS NOT NULL) AS claimed"
+      + " FROM sandbox_payments WHERE id = $2";
   private static final String FIND = "SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor,"
       + " return_url FROM sandbox_payments WHERE id = $1";
   private static final String RECORD_REFUND = "INSERT INTO refunds (idempotency_key, provider, provider_txn_id,"
@@ -102,6 +113,7 @@ public final class SandboxProvider implements PaymentProvider {
   private final boolean chaos;
   private final long noticeDelayMs;
   private volatile LongConsumer noticesQueued = delayMs -> { };
+  private volatile NoticeClaimer noticeClaimer;
   private final Supplier<String> selfUrl;
 
   private SandboxProvider(Pool pool, WebClient client, Clock clock, Signatures signatures, boolean chaos,
@@ -201,12 +213,51 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
-   * Calls {@code listener} with the delay (ms) after which the notices a confirmation just queued are due: the order
-   * engine wakes its outbox then, rather than leave them to its next poll. With chaos on, some are due later still
-   * and wait for that poll.
+   * Calls {@code listener} with the delay (ms) after which the notices a confirmation just queued for any instance
+   * are due (not {@link #claimNoticesAs claimed}): the order engine wakes its outbox then, rather than leave them to
+   * its next poll. With chaos on, some are due later still and wait for that poll.
    */
   public void onNoticesQueued(LongConsumer listener) {
     this.noticesQueued = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * From now on (chaos off, a notice delay up to {@link #CLAIMED_NOTICE_DELAY_MAX_MS}), a confirmation's notices are
+   * queued claimed for {@code instanceId}, leased for
+   * {@code lease}, and handed to {@code listener} with the delay after which they are due: this instance sends them
+   * then, with no claim statement. Should it die first, they return to any instance as a dead instance's rows do.
+   */
+  public void claimNoticesAs(String instanceId, Duration lease, NoticesClaimed listener) {
+    noticeClaimer = new NoticeClaimer(Objects.requireNonNull(instanceId, "instanceId"),
+        Objects.requireNonNull(lease, "lease"), Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Stops {@link #claimNoticesAs claiming} notices (the outbox is stopping): they are queued for any instance. */
+  public void stopClaimingNotices() {
+    noticeClaimer = null;
+  }
+
+  /** Runs the notices a confirmation queued claimed for this instance, {@code dueInMs} from now. */
+  @FunctionalInterface
+  public interface NoticesClaimed {
+    void claimed(long dueInMs, List<ClaimedEffect> notices);
+  }
+
+  private record NoticeClaimer(String instanceId, Duration lease, NoticesClaimed listener) {}
+
+  private static List<ClaimedEffect> claimedNotices(Row row, SandboxPayment payment) {
+    Object value = row.getValue("claimed");
+    if (value == null) {
+      return List.of();
+    }
+    JsonArray rows = value instanceof JsonArray array ? array : new JsonArray(String.valueOf(value));
+    List<ClaimedEffect> notices = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      JsonObject notice = rows.getJsonObject(i);
+      notices.add(new ClaimedEffect(notice.getLong("id"), payment.merchantId(), payment.orderId(), NOTICE_KIND,
+          notice.getString("key"), notice.getJsonObject("payload")));
+    }
+    return notices;
   }
 
   /**
@@ -215,7 +266,13 @@ public final class SandboxProvider implements PaymentProvider {
    */
   public Future<SandboxPayment> confirm(String paymentId) {
     Instant now = clock.instant();
-    return pool.preparedQuery(PAY_AND_NOTIFY).execute(notices(paymentId, now)).compose(rows -> {
+    // With chaos on, notices are spread and repeated to test the outbox's claims: they are left to them, as are
+    // notices held back longer than a claim should wait on a timer.
+    NoticeClaimer claimer = chaos || noticeDelayMs > CLAIMED_NOTICE_DELAY_MAX_MS ? null : noticeClaimer;
+    Tuple args = notices(paymentId, now)
+        .addString(claimer == null ? null : claimer.instanceId())
+        .addOffsetDateTime(claimer == null ? null : now.plus(claimer.lease()).atOffset(ZoneOffset.UTC));
+    return pool.preparedQuery(PAY_AND_NOTIFY).execute(args).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(null);
       }
@@ -223,7 +280,11 @@ public final class SandboxProvider implements PaymentProvider {
       SandboxPayment before = payment(row);
       if (row.getLong("queued") > 0) {
         // Due at noticeDelayMs and a millisecond later (the succeeded notice after the pending one).
-        noticesQueued.accept(noticeDelayMs + 1);
+        if (claimer != null) {
+          claimer.listener().claimed(noticeDelayMs + 1, claimedNotices(row, before));
+        } else {
+          noticesQueued.accept(noticeDelayMs + 1);
+        }
         return Future.succeededFuture(before.paid());
       }
       // Nothing queued: paid already (as read), or by another confirm at this very moment (read again).

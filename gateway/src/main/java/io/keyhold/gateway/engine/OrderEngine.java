@@ -183,7 +183,9 @@ public final class OrderEngine {
     orders.changes().listenClaimed(outbox::runClaimed);
     sandbox.onNoticesQueued(outbox::wakeIn);
     outbox.start();
-    orders.claimEffectsAs(outbox.instanceId(), Duration.ofMillis(config.outboxLeaseMs()));
+    Duration lease = Duration.ofMillis(config.outboxLeaseMs());
+    orders.claimEffectsAs(outbox.instanceId(), lease);
+    sandbox.claimNoticesAs(outbox.instanceId(), lease, outbox::runClaimedIn);
     sweeper.start();
     poll.start();
     gauges.start();
@@ -197,6 +199,7 @@ public final class OrderEngine {
     gauges.stop();
     // Changes stored from now on leave their rows for any instance: this one runs no more.
     orders.stopClaimingEffects();
+    sandbox.stopClaimingNotices();
     return Future.join(sweeper.stop(graceMs), outbox.stop(graceMs), poll.stop(graceMs)).mapEmpty();
   }
 

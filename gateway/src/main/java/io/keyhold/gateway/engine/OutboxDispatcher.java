@@ -219,13 +219,13 @@ final class OutboxDispatcher {
   }
 
   /**
-   * Runs rows this instance claimed in the statement that stored their order's change ({@code order}, as stored; null
-   * for rows of no order), now that it committed: at once when there is room, else as slots free; the lease they
-   * were written with keeps other instances off them meanwhile.
+   * Runs rows this instance claimed in the statement that queued them (the change that stored {@code order}, as
+   * stored; null for rows queued otherwise), now that it committed: at once when there is room, else as slots free;
+   * the lease they were written with keeps other instances off them meanwhile.
    */
   public void runClaimed(StoredOrder order, List<ClaimedEffect> claimed) {
     List<Row> rows = claimed.stream().map(row -> new Row(row.id(), row.kind(), row.idempotencyKey(), row.payload(), 1,
-        order == null ? null : order.id(), order == null ? null : order.merchantId(), order)).toList();
+        row.orderId(), row.merchantId(), order)).toList();
     context.runOnContext(v -> {
       List<Row> back = new ArrayList<>();
       for (Row row : rows) {
@@ -246,6 +246,11 @@ final class OutboxDispatcher {
     while (!waiting.isEmpty() && running.size() < config.outboxConcurrencyMax()) {
       run(waiting.poll());
     }
+  }
+
+  /** {@link #runClaimed} of rows of no order change, {@code delayMs} from now, when they fall due. */
+  public void runClaimedIn(long delayMs, List<ClaimedEffect> claimed) {
+    vertx.setTimer(Math.max(1, delayMs), id -> runClaimed(null, claimed));
   }
 
   /** Asks for a poll {@code delayMs} from now (rows were committed that fall due then); harmless when stopped. */

@@ -208,7 +208,7 @@ final class OrderRows {
       if (row.getLong("written") != 1) {
         return Future.failedFuture(new VersionConflict(before.id(), before.version()));
       }
-      Written written = new Written(claimed(row, queued), row.getLong("unclaimed").intValue());
+      Written written = new Written(claimed(row, after, queued), row.getLong("unclaimed").intValue());
       return moveDeposit(tx, after, change.postings(), now).map(written);
     });
   }
@@ -227,7 +227,7 @@ final class OrderRows {
   /** An outbox row as this change queues it. */
   private record Queued(String kind, JsonObject payload) {}
 
-  private static List<ClaimedEffect> claimed(Row row, Map<String, Queued> queued) {
+  private static List<ClaimedEffect> claimed(Row row, Order order, Map<String, Queued> queued) {
     Long[] ids = row.getArrayOfLongs("claimed_ids");
     String[] keys = row.getArrayOfStrings("claimed_keys");
     if (ids == null || ids.length == 0) {
@@ -239,7 +239,7 @@ final class OrderRows {
       if (effect == null) {
         throw new IllegalStateException("outbox row " + ids[i] + " was claimed for an effect this change did not queue");
       }
-      claimed.add(new ClaimedEffect(ids[i], effect.kind(), keys[i], effect.payload()));
+      claimed.add(new ClaimedEffect(ids[i], order.merchantId(), order.id(), effect.kind(), keys[i], effect.payload()));
     }
     return claimed;
   }

@@ -126,7 +126,8 @@ class OutboxDispatcherTest {
         + " next_attempt_at, attempts, claimed_by, created_at) SELECT $1, $2 || ':' || i, '{}'::jsonb,"
         + " now() + interval '1 minute', 1, $3, now() FROM generate_series(1, $4) AS i RETURNING id, idempotency_key")
         .execute(Tuple.of(KIND, batch, instance, count)))) {
-      claimed.add(new ClaimedEffect(row.getLong("id"), KIND, row.getString("idempotency_key"), new JsonObject()));
+      claimed.add(new ClaimedEffect(row.getLong("id"), null, null, KIND, row.getString("idempotency_key"),
+          new JsonObject()));
     }
     Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
     AtomicInteger atOnce = new AtomicInteger();

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The outbox runs what a lifecycle queues as it is queued, not at its next poll: with the poll ten minutes away, a
  * paid order still gets its notices (due a moment after the payment), its delivery and, once the buyer confirms, its
- * reservation given back — each woken by the commit that queued it.
+ * reservation given back — each claimed by the statement that queued it and run by this instance once it commits.
  */
 class OutboxWakeTest {
   /** Far beyond the test's waits: only wakes can run the rows. */
@@ -49,5 +49,13 @@ class OutboxWakeTest {
     List<String> rows = flows.outbox(session.orderId());
     assertThat(rows).as("notices, delivery and the reservation given back, each run once")
         .contains("sandbox_notice:done:1", "request_delivery:done:1", "release_reservation:done:1");
+    // Claimed by the statement that queued them (leased from that very moment), not by a claim afterwards.
+    long lease = EngineConfig.defaults().outboxLeaseMs();
+    assertThat(flows.gw.query("SELECT kind, claimed_by IS NOT NULL AS claimed,"
+        + " (extract(epoch FROM next_attempt_at - created_at) * 1000)::bigint AS leased_ms FROM outbox"
+        + " WHERE order_id = $1", session.orderId())).allSatisfy(row -> {
+          assertThat(row.getBoolean("claimed")).as(row.getString("kind")).isTrue();
+          assertThat(row.getLong("leased_ms")).as(row.getString("kind")).isEqualTo(lease);
+        });
   }
 }
