@@ -159,13 +159,31 @@ public final class StockAdapter implements MerchantAdapter {
    * stock exactly when its order holds it.
    */
   public Future<List<DeliveredKey>> provide(SqlClient tx, OrderRef order, List<UnitIndex> units) {
+    return provide(tx, order, units, true);
+  }
+
+  /**
+   * {@link #provide(SqlClient, OrderRef, List)} of units the order never gave a key, as the caller's transaction
+   * decides the delivery on an order whose version check guards it: nothing can be remembered for them unless that
+   * check is to fail, so the order's earlier deliveries are not read. A unit remembered all the same (a delivery
+   * taken by the two-step path, whose order change was not stored) makes the remembering insert fail on its key, and
+   * the transaction roll back.
+   */
+  public Future<List<DeliveredKey>> provideFirst(SqlClient tx, OrderRef order, List<UnitIndex> units) {
+    return provide(tx, order, units, false);
+  }
+
+  private Future<List<DeliveredKey>> provide(SqlClient tx, OrderRef order, List<UnitIndex> units,
+      boolean lookUpEarlier) {
     try {
       checkOrder(order);
       checkUnits(units);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return deliveries(tx, order).compose(known -> {
+    Future<Map<Integer, Map<Integer, Long>>> earlier = lookUpEarlier ? deliveries(tx, order)
+        : Future.succeededFuture(Map.of());
+    return earlier.compose(known -> {
       Map<Integer, Long> first = known.getOrDefault(FIRST_DELIVERY, Map.of());
       Map<Integer, Long> again = new TreeMap<>();
       List<Integer> missing = new ArrayList<>();
@@ -184,26 +202,6 @@ public final class StockAdapter implements MerchantAdapter {
         return keysOf(tx, again, taken);
       });
     });
-  }
-
-  /**
-   * {@link #provide(SqlClient, OrderRef, List)} of units the order never gave a key, as the caller's transaction
-   * decides the delivery on an order whose version check guards it: nothing can be remembered for them unless that
-   * check is to fail, so the order's earlier deliveries are not read. A unit remembered all the same (a delivery
-   * taken by the two-step path, whose order change was not stored) makes the remembering insert fail on its key, and
-   * the transaction roll back.
-   */
-  public Future<List<DeliveredKey>> provideFirst(SqlClient tx, OrderRef order, List<UnitIndex> units) {
-    try {
-      checkOrder(order);
-      checkUnits(units);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    List<Integer> sorted = units.stream().map(UnitIndex::value).sorted().toList();
-    return take(tx, order, sorted).compose(taken -> taken.isEmpty()
-        ? Future.failedFuture(new MerchantRefusedException(Refusal.OUT_OF_STOCK, "no key is free"))
-        : keysOf(tx, Map.of(), taken));
   }
 
   @Override
