@@ -66,8 +66,8 @@ final class OutboxDispatcher {
   public static final int DONE_KEPT_MAX = 4 * DONE_BATCH_MAX;
   public static final long DONE_RETRY_MS = 500;
   /**
-   * Rows claimed as their change was stored ({@link #runClaimed}) kept to run when a slot frees, at most; past it they
-   * are given back, due at once for any claim.
+   * Rows claimed as they were queued ({@link #runClaimed}, {@link #runClaimedIn}) kept to run when a slot frees, at
+   * most; past it they are given back, due at once for any claim.
    */
   public static final int CLAIMED_WAITING_MAX = 1024;
 
@@ -156,8 +156,13 @@ final class OutboxDispatcher {
   /** The kinds whose rows are claimed with their order. */
   private final String[] kindsReadingOrder;
   private final Map<Long, Future<Void>> running = new HashMap<>();
-  /** Rows claimed as their change was stored, waiting for a slot ({@link #CLAIMED_WAITING_MAX}). */
+  /**
+   * Rows claimed as they were queued, waiting for a slot ({@link #CLAIMED_WAITING_MAX} in both): an order change's
+   * first, as they carry on work a buyer has paid for; the others (the sandbox's notices, a provider's work done
+   * here) behind them.
+   */
   private final ArrayDeque<Row> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Row> waitingBehind = new ArrayDeque<>();
   /** Finished rows waiting for the next done mark; claims leave them out like running ones. */
   private final List<Long> finished = new ArrayList<>();
   /** Rows to run again soon, by id, until when (System.nanoTime); see {@link #rerunSoon}. */
@@ -224,33 +229,43 @@ final class OutboxDispatcher {
    * the lease they were written with keeps other instances off them meanwhile.
    */
   public void runClaimed(StoredOrder order, List<ClaimedEffect> claimed) {
-    List<Row> rows = claimed.stream().map(row -> new Row(row.id(), row.kind(), row.idempotencyKey(), row.payload(), 1,
-        row.orderId(), row.merchantId(), order)).toList();
-    context.runOnContext(v -> {
-      List<Row> back = new ArrayList<>();
-      for (Row row : rows) {
-        if (!stopping && waiting.size() < CLAIMED_WAITING_MAX) {
-          waiting.add(row);
-        } else {
-          back.add(row);
-        }
-      }
-      runWaiting();
-      if (!back.isEmpty()) {
-        giveBack(back).onComplete(given -> poll());
-      }
-    });
+    List<Row> rows = rows(order, claimed);
+    context.runOnContext(v -> enqueue(rows, waiting));
   }
 
-  private void runWaiting() {
-    while (!waiting.isEmpty() && running.size() < config.outboxConcurrencyMax()) {
-      run(waiting.poll());
+  /**
+   * Runs rows of no order change this instance claimed in the statement that queued them, {@code delayMs} from now,
+   * when they fall due; behind any waiting row of an order change.
+   */
+  public void runClaimedIn(long delayMs, List<ClaimedEffect> claimed) {
+    List<Row> rows = rows(null, claimed);
+    vertx.setTimer(Math.max(1, delayMs), id -> context.runOnContext(v -> enqueue(rows, waitingBehind)));
+  }
+
+  private static List<Row> rows(StoredOrder order, List<ClaimedEffect> claimed) {
+    return claimed.stream().map(row -> new Row(row.id(), row.kind(), row.idempotencyKey(), row.payload(), 1,
+        row.orderId(), row.merchantId(), order)).toList();
+  }
+
+  private void enqueue(List<Row> rows, ArrayDeque<Row> queue) {
+    List<Row> back = new ArrayList<>();
+    for (Row row : rows) {
+      if (!stopping && waiting.size() + waitingBehind.size() < CLAIMED_WAITING_MAX) {
+        queue.add(row);
+      } else {
+        back.add(row);
+      }
+    }
+    runWaiting();
+    if (!back.isEmpty()) {
+      giveBack(back).onComplete(given -> poll());
     }
   }
 
-  /** {@link #runClaimed} of rows of no order change, {@code delayMs} from now, when they fall due. */
-  public void runClaimedIn(long delayMs, List<ClaimedEffect> claimed) {
-    vertx.setTimer(Math.max(1, delayMs), id -> runClaimed(null, claimed));
+  private void runWaiting() {
+    while (running.size() < config.outboxConcurrencyMax() && (!waiting.isEmpty() || !waitingBehind.isEmpty())) {
+      run(waiting.isEmpty() ? waitingBehind.poll() : waiting.poll());
+    }
   }
 
   /** Asks for a poll {@code delayMs} from now (rows were committed that fall due then); harmless when stopped. */
@@ -269,7 +284,9 @@ final class OutboxDispatcher {
       cancelTimer();
       // The claim under way (its rows are given back) and the rows waiting first, then the effects under way.
       List<Row> unstarted = new ArrayList<>(waiting);
+      unstarted.addAll(waitingBehind);
       waiting.clear();
+      waitingBehind.clear();
       claim.transform(ignored -> giveBack(unstarted))
           .transform(ignored -> Future.join(new ArrayList<>(running.values())))
           .transform(ignored -> flush())
@@ -330,6 +347,7 @@ final class OutboxDispatcher {
     Instant now = clock.instant();
     List<Long> excluded = new ArrayList<>(running.keySet());
     waiting.forEach(row -> excluded.add(row.id()));
+    waitingBehind.forEach(row -> excluded.add(row.id()));
     excluded.addAll(finished);
     excluded.addAll(rerunUntil.keySet());
     marking.values().forEach(excluded::addAll);
@@ -371,6 +389,7 @@ final class OutboxDispatcher {
     List<Long> busy = new ArrayList<>(running.keySet());
     justClaimed.forEach(row -> busy.add(row.id()));
     waiting.forEach(row -> busy.add(row.id()));
+    waitingBehind.forEach(row -> busy.add(row.id()));
     busy.addAll(finished);
     busy.addAll(rerunUntil.keySet());
     marking.values().forEach(busy::addAll);

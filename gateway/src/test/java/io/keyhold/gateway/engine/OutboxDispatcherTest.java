@@ -120,15 +120,8 @@ class OutboxDispatcherTest {
     int count = 40;
     String instance = Instances.newId();
     String batch = UUID.randomUUID().toString();
-    List<ClaimedEffect> claimed = new ArrayList<>();
     // Leased to this instance as a change's rows are: no claim takes them, only runClaimed runs them.
-    for (Row row : TestGateway.await(pool.preparedQuery("INSERT INTO outbox (kind, idempotency_key, payload,"
-        + " next_attempt_at, attempts, claimed_by, created_at) SELECT $1, $2 || ':' || i, '{}'::jsonb,"
-        + " now() + interval '1 minute', 1, $3, now() FROM generate_series(1, $4) AS i RETURNING id, idempotency_key")
-        .execute(Tuple.of(KIND, batch, instance, count)))) {
-      claimed.add(new ClaimedEffect(row.getLong("id"), null, null, KIND, row.getString("idempotency_key"),
-          new JsonObject()));
-    }
+    List<ClaimedEffect> claimed = insertClaimed(instance, batch, count);
     Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
     AtomicInteger atOnce = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
@@ -155,6 +148,55 @@ class OutboxDispatcherTest {
     Map<String, Long> states = statesOf(batch);
     assertThat(states.get("done")).isEqualTo((long) count);
     assertThat(states.get("most_attempts")).as("the attempt counted as they were written, once").isEqualTo(1L);
+  }
+
+  /** Rows of this test's kind inserted claimed for {@code instance}, as a statement that queues them claims them. */
+  private static List<ClaimedEffect> insertClaimed(String instance, String batch, int count) {
+    List<ClaimedEffect> claimed = new ArrayList<>();
+    for (Row row : TestGateway.await(pool.preparedQuery("INSERT INTO outbox (kind, idempotency_key, payload,"
+        + " next_attempt_at, attempts, claimed_by, created_at) SELECT $1, $2 || ':' || i, '{}'::jsonb,"
+        + " now() + interval '1 minute', 1, $3, now() FROM generate_series(1, $4) AS i RETURNING id, idempotency_key")
+        .execute(Tuple.of(KIND, batch, instance, count)))) {
+      claimed.add(new ClaimedEffect(row.getLong("id"), null, null, KIND, row.getString("idempotency_key"),
+          new JsonObject()));
+    }
+    return claimed;
+  }
+
+  @Test
+  void runsAnOrderChangesClaimedRowsBeforeOtherClaimedRowsWaitingForASlot() throws Exception {
+    String instance = Instances.newId();
+    List<ClaimedEffect> blocker = insertClaimed(instance, "blocker-" + UUID.randomUUID(), 1);
+    String behind = "behind-" + UUID.randomUUID();
+    String first = "first-" + UUID.randomUUID();
+    List<ClaimedEffect> notices = insertClaimed(instance, behind, 3);
+    List<ClaimedEffect> effects = insertClaimed(instance, first, 2);
+    io.vertx.core.Promise<Void> unblock = io.vertx.core.Promise.promise();
+    List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CountDownLatch allRan = new CountDownLatch(5);
+    OutboxDispatcher dispatcher = new OutboxDispatcher(vertx, pool, Clock.systemUTC(),
+        EngineConfig.builder().outboxConcurrencyMax(1).build(), instance, Map.of(KIND, row -> {
+          if (row.id() == blocker.get(0).id()) {
+            return unblock.future();
+          }
+          ran.add(row.idempotencyKey());
+          allRan.countDown();
+          return Future.succeededFuture();
+        }), new SimpleMeterRegistry());
+    dispatcher.start();
+
+    dispatcher.runClaimed(null, blocker);
+    dispatcher.runClaimedIn(1, notices);
+    Thread.sleep(200);
+    dispatcher.runClaimed(null, effects);
+    Thread.sleep(100);
+    vertx.runOnContext(v -> unblock.complete());
+
+    assertThat(allRan.await(TestGateway.AWAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    TestGateway.await(dispatcher.stop(5_000));
+    assertThat(ran).hasSize(5);
+    assertThat(ran.subList(0, 2)).as("the order change's rows, queued last").allMatch(key -> key.startsWith(first));
+    assertThat(ran.subList(2, 5)).allMatch(key -> key.startsWith(behind));
   }
 
   @Test
