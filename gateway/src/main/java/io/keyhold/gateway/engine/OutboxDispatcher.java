@@ -67,9 +67,10 @@ final class OutboxDispatcher {
   public static final long DONE_RETRY_MS = 500;
   /**
    * Rows claimed as they were queued ({@link #runClaimed}, {@link #runClaimedIn}) kept to run when a slot frees, at
-   * most; past it they are given back, due at once for any claim.
+   * most (a row and its order, ~2 KB each); past it they are given back, due at once for any claim, the rows behind
+   * first.
    */
-  public static final int CLAIMED_WAITING_MAX = 1024;
+  public static final int CLAIMED_WAITING_MAX = 4096;
 
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
   /**
@@ -250,7 +251,16 @@ final class OutboxDispatcher {
   private void enqueue(List<Row> rows, ArrayDeque<Row> queue) {
     List<Row> back = new ArrayList<>();
     for (Row row : rows) {
-      if (!stopping && waiting.size() + waitingBehind.size() < CLAIMED_WAITING_MAX) {
+      if (stopping) {
+        back.add(row);
+        continue;
+      }
+      if (waiting.size() + waitingBehind.size() >= CLAIMED_WAITING_MAX && queue == waiting
+          && !waitingBehind.isEmpty()) {
+        // Full: an order change's row takes the place of the last one behind, which goes back to the table.
+        back.add(waitingBehind.pollLast());
+      }
+      if (waiting.size() + waitingBehind.size() < CLAIMED_WAITING_MAX) {
         queue.add(row);
       } else {
         back.add(row);
