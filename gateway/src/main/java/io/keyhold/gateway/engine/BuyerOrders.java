@@ -9,15 +9,12 @@ import io.keyhold.escrow.UnitState;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.Wire;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -66,21 +63,9 @@ public final class BuyerOrders {
   private static final String BESIDE_ORDER = "SELECT " + BESIDE
       + " FROM (SELECT $1::text AS merchant_id, $2::text AS id, $3::text AS sku_id) o";
 
-  /**
-   * How long what a view shows beside an order version is shared by the views asked of that version: an act's answer
-   * and the live pages' push of the change it made ask at the same moment. Everything beside an order moves only with
-   * its version but the refunds a provider carried out, which a view may show this much later.
-   */
-  public static final Duration BESIDE_SHARED_FOR = Duration.ofSeconds(1);
-  /** Order versions whose beside-read is shared, at most. */
-  public static final int BESIDE_SHARED_MAX = 4_096;
-
   private final Pool pool;
   private final OrderStore orders;
   private final KeyOpener keys;
-  /** The beside-read of an order version, under way or done (see {@link #BESIDE_SHARED_FOR}). */
-  private final Cache<String, Future<Row>> besideShared = Caffeine.newBuilder().maximumSize(BESIDE_SHARED_MAX)
-      .expireAfterWrite(BESIDE_SHARED_FOR).build();
 
   public BuyerOrders(Pool pool, OrderStore orders, KeyOpener keys) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -123,12 +108,8 @@ public final class BuyerOrders {
 
   /** The view of {@code order} as stored, with the rows beside it. */
   public Future<JsonObject> view(Order order, boolean withKeys) {
-    String version = order.merchantId() + "/" + order.id() + "/" + order.version();
-    Future<Row> beside = besideShared.get(version, ignored -> pool.preparedQuery(BESIDE_ORDER)
-        .execute(Tuple.of(order.merchantId(), order.id(), order.skuId())).map(rows -> rows.iterator().next()));
-    // A failed read is not shared: the next view asks again.
-    beside.onFailure(failure -> besideShared.asMap().remove(version, beside));
-    return beside.compose(row -> view(order, row, withKeys));
+    return pool.preparedQuery(BESIDE_ORDER).execute(Tuple.of(order.merchantId(), order.id(), order.skuId()))
+        .compose(rows -> view(order, rows.iterator().next(), withKeys));
   }
 
   private Future<JsonObject> view(Order order, Row beside, boolean withKeys) {
