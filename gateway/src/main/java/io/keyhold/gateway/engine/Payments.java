@@ -80,6 +80,13 @@ public final class Payments {
   private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL,"
       + " claimed_by = NULL"
       + " WHERE provider = $1 AND provider_txn_id = $2";
+  /**
+   * {@link #SETTLE} riding with the order change that gave the order the payment, in the statement that stores it
+   * ({@link OrderStore.Rider}): the payment's use and the end of its claim are stored exactly when the change is. The
+   * payment row exists (the claim made it) and nothing else deletes it, so this write cannot fail on its own.
+   */
+  private static final String SETTLE_WITH_CHANGE = "UPDATE payments SET use = %s, claim_token = NULL,"
+      + " claimed_until = NULL, claimed_by = NULL FROM written WHERE provider = %s AND provider_txn_id = %s";
   private static final String UNCLAIM = "UPDATE payments SET claim_token = NULL, claimed_until = NULL, claimed_by = NULL"
       + " WHERE provider = $1 AND provider_txn_id = $2 AND claim_token = $3";
   /**
@@ -407,11 +414,25 @@ public final class Payments {
       @Override
       public Future<StoredOrder> decided(SqlClient tx, StoredOrder before, StoredOrder after, Transition change) {
         String use = useOf(change.order(), paymentId);
+        // A change stores the payment's use with itself (the rider); a duplicate stores nothing, so it is written here.
+        Future<?> settled = change.duplicate() ? settle(tx, providerId, notice, use) : Future.succeededFuture();
         // A late payment funds the order on the reservation made for it.
         boolean fundsLate = before.order().fundedAt() == null && "funded".equals(use);
-        return settle(tx, providerId, notice, use).map(settled -> fundsLate && reservation != null
+        return settled.map(done -> fundsLate && reservation != null
             ? after.reservedAgain(reservation.reservationId(), reservation.until())
             : after);
+      }
+
+      @Override
+      public OrderStore.Rider rider(StoredOrder before, Transition change) {
+        return new OrderStore.Rider(SETTLE_WITH_CHANGE,
+            List.of(useOf(change.order(), paymentId), providerId, notice.transactionId()));
+      }
+
+      /** Only a new reservation is a write of its own beside the rider: it needs the change's transaction. */
+      @Override
+      public boolean transactional() {
+        return reservation != null;
       }
     });
   }

@@ -90,8 +90,10 @@ final class OrderRows {
       + " units AS (" + UNITS.formatted(params(9, 8)) + "),"
       + " postings AS (" + POSTINGS.formatted(params(17, 5)) + "),"
       + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
-      + " effects AS (" + OUTBOX.formatted(params(28, 7)) + ")"
-      + " SELECT count(*) AS written,"
+      + " effects AS (" + OUTBOX.formatted(params(28, 7)) + ")";
+  /** The parameters of {@link #UPDATE}: a rider's follow them. */
+  private static final int UPDATE_PARAMS = 34;
+  private static final String UPDATE_ANSWER = " SELECT count(*) AS written,"
       + " (SELECT array_agg(id ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_ids,"
       + " (SELECT array_agg(idempotency_key ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_keys,"
       + " (SELECT count(*) FROM effects WHERE claimed_by IS NULL) AS unclaimed FROM written";
@@ -180,7 +182,8 @@ final class OrderRows {
    * pool itself when nothing else belongs with the change; the caller commits (if a transaction), then
    * announces the change.
    */
-  static Future<Written> write(SqlClient tx, Order before, Transition change, Instant now, Claimant claimant) {
+  static Future<Written> write(SqlClient tx, Order before, Transition change, Instant now, Claimant claimant,
+      OrderStore.Rider rider) {
     Order after = change.order();
     if (after.version() <= before.version() || !after.id().equals(before.id())) {
       return Future.failedFuture(new IllegalArgumentException("order " + before.id() + " version "
@@ -203,7 +206,17 @@ final class OrderRows {
     addPostings(update, after, change.postings(), now);
     addEvidence(update, change.evidence());
     Map<String, Queued> queued = addOutbox(update, change.effects(), now, claimant);
-    return tx.preparedQuery(UPDATE).execute(update).compose(rows -> {
+    if (update.size() != UPDATE_PARAMS) {
+      throw new IllegalStateException("the change statement takes " + UPDATE_PARAMS + " parameters, not " + update.size());
+    }
+    String sql = UPDATE + UPDATE_ANSWER;
+    if (rider != null) {
+      // Its own CTE, reading written: it writes exactly when the change is stored, in the same statement.
+      sql = UPDATE + ", rider AS (" + rider.sql().formatted(params(UPDATE_PARAMS + 1, rider.args().size())) + ")"
+          + UPDATE_ANSWER;
+      rider.args().forEach(update::addValue);
+    }
+    return tx.preparedQuery(sql).execute(update).compose(rows -> {
       Row row = rows.iterator().next();
       if (row.getLong("written") != 1) {
         return Future.failedFuture(new VersionConflict(before.id(), before.version()));

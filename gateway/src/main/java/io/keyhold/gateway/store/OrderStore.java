@@ -283,6 +283,15 @@ public final class OrderStore {
       return true;
     }
 
+    /**
+     * A write of this decision's that belongs with the change and is made by the statement that stores it, exactly when
+     * it stores it (not for a duplicate, which stores nothing): see {@link Rider}. Null: none. A decision whose only
+     * write of its own is its rider need no transaction ({@link #transactional}).
+     */
+    default Rider rider(StoredOrder before, Transition change) {
+      return null;
+    }
+
     /** Just these events: no writes of its own, so stored without a transaction. */
     static Decision events(List<OrderEvent> events) {
       List<OrderEvent> fixed = List.copyOf(events);
@@ -303,6 +312,22 @@ public final class OrderStore {
           return false;
         }
       };
+    }
+  }
+
+  /**
+   * A write that rides with a change in the statement that stores it: {@code sql} is one data-modifying statement that
+   * reads the stored order's row as {@code written} (so it writes nothing when the version check fails), with a
+   * {@code %s} where each of {@code args} goes, in order. It must not fail once the change is stored: there is no
+   * transaction to roll the change back.
+   */
+  public record Rider(String sql, List<Object> args) {
+    public Rider {
+      Objects.requireNonNull(sql, "sql");
+      if (!sql.contains("written")) {
+        throw new IllegalArgumentException("a rider must read written, or it would write when the change does not");
+      }
+      args = List.copyOf(args);
     }
   }
 
@@ -411,7 +436,8 @@ public final class OrderStore {
               return Future.failedFuture(new Unconfirmed());
             }
             return decision.decided(tx, current, current.with(change.order()), change)
-                .compose(after -> store(tx, current, after, change, now).map(written ->
+                .compose(after -> store(tx, current, after, change, now,
+                        change.duplicate() ? null : decision.rider(current, change)).map(written ->
                     new Applied(current, after, change, written.claimed(), written.unclaimed())));
           });
         });
@@ -442,9 +468,9 @@ public final class OrderStore {
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
   private Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
-      Instant now) {
+      Instant now, Rider rider) {
     Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NOTHING)
-        : OrderRows.write(tx, before.order(), change, now, claimant(now));
+        : OrderRows.write(tx, before.order(), change, now, claimant(now), rider);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
     // Only a transactional decision's own writes (its decided hook) make a new reservation.
@@ -458,7 +484,7 @@ public final class OrderStore {
    * {@link #announce}.
    */
   public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
-    return OrderRows.write(tx, before, change, now, null).mapEmpty();
+    return OrderRows.write(tx, before, change, now, null, null).mapEmpty();
   }
 
   /**

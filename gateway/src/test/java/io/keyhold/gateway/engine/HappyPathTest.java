@@ -92,6 +92,24 @@ class HappyPathTest {
     assertThat(writers.getArrayOfStrings("stock")).containsExactly(writers.getArrayOfStrings("delivery"));
   }
 
+  @Test
+  void settlesThePaymentInTheStatementThatFundsTheOrder() {
+    PaidOrder paid = paidOrderOfTwo("Settled shop", "^SET[0-9]+$", List.of("SET1", "SET2"));
+    Flows.Session session = paid.session();
+    flows.awaitState(paid.shop(), session.orderId(), "ready");
+
+    Row payment = flows.gw.query("SELECT use, claim_token, claimed_until, claimed_by, xmin::text AS writer"
+        + " FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(payment.getValue("claim_token")).as("the claim ended with it").isNull();
+    assertThat(payment.getValue("claimed_until")).isNull();
+    assertThat(payment.getValue("claimed_by")).isNull();
+    // Written by the change that funded the order (its evidence), with it: both or neither.
+    List<Row> funding = flows.gw.query("SELECT (tx::text::bigint % 4294967296)::text AS writer FROM evidence_events"
+        + " WHERE order_id = $1 AND type = 'order.funded'", session.orderId());
+    assertThat(funding).extracting(row -> row.getString("writer")).containsExactly(payment.getString("writer"));
+  }
+
   private record PaidOrder(Flows.Merchant shop, Flows.Session session) {}
 
   /** A stock shop whose SKU checks keys against {@code pattern}, stocked with {@code keys}; an order of two, paid. */

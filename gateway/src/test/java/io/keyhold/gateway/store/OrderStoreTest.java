@@ -209,6 +209,31 @@ class OrderStoreTest {
   }
 
   @Test
+  void aRiderWritesInTheStatementThatStoresTheChangeAndNothingWhenItsVersionCheckFails() {
+    TestGateway.Merchant shop = gw.createMerchant("Rider shop");
+    String sku = gw.createSku(shop);
+    Order placed = place(shop, sku);
+    OrderStore.Rider rename = new OrderStore.Rider("UPDATE skus SET name = %s FROM written"
+        + " WHERE skus.merchant_id = %s AND skus.id = %s", List.of("Renamed by the change", shop.id(), sku));
+    Transition funded = (Transition) placed.on(new OrderEvent.PaymentReceived("sandbox:pay-rider", Money.of(2000,
+        "CNY"), false), store.now());
+    Transition stale = (Transition) placed.on(new OrderEvent.PaymentReceived("sandbox:pay-rider-2", Money.of(2000,
+        "CNY"), false), store.now());
+    String skuName = "SELECT name FROM skus WHERE merchant_id = $1 AND id = $2";
+
+    TestGateway.await(OrderRows.write(store.pool(), placed, funded, store.now(), null, rename));
+    assertThat(gw.query(skuName, shop.id(), sku).get(0).getString("name")).isEqualTo("Renamed by the change");
+    gw.query("UPDATE skus SET name = 'Game card' WHERE merchant_id = $1 AND id = $2", shop.id(), sku);
+
+    // Decided on version 1 while the stored order is at version 2: neither the change nor its rider is written.
+    assertThatThrownBy(() -> TestGateway.await(OrderRows.write(store.pool(), placed, stale, store.now(), null,
+        rename))).hasMessageContaining("moved past version 1");
+    assertThat(gw.query(skuName, shop.id(), sku).get(0).getString("name")).isEqualTo("Game card");
+    assertThatThrownBy(() -> new OrderStore.Rider("UPDATE skus SET name = %s", List.of("x")))
+        .as("a rider that does not read written").isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void serializesConcurrentChangesOfOneOrderAndFundsItOnce() {
     Order placed = place();
     List<Future<Outcome>> payments = new ArrayList<>();
