@@ -17,12 +17,8 @@ public final class EngineConfig {
   public static final int DEFAULT_SWEEP_BATCH_MAX = 100;
   public static final long DEFAULT_OUTBOX_INTERVAL_MS = 500;
   public static final int DEFAULT_OUTBOX_BATCH_MAX = 50;
-  /**
-   * Effects run at the same time at most; the rest wait for a slot. Most wait on something else (a shop, a validator,
-   * a provider's notice endpoint) while they hold one, and those that use the database queue for the engine's few
-   * connections: at 16, a flash sale's payment notices waited for slots while the machine's cores idled.
-   */
-  public static final int DEFAULT_OUTBOX_CONCURRENCY_MAX = 64;
+  /** Effects of one batch run at the same time at most; the rest wait for the next batch. */
+  public static final int DEFAULT_OUTBOX_CONCURRENCY_MAX = 16;
   public static final int DEFAULT_OUTBOX_ATTEMPTS_MAX = 12;
   /** How long a claimed outbox row is hidden from other claims while its effect runs. */
   public static final long DEFAULT_OUTBOX_LEASE_MS = 60_000;
