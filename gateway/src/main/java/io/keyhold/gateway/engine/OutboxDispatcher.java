@@ -355,13 +355,7 @@ final class OutboxDispatcher {
 
   private Future<List<Row>> claim(int max) {
     Instant now = clock.instant();
-    List<Long> excluded = new ArrayList<>(running.keySet());
-    waiting.forEach(row -> excluded.add(row.id()));
-    waitingBehind.forEach(row -> excluded.add(row.id()));
-    excluded.addAll(finished);
-    excluded.addAll(rerunUntil.keySet());
-    marking.values().forEach(excluded::addAll);
-    Long[] busy = excluded.toArray(new Long[0]);
+    Long[] busy = held().toArray(new Long[0]);
     return pool.preparedQuery(CLAIM).execute(Tuple.tuple()
             .addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addInteger(max)
             .addOffsetDateTime(now.plusMillis(config.outboxLeaseMs()).atOffset(ZoneOffset.UTC))
@@ -376,6 +370,20 @@ final class OutboxDispatcher {
           }
           return claimed;
         });
+  }
+
+  /**
+   * The rows this dispatcher holds: running, waiting for a slot, finished and waiting for (or under) a done mark, or to
+   * be run again soon. Claims leave them out, and an outage's take-back leaves them alone.
+   */
+  private List<Long> held() {
+    List<Long> held = new ArrayList<>(running.keySet());
+    waiting.forEach(row -> held.add(row.id()));
+    waitingBehind.forEach(row -> held.add(row.id()));
+    held.addAll(finished);
+    held.addAll(rerunUntil.keySet());
+    marking.values().forEach(held::addAll);
+    return held;
   }
 
   /**
@@ -396,13 +404,8 @@ final class OutboxDispatcher {
    * heartbeat does not hand them back, this instance being alive. They are made due again at once.
    */
   private void takeBackOwnClaims(List<Row> justClaimed) {
-    List<Long> busy = new ArrayList<>(running.keySet());
+    List<Long> busy = held();
     justClaimed.forEach(row -> busy.add(row.id()));
-    waiting.forEach(row -> busy.add(row.id()));
-    waitingBehind.forEach(row -> busy.add(row.id()));
-    busy.addAll(finished);
-    busy.addAll(rerunUntil.keySet());
-    marking.values().forEach(busy::addAll);
     pool.preparedQuery(TAKE_BACK).execute(Tuple.tuple().addString(instanceId)
             .addArrayOfLong(busy.toArray(new Long[0])).addOffsetDateTime(clock.instant().atOffset(ZoneOffset.UTC)))
         .onSuccess(rows -> {

@@ -77,17 +77,18 @@ public final class Payments {
       + " SELECT c.use, c.mine, " + OrderStore.columns("ord") + " FROM claimed c"
       + " LEFT JOIN orders ord ON c.mine AND ord.merchant_id = c.merchant_id AND ord.id = c.order_id";
   private static final String USE = "SELECT use, claimed_until FROM payments WHERE provider = $1 AND provider_txn_id = $2";
-  private static final String SETTLE = "UPDATE payments SET use = $3, claim_token = NULL, claimed_until = NULL,"
-      + " claimed_by = NULL"
+  /** What ends a handler's claim of a payment, in every statement that ends one. */
+  private static final String ENDS_CLAIM = "claim_token = NULL, claimed_until = NULL, claimed_by = NULL";
+  private static final String SETTLE = "UPDATE payments SET use = $3, " + ENDS_CLAIM
       + " WHERE provider = $1 AND provider_txn_id = $2";
   /**
    * {@link #SETTLE} riding with the order change that gave the order the payment, in the statement that stores it
    * ({@link OrderStore.Rider}): the payment's use and the end of its claim are stored exactly when the change is. The
    * payment row exists (the claim made it) and nothing else deletes it, so this write cannot fail on its own.
    */
-  private static final String SETTLE_WITH_CHANGE = "UPDATE payments SET use = %s, claim_token = NULL,"
-      + " claimed_until = NULL, claimed_by = NULL FROM written WHERE provider = %s AND provider_txn_id = %s";
-  private static final String UNCLAIM = "UPDATE payments SET claim_token = NULL, claimed_until = NULL, claimed_by = NULL"
+  private static final String SETTLE_WITH_CHANGE = "UPDATE payments SET use = %s, " + ENDS_CLAIM
+      + " FROM written WHERE provider = %s AND provider_txn_id = %s";
+  private static final String UNCLAIM = "UPDATE payments SET " + ENDS_CLAIM
       + " WHERE provider = $1 AND provider_txn_id = $2 AND claim_token = $3";
   /**
    * How long one handler may hold a payment before a repeat of its notice may take over; a claim of an instance

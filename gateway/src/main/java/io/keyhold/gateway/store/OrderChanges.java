@@ -80,18 +80,14 @@ public final class OrderChanges {
         LOG.warn("an order change listener failed for order {}: {}", order.id(), e.toString());
       }
     }
-    if (queued) {
-      queued();
+    if (!queued) {
+      return;
     }
-  }
-
-  /** Tells the queued-rows listeners that rows were queued outside an order change (a provider's notices). */
-  public void queued() {
     for (Runnable listener : queuedListeners) {
       try {
         listener.run();
       } catch (RuntimeException e) {
-        LOG.warn("an outbox listener failed: {}", e.toString());
+        LOG.warn("an outbox listener failed for order {}: {}", order.id(), e.toString());
       }
     }
   }
