@@ -88,12 +88,17 @@ public final class Gateway implements AutoCloseable {
   /** API requests may fill a quarter of the pool's wait queue; see {@link #apiRequestsInFlightMax}. */
   static final int API_SHARE_OF_POOL_QUEUE = 4;
   /**
-   * API requests waiting for a place, at most: a flash sale's crowd waits its turn (a paused request costs
-   * a few KiB) instead of being sent away to come back all at once.
+   * API requests waiting for a place, at most: a burst waits its turn (a paused request costs a few KiB)
+   * instead of being sent away to come back all at once.
    */
   static final int API_WAITING_MAX = 4_096;
-  /** The longest a request waits for a place, at most; well inside the request timeout. */
+  /** The longest a request carrying on work waits for a place, at most; well inside the request timeout. */
   static final long API_WAIT_MS_MAX = 10_000;
+  /**
+   * The longest a checkout waits for a place before it is answered with its place in line: long enough to ride
+   * out a burst, short enough that a shop's call is answered within a second, served or told when to come back.
+   */
+  static final long API_NEW_DEMAND_WAIT_MS_MAX = 250;
   /**
    * What the HTTP servers listen on when the config asks for any free port (0). Vert.x gives each server on
    * port 0 a port of its own, and a second server cannot bind the first one's port afterwards; servers on the
@@ -202,9 +207,10 @@ public final class Gateway implements AutoCloseable {
               new ConsoleSessions(pool, config.clock(), config.consoleSessions()));
           mountService(router, validation, authenticator);
           InFlightLimit requests = new InFlightLimit("API", apiRequestsInFlightMax(config), API_WAITING_MAX,
-              apiWaitMsMax(config));
+              apiWaitMsMax(config), Math.min(API_NEW_DEMAND_WAIT_MS_MAX, apiWaitMsMax(config)));
           registry.gauge("keyhold.api.requests.in_flight", requests, InFlightLimit::inFlight);
           registry.gauge("keyhold.api.requests.waiting", requests, InFlightLimit::waiting);
+          registry.gauge("keyhold.api.checkouts.in_line", requests, InFlightLimit::inLine);
           Endpoints endpoints = new Endpoints(router, authenticator, validation,
               idempotency, config.bodyLimitBytes(), requests);
           mountRoutes(endpoints);

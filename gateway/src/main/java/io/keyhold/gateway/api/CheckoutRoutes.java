@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * {@code GET /v1/checkout-sessions/{id}} (public, the session id being the secret). Reading the
  * request and writing the answer; {@link Checkout} does the work. The new session's answer is
  * recorded for its Idempotency-Key in the transaction that stores the order, with no claim before it
- * ({@link Endpoints#postAnsweredInItsTransaction}).
+ * ({@link Endpoints#postNewDemandAnsweredInItsTransaction}).
  */
 final class CheckoutRoutes {
   private static final Set<String> FIELDS = Set.of("sku_id", "quantity", "buyer_ref");
@@ -27,7 +27,7 @@ final class CheckoutRoutes {
 
   static void mount(Endpoints endpoints, Checkout checkout) {
     CheckoutRoutes routes = new CheckoutRoutes(checkout);
-    endpoints.postAnsweredInItsTransaction("createCheckoutSession", Caller.Kind.MERCHANT, routes::soldOut,
+    endpoints.postNewDemandAnsweredInItsTransaction("createCheckoutSession", Caller.Kind.MERCHANT, routes::soldOut,
         routes::create);
     endpoints.get("getCheckoutSession", Caller.Kind.PUBLIC, routes::get);
   }

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
  *       past it, before anything is read (not for long-lived event streams, which have their own
- *       limits, nor for payment notices, see {@link #notice});
+ *       limits, nor for payment notices, see {@link #notice}); new demand (a checkout) waits behind the
+ *       requests that carry on work under way, and is given a place in line rather than kept waiting;
  *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
  *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
  *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
@@ -62,9 +63,19 @@ public final class Endpoints {
     this.bodyHandler = BodyHandler.create(false).setBodyLimit(bodyLimitBytes);
   }
 
+  /** How a route takes its place among the API requests served at once ({@link InFlightLimit}). */
+  private enum Admission {
+    /** Takes none. */
+    NONE,
+    /** Carries on work under way: waits first come first served. */
+    CARRYING_ON,
+    /** Starts new work: waits behind the rest, and is given a place in line rather than kept waiting. */
+    NEW_DEMAND
+  }
+
   /** Mounts the POST operation {@code operationId} for callers of kind {@code access}. */
   public Route post(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, true, null, false, handler);
+    return mount(operationId, HttpMethod.POST, access, Admission.CARRYING_ON, null, false, handler);
   }
 
   /**
@@ -77,10 +88,14 @@ public final class Endpoints {
    *
    * <p>An early refusal is answered without storing the key — it changed nothing, and the client's retry asks again.
    * A key that already has an answer (or a run under way) still gets it: one read.
+   *
+   * <p>It is new demand: past the cap it waits behind the requests that carry on work, and is soon given its place
+   * in line ({@link InFlightLimit#newDemandHandler()}).
    */
-  public Route postAnsweredInItsTransaction(String operationId, Caller.Kind access, EarlyRefusal early,
+  public Route postNewDemandAnsweredInItsTransaction(String operationId, Caller.Kind access, EarlyRefusal early,
       ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, true, Objects.requireNonNull(early, "early"), true, handler);
+    return mount(operationId, HttpMethod.POST, access, Admission.NEW_DEMAND, Objects.requireNonNull(early, "early"),
+        true, handler);
   }
 
   /**
@@ -89,7 +104,7 @@ public final class Endpoints {
    * off for minutes or hours while the buyer waits for a paid order.
    */
   public Route notice(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.POST, access, false, null, false, handler);
+    return mount(operationId, HttpMethod.POST, access, Admission.NONE, null, false, handler);
   }
 
   /**
@@ -97,12 +112,12 @@ public final class Endpoints {
    * {@code notify_url} so); not limited, for the reason given at {@link #notice}.
    */
   public Route noticeByGet(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, false, null, false, handler);
+    return mount(operationId, HttpMethod.GET, access, Admission.NONE, null, false, handler);
   }
 
   /** Mounts the GET operation {@code operationId} for callers of kind {@code access}. */
   public Route get(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, true, null, false, handler);
+    return mount(operationId, HttpMethod.GET, access, Admission.CARRYING_ON, null, false, handler);
   }
 
   /**
@@ -111,10 +126,10 @@ public final class Endpoints {
    * limits streams itself.
    */
   public Route stream(String operationId, Caller.Kind access, ApiHandler handler) {
-    return mount(operationId, HttpMethod.GET, access, false, null, false, handler);
+    return mount(operationId, HttpMethod.GET, access, Admission.NONE, null, false, handler);
   }
 
-  private Route mount(String operationId, HttpMethod method, Caller.Kind access, boolean limited, EarlyRefusal early,
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, Admission admission, EarlyRefusal early,
       boolean answeredInItsTransaction, ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
@@ -122,9 +137,10 @@ public final class Endpoints {
       throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
     }
     String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
-    if (limited) {
+    if (admission != Admission.NONE) {
       // A route of its own before the operation's: Vert.x Web wants the body handler first on a route.
-      router.route(method, path).handler(requests.handler());
+      router.route(method, path).handler(admission == Admission.NEW_DEMAND ? requests.newDemandHandler()
+          : requests.handler());
     }
     Route route = router.route(method, path);
     if (method == HttpMethod.POST) {

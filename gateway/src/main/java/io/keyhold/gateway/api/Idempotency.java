@@ -55,7 +55,7 @@ import java.util.regex.Pattern;
  * Handlers that write in a transaction should store the answer in that same transaction
  * ({@link ApiRequest#recordReply}), so a crash can never leave the work done and the key unanswered.
  *
- * <p>A route whose handler always does so (a checkout: {@link Endpoints#postAnsweredInItsTransaction}) claims
+ * <p>A route whose handler always does so (a checkout: {@link Endpoints#postNewDemandAnsweredInItsTransaction}) claims
  * nothing first ({@link #unclaimed}): its answer is inserted with its work, one statement in that transaction
  * instead of a claim before it and an update in it. A duplicate running at once does its work too, meets the first
  * one's record when it inserts its own (waiting for that transaction to end), rolls back with {@link KeyTaken}, and

@@ -9,59 +9,82 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * A cap on the requests of one kind being served at once, with a bounded waiting room in front of it.
+ * A cap on the API requests being served at once, with a bounded waiting room in front of it.
  *
- * <p>A request past the cap waits for a place, first come first served, before it authenticates or
- * touches the database, so a spike of one kind (checkouts in a flash sale) cannot fill the database
- * pool's queue and starve the requests that move money (payments, reveals, the sweeper). A request that
- * finds the room full, or waits longer than the room allows, is answered 503 {@code overloaded} with a
- * {@code Retry-After} worked out from the queue ahead and the pace places were freed at lately, rather
- * than a fixed second that brings the whole crowd back at once.
+ * <p>A request past the cap waits for a place before it authenticates or touches the database, so a spike (a
+ * flash sale's checkouts) cannot fill the database pool's queue and starve the requests that move money. Two
+ * kinds wait apart, and a freed place goes to the first waiting of:
  *
- * <p>Safe from any thread: connections live on several event loops, and a waiting request is let in on
- * its own.
+ * <ol>
+ *   <li>requests that carry on work already under way (a payment, a reveal, an order read): they hold their
+ *       place up to {@code waitMsMax}, first come first served;
+ *   <li>new demand (a checkout) holding a ticket whose turn has come;
+ *   <li>new demand without one, held only {@code newDemandWaitMsMax}.
+ * </ol>
+ *
+ * <p>New demand that finds no place within its short hold is not kept hanging: it is answered at once 503
+ * {@code overloaded} with its place in line, a {@value #TICKET_HEADER} ticket holding that place (see
+ * {@link PlaceTickets}; nothing is kept per ticket) and a {@code Retry-After} worked out from the places ahead
+ * and the pace new demand was let in lately. Coming back with the ticket when told, it is let in ahead of
+ * newcomers; coming back early, it is told again. Any other request that waits too long, or finds the room full,
+ * is answered 503 {@code overloaded} with a {@code Retry-After} from the queue ahead over the recent pace.
+ *
+ * <p>Safe from any thread: connections live on several event loops, and a waiting request is let in on its own.
  */
 public final class InFlightLimit {
   /** The longest {@code Retry-After} promised; past it the estimate is too rough to be worth more. */
   public static final int RETRY_AFTER_SECONDS_MAX = 30;
-  /** How long the pace of freed places is measured over before it is taken again. */
+  /** The header a place in line travels in: answered with a refused checkout, sent back with its retry. */
+  public static final String TICKET_HEADER = "Keyhold-Ticket";
+  /** How long a pace is measured over before it is taken again. */
   static final long PACE_WINDOW_NANOS = 1_000_000_000L;
+  /** A ticket holder let in holds its place this long at most, as a newcomer would, before it is told again. */
+  static final long CALLED_WAIT_MS_MAX = 1_000;
 
   private final String name;
   private final int max;
   private final int waitingMax;
   private final long waitMsMax;
+  private final long newDemandWaitMsMax;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger waiting = new AtomicInteger();
-  private final Queue<Waiter> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong served = new AtomicLong();
-  private volatile long paceSince = System.nanoTime();
-  private volatile long servedAtPaceSince;
-  private volatile double perSecond;
+  private final Queue<Waiter> carryingOn = new ConcurrentLinkedQueue<>();
+  private final Queue<Waiter> called = new ConcurrentLinkedQueue<>();
+  private final Queue<Waiter> newcomers = new ConcurrentLinkedQueue<>();
+  /** Every place given back: the pace a carried-on request's {@code Retry-After} is worked out from. */
+  private final Pace served = new Pace();
+  /** New demand let in: its count is the head of the line, and its pace a ticket's {@code Retry-After}. */
+  private final Pace newLetIn = new Pace();
+  /** The last place handed out in line. */
+  private final AtomicLong lastPlace = new AtomicLong();
+  private final PlaceTickets tickets = new PlaceTickets();
 
   /** A cap with no waiting room: past it, refused at once. */
   public InFlightLimit(String name, int max) {
-    this(name, max, 0, 0);
+    this(name, max, 0, 0, 0);
   }
 
   /**
-   * A cap of {@code max} served at once, and up to {@code waitingMax} more waiting at most
-   * {@code waitMsMax} each for a place.
+   * A cap of {@code max} served at once, and up to {@code waitingMax} more waiting: a request carrying on
+   * work at most {@code waitMsMax} for a place, new demand at most {@code newDemandWaitMsMax} before it is
+   * given its place in line.
    */
-  public InFlightLimit(String name, int max, int waitingMax, long waitMsMax) {
+  public InFlightLimit(String name, int max, int waitingMax, long waitMsMax, long newDemandWaitMsMax) {
     if (max < 1) {
       throw new IllegalArgumentException(name + " in flight max must be at least 1, but was " + max);
     }
-    if (waitingMax < 0 || (waitingMax > 0 && waitMsMax < 1)) {
+    if (waitingMax < 0 || (waitingMax > 0 && (waitMsMax < 1 || newDemandWaitMsMax < 1))) {
       throw new IllegalArgumentException(name + " waiting room must hold 0 or more requests for 1 ms or more,"
-          + " but was " + waitingMax + " for " + waitMsMax + " ms");
+          + " but was " + waitingMax + " for " + waitMsMax + " ms (new demand " + newDemandWaitMsMax + " ms)");
     }
     this.name = name;
     this.max = max;
     this.waitingMax = waitingMax;
     this.waitMsMax = waitMsMax;
+    this.newDemandWaitMsMax = newDemandWaitMsMax;
   }
 
   /** Takes a place; false (and nothing taken) when all {@link #max()} places are taken. */
@@ -78,21 +101,28 @@ public final class InFlightLimit {
   }
 
   /**
-   * Gives a place back; each successful {@link #tryEnter()} gives back exactly one. A request waiting
-   * takes the place over at once.
+   * Gives a place back; each successful {@link #tryEnter()} gives back exactly one. The first request waiting
+   * (in the order the class comment gives) takes the place over at once.
    */
   public void exit() {
-    served.incrementAndGet();
+    served.tick();
+    if (handOver(carryingOn) || handOver(called) || handOver(newcomers)) {
+      return;
+    }
+    int left = inFlight.decrementAndGet();
+    assert left >= 0 : name + " left more requests than entered";
+  }
+
+  private boolean handOver(Queue<Waiter> queue) {
     Waiter next;
     while ((next = queue.poll()) != null) {
       if (next.take()) {
         waiting.decrementAndGet();
         next.admit();
-        return;
+        return true;
       }
     }
-    int left = inFlight.decrementAndGet();
-    assert left >= 0 : name + " left more requests than entered";
+    return false;
   }
 
   public int inFlight() {
@@ -109,62 +139,106 @@ public final class InFlightLimit {
   }
 
   /**
+   * Places in line handed out and not reached yet: new demand told to come back whose turn has not come (a
+   * caller that gave up still counts until the line passes its place).
+   */
+  public long inLine() {
+    return Math.max(0, lastPlace.get() - newLetIn.count());
+  }
+
+  /**
    * What a refused request is told to wait, in seconds: the requests ahead of it over the pace places
    * were freed at lately; at least 1, at most {@link #RETRY_AFTER_SECONDS_MAX}.
    */
   public int retryAfterSeconds() {
-    long now = System.nanoTime();
-    long since = paceSince;
-    if (now - since >= PACE_WINDOW_NANOS) {
-      long count = served.get();
-      // Racing threads may both measure; either figure is a fair estimate.
-      perSecond = (count - servedAtPaceSince) * 1e9 / (now - since);
-      servedAtPaceSince = count;
-      paceSince = now;
-    }
-    double pace = Math.max(1.0, perSecond);
-    double seconds = Math.ceil((waiting.get() + inFlight.get() + 1) / pace);
+    return seconds(waiting.get() + inFlight.get() + 1, served.perSecond());
+  }
+
+  /** What the holder of {@code place} is told to wait: the places ahead over the pace new demand was let in. */
+  int retryAfterSeconds(long place) {
+    return seconds(Math.max(1, place - newLetIn.count()), newLetIn.perSecond());
+  }
+
+  private static int seconds(long ahead, double perSecond) {
+    // No pace measured yet (a quiet spell just ended): come back soon and be told better.
+    double seconds = perSecond <= 0 ? 1 : Math.ceil(ahead / perSecond);
     return (int) Math.max(1, Math.min(RETRY_AFTER_SECONDS_MAX, seconds));
   }
 
-  /** The route handler: lets a request on while it holds a place, which it gives back when its answer ends. */
+  /** The route handler of a request carrying on work: lets it on while it holds a place, given back when its answer ends. */
   public Handler<RoutingContext> handler() {
     return ctx -> {
       if (tryEnter()) {
-        pass(ctx);
+        pass(ctx, false);
         return;
       }
-      if (waiting.incrementAndGet() > waitingMax) {
-        waiting.decrementAndGet();
-        refuse(ctx);
+      hold(ctx, carryingOn, waitMsMax, false, this::refuse);
+    };
+  }
+
+  /**
+   * The route handler of new demand (a checkout): lets it on while it holds a place, or gives it its place in
+   * line; a ticket whose turn has come goes ahead of newcomers.
+   */
+  public Handler<RoutingContext> newDemandHandler() {
+    return ctx -> {
+      long nowSeconds = System.currentTimeMillis() / 1000;
+      long place = tickets.place(ctx.request().getHeader(TICKET_HEADER), nowSeconds);
+      if (place >= 0 && place > newLetIn.count() + max) {
+        // Back before its turn: keeps its place, and is told again how long.
+        toldToComeBack(ctx, place, nowSeconds);
         return;
       }
-      // Held until let in: the body handler that follows reads it then (and resumes the request).
-      ctx.request().pause();
-      Waiter waiter = new Waiter(ctx, Vertx.currentContext());
-      queue.add(waiter);
-      waiter.timerId = waiter.context.owner().setTimer(waitMsMax, fired -> {
-        if (waiter.take()) {
-          waiting.decrementAndGet();
-          // Its body is not wanted any more; flowing again, it is read and dropped.
-          ctx.request().resume();
-          refuse(ctx);
-        }
-      });
-      // A place may have come free between the full check above and joining the queue, with nobody
-      // left to hand it over: take it now, or pass it on if an exit handed this request one already.
       if (tryEnter()) {
-        if (waiter.take()) {
-          waiting.decrementAndGet();
-          waiter.admit();
-        } else {
-          exit();
-        }
+        pass(ctx, true);
+        return;
+      }
+      if (place >= 0) {
+        hold(ctx, called, CALLED_WAIT_MS_MAX, true, held -> toldToComeBack(held, place, nowSeconds));
+      } else {
+        hold(ctx, newcomers, newDemandWaitMsMax, true,
+            held -> toldToComeBack(held, lastPlace.updateAndGet(last -> Math.max(last, newLetIn.count()) + 1),
+                System.currentTimeMillis() / 1000));
       }
     };
   }
 
-  private void pass(RoutingContext ctx) {
+  /** Holds {@code ctx} in {@code queue} for a place, at most {@code waitMs}; past it, or past the room's size, {@code refused}. */
+  private void hold(RoutingContext ctx, Queue<Waiter> queue, long waitMs, boolean newDemand,
+      Consumer<RoutingContext> refused) {
+    if (waiting.incrementAndGet() > waitingMax) {
+      waiting.decrementAndGet();
+      refused.accept(ctx);
+      return;
+    }
+    // Held until let in: the body handler that follows reads it then (and resumes the request).
+    ctx.request().pause();
+    Waiter waiter = new Waiter(ctx, Vertx.currentContext(), newDemand);
+    queue.add(waiter);
+    waiter.timerId = waiter.context.owner().setTimer(waitMs, fired -> {
+      if (waiter.take()) {
+        waiting.decrementAndGet();
+        // Its body is not wanted any more; flowing again, it is read and dropped.
+        ctx.request().resume();
+        refused.accept(ctx);
+      }
+    });
+    // A place may have come free between the full check above and joining the queue, with nobody
+    // left to hand it over: take it now, or pass it on if an exit handed this request one already.
+    if (tryEnter()) {
+      if (waiter.take()) {
+        waiting.decrementAndGet();
+        waiter.admit();
+      } else {
+        exit();
+      }
+    }
+  }
+
+  private void pass(RoutingContext ctx, boolean newDemand) {
+    if (newDemand) {
+      newLetIn.tick();
+    }
     ctx.addEndHandler(ended -> exit());
     ctx.next();
   }
@@ -175,16 +249,62 @@ public final class InFlightLimit {
         "Too many " + name + " requests are being served; retry after the given delay"));
   }
 
+  /** Answers new demand with its place in line and the ticket that holds it. */
+  private void toldToComeBack(RoutingContext ctx, long place, long issuedAtSeconds) {
+    String ticket = tickets.issue(place, issuedAtSeconds);
+    long ahead = Math.max(1, place - newLetIn.count());
+    ctx.put(Problems.RETRY_AFTER_SECONDS_KEY, retryAfterSeconds(place));
+    ctx.response().putHeader(TICKET_HEADER, ticket);
+    ctx.fail(new ProblemException(Problem.of(ProblemCode.OVERLOADED,
+            "Too many " + name + " requests are being served; your place in line is " + ahead
+                + ": retry after the given delay with the " + TICKET_HEADER + " header to keep it")
+        .with("place", ahead).with("ticket", ticket)));
+  }
+
+  /** A count and the pace it grew at, measured over windows of {@link #PACE_WINDOW_NANOS}. */
+  private static final class Pace {
+    private final AtomicLong count = new AtomicLong();
+    private volatile long since = System.nanoTime();
+    private volatile long countAtSince;
+    private volatile double perSecond;
+
+    void tick() {
+      count.incrementAndGet();
+    }
+
+    long count() {
+      return count.get();
+    }
+
+    /** Per second over the last full window; 0 when none was measured since a quiet spell. */
+    double perSecond() {
+      long now = System.nanoTime();
+      long start = since;
+      long elapsed = now - start;
+      if (elapsed >= PACE_WINDOW_NANOS) {
+        long counted = count.get();
+        // Racing threads may both measure; either figure is a fair estimate. A window much longer than one
+        // spans a quiet spell, whose average would promise a crowd a wait far too long.
+        perSecond = elapsed > 2 * PACE_WINDOW_NANOS ? 0 : (counted - countAtSince) * 1e9 / elapsed;
+        countAtSince = counted;
+        since = now;
+      }
+      return perSecond;
+    }
+  }
+
   /** A request waiting for a place; taken once, by an exit that hands it a place or by its timer. */
   private final class Waiter {
     final RoutingContext ctx;
     final Context context;
+    final boolean newDemand;
     final AtomicBoolean taken = new AtomicBoolean();
     volatile long timerId = -1;
 
-    Waiter(RoutingContext ctx, Context context) {
+    Waiter(RoutingContext ctx, Context context, boolean newDemand) {
       this.ctx = ctx;
       this.context = context;
+      this.newDemand = newDemand;
     }
 
     boolean take() {
@@ -197,7 +317,7 @@ public final class InFlightLimit {
       if (timer >= 0) {
         context.owner().cancelTimer(timer);
       }
-      context.runOnContext(v -> pass(ctx));
+      context.runOnContext(v -> pass(ctx, newDemand));
     }
   }
 }

@@ -3,6 +3,7 @@ package io.keyhold.gateway.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.gateway.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -51,7 +52,8 @@ class ApiRequestLimitTest {
       TestGateway.Response view = purchases.get(purchase);
 
       assertThat(view.status()).as(view.toString()).isEqualTo(200);
-      assertThat(gw.get("/metrics", gw.adminToken()).body()).contains("keyhold_api_requests_in_flight");
+      assertThat(gw.get("/metrics", gw.adminToken()).body()).contains("keyhold_api_requests_in_flight")
+          .contains("keyhold_api_checkouts_in_line");
     } finally {
       open.forEach(EventStream::close);
     }
@@ -80,6 +82,41 @@ class ApiRequestLimitTest {
     }
     awaitApiRequestsInFlight(0);
     assertThat(gw.get("/v1/evidence-key", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void answersACheckoutPastTheCapWithItsPlaceInLineAndServesItsTicketOnceThePlaceIsFree() throws Exception {
+    Purchases.Shop shop = purchases.stockShop(1, null);
+    String body = new JsonObject().put("sku_id", shop.skuId()).put("quantity", 1).put("buyer_ref", "in-line").encode();
+    String key = "checkout-in-line";
+    URI base = URI.create(gw.baseUrl());
+    String ticket;
+    try (Socket slow = new Socket(base.getHost(), base.getPort())) {
+      OutputStream out = slow.getOutputStream();
+      out.write(("POST /v1/skus HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      awaitApiRequestsInFlight(1);
+      long sent = System.nanoTime();
+
+      TestGateway.Response told = gw.post("/v1/checkout-sessions", shop.merchant().apiKey(), body,
+          "Idempotency-Key", key);
+
+      assertThat((System.nanoTime() - sent) / 1_000_000).as("answered at once, not held for the request timeout")
+          .isLessThan(1_000);
+      assertThat(told.status()).as(told.toString()).isEqualTo(503);
+      assertThat(told.problemCode()).isEqualTo("overloaded");
+      assertThat(told.json().getInteger("place")).isEqualTo(1);
+      ticket = told.headers().get("keyhold-ticket");
+      assertThat(ticket).isNotBlank().isEqualTo(told.json().getString("ticket"));
+      assertThat(told.headers()).containsKey("retry-after");
+    }
+    awaitApiRequestsInFlight(0);
+
+    TestGateway.Response served = gw.post("/v1/checkout-sessions", shop.merchant().apiKey(), body,
+        "Idempotency-Key", key, "Keyhold-Ticket", ticket);
+
+    assertThat(served.status()).as(served.toString()).isEqualTo(201);
   }
 
   private static void awaitApiRequestsInFlight(int expected) throws InterruptedException {

@@ -36,6 +36,8 @@ class InFlightLimitTest {
   private InFlightLimit waitingLimit;
   /** Requests let through and held open until the test answers them. */
   private final List<Promise<Void>> held = new CopyOnWriteArrayList<>();
+  /** The bodies of the requests let through, in the order they reached the handler. */
+  private final List<String> heldBodies = new CopyOnWriteArrayList<>();
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeEach
@@ -49,13 +51,23 @@ class InFlightLimitTest {
       held.add(release);
       release.future().onComplete(done -> ctx.response().end("done"));
     });
-    waitingLimit = new InFlightLimit("test", MAX, WAITING_MAX, WAIT_MS_MAX);
+    waitingLimit = new InFlightLimit("test", MAX, WAITING_MAX, WAIT_MS_MAX, WAIT_MS_MAX);
     // The body handler after the limit, as in the gateway: a request let in late must still read its body.
     router.post("/queue").handler(waitingLimit.handler());
     router.post("/queue").handler(BodyHandler.create()).handler(ctx -> {
       Promise<Void> release = Promise.promise();
       held.add(release);
       String body = ctx.body().asString();
+      heldBodies.add(body);
+      release.future().onComplete(done -> ctx.response().end("done " + body));
+    });
+    // New demand on the same places, as a checkout is in the gateway.
+    router.post("/checkout").handler(waitingLimit.newDemandHandler());
+    router.post("/checkout").handler(BodyHandler.create()).handler(ctx -> {
+      Promise<Void> release = Promise.promise();
+      held.add(release);
+      String body = ctx.body().asString();
+      heldBodies.add(body);
       release.future().onComplete(done -> ctx.response().end("done " + body));
     });
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
@@ -77,6 +89,110 @@ class InFlightLimitTest {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/queue"))
         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CompletableFuture<HttpResponse<String>> checkout(String body, String ticket) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.actualPort() + "/checkout"))
+        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body));
+    if (ticket != null) {
+      request.header(InFlightLimit.TICKET_HEADER, ticket);
+    }
+    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String ticketOf(HttpResponse<String> answer) {
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    String ticket = answer.headers().firstValue(InFlightLimit.TICKET_HEADER).orElseThrow();
+    assertThat(new JsonObject(answer.body()).getString("ticket")).isEqualTo(ticket);
+    return ticket;
+  }
+
+  private static int placeOf(HttpResponse<String> answer) {
+    return new JsonObject(answer.body()).getInteger("place");
+  }
+
+  private void fillPlaces() throws InterruptedException {
+    for (int i = 0; i < MAX; i++) {
+      queued("holding-" + i);
+    }
+    awaitHeld(MAX);
+  }
+
+  @Test
+  void givesACheckoutItsPlaceInLineAndLetsItsTicketInAheadOfNewcomers() throws Exception {
+    fillPlaces();
+    HttpResponse<String> first = checkout("first", null).get(10, TimeUnit.SECONDS);
+    String ticket = ticketOf(first);
+    assertThat(placeOf(first)).as("nobody ahead").isEqualTo(1);
+    assertThat(first.headers().firstValue("Retry-After")).isPresent();
+    assertThat(new JsonObject(first.body()).getString("code")).isEqualTo("overloaded");
+
+    CompletableFuture<HttpResponse<String>> newcomer = checkout("newcomer", null);
+    awaitWaiting(1);
+    CompletableFuture<HttpResponse<String>> holder = checkout("holder", ticket);
+    awaitWaiting(2);
+    held.get(0).complete();
+    awaitHeld(MAX + 1);
+    held.get(1).complete();
+    awaitHeld(MAX + 2);
+
+    assertThat(heldBodies.subList(MAX, MAX + 2)).as("the ticket first, though it came second")
+        .containsExactly("holder", "newcomer");
+    held.forEach(Promise::tryComplete);
+    assertThat(holder.get(10, TimeUnit.SECONDS).body()).isEqualTo("done holder");
+    assertThat(newcomer.get(10, TimeUnit.SECONDS).body()).isEqualTo("done newcomer");
+  }
+
+  @Test
+  void tellsATicketBackBeforeItsTurnToComeBackLaterAndKeepsItsPlace() throws Exception {
+    fillPlaces();
+    List<String> tickets = new ArrayList<>();
+    for (int i = 0; i < MAX + 1; i++) {
+      tickets.add(ticketOf(checkout("crowd-" + i, null).get(10, TimeUnit.SECONDS)));
+    }
+    long sent = System.nanoTime();
+
+    HttpResponse<String> early = checkout("early", tickets.get(MAX)).get(10, TimeUnit.SECONDS);
+
+    assertThat((System.nanoTime() - sent) / 1_000_000).as("told at once, not held").isLessThan(WAIT_MS_MAX);
+    ticketOf(early);
+    assertThat(placeOf(early)).as("the place it was given").isEqualTo(MAX + 1);
+    assertThat(held).as("it never reached the handler").hasSize(MAX);
+    held.forEach(Promise::tryComplete);
+  }
+
+  @Test
+  void letsWorkUnderWayInBeforeACheckoutThatWaitedLonger() throws Exception {
+    fillPlaces();
+    CompletableFuture<HttpResponse<String>> checkout = checkout("checkout", null);
+    awaitWaiting(1);
+    CompletableFuture<HttpResponse<String>> payment = queued("payment");
+    awaitWaiting(2);
+
+    held.get(0).complete();
+    awaitHeld(MAX + 1);
+
+    assertThat(heldBodies.get(MAX)).isEqualTo("payment");
+    held.forEach(Promise::tryComplete);
+    awaitHeld(MAX + 2);
+    held.forEach(Promise::tryComplete);
+    assertThat(payment.get(10, TimeUnit.SECONDS).body()).isEqualTo("done payment");
+    assertThat(checkout.get(10, TimeUnit.SECONDS).body()).isEqualTo("done checkout");
+  }
+
+  @Test
+  void aTicketWithAnotherPlaceWrittenInIsNoPlace() throws Exception {
+    fillPlaces();
+    ticketOf(checkout("ahead", null).get(10, TimeUnit.SECONDS));
+    String ticket = ticketOf(checkout("forger", null).get(10, TimeUnit.SECONDS));
+    String forged = "1" + ticket.substring(ticket.indexOf('.'));
+
+    HttpResponse<String> answer = checkout("forger", forged).get(10, TimeUnit.SECONDS);
+
+    ticketOf(answer);
+    assertThat(placeOf(answer)).as("queued again as a newcomer, behind both").isEqualTo(3);
+    held.forEach(Promise::tryComplete);
   }
 
   private void awaitWaiting(int count) throws InterruptedException {
