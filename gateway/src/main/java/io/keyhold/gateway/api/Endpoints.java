@@ -24,8 +24,10 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
  *       past it, before anything is read (not for long-lived event streams, which have their own
- *       limits, nor for payment notices, see {@link #notice}); new demand (a checkout) waits behind the
- *       requests that carry on work under way, and is given a place in line rather than kept waiting;
+ *       limits, nor for payment notices, see {@link #notice}); new demand (a checkout) takes its place
+ *       only once read and checked, just before its handler: it waits behind the requests that carry on
+ *       work under way and is given a place in line rather than kept waiting, unless it can be refused at
+ *       once (sold out);
  *   <li>(POST) the body read with a size limit: 413 {@code body_too_large} past it;
  *   <li>bearer authentication for the access asked ({@link Caller.Kind}): 401 {@code unauthenticated};
  *   <li>(POST) {@code Content-Type: application/json} (415) and a JSON object body (400
@@ -137,10 +139,9 @@ public final class Endpoints {
       throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
     }
     String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
-    if (admission != Admission.NONE) {
+    if (admission == Admission.CARRYING_ON) {
       // A route of its own before the operation's: Vert.x Web wants the body handler first on a route.
-      router.route(method, path).handler(admission == Admission.NEW_DEMAND ? requests.newDemandHandler()
-          : requests.handler());
+      router.route(method, path).handler(requests.handler());
     }
     Route route = router.route(method, path);
     if (method == HttpMethod.POST) {
@@ -156,6 +157,11 @@ public final class Endpoints {
       route.handler(Endpoints::parseJsonObject);
     }
     route.handler(validation.handler(operationId));
+    if (admission == Admission.NEW_DEMAND) {
+      // Once read and checked: new demand that can be refused at once (sold out) never waits in line for it.
+      route.handler(requests.newDemandHandler(ctx -> early != null
+          && early.refusal(ctx.get(Authenticator.CALLER), ctx.get(BODY)) != null));
+    }
     route.handler(ctx -> run(ctx, method, early, answeredInItsTransaction, handler));
     return route;
   }

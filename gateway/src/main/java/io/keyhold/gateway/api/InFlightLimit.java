@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A cap on the API requests being served at once, with a bounded waiting room in front of it.
@@ -37,12 +38,17 @@ import java.util.function.Consumer;
 public final class InFlightLimit {
   /** The longest {@code Retry-After} promised; past it the estimate is too rough to be worth more. */
   public static final int RETRY_AFTER_SECONDS_MAX = 30;
+  /**
+   * The longest a ticket holder is told to stay away: it comes back at least this often to learn its place again,
+   * since the line can speed up (a SKU sold out is answered at once) faster than any estimate foresees.
+   */
+  public static final int TICKET_RETRY_AFTER_SECONDS_MAX = 10;
   /** The header a place in line travels in: answered with a refused checkout, sent back with its retry. */
   public static final String TICKET_HEADER = "Keyhold-Ticket";
   /** How long a pace is measured over before it is taken again. */
   static final long PACE_WINDOW_NANOS = 1_000_000_000L;
   /** A ticket holder let in holds its place this long at most, as a newcomer would, before it is told again. */
-  static final long CALLED_WAIT_MS_MAX = 1_000;
+  static final long CALLED_WAIT_MS_MAX = 250;
 
   private final String name;
   private final int max;
@@ -154,9 +160,13 @@ public final class InFlightLimit {
     return seconds(waiting.get() + inFlight.get() + 1, served.perSecond());
   }
 
-  /** What the holder of {@code place} is told to wait: the places ahead over the pace new demand was let in. */
+  /**
+   * What the holder of {@code place} is told to wait: the places ahead over the pace new demand was let in, at most
+   * {@link #TICKET_RETRY_AFTER_SECONDS_MAX}.
+   */
   int retryAfterSeconds(long place) {
-    return seconds(Math.max(1, place - newLetIn.count()), newLetIn.perSecond());
+    return Math.min(TICKET_RETRY_AFTER_SECONDS_MAX, seconds(Math.max(1, place - newLetIn.count()),
+        newLetIn.perSecond()));
   }
 
   private static int seconds(long ahead, double perSecond) {
@@ -181,7 +191,20 @@ public final class InFlightLimit {
    * line; a ticket whose turn has come goes ahead of newcomers.
    */
   public Handler<RoutingContext> newDemandHandler() {
+    return newDemandHandler(ctx -> false);
+  }
+
+  /**
+   * {@link #newDemandHandler()}, but new demand {@code answeredAtOnce} (a checkout of a SKU known sold out: one
+   * look at memory ends the buyer's wait) waits as work under way does instead of being given a place in line.
+   */
+  public Handler<RoutingContext> newDemandHandler(Predicate<RoutingContext> answeredAtOnce) {
+    Handler<RoutingContext> carryingOn = handler();
     return ctx -> {
+      if (answeredAtOnce.test(ctx)) {
+        carryingOn.handle(ctx);
+        return;
+      }
       long nowSeconds = System.currentTimeMillis() / 1000;
       long place = tickets.place(ctx.request().getHeader(TICKET_HEADER), nowSeconds);
       if (place >= 0 && place > newLetIn.count() + max) {
@@ -211,15 +234,21 @@ public final class InFlightLimit {
       refused.accept(ctx);
       return;
     }
-    // Held until let in: the body handler that follows reads it then (and resumes the request).
-    ctx.request().pause();
+    // Held until let in: the body handler that follows reads it then (and resumes the request). New demand
+    // waits with its body read already, and a request read to its end cannot be paused.
+    boolean unread = !ctx.request().isEnded();
+    if (unread) {
+      ctx.request().pause();
+    }
     Waiter waiter = new Waiter(ctx, Vertx.currentContext(), newDemand);
     queue.add(waiter);
     waiter.timerId = waiter.context.owner().setTimer(waitMs, fired -> {
       if (waiter.take()) {
         waiting.decrementAndGet();
-        // Its body is not wanted any more; flowing again, it is read and dropped.
-        ctx.request().resume();
+        if (unread) {
+          // Its body is not wanted any more; flowing again, it is read and dropped.
+          ctx.request().resume();
+        }
         refused.accept(ctx);
       }
     });

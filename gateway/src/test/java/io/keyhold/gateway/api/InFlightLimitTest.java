@@ -61,8 +61,9 @@ class InFlightLimitTest {
       heldBodies.add(body);
       release.future().onComplete(done -> ctx.response().end("done " + body));
     });
-    // New demand on the same places, as a checkout is in the gateway.
-    router.post("/checkout").handler(waitingLimit.newDemandHandler());
+    // New demand on the same places, as a checkout is in the gateway; one marked sold out is answered at once there.
+    router.post("/checkout").handler(waitingLimit.newDemandHandler(
+        ctx -> "yes".equals(ctx.request().getHeader("Sold-Out"))));
     router.post("/checkout").handler(BodyHandler.create()).handler(ctx -> {
       Promise<Void> release = Promise.promise();
       held.add(release);
@@ -92,11 +93,18 @@ class InFlightLimitTest {
   }
 
   private CompletableFuture<HttpResponse<String>> checkout(String body, String ticket) {
+    return checkout(body, ticket, false);
+  }
+
+  private CompletableFuture<HttpResponse<String>> checkout(String body, String ticket, boolean soldOut) {
     HttpRequest.Builder request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + server.actualPort() + "/checkout"))
         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body));
     if (ticket != null) {
       request.header(InFlightLimit.TICKET_HEADER, ticket);
+    }
+    if (soldOut) {
+      request.header("Sold-Out", "yes");
     }
     return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -125,7 +133,8 @@ class InFlightLimitTest {
     HttpResponse<String> first = checkout("first", null).get(10, TimeUnit.SECONDS);
     String ticket = ticketOf(first);
     assertThat(placeOf(first)).as("nobody ahead").isEqualTo(1);
-    assertThat(first.headers().firstValue("Retry-After")).isPresent();
+    assertThat(Integer.parseInt(first.headers().firstValue("Retry-After").orElseThrow()))
+        .isBetween(1, InFlightLimit.TICKET_RETRY_AFTER_SECONDS_MAX);
     assertThat(new JsonObject(first.body()).getString("code")).isEqualTo("overloaded");
 
     CompletableFuture<HttpResponse<String>> newcomer = checkout("newcomer", null);
@@ -179,6 +188,24 @@ class InFlightLimitTest {
     held.forEach(Promise::tryComplete);
     assertThat(payment.get(10, TimeUnit.SECONDS).body()).isEqualTo("done payment");
     assertThat(checkout.get(10, TimeUnit.SECONDS).body()).isEqualTo("done checkout");
+  }
+
+  @Test
+  void aCheckoutAnsweredAtOnceWaitsAsWorkUnderWayAndIsNeverGivenAPlaceInLine() throws Exception {
+    fillPlaces();
+    CompletableFuture<HttpResponse<String>> newcomer = checkout("newcomer", null);
+    awaitWaiting(1);
+    CompletableFuture<HttpResponse<String>> soldOut = checkout("sold out", null, true);
+    awaitWaiting(2);
+
+    held.get(0).complete();
+    awaitHeld(MAX + 1);
+
+    assertThat(heldBodies.get(MAX)).as("ahead of the newcomer, which came first").isEqualTo("sold out");
+    HttpResponse<String> told = newcomer.get(10, TimeUnit.SECONDS);
+    ticketOf(told);
+    held.forEach(Promise::tryComplete);
+    assertThat(soldOut.get(10, TimeUnit.SECONDS).body()).isEqualTo("done sold out");
   }
 
   @Test
