@@ -19,7 +19,8 @@
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
-# With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call).
+# With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call),
+# and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first.
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
@@ -204,7 +205,7 @@ children_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 phase() { jq -r --arg p "$2" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$1"; }
 CLK_TCK="$(getconf CLK_TCK)"
 SIM_EXIT=0
-printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\tpostgres_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
+printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\twaiting_room_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\tpostgres_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
   >"$WORK/runs.tsv"
 for run in $(seq 1 "$RUNS"); do
   log "run $run/$RUNS: pgbench, escrow-like transaction, $PGBENCH_CLIENTS clients, $PGBENCH_SECONDS s"
@@ -234,6 +235,10 @@ for run in $(seq 1 "$RUNS"); do
     left(regexp_replace(query, '\s+', ' ', 'g'), 160)
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')
     ORDER BY calls DESC LIMIT $STATEMENTS_LISTED" >"$WORK/statements-$run.txt" || true
+  gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(wal_bytes / greatest(calls, 1)) AS wal_bytes_per_call,
+    left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')
+    ORDER BY total_exec_time DESC LIMIT $STATEMENTS_LISTED" >"$WORK/statements-by-time-$run.txt" || true
   KEYS_SOLD="$(gw_sql "SELECT count(*) FROM order_units u JOIN orders o ON o.merchant_id = u.merchant_id AND o.id = u.order_id WHERE o.placed_at >= '$RUN_START' AND u.state IN ('valid', 'released')")"
   REPORT="$WORK/run-$run/report.json"
   if [[ ! -f "$REPORT" ]]; then
@@ -246,17 +251,20 @@ for run in $(seq 1 "$RUNS"); do
   COMPLETED="$(jq -r '.completed_lifecycles' "$REPORT")"
   LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
   read -r _ CHECKOUT_P99 _ <<<"$(phase "$REPORT" checkout)"
+  # Buyers told their place in line: from the first ask to the ask that was served (none: 0).
+  WAITING_P99=0
+  read -r _ WAITING_P99 _ <<<"$(phase "$REPORT" waiting_room)" || true
   read -r _ READY_P99 _ <<<"$(phase "$REPORT" funded_to_ready)"
   awk -v run="$run" -v tps="$RAW_TPS" -v lps="$LPS" -v done_="$COMPLETED" -v sold="$KEYS_SOLD" \
       -v stock="$(jq -r '.config.stock' "$REPORT")" -v buyers="$(jq -r '.buyers' "$REPORT")" \
-      -v refused="$(jq -r '.outcomes.overloaded // 0' "$REPORT")" -v cp99="$CHECKOUT_P99" -v rp99="$READY_P99" \
+      -v refused="$(jq -r '.outcomes.overloaded // 0' "$REPORT")" -v cp99="$CHECKOUT_P99" -v wp99="${WAITING_P99:-0}" -v rp99="$READY_P99" \
       -v st="$STATEMENTS" -v ticks="$GATEWAY_TICKS" -v pgticks="$POSTGRES_TICKS" -v hz="$CLK_TCK" -v wal="$WAL_BYTES" \
       -v audit="$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \
       -v over="$(jq -r '[.audit.violations[] | select(.code == "oversold")] | length' "$REPORT")" \
       -v twice="$(jq -r '[.audit.violations[] | select(.code == "key_to_two_buyers")] | length' "$REPORT")" 'BEGIN {
     per = (done_ > 0 ? done_ : 1)
-    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
-      (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, rp99,
+    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
+      (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, wp99, rp99,
       st / per, 1000 * ticks / hz / per, 1000 * pgticks / hz / per, wal / per, audit, over, twice
   }' >>"$WORK/runs.tsv"
   awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_TICKS" -v h="$CLK_TCK" \
@@ -300,15 +308,15 @@ column -t -s $'\t' "$WORK/runs.tsv"
 printf '\n%-34s %12s %12s %12s\n' "over $RUNS runs" median min max
 i=2
 for name in pgbench_tps lifecycles_per_s ratio completed keys_sold stock refused_share checkout_p99_ms \
-    funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle postgres_cpu_ms_per_lifecycle \
+    waiting_room_p99_ms funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle postgres_cpu_ms_per_lifecycle \
     wal_bytes_per_lifecycle; do
   IFS=$'\t' read -r med lo hi <<<"$(stats "$i")"
   printf '%-34s %12s %12s %12s\n' "$name" "$med" "$lo" "$hi"
   i=$((i + 1))
 done
 printf '\nphases of the last run:\n%-20s %10s %10s %8s\n' phase "p50 ms" "p99 ms" count
-for p in checkout pay_to_funded funded_to_ready ready_to_released lifecycle admission_wait; do
-  read -r p50 p99 count <<<"$(phase "$LAST" "$p")"
+for p in checkout waiting_room pay_to_funded funded_to_ready ready_to_released lifecycle admission_wait; do
+  read -r p50 p99 count <<<"$(phase "$LAST" "$p")" || true
   printf '%-20s %10s %10s %8s\n' "$p" "$p50" "$p99" "$count"
 done
 printf '\nfixed-rate run: %s\n' "$FIXED_LINE"

@@ -2,8 +2,9 @@ package io.keyhold.simulator.client;
 
 /**
  * A gateway answer that is not a success: its HTTP status and the problem's stable {@code code}
- * (RFC 9457), or {@value #NO_ANSWER} when no answer came (connection refused, timeout).
- * The message never holds a token or a card key: only the method, the path template and the problem.
+ * (RFC 9457), or {@value #NO_ANSWER} when no answer came (connection refused, timeout), with what its headers
+ * asked: {@code Retry-After}, and the {@code Keyhold-Ticket} of a place in the gateway's waiting room.
+ * The message never holds a token, a ticket or a card key: only the method, the path template and the problem.
  */
 public final class ApiProblem extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -18,12 +19,19 @@ public final class ApiProblem extends RuntimeException {
   private final int status;
   private final String code;
   private final long retryAfterMs;
+  private final String ticket;
 
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs) {
+    this(operation, status, code, detail, retryAfterMs, null);
+  }
+
+  /** An answer that also gave a place in the gateway's waiting room: its {@code ticket}, or null. */
+  public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket) {
     super(operation + " answered " + status + " " + code + (detail == null ? "" : ": " + detail));
     this.status = status;
     this.code = code;
     this.retryAfterMs = retryAfterMs;
+    this.ticket = ticket;
   }
 
   /** A call that got no answer; {@code cause} is kept for the log, not for its message. */
@@ -50,8 +58,24 @@ public final class ApiProblem extends RuntimeException {
   }
 
   /**
+   * The {@code Keyhold-Ticket} the gateway gave with this answer, or null: the caller's place in line, sent
+   * back when the call is asked again.
+   */
+  public String ticket() {
+    return ticket;
+  }
+
+  /**
+   * True for a 503 that gave a place in the gateway's waiting room (a {@link #ticket()}): the caller is waiting
+   * its turn, not failing ({@link RetryReason#WAITING_ROOM}).
+   */
+  public boolean placeGiven() {
+    return status == 503 && ticket != null;
+  }
+
+  /**
    * True for failures worth asking again with the same Idempotency-Key ({@link RetryReason}): no answer,
-   * overload, a server error, a request in flight.
+   * overload, a place in the waiting room, a server error, a request in flight.
    */
   public boolean retryable() {
     return RetryReason.of(this) != null;

@@ -19,8 +19,10 @@ import java.util.Objects;
  * <p>Every POST the roles send carries an {@code Idempotency-Key}, so a call that got no answer (refused,
  * reset, timed out), a 503 or a 500 is asked again with the same key, within the bounds of a
  * {@link RetryPolicy} ({@link RetryPolicy#STANDARD} unless told), waiting what {@code Retry-After} says or
- * else backing off; {@link #retryCounts()} counts the retries by {@link RetryReason}. Every call has an idle
- * timeout once sent and a bound on its wait for a pooled connection. Answers larger than
+ * else backing off; {@link #retryCounts()} counts the retries by {@link RetryReason}. A 503 with a
+ * {@code Keyhold-Ticket} is a place in the gateway's waiting room: the call comes back with the ticket when
+ * {@code Retry-After} says, within {@link RetryPolicy#placeWaitMsMax()} rather than its failure bounds. Every
+ * call has an idle timeout once sent and a bound on its wait for a pooled connection. Answers larger than
  * {@link #ANSWER_BYTES_MAX} are refused.
  */
 public final class GatewayClient implements AutoCloseable {

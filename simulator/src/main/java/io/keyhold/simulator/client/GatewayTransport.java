@@ -23,8 +23,17 @@ import java.util.concurrent.atomic.LongAdder;
  * How every call of the four roles travels: the pool it takes (buyers' calls apart from the shops' and
  * the operator's), the headers, the retries ({@link RetryPolicy}, {@link RetryReason}), the timeouts, the
  * answer read into JSON or an {@link ApiProblem}, and the counts of answers, retries and calls in flight.
+ *
+ * <p>A 503 carrying a {@value #TICKET_HEADER} header gives the call a place in the gateway's waiting room: the
+ * call is asked again when {@code Retry-After} says, with the latest ticket it got in that header, and waits its
+ * turn within {@link RetryPolicy#placeWaitMsMax()} rather than its failure bounds. A caller that passes a
+ * {@link CallTiming} learns how long the call waited in line and how long its served attempt took.
  */
 final class GatewayTransport {
+  /** The header of a place in the gateway's waiting room: answered with a 503, sent back on the retry. */
+  static final String TICKET_HEADER = "Keyhold-Ticket";
+  /** The longest ticket the gateway gives; a longer one is not echoed back. */
+  static final int TICKET_CHARS_MAX = 128;
 
   private final Vertx vertx;
   private final WebClient web;
@@ -93,24 +102,93 @@ final class GatewayTransport {
    */
   Future<JsonObject> send(String operation, HttpMethod method, String path, String bearer, JsonObject body,
       String idempotencyKey) {
-    return attempt(operation, method, path, bearer, body, idempotencyKey, 1, System.currentTimeMillis());
+    return send(operation, method, path, bearer, body, idempotencyKey, null);
+  }
+
+  /**
+   * {@link #send(String, HttpMethod, String, String, JsonObject, String)}, telling {@code timing} (unless null)
+   * how the call's time was spent: its wait in the gateway's waiting room, and its served attempt.
+   */
+  Future<JsonObject> send(String operation, HttpMethod method, String path, String bearer, JsonObject body,
+      String idempotencyKey, CallTiming timing) {
+    return attempt(operation, method, path, bearer, body, idempotencyKey, new Retrying(System.currentTimeMillis()),
+        timing);
+  }
+
+  /** One call's way through its retries: what its bounds have counted so far, and the ticket it sends back. */
+  private static final class Retrying {
+    final long firstSentAtMs;
+    /** Sends answered with a failure other than a place in line: only these count against attempts max. */
+    int failedSends;
+    /** Time spent holding a place in line, which the bound on retrying does not count. */
+    long inLineMs;
+    long sentAtMs;
+    /** The latest answer gave a place in line. */
+    boolean holdingPlace;
+    /** The latest ticket received, sent back on every later send. */
+    String ticket;
+
+    Retrying(long firstSentAtMs) {
+      this.firstSentAtMs = firstSentAtMs;
+      this.sentAtMs = firstSentAtMs;
+    }
+
+    void sending(long nowMs) {
+      if (holdingPlace) {
+        inLineMs += nowMs - sentAtMs;
+      }
+      sentAtMs = nowMs;
+    }
+
+    void failed(Throwable failure, CallTiming timing) {
+      holdingPlace = failure instanceof ApiProblem problem && problem.placeGiven();
+      if (holdingPlace) {
+        ticket = ((ApiProblem) failure).ticket();
+        if (timing != null) {
+          timing.givenPlace();
+        }
+      } else {
+        failedSends++;
+      }
+    }
   }
 
   private Future<JsonObject> attempt(String operation, HttpMethod method, String path, String bearer,
-      JsonObject body, String idempotencyKey, int attempt, long firstSentAtMs) {
-    return once(operation, method, path, bearer, body, idempotencyKey).recover(failure -> {
+      JsonObject body, String idempotencyKey, Retrying call, CallTiming timing) {
+    call.sending(System.currentTimeMillis());
+    return once(operation, method, path, bearer, body, idempotencyKey, call.ticket, timing).recover(failure -> {
+      call.failed(failure, timing);
       RetryReason reason = failure instanceof ApiProblem problem ? retried(method, idempotencyKey, problem) : null;
       long now = System.currentTimeMillis();
-      if (reason == null || attempt >= retry.attemptsMax() || now >= sendBeforeMs) {
+      if (reason == null || now >= sendBeforeMs) {
         return Future.failedFuture(failure);
       }
-      long delay = retry.delayMs(attempt, ((ApiProblem) failure).retryAfterMs());
-      if (now + delay - firstSentAtMs > retry.retryingMsMax()) {
-        return Future.failedFuture(failure);
+      long retryAfterMs = ((ApiProblem) failure).retryAfterMs();
+      long delay;
+      if (reason == RetryReason.WAITING_ROOM) {
+        // A caller waiting its turn, not failing: bounded by its time in line, not by its failures.
+        delay = retry.delayMs(Math.max(1, call.failedSends), Math.max(RetryPolicy.PLACE_RETRY_AFTER_MS_MIN,
+            retryAfterMs));
+        if (now + delay - call.firstSentAtMs > retry.placeWaitMsMax()) {
+          return Future.failedFuture(failure);
+        }
+      } else {
+        if (call.failedSends >= retry.attemptsMax()) {
+          return Future.failedFuture(failure);
+        }
+        delay = retry.delayMs(call.failedSends, retryAfterMs);
+        if (now + delay - call.firstSentAtMs - call.inLineMs > retry.retryingMsMax()) {
+          return Future.failedFuture(failure);
+        }
+      }
+      if (now + delay >= sendBeforeMs) {
+        // The retry would come after the run's stop, when nothing is sent: the call ends at the stop, not
+        // a Retry-After later, so nothing of the run is still under way once it is over.
+        return vertx.timer(Math.max(1, sendBeforeMs - now)).compose(fired -> Future.failedFuture(failure));
       }
       retries.computeIfAbsent(reason.code(), k -> new LongAdder()).increment();
       return vertx.timer(Math.max(1, delay)).compose(fired ->
-          attempt(operation, method, path, bearer, body, idempotencyKey, attempt + 1, firstSentAtMs));
+          attempt(operation, method, path, bearer, body, idempotencyKey, call, timing));
     });
   }
 
@@ -125,6 +203,12 @@ final class GatewayTransport {
   /** Sends the call once, without retries. */
   Future<JsonObject> once(String operation, HttpMethod method, String path, String bearer, JsonObject body,
       String idempotencyKey) {
+    return once(operation, method, path, bearer, body, idempotencyKey, null, null);
+  }
+
+  /** Sends the call once with the place in line it holds ({@code ticket}, or null), timed into {@code timing}. */
+  private Future<JsonObject> once(String operation, HttpMethod method, String path, String bearer, JsonObject body,
+      String idempotencyKey, String ticket, CallTiming timing) {
     // The idle timeout bounds the gateway's silence once the request is sent; waiting for a pooled
     // connection has its own, longer bound: a call queued behind others in this client is slow, not lost,
     // and must not be sent again just because the queue was long.
@@ -142,9 +226,20 @@ final class GatewayTransport {
     if (idempotencyKey != null) {
       request.putHeader("Idempotency-Key", idempotencyKey);
     }
+    if (ticket != null) {
+      request.putHeader(TICKET_HEADER, ticket);
+    }
     inFlight.incrementAndGet();
+    if (timing != null) {
+      timing.sent(System.nanoTime());
+    }
     Future<HttpResponse<Buffer>> sent = (body == null ? request.send() : request.sendJsonObject(body))
-        .andThen(done -> inFlight.decrementAndGet());
+        .andThen(done -> {
+          inFlight.decrementAndGet();
+          if (timing != null) {
+            timing.ended(System.nanoTime());
+          }
+        });
     return sent.transform(result -> {
       if (result.failed()) {
         count(operation, 0);
@@ -211,7 +306,8 @@ final class GatewayTransport {
     }
     String code = json != null && json.getValue("code") instanceof String c ? c : ApiProblem.UNREADABLE;
     String detail = json != null && json.getValue("detail") instanceof String d ? d : null;
-    throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()));
+    throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()),
+        ticket(response.headers()));
   }
 
   /** The buyers' calls: what a browser sends (checkout page data, payments, the buyer API). */
@@ -230,6 +326,25 @@ final class GatewayTransport {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /**
+   * The answer's {@value #TICKET_HEADER}, or null when it has none or one the gateway does not give (empty,
+   * longer than {@value #TICKET_CHARS_MAX} characters, not printable ASCII): such a value is not put back into a
+   * request header.
+   */
+  static String ticket(MultiMap headers) {
+    String value = headers.get(TICKET_HEADER);
+    if (value == null || value.isEmpty() || value.length() > TICKET_CHARS_MAX) {
+      return null;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < ' ' || c > '~') {
+        return null;
+      }
+    }
+    return value;
   }
 
   private void count(String operation, int status) {

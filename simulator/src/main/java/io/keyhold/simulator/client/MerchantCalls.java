@@ -39,8 +39,18 @@ public final class MerchantCalls {
   /** {@code POST /v1/checkout-sessions}: a session for one buyer, stock reserved. */
   public Future<CheckoutSession> createCheckout(String apiKey, String skuId, int quantity, String buyerRef,
       String idempotencyKey) {
+    return createCheckout(apiKey, skuId, quantity, buyerRef, idempotencyKey, null);
+  }
+
+  /**
+   * {@link #createCheckout(String, String, int, String, String)}, telling {@code timing} (unless null) how the
+   * {@code POST} spent its time: its wait in the gateway's waiting room, and its served attempt.
+   */
+  public Future<CheckoutSession> createCheckout(String apiKey, String skuId, int quantity, String buyerRef,
+      String idempotencyKey, CallTiming timing) {
     JsonObject body = new JsonObject().put("sku_id", skuId).put("quantity", quantity).put("buyer_ref", buyerRef);
-    return transport.send("createCheckout", HttpMethod.POST, "/v1/checkout-sessions", apiKey, body, idempotencyKey)
+    return transport.send("createCheckout", HttpMethod.POST, "/v1/checkout-sessions", apiKey, body, idempotencyKey,
+            timing)
         .compose(json -> {
           String id = json.getString("id");
           String orderId = json.getString("order_id");

@@ -23,6 +23,11 @@ public enum RetryReason {
   NO_ANSWER("no_answer"),
   /** 503: overloaded, or a dependency (the database) unavailable; {@code Retry-After} honoured. */
   UNAVAILABLE_503("status_503"),
+  /**
+   * 503 with a {@code Keyhold-Ticket}: a place in the gateway's waiting room. Asked again, with the ticket, when
+   * {@code Retry-After} says its turn is expected; a wait, not a failure ({@link RetryPolicy#placeWaitMsMax()}).
+   */
+  WAITING_ROOM("waiting_room"),
   /** 500: a server error; the request's work was rolled back with it. */
   SERVER_ERROR_500("status_500"),
   TOO_MANY_REQUESTS_429("status_429"),
@@ -48,6 +53,9 @@ public enum RetryReason {
     }
     if ("idempotency_request_in_progress".equals(problem.code())) {
       return IN_PROGRESS;
+    }
+    if (problem.placeGiven()) {
+      return WAITING_ROOM;
     }
     return switch (problem.status()) {
       case 0 -> noAnswer(problem.getCause());

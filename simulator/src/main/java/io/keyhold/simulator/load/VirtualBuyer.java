@@ -3,6 +3,7 @@ package io.keyhold.simulator.load;
 import io.keyhold.simulator.PaymentRail;
 import io.keyhold.simulator.client.Amount;
 import io.keyhold.simulator.client.ApiProblem;
+import io.keyhold.simulator.client.CallTiming;
 import io.keyhold.simulator.client.CheckoutSession;
 import io.keyhold.simulator.client.FollowTimeoutException;
 import io.keyhold.simulator.client.OrderView;
@@ -58,10 +59,18 @@ final class VirtualBuyer {
     long arrivalAtMs = run.startMs() + plan.arrivalMs();
     run.metrics().recordMs(Phase.ADMISSION_WAIT, run.nowMs() - arrivalAtMs);
     long checkoutStartNs = System.nanoTime();
+    CallTiming timing = new CallTiming();
     return run.client().merchant().createCheckout(shop.apiKey(), shop.skuId(), plan.quantity(), plan.buyerRef(),
-            run.runId() + "-checkout-" + plan.index())
+            run.runId() + "-checkout-" + plan.index(), timing)
         .transform(result -> {
           long micros = (System.nanoTime() - checkoutStartNs) / 1_000;
+          // A buyer told to come back waited in the gateway's line, whatever the end: that wait is its own
+          // phase, and the checkout is what followed it (the served attempt); the two add up to the whole call.
+          if (timing.placeGiven()) {
+            long waited = timing.waitingRoomMicros();
+            run.metrics().record(Phase.WAITING_ROOM, waited);
+            micros -= waited;
+          }
           if (result.failed()) {
             return Future.succeededFuture(checkoutFailed(result.cause(), micros));
           }

@@ -2,7 +2,7 @@ package io.keyhold.simulator.report;
 
 /** The parts of an order's life whose latency the run measures. */
 public enum Phase {
-  /** The shop's {@code POST /v1/checkout-sessions}: stock reserved, order placed. */
+  /** The shop's {@code POST /v1/checkout-sessions}, its served attempt: stock reserved, order placed. */
   CHECKOUT("checkout", "checkout"),
   /** From the buyer pressing "Pay" to the order being funded (the payment notice processed). */
   PAY_TO_FUNDED("pay_to_funded", "pay → funded"),
@@ -13,7 +13,9 @@ public enum Phase {
   /** From arrival to a terminal state, for orders that reached one. */
   LIFECYCLE("lifecycle", "whole life"),
   /** How long an arriving buyer waited for a place under the in-flight limit. */
-  ADMISSION_WAIT("admission_wait", "admission wait");
+  ADMISSION_WAIT("admission_wait", "admission wait"),
+  /** How long a buyer given a place in the gateway's waiting room waited its turn there, before its checkout. */
+  WAITING_ROOM("waiting_room", "gateway waiting room");
 
   private final String code;
   private final String label;

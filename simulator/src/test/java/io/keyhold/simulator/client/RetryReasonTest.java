@@ -53,6 +53,19 @@ class RetryReasonTest {
   }
 
   @Test
+  void aPlaceInTheWaitingRoomIsItsOwnReasonAndAPlain503StaysAnOverload() {
+    ApiProblem placed = new ApiProblem("op", 503, "overloaded", null, 1_000, "tkt-1");
+
+    assertThat(placed.placeGiven()).isTrue();
+    assertThat(RetryReason.of(placed)).isEqualTo(RetryReason.WAITING_ROOM);
+    assertThat(RetryReason.WAITING_ROOM.code()).isEqualTo("waiting_room");
+    assertThat(RetryReason.of(answered(503, "overloaded"))).isEqualTo(RetryReason.UNAVAILABLE_503);
+    // A ticket on anything but a 503 is no place in line.
+    assertThat(new ApiProblem("op", 500, "internal_error", null, -1, "tkt-1").placeGiven()).isFalse();
+    assertThat(placed.getMessage()).doesNotContain("tkt-1");
+  }
+
+  @Test
   void aWriteIsAskedAgainOnlyUnderAnIdempotencyKey() {
     ApiProblem refused = noAnswer(new ConnectException("Connection refused"));
     ApiProblem serverError = answered(500, "internal_error");

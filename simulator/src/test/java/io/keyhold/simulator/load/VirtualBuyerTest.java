@@ -11,12 +11,15 @@ import io.keyhold.simulator.client.OrderFollower;
 import io.keyhold.simulator.client.RetryPolicy;
 import io.keyhold.simulator.env.Shop;
 import io.keyhold.simulator.report.Outcome;
+import io.keyhold.simulator.report.Phase;
+import io.keyhold.simulator.report.PhaseStats;
 import io.keyhold.simulator.report.RunMetrics;
 import io.keyhold.simulator.testing.FakeGateway;
 import io.keyhold.simulator.testing.OnContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +63,43 @@ class VirtualBuyerTest {
       assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
       assertThat(fake.requests()).hasSize(1);
     }
-    assertThat(metrics[0].stats(io.keyhold.simulator.report.Phase.CHECKOUT).count()).isEqualTo(1);
+    assertThat(metrics[0].stats(Phase.CHECKOUT).count()).isEqualTo(1);
+  }
+
+  @Test
+  void aBuyerGivenAPlaceInLineHasItsWaitMeasuredApartFromItsCheckout() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    AtomicInteger calls = new AtomicInteger();
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      if (calls.incrementAndGet() == 1) {
+        request.response().setStatusCode(503).putHeader("Retry-After", "1").putHeader("Keyhold-Ticket", "tkt-1")
+            .putHeader("Content-Type", "application/problem+json")
+            .end(new JsonObject().put("status", 503).put("code", "overloaded").put("place", 1).put("ticket", "tkt-1")
+                .encode());
+        return;
+      }
+      request.response().setStatusCode(409).putHeader("Content-Type", "application/problem+json")
+          .end(new JsonObject().put("status", 409).put("code", "out_of_stock").encode());
+    })) {
+      assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
+      assertThat(fake.requests()).extracting(FakeGateway.Seen::ticket).containsExactly(null, "tkt-1");
+    }
+    PhaseStats waited = metrics[0].stats(Phase.WAITING_ROOM);
+    PhaseStats checkout = metrics[0].stats(Phase.CHECKOUT);
+    assertThat(waited.count()).isEqualTo(1);
+    assertThat(waited.maxMs()).isBetween(1_000.0, 1_200.0 + 1_000);
+    // The checkout's latency is its served attempt's, not the wait in line.
+    assertThat(checkout.count()).isEqualTo(1);
+    assertThat(checkout.maxMs()).isLessThan(1_000.0);
+  }
+
+  @Test
+  void aBuyerNeverGivenAPlaceHasNoWaitInLine() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    try (FakeGateway fake = answering(409, "out_of_stock")) {
+      assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
+    }
+    assertThat(metrics[0].stats(Phase.WAITING_ROOM).count()).isZero();
   }
 
   @Test

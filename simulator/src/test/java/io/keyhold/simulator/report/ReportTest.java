@@ -72,6 +72,19 @@ class ReportTest {
   }
 
   @Test
+  void theGatewaysWaitingRoomIsAPhaseOfEveryReport(@TempDir Path dir) throws Exception {
+    RunReport report = report(List.of());
+    ReportFiles.write(dir, report);
+
+    JsonObject json = new JsonObject(Files.readString(dir.resolve(ReportFiles.JSON)));
+    assertThat(json.getJsonArray("phases").stream().map(phase -> ((JsonObject) phase).getString("phase")))
+        .contains("waiting_room", "admission_wait");
+    assertThat(Files.readString(dir.resolve(ReportFiles.HTML), StandardCharsets.UTF_8))
+        .contains(Phase.WAITING_ROOM.label());
+    assertThat(ConsoleSummary.render(report)).contains("waiting_room");
+  }
+
+  @Test
   void theReportCountsRetriesByReasonAndServerErrors(@TempDir Path dir) throws Exception {
     RunReport report = report(List.of());
     ReportFiles.write(dir, report);

@@ -18,8 +18,8 @@ public final class FakeGateway implements AutoCloseable {
   private final List<Seen> requests = new CopyOnWriteArrayList<>();
   private HttpServer server;
 
-  /** One request: method, path with query, and the headers a test may look at. */
-  public record Seen(String method, String uri, String authorization, String idempotencyKey) {}
+  /** One request: method, path with query, and the headers a test may look at ({@code Keyhold-Ticket}: ticket). */
+  public record Seen(String method, String uri, String authorization, String idempotencyKey, String ticket) {}
 
   private FakeGateway() {}
 
@@ -32,7 +32,7 @@ public final class FakeGateway implements AutoCloseable {
     FakeGateway fake = new FakeGateway();
     fake.server = fake.vertx.createHttpServer().requestHandler(request -> {
       fake.requests.add(new Seen(request.method().name(), request.uri(), request.getHeader("Authorization"),
-          request.getHeader("Idempotency-Key")));
+          request.getHeader("Idempotency-Key"), request.getHeader("Keyhold-Ticket")));
       handler.handle(request);
     }).listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return fake;
