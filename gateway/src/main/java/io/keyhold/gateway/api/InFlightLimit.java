@@ -29,8 +29,9 @@ import java.util.function.Predicate;
  * <p>New demand that finds no place within its short hold is not kept hanging: it is answered at once 503
  * {@code overloaded} with its place in line, a {@value #TICKET_HEADER} ticket holding that place (see
  * {@link PlaceTickets}; nothing is kept per ticket) and a {@code Retry-After} worked out from the places ahead
- * and the pace new demand was let in lately. Coming back with the ticket when told, it is let in ahead of
- * newcomers; coming back early, it is told again. Any other request that waits too long, or finds the room full,
+ * and the pace new demand was let in lately. The ticket holds its turn, the time it was told to come back:
+ * coming back then, it is let in ahead of newcomers; coming back early, it is told again. A turn, not the place,
+ * is what lets a holder in, so places of buyers who never come back hold nobody up. Any other request that waits too long, or finds the room full,
  * is answered 503 {@code overloaded} with a {@code Retry-After} from the queue ahead over the recent pace.
  *
  * <p>Safe from any thread: connections live on several event loops, and a waiting request is let in on its own.
@@ -47,8 +48,10 @@ public final class InFlightLimit {
   public static final String TICKET_HEADER = "Keyhold-Ticket";
   /** How long a pace is measured over before it is taken again. */
   static final long PACE_WINDOW_NANOS = 1_000_000_000L;
-  /** A ticket holder let in holds its place this long at most, as a newcomer would, before it is told again. */
+  /** A ticket holder whose turn has come waits this long at most for a place before it is told again. */
   static final long CALLED_WAIT_MS_MAX = 250;
+  /** A ticket back this much before its turn is let in as on time (Retry-After is in whole seconds, and jittered). */
+  static final long EARLY_SECONDS_MAX = 1;
 
   private final String name;
   private final int max;
@@ -64,8 +67,9 @@ public final class InFlightLimit {
   private final Pace served = new Pace();
   /** New demand let in: its count is the head of the line, and its pace a ticket's {@code Retry-After}. */
   private final Pace newLetIn = new Pace();
-  /** The last place handed out in line. */
+  /** The last place handed out in line, and when. */
   private final AtomicLong lastPlace = new AtomicLong();
+  private volatile long lastPlaceAtSeconds;
   private final PlaceTickets tickets = new PlaceTickets();
 
   /** A cap with no waiting room: past it, refused at once. */
@@ -202,28 +206,53 @@ public final class InFlightLimit {
     Handler<RoutingContext> carryingOn = handler();
     return ctx -> {
       if (answeredAtOnce.test(ctx)) {
+        // It leaves the line answered: the line moves on as if it had been let in.
+        newLetIn.tick();
         carryingOn.handle(ctx);
         return;
       }
       long nowSeconds = System.currentTimeMillis() / 1000;
-      long place = tickets.place(ctx.request().getHeader(TICKET_HEADER), nowSeconds);
-      if (place >= 0 && place > newLetIn.count() + max) {
-        // Back before its turn: keeps its place, and is told again how long.
-        toldToComeBack(ctx, place, nowSeconds);
+      PlaceTickets.Ticket ticket = tickets.read(ctx.request().getHeader(TICKET_HEADER), nowSeconds);
+      if (ticket != null && nowSeconds < ticket.dueAtSeconds() - EARLY_SECONDS_MAX) {
+        // Back before its turn: keeps its place and its turn, and is told again how long.
+        toldToComeBack(ctx, ticket, nowSeconds);
         return;
       }
       if (tryEnter()) {
         pass(ctx, true);
         return;
       }
-      if (place >= 0) {
-        hold(ctx, called, CALLED_WAIT_MS_MAX, true, held -> toldToComeBack(held, place, nowSeconds));
+      if (ticket != null) {
+        // Its turn, and no place free yet: it keeps its turn, told to come back in a second.
+        hold(ctx, called, CALLED_WAIT_MS_MAX, true, held -> toldToComeBack(held,
+            new PlaceTickets.Ticket(ticket.place(), nowSeconds + 1), System.currentTimeMillis() / 1000));
       } else {
-        hold(ctx, newcomers, newDemandWaitMsMax, true,
-            held -> toldToComeBack(held, lastPlace.updateAndGet(last -> Math.max(last, newLetIn.count()) + 1),
-                System.currentTimeMillis() / 1000));
+        hold(ctx, newcomers, newDemandWaitMsMax, true, held -> toldToComeBack(held, newPlace()));
       }
     };
+  }
+
+  /** A ticket for {@code place} with its turn at {@code dueAtSeconds}, as this limit gives one (for tests). */
+  String ticket(long place, long dueAtSeconds) {
+    return tickets.issue(new PlaceTickets.Ticket(place, dueAtSeconds), System.currentTimeMillis() / 1000);
+  }
+
+  /** A newcomer's place at the end of the line, and its turn from the places ahead and the line's pace. */
+  private void toldToComeBack(RoutingContext ctx, long place) {
+    long nowSeconds = System.currentTimeMillis() / 1000;
+    toldToComeBack(ctx, new PlaceTickets.Ticket(place, nowSeconds + retryAfterSeconds(place)), nowSeconds);
+  }
+
+  private long newPlace() {
+    long head = newLetIn.count();
+    long nowSeconds = System.currentTimeMillis() / 1000;
+    if (nowSeconds - lastPlaceAtSeconds > 2L * TICKET_RETRY_AFTER_SECONDS_MAX) {
+      // Every holder told to come back has come back or gone: places handed out and never reached (buyers who
+      // left) no longer stand between a newcomer and the head.
+      lastPlace.accumulateAndGet(head, Math::min);
+    }
+    lastPlaceAtSeconds = nowSeconds;
+    return lastPlace.updateAndGet(last -> Math.max(last, head) + 1);
   }
 
   /** Holds {@code ctx} in {@code queue} for a place, at most {@code waitMs}; past it, or past the room's size, {@code refused}. */
@@ -278,11 +307,11 @@ public final class InFlightLimit {
         "Too many " + name + " requests are being served; retry after the given delay"));
   }
 
-  /** Answers new demand with its place in line and the ticket that holds it. */
-  private void toldToComeBack(RoutingContext ctx, long place, long issuedAtSeconds) {
-    String ticket = tickets.issue(place, issuedAtSeconds);
-    long ahead = Math.max(1, place - newLetIn.count());
-    ctx.put(Problems.RETRY_AFTER_SECONDS_KEY, retryAfterSeconds(place));
+  /** Answers new demand with its place in line, its turn, and the ticket that holds both. */
+  private void toldToComeBack(RoutingContext ctx, PlaceTickets.Ticket place, long nowSeconds) {
+    String ticket = tickets.issue(place, nowSeconds);
+    long ahead = Math.max(1, place.place() - newLetIn.count());
+    ctx.put(Problems.RETRY_AFTER_SECONDS_KEY, (int) Math.max(1, place.dueAtSeconds() - nowSeconds));
     ctx.response().putHeader(TICKET_HEADER, ticket);
     ctx.fail(new ProblemException(Problem.of(ProblemCode.OVERLOADED,
             "Too many " + name + " requests are being served; your place in line is " + ahead

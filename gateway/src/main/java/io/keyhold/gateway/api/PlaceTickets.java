@@ -9,9 +9,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Places in the waiting room's line as tickets a caller carries back: {@code <place>.<issued at, epoch
- * seconds>.<MAC>}. Nothing is kept per ticket: the MAC (HMAC-SHA256 under a key of this process, cut to 16
- * bytes) is what stops a caller from writing itself an earlier place, and a ticket older than
+ * Places in the waiting room's line as tickets a caller carries back: {@code <place>.<due at>.<issued at>.<MAC>}
+ * (times in epoch seconds). Nothing is kept per ticket: the MAC (HMAC-SHA256 under a key of this process, cut to
+ * 16 bytes) is what stops a caller from writing itself an earlier place or turn, and a ticket older than
  * {@link #TTL_SECONDS} is no longer a place. A ticket of another gateway instance, or of this one before a
  * restart, is no place here: its caller queues again as a newcomer.
  */
@@ -24,6 +24,9 @@ final class PlaceTickets {
   private static final String ALGORITHM = "HmacSHA256";
   private static final HexFormat HEX = HexFormat.of();
 
+  /** A place in line, and when its holder was told to come back. */
+  record Ticket(long place, long dueAtSeconds) {}
+
   private final SecretKeySpec key;
   private final ThreadLocal<Mac> macs;
 
@@ -34,39 +37,42 @@ final class PlaceTickets {
     this.macs = ThreadLocal.withInitial(this::newMac);
   }
 
-  /** The ticket for {@code place}, issued at {@code nowSeconds}. */
-  String issue(long place, long nowSeconds) {
-    String body = place + "." + nowSeconds;
+  /** The ticket for {@code ticket}'s place and turn, issued at {@code nowSeconds}. */
+  String issue(Ticket ticket, long nowSeconds) {
+    String body = ticket.place() + "." + ticket.dueAtSeconds() + "." + nowSeconds;
     return body + "." + mac(body);
   }
 
   /**
-   * The place a ticket holds, or -1 when {@code ticket} is absent, malformed, not signed here, or older than
-   * {@link #TTL_SECONDS} at {@code nowSeconds}.
+   * The place and turn a ticket holds, or null when {@code ticket} is absent, malformed, not signed here, or older
+   * than {@link #TTL_SECONDS} at {@code nowSeconds}.
    */
-  long place(String ticket, long nowSeconds) {
+  Ticket read(String ticket, long nowSeconds) {
     if (ticket == null || ticket.length() > LENGTH_MAX) {
-      return -1;
+      return null;
     }
     int first = ticket.indexOf('.');
     int second = first < 0 ? -1 : ticket.indexOf('.', first + 1);
-    if (first <= 0 || second <= first + 1) {
-      return -1;
+    int third = second < 0 ? -1 : ticket.indexOf('.', second + 1);
+    if (first <= 0 || second <= first + 1 || third <= second + 1) {
+      return null;
     }
     long place;
+    long dueAt;
     long issuedAt;
     try {
       place = Long.parseLong(ticket, 0, first, 10);
-      issuedAt = Long.parseLong(ticket, first + 1, second, 10);
+      dueAt = Long.parseLong(ticket, first + 1, second, 10);
+      issuedAt = Long.parseLong(ticket, second + 1, third, 10);
     } catch (NumberFormatException e) {
-      return -1;
+      return null;
     }
     if (place < 0 || issuedAt > nowSeconds || nowSeconds - issuedAt > TTL_SECONDS) {
-      return -1;
+      return null;
     }
-    byte[] expected = mac(ticket.substring(0, second)).getBytes(StandardCharsets.US_ASCII);
-    byte[] presented = ticket.substring(second + 1).getBytes(StandardCharsets.US_ASCII);
-    return MessageDigest.isEqual(expected, presented) ? place : -1;
+    byte[] expected = mac(ticket.substring(0, third)).getBytes(StandardCharsets.US_ASCII);
+    byte[] presented = ticket.substring(third + 1).getBytes(StandardCharsets.US_ASCII);
+    return MessageDigest.isEqual(expected, presented) ? new Ticket(place, dueAt) : null;
   }
 
   private String mac(String body) {

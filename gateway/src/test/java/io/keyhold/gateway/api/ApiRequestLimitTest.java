@@ -61,14 +61,7 @@ class ApiRequestLimitTest {
 
   @Test
   void refusesRequestsPastTheCapButNeverAPaymentNotice() throws Exception {
-    URI base = URI.create(gw.baseUrl());
-    // Holds the only place: a request whose body never comes.
-    try (Socket slow = new Socket(base.getHost(), base.getPort())) {
-      OutputStream out = slow.getOutputStream();
-      out.write(("POST /v1/skus HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      awaitApiRequestsInFlight(1);
+    try (Socket slow = holdTheOnlyPlace()) {
 
       // It waits its turn in the waiting room first, then is sent away with a Retry-After.
       TestGateway.Response refused = gw.get("/v1/evidence-key", null);
@@ -89,14 +82,8 @@ class ApiRequestLimitTest {
     Purchases.Shop shop = purchases.stockShop(1, null);
     String body = new JsonObject().put("sku_id", shop.skuId()).put("quantity", 1).put("buyer_ref", "in-line").encode();
     String key = "checkout-in-line";
-    URI base = URI.create(gw.baseUrl());
     String ticket;
-    try (Socket slow = new Socket(base.getHost(), base.getPort())) {
-      OutputStream out = slow.getOutputStream();
-      out.write(("POST /v1/skus HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      awaitApiRequestsInFlight(1);
+    try (Socket slow = holdTheOnlyPlace()) {
       long sent = System.nanoTime();
 
       TestGateway.Response told = gw.post("/v1/checkout-sessions", shop.merchant().apiKey(), body,
@@ -117,6 +104,18 @@ class ApiRequestLimitTest {
         "Idempotency-Key", key, "Keyhold-Ticket", ticket);
 
     assertThat(served.status()).as(served.toString()).isEqualTo(201);
+  }
+
+  /** Holds the only place: a request whose body never comes, until the socket is closed. */
+  private static Socket holdTheOnlyPlace() throws Exception {
+    URI base = URI.create(gw.baseUrl());
+    Socket slow = new Socket(base.getHost(), base.getPort());
+    OutputStream out = slow.getOutputStream();
+    out.write(("POST /v1/skus HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
+        + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    awaitApiRequestsInFlight(1);
+    return slow;
   }
 
   private static void awaitApiRequestsInFlight(int expected) throws InterruptedException {

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,25 +55,22 @@ class InFlightLimitTest {
     waitingLimit = new InFlightLimit("test", MAX, WAITING_MAX, WAIT_MS_MAX, WAIT_MS_MAX);
     // The body handler after the limit, as in the gateway: a request let in late must still read its body.
     router.post("/queue").handler(waitingLimit.handler());
-    router.post("/queue").handler(BodyHandler.create()).handler(ctx -> {
-      Promise<Void> release = Promise.promise();
-      held.add(release);
-      String body = ctx.body().asString();
-      heldBodies.add(body);
-      release.future().onComplete(done -> ctx.response().end("done " + body));
-    });
+    router.post("/queue").handler(BodyHandler.create()).handler(this::holdWithBody);
     // New demand on the same places, as a checkout is in the gateway; one marked sold out is answered at once there.
     router.post("/checkout").handler(waitingLimit.newDemandHandler(
         ctx -> "yes".equals(ctx.request().getHeader("Sold-Out"))));
-    router.post("/checkout").handler(BodyHandler.create()).handler(ctx -> {
-      Promise<Void> release = Promise.promise();
-      held.add(release);
-      String body = ctx.body().asString();
-      heldBodies.add(body);
-      release.future().onComplete(done -> ctx.response().end("done " + body));
-    });
+    router.post("/checkout").handler(BodyHandler.create()).handler(this::holdWithBody);
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Holds a request let through until the test answers it, which then echoes its body. */
+  private void holdWithBody(RoutingContext ctx) {
+    Promise<Void> release = Promise.promise();
+    held.add(release);
+    String body = ctx.body().asString();
+    heldBodies.add(body);
+    release.future().onComplete(done -> ctx.response().end("done " + body));
   }
 
   @AfterEach
@@ -154,21 +152,41 @@ class InFlightLimitTest {
   }
 
   @Test
-  void tellsATicketBackBeforeItsTurnToComeBackLaterAndKeepsItsPlace() throws Exception {
+  void tellsATicketBackBeforeItsTurnToComeBackLaterAndKeepsItsPlaceAndTurn() throws Exception {
     fillPlaces();
-    List<String> tickets = new ArrayList<>();
-    for (int i = 0; i < MAX + 1; i++) {
-      tickets.add(ticketOf(checkout("crowd-" + i, null).get(10, TimeUnit.SECONDS)));
-    }
+    long dueAt = System.currentTimeMillis() / 1000 + 20;
     long sent = System.nanoTime();
 
-    HttpResponse<String> early = checkout("early", tickets.get(MAX)).get(10, TimeUnit.SECONDS);
+    HttpResponse<String> early = checkout("early", waitingLimit.ticket(5, dueAt)).get(10, TimeUnit.SECONDS);
 
     assertThat((System.nanoTime() - sent) / 1_000_000).as("told at once, not held").isLessThan(WAIT_MS_MAX);
     ticketOf(early);
-    assertThat(placeOf(early)).as("the place it was given").isEqualTo(MAX + 1);
+    assertThat(placeOf(early)).as("the place it was given").isEqualTo(5);
+    assertThat(Integer.parseInt(early.headers().firstValue("Retry-After").orElseThrow()))
+        .as("until its turn").isBetween(18, 20);
     assertThat(held).as("it never reached the handler").hasSize(MAX);
     held.forEach(Promise::tryComplete);
+  }
+
+  @Test
+  void aTicketWhoseTurnHasComeGoesAheadHoweverFarBackItsPlace() throws Exception {
+    fillPlaces();
+    CompletableFuture<HttpResponse<String>> newcomer = checkout("newcomer", null);
+    awaitWaiting(1);
+    // Thousands of places ahead of it were handed out to buyers who never came back.
+    CompletableFuture<HttpResponse<String>> holder = checkout("holder",
+        waitingLimit.ticket(5_000, System.currentTimeMillis() / 1000));
+    awaitWaiting(2);
+
+    held.get(0).complete();
+    awaitHeld(MAX + 1);
+
+    assertThat(heldBodies.get(MAX)).isEqualTo("holder");
+    held.forEach(Promise::tryComplete);
+    awaitHeld(MAX + 2);
+    held.forEach(Promise::tryComplete);
+    assertThat(holder.get(10, TimeUnit.SECONDS).body()).isEqualTo("done holder");
+    assertThat(newcomer.get(10, TimeUnit.SECONDS).body()).isEqualTo("done newcomer");
   }
 
   @Test
