@@ -213,7 +213,7 @@ public final class Gateway implements AutoCloseable {
           registry.gauge("keyhold.api.requests.waiting", requests, InFlightLimit::waiting);
           registry.gauge("keyhold.api.checkouts.in_line", requests, InFlightLimit::inLine);
           Endpoints endpoints = new Endpoints(router, authenticator, validation,
-              idempotency, config.bodyLimitBytes(), requests);
+              idempotency, config.bodyLimitBytes(), requests, registry);
           mountRoutes(endpoints);
           ConsoleRoutes.mount(endpoints, authenticator, authenticator.sessions(),
               config.publicBaseUrl() != null && config.publicBaseUrl().startsWith("https://"), registry);

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -11,10 +12,14 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.openapi.contract.Operation;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +27,7 @@ import java.util.regex.Pattern;
  * so a route cannot exist without being documented. Every route gets, in order:
  *
  * <ol>
+ *   <li>a clock: the time to the answer's end, by operation and status class ({@link #ANSWER_TIMER});
  *   <li>a place among the API requests served at once ({@link InFlightLimit}): 503 {@code overloaded}
  *       past it, before anything is read (not for long-lived event streams, which have their own
  *       limits, nor for payment notices, see {@link #notice}); new demand (a checkout) takes its place
@@ -45,6 +51,13 @@ import java.util.regex.Pattern;
 public final class Endpoints {
   /** Key of the parsed JSON body in the routing context. */
   public static final String BODY = "keyhold.body";
+  /**
+   * Time each API answer took, from the request's first handler to the answer's end, by operation and status class:
+   * the gateway's own view, apart from any queue on the caller's side. Its p50 and p99 cover the last two minutes at most (80 s at least).
+   */
+  public static final String ANSWER_TIMER = "keyhold.api.answer";
+  static final Duration ANSWER_PERCENTILES_WINDOW = Duration.ofSeconds(120);
+  private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   /** The media type a JSON body is sent as, parameters (a charset) allowed; compiled once, not per request. */
   private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json\\s*(;.*)?");
 
@@ -54,10 +67,12 @@ public final class Endpoints {
   private final Idempotency idempotency;
   private final BodyHandler bodyHandler;
   private final InFlightLimit requests;
+  private final MeterRegistry meters;
 
   public Endpoints(Router router, Authenticator authenticator, OpenApiValidation validation, Idempotency idempotency,
-      long bodyLimitBytes, InFlightLimit requests) {
+      long bodyLimitBytes, InFlightLimit requests, MeterRegistry meters) {
     this.router = router;
+    this.meters = Objects.requireNonNull(meters, "meters");
     this.requests = Objects.requireNonNull(requests, "requests");
     this.authenticator = authenticator;
     this.validation = validation;
@@ -139,6 +154,7 @@ public final class Endpoints {
       throw new IllegalArgumentException("openapi.yaml has no " + method + " operation '" + operationId + "'");
     }
     String path = operation.getOpenAPIPath().replaceAll("\\{([^}/]+)}", ":$1");
+    router.route(method, path).handler(timed(operationId));
     if (admission == Admission.CARRYING_ON) {
       // A route of its own before the operation's: Vert.x Web wants the body handler first on a route.
       router.route(method, path).handler(requests.handler());
@@ -164,6 +180,25 @@ public final class Endpoints {
     }
     route.handler(ctx -> run(ctx, method, early, answeredInItsTransaction, handler));
     return route;
+  }
+
+  /** Starts the clock of {@link #ANSWER_TIMER} for the operation's requests; stopped when the answer ends. */
+  private Handler<RoutingContext> timed(String operationId) {
+    Timer[] byStatusClass = new Timer[STATUS_CLASSES.length];
+    for (int i = 0; i < STATUS_CLASSES.length; i++) {
+      byStatusClass[i] = Timer.builder(ANSWER_TIMER).tag("operation", operationId).tag("status", STATUS_CLASSES[i])
+          .publishPercentiles(0.5, 0.99).distributionStatisticExpiry(ANSWER_PERCENTILES_WINDOW).register(meters);
+    }
+    return ctx -> {
+      long startNs = System.nanoTime();
+      ctx.addEndHandler(ended -> {
+        int statusClass = ctx.response().getStatusCode() / 100 - 1;
+        if (statusClass >= 0 && statusClass < byStatusClass.length) {
+          byStatusClass[statusClass].record(System.nanoTime() - startNs, TimeUnit.NANOSECONDS);
+        }
+      });
+      ctx.next();
+    };
   }
 
   private static void parseJsonObject(RoutingContext ctx) {

@@ -104,6 +104,13 @@ class ApiRequestLimitTest {
         "Idempotency-Key", key, "Keyhold-Ticket", ticket);
 
     assertThat(served.status()).as(served.toString()).isEqualTo(201);
+    // The gateway's own time to both answers, apart from any queue on the shop's side.
+    List<String> answerTimes = gw.get("/metrics", gw.adminToken()).body().lines()
+        .filter(line -> line.startsWith("keyhold_api_answer_seconds{")
+            && line.contains("operation=\"createCheckoutSession\"") && line.contains("quantile=\"0.99\""))
+        .toList();
+    assertThat(answerTimes).anyMatch(line -> line.contains("status=\"5xx\""))
+        .anyMatch(line -> line.contains("status=\"2xx\""));
   }
 
   /** Holds the only place: a request whose body never comes, until the socket is closed. */
