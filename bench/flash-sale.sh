@@ -204,7 +204,8 @@ postgres_ticks() {
 children_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 phase() { jq -r --arg p "$2" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$1"; }
 # The gateway's own p99 time to answer a checkout over the last two minutes at most (its keyhold_api_answer_seconds, the worst of
-# its status classes: served, refused, told to wait), apart from any queue on the shop's side; in ms.
+# its status classes: served, refused, told to wait), from its router's first handler: neither the shop's connection
+# queue nor a request waiting for a busy event loop is in it; in ms.
 gateway_checkout_p99() {
   curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$BENCH_PORT/metrics" 2>/dev/null \
     | awk '/^keyhold_api_answer_seconds\{/ && /operation="createCheckoutSession"/ && /quantile="0.99"/ {

@@ -53,7 +53,8 @@ public final class Endpoints {
   public static final String BODY = "keyhold.body";
   /**
    * Time each API answer took, from the request's first handler to the answer's end, by operation and status class:
-   * the gateway's own view, apart from any queue on the caller's side. Its p50 and p99 cover the last two minutes at most (80 s at least).
+   * the gateway's own view, so neither a queue on the caller's side nor a request waiting for a busy event loop is
+   * in it. Its p50 and p99 cover the last two minutes at most (80 s at least).
    */
   public static final String ANSWER_TIMER = "keyhold.api.answer";
   static final Duration ANSWER_PERCENTILES_WINDOW = Duration.ofSeconds(120);
@@ -146,8 +147,8 @@ public final class Endpoints {
     return mount(operationId, HttpMethod.GET, access, Admission.NONE, null, false, handler);
   }
 
-  private Route mount(String operationId, HttpMethod method, Caller.Kind access, Admission admission, EarlyRefusal early,
-      boolean answeredInItsTransaction, ApiHandler handler) {
+  private Route mount(String operationId, HttpMethod method, Caller.Kind access, Admission admission,
+      EarlyRefusal early, boolean answeredInItsTransaction, ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {

@@ -31,8 +31,9 @@ import java.util.function.Predicate;
  * {@link PlaceTickets}; nothing is kept per ticket) and a {@code Retry-After} worked out from the places ahead
  * and the pace new demand was let in lately. The ticket holds its turn, the time it was told to come back:
  * coming back then, it is let in ahead of newcomers; coming back early, it is told again. A turn, not the place,
- * is what lets a holder in, so places of buyers who never come back hold nobody up. Any other request that waits too long, or finds the room full,
- * is answered 503 {@code overloaded} with a {@code Retry-After} from the queue ahead over the recent pace.
+ * is what lets a holder in, so places of buyers who never come back hold nobody up. Any other request that waits
+ * too long, or finds the room full, is answered 503 {@code overloaded} with a {@code Retry-After} from the queue
+ * ahead over the recent pace.
  *
  * <p>Safe from any thread: connections live on several event loops, and a waiting request is let in on its own.
  */
@@ -179,7 +180,10 @@ public final class InFlightLimit {
     return (int) Math.max(1, Math.min(RETRY_AFTER_SECONDS_MAX, seconds));
   }
 
-  /** The route handler of a request carrying on work: lets it on while it holds a place, given back when its answer ends. */
+  /**
+   * The route handler of a request carrying on work: lets it on while it holds a place, given back when its answer
+   * ends.
+   */
   public Handler<RoutingContext> handler() {
     return ctx -> {
       if (tryEnter()) {
@@ -255,7 +259,10 @@ public final class InFlightLimit {
     return lastPlace.updateAndGet(last -> Math.max(last, head) + 1);
   }
 
-  /** Holds {@code ctx} in {@code queue} for a place, at most {@code waitMs}; past it, or past the room's size, {@code refused}. */
+  /**
+   * Holds {@code ctx} in {@code queue} for a place, at most {@code waitMs}; past it, or past the room's size,
+   * {@code refused}.
+   */
   private void hold(RoutingContext ctx, Queue<Waiter> queue, long waitMs, boolean newDemand,
       Consumer<RoutingContext> refused) {
     if (waiting.incrementAndGet() > waitingMax) {
