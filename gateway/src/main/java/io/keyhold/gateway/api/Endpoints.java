@@ -108,7 +108,7 @@ public final class Endpoints {
    * A key that already has an answer (or a run under way) still gets it: one read.
    *
    * <p>It is new demand: past the cap it waits behind the requests that carry on work, and is soon given its place
-   * in line ({@link InFlightLimit#newDemandHandler()}).
+   * in line ({@link InFlightLimit#newDemandHandler}).
    */
   public Route postNewDemandAnsweredInItsTransaction(String operationId, Caller.Kind access, EarlyRefusal early,
       ApiHandler handler) {

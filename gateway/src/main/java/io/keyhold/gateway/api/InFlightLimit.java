@@ -196,15 +196,8 @@ public final class InFlightLimit {
 
   /**
    * The route handler of new demand (a checkout): lets it on while it holds a place, or gives it its place in
-   * line; a ticket whose turn has come goes ahead of newcomers.
-   */
-  public Handler<RoutingContext> newDemandHandler() {
-    return newDemandHandler(ctx -> false);
-  }
-
-  /**
-   * {@link #newDemandHandler()}, but new demand {@code answeredAtOnce} (a checkout of a SKU known sold out: one
-   * look at memory ends the buyer's wait) waits as work under way does instead of being given a place in line.
+   * line; a ticket whose turn has come goes ahead of newcomers. New demand {@code answeredAtOnce} (a checkout of a
+   * SKU known sold out: one look at memory ends the buyer's wait) waits as work under way does instead.
    */
   public Handler<RoutingContext> newDemandHandler(Predicate<RoutingContext> answeredAtOnce) {
     Handler<RoutingContext> carryingOn = handler();
@@ -215,7 +208,7 @@ public final class InFlightLimit {
         carryingOn.handle(ctx);
         return;
       }
-      long nowSeconds = System.currentTimeMillis() / 1000;
+      long nowSeconds = nowSeconds();
       PlaceTickets.Ticket ticket = tickets.read(ctx.request().getHeader(TICKET_HEADER), nowSeconds);
       if (ticket != null && nowSeconds < ticket.dueAtSeconds() - EARLY_SECONDS_MAX) {
         // Back before its turn: keeps its place and its turn, and is told again how long.
@@ -229,7 +222,7 @@ public final class InFlightLimit {
       if (ticket != null) {
         // Its turn, and no place free yet: it keeps its turn, told to come back in a second.
         hold(ctx, called, CALLED_WAIT_MS_MAX, true, held -> toldToComeBack(held,
-            new PlaceTickets.Ticket(ticket.place(), nowSeconds + 1), System.currentTimeMillis() / 1000));
+            new PlaceTickets.Ticket(ticket.place(), nowSeconds + 1), nowSeconds()));
       } else {
         hold(ctx, newcomers, newDemandWaitMsMax, true, held -> toldToComeBack(held, newPlace()));
       }
@@ -238,18 +231,22 @@ public final class InFlightLimit {
 
   /** A ticket for {@code place} with its turn at {@code dueAtSeconds}, as this limit gives one (for tests). */
   String ticket(long place, long dueAtSeconds) {
-    return tickets.issue(new PlaceTickets.Ticket(place, dueAtSeconds), System.currentTimeMillis() / 1000);
+    return tickets.issue(new PlaceTickets.Ticket(place, dueAtSeconds), nowSeconds());
   }
 
   /** A newcomer's place at the end of the line, and its turn from the places ahead and the line's pace. */
   private void toldToComeBack(RoutingContext ctx, long place) {
-    long nowSeconds = System.currentTimeMillis() / 1000;
+    long nowSeconds = nowSeconds();
     toldToComeBack(ctx, new PlaceTickets.Ticket(place, nowSeconds + retryAfterSeconds(place)), nowSeconds);
+  }
+
+  private static long nowSeconds() {
+    return System.currentTimeMillis() / 1000;
   }
 
   private long newPlace() {
     long head = newLetIn.count();
-    long nowSeconds = System.currentTimeMillis() / 1000;
+    long nowSeconds = nowSeconds();
     if (nowSeconds - lastPlaceAtSeconds > 2L * TICKET_RETRY_AFTER_SECONDS_MAX) {
       // Every holder told to come back has come back or gone: places handed out and never reached (buyers who
       // left) no longer stand between a newcomer and the head.
