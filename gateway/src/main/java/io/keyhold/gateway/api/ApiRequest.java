@@ -3,6 +3,7 @@ package io.keyhold.gateway.api;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.keyhold.gateway.store.OrderStore;
 import io.vertx.sqlclient.SqlClient;
 
 /**
@@ -64,5 +65,13 @@ public final class ApiRequest {
    */
   public Future<Void> recordReply(SqlClient transaction, Reply reply) {
     return claim == null ? Future.succeededFuture() : idempotency.complete(transaction, claim, reply);
+  }
+
+  /**
+   * Stores {@code reply} as this request's Idempotency-Key answer as the gate of the statement storing a new order
+   * ({@link OrderStore#insert}), so the order and its answer are written together; null without an Idempotency-Key.
+   */
+  public OrderStore.Gate replyGate(Reply reply) {
+    return claim == null ? null : idempotency.gate(claim, reply);
   }
 }

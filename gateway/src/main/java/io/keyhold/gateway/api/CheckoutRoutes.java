@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Checkout sessions over HTTP: {@code POST /v1/checkout-sessions} (merchant) and
  * {@code GET /v1/checkout-sessions/{id}} (public, the session id being the secret). Reading the
  * request and writing the answer; {@link Checkout} does the work. The new session's answer is
- * recorded for its Idempotency-Key in the transaction that stores the order, with no claim before it
+ * recorded for its Idempotency-Key by the statement that stores the order, with no claim before it
  * ({@link Endpoints#postNewDemandAnsweredInItsTransaction}).
  */
 final class CheckoutRoutes {
@@ -39,7 +39,7 @@ final class CheckoutRoutes {
     String buyerRef = in.optionalString("buyer_ref", 1, Checkout.BUYER_REF_LENGTH_MAX);
     in.done();
     return checkout.create(request.merchantId(), skuId, (int) quantity, buyerRef,
-            (tx, sessionId, session) -> request.recordReply(tx, created(sessionId, session.copy())))
+            (sessionId, session) -> request.replyGate(created(sessionId, session)))
         .map(session -> created(session.getString("id"), session));
   }
 

@@ -2,6 +2,7 @@ package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.KeyVault;
 import io.keyhold.gateway.store.Ids;
+import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,21 +95,23 @@ public final class Idempotency {
   private static final String FIND = "SELECT request_hash, state, locked_until, expires_at, response_status,"
       + " response_key_id, response_sealed FROM idempotency_records WHERE scope = $1 AND idempotency_key = $2";
   private static final String COMPLETE = "UPDATE idempotency_records"
-      + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = $3,"
-      + " response_key_id = $4, response_sealed = $5"
-      + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $6";
+      + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = %s,"
+      + " response_key_id = %s, response_sealed = %s"
+      + " WHERE scope = %s AND idempotency_key = %s AND state = 'in_progress' AND claim_token = %s";
   /**
    * An unclaimed request's answer, stored with its work: a new record, or one that expired or whose claim's lease
    * ran out; nothing when the key has a live record (another request's).
    */
   private static final String STORE = "INSERT INTO idempotency_records (scope, idempotency_key, request_hash, state,"
-      + " expires_at, response_status, response_key_id, response_sealed) VALUES ($1, $2, $3, 'done', $4, $5, $6, $7)"
+      + " expires_at, response_status, response_key_id, response_sealed) VALUES (%s, %s, %s, 'done', %s, %s, %s, %s)"
       + " ON CONFLICT (scope, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, state = 'done',"
       + " locked_until = NULL, expires_at = excluded.expires_at, holder = NULL, claim_token = NULL,"
       + " response_status = excluded.response_status, response_key_id = excluded.response_key_id,"
       + " response_sealed = excluded.response_sealed, created_at = now()"
-      + " WHERE idempotency_records.expires_at < $8"
-      + " OR (idempotency_records.state = 'in_progress' AND idempotency_records.locked_until < $8)";
+      + " WHERE idempotency_records.expires_at < %s"
+      + " OR (idempotency_records.state = 'in_progress' AND idempotency_records.locked_until < %s)";
+  private static final String COMPLETE_NUMBERED = COMPLETE.formatted(params(6));
+  private static final String STORE_NUMBERED = STORE.formatted(params(9));
   private static final String RELEASE = "DELETE FROM idempotency_records"
       + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $3";
   private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
@@ -250,33 +254,62 @@ public final class Idempotency {
     if (reply.status() >= 500) {
       return Future.failedFuture(new IllegalArgumentException("a 5xx answer is never stored, but got " + reply.status()));
     }
-    JsonObject stored = new JsonObject()
+    Stored stored = stored(claim, reply);
+    return client.preparedQuery(stored.claimed() ? COMPLETE_NUMBERED : STORE_NUMBERED).execute(Tuple.from(stored.args()))
+        .compose(written -> {
+          if (written.rowCount() != 1) {
+            return Future.failedFuture(stored.lost());
+          }
+          claim.completed = true;
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * Stores {@code reply} as the answer for {@code claim} as the gate of a new order's statement
+   * ({@link OrderStore#insert}): the order is stored only with its answer, and fails as {@link #complete} would when
+   * the answer cannot be stored.
+   */
+  public OrderStore.Gate gate(Claim claim, Reply reply) {
+    Stored stored = stored(claim, reply);
+    return new OrderStore.Gate(stored.sql() + " RETURNING 1", stored.args(), () -> claim.completed = true,
+        stored::lost);
+  }
+
+  /** The statement that stores {@code reply} for {@code claim} (a {@code %s} per argument), and its failure when it writes no row. */
+  private record Stored(String sql, List<Object> args, boolean claimed) {
+    RuntimeException lost() {
+      return claimed ? new IllegalStateException("idempotency claim lost before its answer was stored") : new KeyTaken();
+    }
+  }
+
+  private Stored stored(Claim claim, Reply reply) {
+    if (reply.status() >= 500) {
+      throw new IllegalArgumentException("a 5xx answer is never stored, but got " + reply.status());
+    }
+    JsonObject answer = new JsonObject()
         .put("status", reply.status())
         .put("content_type", reply.contentType())
         .put("headers", new JsonObject(new HashMap<>(reply.headers())))
         .put("body", Base64.getEncoder().encodeToString(reply.body().getBytes()));
-    KeyVault.Sealed sealed = vault.seal(stored.toBuffer().getBytes(), claim.associatedData());
+    KeyVault.Sealed sealed = vault.seal(answer.toBuffer().getBytes(), claim.associatedData());
+    Buffer ciphertext = Buffer.buffer(sealed.ciphertext());
     if (claim.token == null) {
       OffsetDateTime now = now();
-      Tuple args = Tuple.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(RETENTION),
-          reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext())).addOffsetDateTime(now);
-      return client.preparedQuery(STORE).execute(args).compose(inserted -> {
-        if (inserted.rowCount() != 1) {
-          return Future.failedFuture(new KeyTaken());
-        }
-        claim.completed = true;
-        return Future.succeededFuture();
-      });
+      return new Stored(STORE, List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(RETENTION),
+          reply.status(), sealed.keyId(), ciphertext, now, now), false);
     }
-    Tuple args = Tuple.of(claim.scope, claim.key, reply.status(), sealed.keyId(), Buffer.buffer(sealed.ciphertext()),
-        claim.token);
-    return client.preparedQuery(COMPLETE).execute(args).compose(updated -> {
-      if (updated.rowCount() != 1) {
-        return Future.failedFuture(new IllegalStateException("idempotency claim lost before its answer was stored"));
-      }
-      claim.completed = true;
-      return Future.succeededFuture();
-    });
+    return new Stored(COMPLETE, List.of(reply.status(), sealed.keyId(), ciphertext, claim.scope, claim.key, claim.token),
+        true);
+  }
+
+  /** $1..$count, for a statement written with a {@code %s} per parameter. */
+  private static Object[] params(int count) {
+    Object[] params = new Object[count];
+    for (int i = 0; i < count; i++) {
+      params[i] = "$" + (i + 1);
+    }
+    return params;
   }
 
   /** Forgets an unanswered claim so the request can be retried (nothing to forget for an {@link #unclaimed} one). */

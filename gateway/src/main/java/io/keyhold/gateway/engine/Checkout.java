@@ -28,7 +28,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkout sessions: a new session reserves stock through the merchant's adapter, then places the
- * order (escrow-core {@code Order.place}) and stores it with its session in one transaction; a
+ * order (escrow-core {@code Order.place}) and stores it with its session in one statement; a
  * session is shown to whoever holds its id.
  *
  * <p>Out of stock is refused ({@link Refusal.Code#OUT_OF_STOCK}) and stores nothing. A reservation made for an
@@ -75,8 +74,10 @@ public final class Checkout {
       + " WHERE b.merchant_id = s.merchant_id AND b.sku_id = s.id) AS backups FROM skus s"
       + " JOIN merchants m ON m.id = s.merchant_id LEFT JOIN merchant_deposits d ON d.merchant_id = m.id"
       + " WHERE s.merchant_id = $1 AND s.id = $2 AND m.status = 'active'";
+  /** The session, written with its order (a rider of the order's insert: reads {@code written}). */
   private static final String INSERT_SESSION = "INSERT INTO checkout_sessions (merchant_id, id, order_id, token_key_id,"
-      + " token_sealed, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+      + " token_sealed, expires_at, created_at) SELECT %s::text, %s::text, %s::text, %s::text, %s::bytea,"
+      + " %s::timestamptz, %s::timestamptz FROM written";
   private static final String SESSION = "SELECT c.id, c.merchant_id, c.order_id, c.token_key_id, c.token_sealed,"
       + " c.expires_at, o.version, s.name AS sku_name, m.name AS merchant_name FROM checkout_sessions c"
       + " JOIN orders o ON o.merchant_id = c.merchant_id AND o.id = c.order_id"
@@ -116,12 +117,12 @@ public final class Checkout {
       boolean depositLow, List<BackupSource> backups) {}
 
   /**
-   * Writes that belong in the transaction storing a new session (the API's idempotent answer); they
-   * roll back with it.
+   * The API's answer for a new session ({@code sessionId}, answered {@code session}) stored with it: a gate of the
+   * statement that stores the order and its session ({@link OrderStore.Gate}), or null when nothing is to be stored.
    */
   @FunctionalInterface
-  public interface AlsoInTransaction {
-    Future<Void> write(SqlClient tx, String sessionId, JsonObject session);
+  public interface StoredAnswer {
+    OrderStore.Gate gate(String sessionId, JsonObject session);
   }
 
   /**
@@ -129,7 +130,7 @@ public final class Checkout {
    * session ({@code id, url, order_id, order_url, expires_at}).
    */
   public Future<JsonObject> create(String merchantId, String skuId, int quantity, String buyerRef,
-      AlsoInTransaction alsoInTransaction) {
+      StoredAnswer answer) {
     return terms(merchantId, skuId).compose(terms -> {
       if (terms.depositLow()) {
         return Future.failedFuture(Refusal.of(Refusal.Code.MERCHANT_DEPOSIT_LOW,
@@ -144,7 +145,7 @@ public final class Checkout {
           .compose(adapter -> adapter.reserve(skuId, quantity, until)
               .recover(failure -> Future.failedFuture(reserveRefusal(failure)))
               .compose(reservation -> place(merchantId, skuId, quantity, buyerRef, terms, reservation, now,
-                  alsoInTransaction).recover(failure -> {
+                  answer).recover(failure -> {
                     // Nothing was stored: give the hold back at once rather than wait for it to lapse.
                     adapter.cancel(reservation).onFailure(e -> LOG.info("cancelling reservation {} failed: {}",
                         reservation.reservationId(), e.toString()));
@@ -154,7 +155,7 @@ public final class Checkout {
   }
 
   private Future<JsonObject> place(String merchantId, String skuId, int quantity, String buyerRef, Terms terms,
-      Reservation reservation, Instant now, AlsoInTransaction alsoInTransaction) {
+      Reservation reservation, Instant now, StoredAnswer answer) {
     String orderId = Ids.newId(ORDER_PREFIX);
     String sessionId = Ids.newId(SESSION_PREFIX);
     String token = OrderTokens.newToken();
@@ -171,14 +172,11 @@ public final class Checkout {
         .put("expires_at", expiresAt.toString());
     OrderStore.NewOrderRow row = new OrderStore.NewOrderRow(OrderTokens.hash(token), buyerRef, terms.adapterType(),
         reservation.reservationId(), reservation.until());
-    return pool.withTransaction(tx -> Future.all(
-                orders.insert(tx, placed, row),
-                tx.preparedQuery(INSERT_SESSION).execute(Tuple.tuple().addString(merchantId).addString(sessionId)
-                    .addString(orderId).addString(sealedToken.keyId())
-                    .addBuffer(Buffer.buffer(sealedToken.ciphertext()))
-                    .addOffsetDateTime(expiresAt.atOffset(ZoneOffset.UTC))
-                    .addOffsetDateTime(now.atOffset(ZoneOffset.UTC))))
-            .compose(stored -> alsoInTransaction.write(tx, sessionId, body)))
+    // One statement: the answer's gate, the order, its units and evidence, and the session.
+    OrderStore.Rider session = new OrderStore.Rider(INSERT_SESSION, List.of(merchantId, sessionId, orderId,
+        sealedToken.keyId(), Buffer.buffer(sealedToken.ciphertext()), expiresAt.atOffset(ZoneOffset.UTC),
+        now.atOffset(ZoneOffset.UTC)));
+    return orders.insert(pool, placed, row, answer.gate(sessionId, body.copy()), List.of(session))
         .map(stored -> {
           orders.announcePlaced(new StoredOrder(placed.order(), row.adapterType(), row.reservationId(),
               row.reservedUntil(), row.buyerRef()), row.tokenHash());

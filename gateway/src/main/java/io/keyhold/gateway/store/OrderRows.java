@@ -41,10 +41,13 @@ final class OrderRows {
   private static final String FIND_FOR_MERCHANT = "SELECT " + COLUMNS
       + " FROM orders WHERE merchant_id = $1 AND id = $2";
   private static final String FIND_TOKEN_HASH = "SELECT token_hash FROM orders WHERE id = $1";
+  // Typed, as the row comes from a SELECT (written only when the gate lets it through), not from VALUES.
   private static final String INSERT_ORDER = "INSERT INTO orders (merchant_id, id, sku_id, state, version,"
       + " next_action_at, quantity, unit_price_minor, currency, token_hash, buyer_ref, adapter_type, reservation_id,"
-      + " reserved_until, data, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-      + " $13, $14, $15, $16, $17) RETURNING id";
+      + " reserved_until, data, placed_at, updated_at) SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint,"
+      + " $6::timestamptz, $7::int, $8::bigint, $9::text, $10::bytea, $11::text, $12::text, $13::text,"
+      + " $14::timestamptz, $15::jsonb, $16::timestamptz, $17::timestamptz WHERE EXISTS (SELECT 1 FROM gate)"
+      + " RETURNING id";
   private static final String UPDATE_ORDER = "UPDATE orders SET state = $3, version = $4, next_action_at = $5,"
       + " data = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 AND version = $8 RETURNING id";
 
@@ -77,11 +80,17 @@ final class OrderRows {
       + " WHERE m.id = $1 AND m.webhook_url IS NOT NULL)"
       + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, claimed_by";
 
-  /** A placed order: its row, units and first evidence, in one statement ($1..$17 the row). */
-  private static final String INSERT = "WITH written AS (" + INSERT_ORDER + "),"
+  /**
+   * A placed order: its row, units and first evidence, in one statement ($1..$17 the row), written only when the
+   * {@code gate} CTE that goes first answers a row; the riders follow it.
+   */
+  private static final String INSERT = " written AS (" + INSERT_ORDER + "),"
       + " units AS (" + UNITS.formatted(params(18, 8)) + "),"
-      + " evidence AS (" + EVIDENCE.formatted(params(26, 6)) + ")"
-      + " SELECT count(*) AS written FROM written";
+      + " evidence AS (" + EVIDENCE.formatted(params(26, 6)) + ")";
+  /** The parameters of {@link #INSERT}: the gate's and the riders' follow them. */
+  private static final int INSERT_PARAMS = 31;
+  /** The gate of an order stored whatever else happens. */
+  private static final String OPEN_GATE = "SELECT 1";
   /**
    * A change: the version-checked row update ($1..$8), units, postings, evidence and outbox rows, in one
    * statement; it writes nothing and answers 0 when the row was not at the expected version.
@@ -143,10 +152,12 @@ final class OrderRows {
   }
 
   /**
-   * Stores a newly placed order ({@link Order#place}) through {@code tx}, the caller's transaction:
-   * the row, its units and its first evidence event.
+   * Stores a newly placed order ({@link Order#place}) through {@code client} in one statement: the row, its units and
+   * its first evidence event, with {@code gate} first (null: none) and {@code riders} after. Answers whether the order
+   * was stored: false when the gate answered no row, and then the statement wrote only what the gate did.
    */
-  static Future<Void> insert(SqlClient tx, Transition placed, OrderStore.NewOrderRow row) {
+  static Future<Boolean> insert(SqlClient client, Transition placed, OrderStore.NewOrderRow row, OrderStore.Gate gate,
+      List<OrderStore.Rider> riders) {
     Order order = placed.order();
     if (order.version() != 1 || !placed.postings().isEmpty() || !placed.effects().isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("not a freshly placed order: " + order.id()));
@@ -171,7 +182,26 @@ final class OrderRows {
         .addOffsetDateTime(odt(order.updatedAt()));
     addUnits(tuple, order);
     addEvidence(tuple, placed.evidence());
-    return tx.preparedQuery(INSERT).execute(tuple).mapEmpty();
+    if (tuple.size() != INSERT_PARAMS) {
+      throw new IllegalStateException("the insert statement takes " + INSERT_PARAMS + " parameters, not " + tuple.size());
+    }
+    StringBuilder sql = new StringBuilder("WITH gate AS (");
+    if (gate == null) {
+      sql.append(OPEN_GATE);
+    } else {
+      sql.append(gate.sql().formatted(params(tuple.size() + 1, gate.args().size())));
+      gate.args().forEach(tuple::addValue);
+    }
+    sql.append("),").append(INSERT);
+    for (int i = 0; i < riders.size(); i++) {
+      OrderStore.Rider rider = riders.get(i);
+      sql.append(", rider").append(i).append(" AS (")
+          .append(rider.sql().formatted(params(tuple.size() + 1, rider.args().size()))).append(')');
+      rider.args().forEach(tuple::addValue);
+    }
+    sql.append(" SELECT count(*) AS written FROM written");
+    return client.preparedQuery(sql.toString()).execute(tuple)
+        .map(rows -> rows.iterator().next().getLong("written") == 1);
   }
 
   /**

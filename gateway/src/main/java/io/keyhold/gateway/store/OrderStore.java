@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -232,11 +233,44 @@ public final class OrderStore {
   // ---- placing
 
   /**
-   * Stores a newly placed order ({@link Order#place}) through {@code tx}, the caller's transaction:
-   * the row, its units and its first evidence event. Call {@link #announce} after the commit.
+   * Stores a newly placed order ({@link Order#place}) in one statement through {@code client} (the pool: the statement
+   * is atomic on its own): the row, its units and its first evidence event, with what must be written with it —
+   * {@code riders} (reading {@code written}) and, when not null, a {@code gate} that goes first and lets the order be
+   * stored only when it answers a row. A closed gate fails the future with its {@link Gate#shut} failure, nothing of
+   * the order stored. Call {@link #announcePlaced} once it succeeded.
    */
-  public Future<Void> insert(SqlClient tx, Transition placed, NewOrderRow row) {
-    return OrderRows.insert(tx, placed, row);
+  public Future<Void> insert(SqlClient client, Transition placed, NewOrderRow row, Gate gate, List<Rider> riders) {
+    return OrderRows.insert(client, placed, row, gate, riders).compose(stored -> {
+      if (stored) {
+        if (gate != null) {
+          gate.passed().run();
+        }
+        return Future.<Void>succeededFuture();
+      }
+      if (gate == null) {
+        return Future.failedFuture(new IllegalStateException("order " + placed.order().id() + " was not stored"));
+      }
+      return Future.failedFuture(gate.shut().get());
+    });
+  }
+
+  /**
+   * A write that must succeed for a new order to be stored, made first in the statement that stores it: {@code sql} is
+   * one data-modifying statement with {@code RETURNING}, answering a row when the order may be stored, with a
+   * {@code %s} where each of {@code args} goes, in order. {@code passed} runs once the statement stored the order;
+   * {@code shut} is what the insert fails with when the gate answered no row (then only the gate's own write, if
+   * any, was made).
+   */
+  public record Gate(String sql, List<Object> args, Runnable passed, Supplier<? extends RuntimeException> shut) {
+    public Gate {
+      Objects.requireNonNull(sql, "sql");
+      Objects.requireNonNull(passed, "passed");
+      Objects.requireNonNull(shut, "shut");
+      if (!sql.contains("RETURNING")) {
+        throw new IllegalArgumentException("a gate must answer a row when it lets the order through");
+      }
+      args = List.copyOf(args);
+    }
   }
 
   /**

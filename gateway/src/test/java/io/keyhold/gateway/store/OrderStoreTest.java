@@ -62,11 +62,18 @@ class OrderStoreTest {
   }
 
   private static Order place(TestGateway.Merchant merchant, String skuId) {
-    Transition placed = Order.place(new OrderDraft(Ids.newId("ord"), merchant.id(), skuId, 2, Money.of(1000, "CNY"),
-        250, SkuPolicy.defaults()), store.now());
-    TestGateway.await(store.pool().withTransaction(tx -> store.insert(tx, placed, new OrderStore.NewOrderRow(
-        OrderTokens.hash(OrderTokens.newToken()), "buyer-1", "stock", null, null))));
+    Transition placed = placing(merchant, skuId);
+    TestGateway.await(store.insert(store.pool(), placed, newRow(), null, List.of()));
     return placed.order();
+  }
+
+  private static Transition placing(TestGateway.Merchant merchant, String skuId) {
+    return Order.place(new OrderDraft(Ids.newId("ord"), merchant.id(), skuId, 2, Money.of(1000, "CNY"),
+        250, SkuPolicy.defaults()), store.now());
+  }
+
+  private static OrderStore.NewOrderRow newRow() {
+    return new OrderStore.NewOrderRow(OrderTokens.hash(OrderTokens.newToken()), "buyer-1", "stock", null, null);
   }
 
   @Test
@@ -206,6 +213,38 @@ class OrderStoreTest {
         .hasMessageContaining("moved past version 1");
     assertThat(gw.query(rows, placed.id()).get(0).getLong(0)).as("evidence, postings and outbox rows").isEqualTo(before);
     assertThat(TestGateway.await(store.load(placed.id())).order().version()).isEqualTo(2);
+  }
+
+  @Test
+  void aNewOrderIsStoredWithItsRidersOnlyWhenItsGateAnswersARow() {
+    TestGateway.Merchant shop = gw.createMerchant("Gate shop");
+    String sku = gw.createSku(shop);
+    // The gate renames the SKU only while it has its first name, so it answers a row once.
+    String gateSql = "UPDATE skus SET name = %s WHERE merchant_id = %s AND id = %s AND name = 'Game card' RETURNING 1";
+    String riderSql = "UPDATE merchants SET name = %s FROM written WHERE merchants.id = %s";
+    List<String> passed = new ArrayList<>();
+    Transition first = placing(shop, sku);
+    Transition second = placing(shop, sku);
+
+    TestGateway.await(store.insert(store.pool(), first, newRow(), new OrderStore.Gate(gateSql,
+        List.of("Gated", shop.id(), sku), () -> passed.add("first"), () -> new IllegalStateException("shut")),
+        List.of(new OrderStore.Rider(riderSql, List.of("Ridden by the first", shop.id())))));
+    assertThatThrownBy(() -> TestGateway.await(store.insert(store.pool(), second, newRow(), new OrderStore.Gate(gateSql,
+        List.of("Gated again", shop.id(), sku), () -> passed.add("second"), () -> new IllegalStateException("shut")),
+        List.of(new OrderStore.Rider(riderSql, List.of("Ridden by the second", shop.id()))))))
+        .hasMessageContaining("shut");
+
+    assertThat(passed).containsExactly("first");
+    assertThat(TestGateway.await(store.load(first.order().id(), shop.id())).order()).isEqualTo(first.order());
+    assertThat(TestGateway.await(store.load(second.order().id(), shop.id()))).as("the order behind a shut gate").isNull();
+    assertThat(gw.query("SELECT count(*) AS n FROM evidence_events WHERE order_id = $1", second.order().id()).get(0)
+        .getLong("n")).isZero();
+    assertThat(gw.query("SELECT name FROM skus WHERE merchant_id = $1 AND id = $2", shop.id(), sku).get(0)
+        .getString("name")).isEqualTo("Gated");
+    assertThat(gw.query("SELECT name FROM merchants WHERE id = $1", shop.id()).get(0).getString("name"))
+        .isEqualTo("Ridden by the first");
+    assertThatThrownBy(() -> new OrderStore.Gate("UPDATE skus SET name = %s", List.of("x"), () -> { },
+        IllegalStateException::new)).as("a gate that answers nothing").isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
