@@ -58,7 +58,7 @@ final class OutboxDispatcher {
    * How long a finished row waits to be marked done with others. Its lease keeps other instances off it
    * meanwhile, and a crash before the mark only runs the (idempotent) effect once more.
    */
-  public static final long DONE_FLUSH_MS = 10;
+  public static final long DONE_FLUSH_MS = 100;
   /**
    * Finished rows kept for another done mark when one failed (the database was away), at most; past it they are
    * left to their lease (the effect then runs once more). Marked again after {@link #DONE_RETRY_MS}.
