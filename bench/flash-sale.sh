@@ -20,7 +20,8 @@
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
 # With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call),
-# and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first.
+# and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first; metrics-N.txt: the
+# gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox).
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
@@ -233,6 +234,9 @@ for run in $(seq 1 "$RUNS"); do
   # shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
   simulate "run-$run" --profile flash-sale $SIM_ARGS || RUN_EXIT=$?
   GATEWAY_CHECKOUT_P99="$(gateway_checkout_p99)"
+  # The gateway's own figures as the run ends (answer times per operation, pools, outbox): where a phase waited.
+  curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$BENCH_PORT/metrics" >"$WORK/metrics-$run.txt" \
+    2>/dev/null || true
   read -r BUSY_AFTER ALL_AFTER <<<"$(machine_ticks)"
   GATEWAY_TICKS=$(( $(process_ticks "$GATEWAY_PID") - GATEWAY_BEFORE ))
   POSTGRES_TICKS=$(( $(postgres_ticks) - POSTGRES_BEFORE ))
