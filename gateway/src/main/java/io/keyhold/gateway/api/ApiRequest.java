@@ -1,9 +1,9 @@
 package io.keyhold.gateway.api;
 
+import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.keyhold.gateway.store.OrderStore;
 import io.vertx.sqlclient.SqlClient;
 
 /**

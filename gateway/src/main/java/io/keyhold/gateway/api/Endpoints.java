@@ -97,12 +97,13 @@ public final class Endpoints {
   }
 
   /**
-   * Mounts a POST operation whose handler stores its answer in the transaction of its work, always
-   * ({@link ApiRequest#recordReply}), and that can be refused before any work ({@code early}).
+   * Mounts a POST operation whose handler stores its answer with its work, always (in the work's transaction,
+   * {@link ApiRequest#recordReply}, or its statement, {@link ApiRequest#replyGate}), and that can be refused before
+   * any work ({@code early}).
    *
-   * <p>Its Idempotency-Key is not claimed before the work but stored with the answer ({@link Idempotency#unclaimed}):
-   * one statement in the work's transaction. A duplicate running at once does its work too, meets the first one's
-   * record when storing its own, rolls back, and is answered the claiming way (the first answer replayed).
+   * <p>Its Idempotency-Key is not claimed before the work but stored with the answer ({@link Idempotency#unclaimed}).
+   * A duplicate running at once does its work too, meets the first one's record when storing its own, writes
+   * nothing, and is answered the claiming way (the first answer replayed).
    *
    * <p>An early refusal is answered without storing the key — it changed nothing, and the client's retry asks again.
    * A key that already has an answer (or a run under way) still gets it: one read.

@@ -58,9 +58,10 @@ import java.util.regex.Pattern;
  * ({@link ApiRequest#recordReply}), so a crash can never leave the work done and the key unanswered.
  *
  * <p>A route whose handler always does so (a checkout: {@link Endpoints#postNewDemandAnsweredInItsTransaction}) claims
- * nothing first ({@link #unclaimed}): its answer is inserted with its work, one statement in that transaction
- * instead of a claim before it and an update in it. A duplicate running at once does its work too, meets the first
- * one's record when it inserts its own (waiting for that transaction to end), rolls back with {@link KeyTaken}, and
+ * nothing first ({@link #unclaimed}): its answer is inserted with its work instead of a claim before it and an update
+ * after — a checkout's as the {@link #gate} of the one statement that stores its order, which writes the order only
+ * when the answer was written. A duplicate running at once does its work too, meets the first one's record when it
+ * inserts its own (waiting for that statement or transaction to end), writes nothing with {@link KeyTaken}, and
  * then goes the claiming way, which replays the first answer (or refuses another request under the key).
  */
 public final class Idempotency {

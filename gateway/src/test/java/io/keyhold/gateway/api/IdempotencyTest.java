@@ -208,6 +208,43 @@ class IdempotencyTest {
   }
 
   @Test
+  void anAnswersGateStoresItOnceAndAnswersARowOnlyForTheRequestHoldingTheKey() {
+    Idempotency records = gw.gateway().idempotency();
+    Caller caller = Caller.merchant(merchant.id());
+    byte[] hash = Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, "/v1/checkout-sessions",
+        io.vertx.core.buffer.Buffer.buffer("{}"));
+    Reply reply = Reply.ok(new JsonObject().put("id", "cs_gate"));
+    Idempotency.Claim first = TestGateway.await(records.unclaimed(caller, "gate-1", hash));
+    Idempotency.Claim second = TestGateway.await(records.unclaimed(caller, "gate-1", hash));
+    Idempotency.Claim claimed = TestGateway.await(records.begin(caller, "gate-2", hash)).claim();
+
+    assertThat(passes(records.gate(first, reply))).as("the first answer under a new key").isTrue();
+    assertThat(first.completed()).isTrue();
+    assertThat(passes(records.gate(second, reply))).as("another request meeting the stored answer").isFalse();
+    assertThat(records.gate(second, reply).shut().get()).isInstanceOf(Idempotency.KeyTaken.class);
+    assertThat(second.completed()).isFalse();
+    assertThat(passes(records.gate(claimed, reply))).as("the answer of the claim's holder").isTrue();
+    assertThat(gw.query("SELECT state FROM idempotency_records WHERE idempotency_key = $1", "gate-2").get(0)
+        .getString(0)).isEqualTo("done");
+    assertThat(passes(records.gate(claimed, reply))).as("a claim answered already").isFalse();
+  }
+
+  /** Runs {@code gate} as the first part of a statement, as an order's insert does; true when it let the order on. */
+  private static boolean passes(io.keyhold.gateway.store.OrderStore.Gate gate) {
+    Object[] params = new Object[gate.args().size()];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = "$" + (i + 1);
+    }
+    long rows = TestGateway.await(gw.gateway().database().pool()
+        .preparedQuery("WITH gate AS (" + gate.sql().formatted(params) + ") SELECT count(*) FROM gate")
+        .execute(io.vertx.sqlclient.Tuple.from(gate.args()))).iterator().next().getLong(0);
+    if (rows == 1) {
+      gate.passed().run();
+    }
+    return rows == 1;
+  }
+
+  @Test
   void releasesTheKeyOfAFailedRequestEvenWhenTheDatabaseIsBusyAtFirst() throws Exception {
     // A real pool of one connection and no queue: while the test holds the connection, every statement
     // through it fails at once with "pool too busy", as a crowd makes happen at peak.
