@@ -10,7 +10,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -62,19 +61,33 @@ public final class OrderFollower {
    */
   public Future<OrderView> await(String orderId, String token, Predicate<OrderView> until, long deadlineMs,
       Consumer<OrderView> onView) {
-    Wait wait = new Wait(orderId, token, until, deadlineMs, onView);
-    wait.begin();
-    return wait.promise.future();
+    Following following = open(orderId, token, deadlineMs, onView);
+    return following.until(until).onComplete(ended -> following.close());
   }
 
-  private final class Wait {
+  /**
+   * Starts following one order until {@code deadlineMs} (on the {@code nowMs} clock) or {@link Following#close}: as
+   * a buyer's page does, one event stream serves every wait of the order ({@link Following#until}), so the gateway
+   * is asked for the order once, not once per wait. {@code onView} sees every view on the way.
+   */
+  public Following open(String orderId, String token, long deadlineMs, Consumer<OrderView> onView) {
+    Following following = new Following(orderId, token, deadlineMs, onView);
+    following.begin();
+    return following;
+  }
+
+  /**
+   * One order followed: its stream (or polls) kept across its waits, one wait at a time. Every wait ends by itself:
+   * when its condition holds, at the deadline, or when it is closed.
+   */
+  public final class Following {
     final String orderId;
     final String token;
-    final Predicate<OrderView> until;
     final long deadlineMs;
     final Consumer<OrderView> onView;
-    final Promise<OrderView> promise = Promise.promise();
-    final AtomicBoolean done = new AtomicBoolean();
+    boolean closed;
+    Predicate<OrderView> until;
+    Promise<OrderView> promise;
     OrderView last;
     HttpClientRequest stream;
     long pollTimer = -1;
@@ -84,10 +97,9 @@ public final class OrderFollower {
     boolean streaming;
     boolean streamPending;
 
-    Wait(String orderId, String token, Predicate<OrderView> until, long deadlineMs, Consumer<OrderView> onView) {
+    Following(String orderId, String token, long deadlineMs, Consumer<OrderView> onView) {
       this.orderId = orderId;
       this.token = token;
-      this.until = until;
       this.deadlineMs = deadlineMs;
       this.onView = onView;
     }
@@ -95,18 +107,66 @@ public final class OrderFollower {
     void begin() {
       long left = deadlineMs - nowMs.getAsLong();
       if (left <= 0) {
-        finish(null, new FollowTimeoutException(orderId, null));
+        closed = true;
         return;
       }
-      deadlineTimer = vertx.setTimer(left, id -> finish(null, new FollowTimeoutException(orderId, last)));
+      deadlineTimer = vertx.setTimer(left, id -> {
+        deadlineTimer = -1;
+        close();
+      });
       if (mode == FollowMode.SSE && !streamUnsupported) {
         openStream();
-        // A first look whatever happens to the stream: if it cannot open (no free connection, refused),
-        // this wait goes on polling and never stalls.
-        schedulePoll(STREAM_FIRST_LOOK_MS);
+      }
+    }
+
+    /**
+     * The first view of the order, from now on, that satisfies {@code condition} (the last one seen, when it does);
+     * fails with {@link FollowTimeoutException} at the deadline, or at once when this following has ended.
+     */
+    public Future<OrderView> until(Predicate<OrderView> condition) {
+      if (closed) {
+        return Future.failedFuture(new FollowTimeoutException(orderId, last));
+      }
+      if (promise != null) {
+        return Future.failedFuture(new IllegalStateException("order " + orderId + " is already awaited"));
+      }
+      if (last != null && condition.test(last)) {
+        return Future.succeededFuture(last);
+      }
+      until = condition;
+      promise = Promise.promise();
+      Future<OrderView> awaited = promise.future();
+      if (mode == FollowMode.SSE && !streamUnsupported && stream == null && !streamPending) {
+        // The stream ended since the last wait (a restart, a refusal for now): try again, as a page reconnects.
+        openStream();
+      }
+      if (streaming || streamPending) {
+        // A first look whatever happens to the stream: if it cannot open (no free connection, refused), this wait
+        // goes on polling and never stalls.
+        schedulePoll(streaming ? STREAM_SILENCE_MS - (nowMs.getAsLong() - lastHeardMs) : STREAM_FIRST_LOOK_MS);
       } else {
+        pollIntervalMs = POLL_INTERVAL_MS_MIN;
         poll();
       }
+      return awaited;
+    }
+
+    /** Ends the following: its stream is closed, and a wait under way fails as at the deadline. */
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      cancelPoll();
+      if (deadlineTimer >= 0) {
+        vertx.cancelTimer(deadlineTimer);
+        deadlineTimer = -1;
+      }
+      if (stream != null) {
+        stream.reset();
+        stream = null;
+      }
+      settle(null, new FollowTimeoutException(orderId, last));
     }
 
     void openStream() {
@@ -118,11 +178,11 @@ public final class OrderFollower {
           .setConnectTimeout(Math.max(1, Math.min(STREAM_CONNECT_TIMEOUT_MS, deadlineMs - nowMs.getAsLong())));
       client.streams().request(options)
           .compose(request -> {
-            stream = request;
-            if (done.get()) {
+            if (closed) {
               request.reset();
-              return Future.failedFuture("finished before the stream opened");
+              return Future.failedFuture("closed before the stream opened");
             }
+            stream = request;
             return request.send();
           })
           .onComplete(result -> {
@@ -130,7 +190,8 @@ public final class OrderFollower {
             if (result.succeeded()) {
               streaming(result.result());
             } else {
-              // No stream (no free connection in time, no connection at all): this wait polls.
+              // No stream (no free connection in time, no connection at all): a wait polls.
+              stream = null;
               schedulePoll(POLL_INTERVAL_MS_MIN);
             }
           });
@@ -142,7 +203,7 @@ public final class OrderFollower {
         if (status == 404 || status == 405 || status == 406) {
           streamUnsupported = true;
         }
-        // Drain the small problem answer so the connection goes back to the pool; this wait polls.
+        // Drain the small problem answer so the connection goes back to the pool; a wait polls.
         response.exceptionHandler(ignored -> { });
         response.handler(ignored -> { });
         stream = null;
@@ -176,15 +237,16 @@ public final class OrderFollower {
     void streamEnded() {
       stream = null;
       streaming = false;
-      if (!done.get()) {
-        // The stream closed early (a proxy, a restart): fall back to polling until the wait ends.
+      if (!closed) {
+        // The stream closed early (a proxy, a restart): a wait under way polls until it ends.
         pollIntervalMs = POLL_INTERVAL_MS_MIN;
         schedulePoll(POLL_INTERVAL_MS_MIN);
       }
     }
 
     void poll() {
-      if (done.get()) {
+      if (closed || promise == null) {
+        // Nobody waits: the stream (if any) keeps the last view; the next wait looks again.
         return;
       }
       if (streaming && nowMs.getAsLong() - lastHeardMs < STREAM_SILENCE_MS) {
@@ -196,7 +258,7 @@ public final class OrderFollower {
         if (result.succeeded()) {
           offer(result.result());
         }
-        if (!done.get()) {
+        if (!closed && promise != null) {
           // Beside a stream (open or still opening) a poll is only a safety net: slow. Alone, it backs off.
           boolean beside = streaming || streamPending;
           long next = beside ? STREAM_SILENCE_MS : pollIntervalMs;
@@ -209,46 +271,47 @@ public final class OrderFollower {
     }
 
     void schedulePoll(long delayMs) {
-      if (done.get()) {
+      if (closed || promise == null) {
         return;
       }
-      if (pollTimer >= 0) {
-        vertx.cancelTimer(pollTimer);
-      }
+      cancelPoll();
       pollTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
         pollTimer = -1;
         poll();
       });
     }
 
+    void cancelPoll() {
+      if (pollTimer >= 0) {
+        vertx.cancelTimer(pollTimer);
+        pollTimer = -1;
+      }
+    }
+
     void offer(OrderView view) {
-      if (done.get() || !orderId.equals(view.id())) {
+      if (closed || !orderId.equals(view.id())) {
         return;
       }
       last = view;
       onView.accept(view);
-      if (until.test(view)) {
-        finish(view, null);
+      if (until != null && until.test(view)) {
+        settle(view, null);
       }
     }
 
-    void finish(OrderView view, Throwable failure) {
-      if (!done.compareAndSet(false, true)) {
+    /** Ends the wait under way, if any; the stream stays for the next one. */
+    void settle(OrderView view, Throwable failure) {
+      Promise<OrderView> waiting = promise;
+      if (waiting == null) {
         return;
       }
-      if (pollTimer >= 0) {
-        vertx.cancelTimer(pollTimer);
-      }
-      if (deadlineTimer >= 0) {
-        vertx.cancelTimer(deadlineTimer);
-      }
-      if (stream != null) {
-        stream.reset();
-      }
+      promise = null;
+      until = null;
+      cancelPoll();
       if (failure != null) {
-        promise.fail(failure);
+        waiting.fail(failure);
       } else {
-        promise.complete(view);
+        waiting.complete(view);
       }
     }
   }

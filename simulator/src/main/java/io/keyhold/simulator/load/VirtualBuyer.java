@@ -6,6 +6,7 @@ import io.keyhold.simulator.client.ApiProblem;
 import io.keyhold.simulator.client.CallTiming;
 import io.keyhold.simulator.client.CheckoutSession;
 import io.keyhold.simulator.client.FollowTimeoutException;
+import io.keyhold.simulator.client.OrderFollower;
 import io.keyhold.simulator.client.OrderView;
 import io.keyhold.simulator.env.Shop;
 import io.keyhold.simulator.report.Outcome;
@@ -46,6 +47,8 @@ final class VirtualBuyer {
   private String token;
   private String state;
   private long payPressedAtMs = -1;
+  /** The order followed since it was paid for: one stream for all the buyer's waits, as its page keeps one. */
+  private OrderFollower.Following following;
 
   VirtualBuyer(RunContext run, BuyerPlan plan, Shop shop) {
     this.run = run;
@@ -123,7 +126,12 @@ final class VirtualBuyer {
         .compose(paid -> follow(this::actionable))
         .compose(this::act)
         .map(last -> finished(last, arrivalAtMs))
-        .recover(this::failed);
+        .recover(this::failed)
+        .onComplete(ended -> {
+          if (following != null) {
+            following.close();
+          }
+        });
   }
 
   // ---- paying ----
@@ -224,7 +232,10 @@ final class VirtualBuyer {
   // ---- following and acting ----
 
   private Future<OrderView> follow(Predicate<OrderView> until) {
-    return run.follower().await(orderId, token, until, run.stopAtMs(), this::seen);
+    if (following == null) {
+      following = run.follower().open(orderId, token, run.stopAtMs(), this::seen);
+    }
+    return following.until(until);
   }
 
   /**

@@ -70,6 +70,46 @@ class OrderFollowerTest {
     }
   }
 
+  @Test
+  void oneStreamServesEveryWaitOfAnOrderUntilItIsClosed() throws Exception {
+    AtomicInteger streams = new AtomicInteger();
+    AtomicInteger polls = new AtomicInteger();
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      if (request.path().endsWith("/events")) {
+        streams.incrementAndGet();
+        stream(request);
+      } else {
+        polls.incrementAndGet();
+        request.response().putHeader("Content-Type", "application/json").end(order("awaiting_payment"));
+      }
+    })) {
+      GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 8, 5_000);
+      OrderFollower follower = new OrderFollower(client, FollowMode.SSE, System::currentTimeMillis);
+      Context context = vertx.getOrCreateContext();
+      Promise<List<String>> result = Promise.promise();
+      OrderFollower.Following[] following = new OrderFollower.Following[1];
+      context.runOnContext(v -> {
+        following[0] = follower.open("ord_1", "token-1", System.currentTimeMillis() + 10_000,
+            view -> seen.add(view.state()));
+        following[0].until(view -> view.state().equals("ready"))
+            .compose(ready -> following[0].until(OrderView::terminal).map(end -> List.of(ready.state(), end.state())))
+            .onComplete(result);
+      });
+      List<String> ends = result.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+      assertThat(ends).containsExactly("ready", "released");
+      assertThat(streams.get()).as("streams opened for two waits").isEqualTo(1);
+      assertThat(polls.get()).isZero();
+      Promise<OrderView> afterClose = Promise.promise();
+      context.runOnContext(v -> {
+        following[0].close();
+        following[0].until(OrderView::terminal).onComplete(afterClose);
+      });
+      assertThatThrownBy(() -> afterClose.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(FollowTimeoutException.class);
+    }
+  }
+
   private void stream(HttpServerRequest request) {
     request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
     request.response().write(": hello\n\n");
