@@ -22,7 +22,7 @@ import java.util.List;
 public final class GatewayProcess implements AutoCloseable {
   /** The production JVM options of docs/operations.md. */
   public static final List<String> JVM_OPTIONS = List.of("-Xms128m", "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=128m");
+      "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=128m", "-XX:+ExitOnOutOfMemoryError");
   public static final long READY_POLL_MS = 25;
   public static final String LOG_DIR = "target/gateway-processes";
 
