@@ -111,8 +111,8 @@ public final class Idempotency {
       + " response_sealed = excluded.response_sealed, created_at = now()"
       + " WHERE idempotency_records.expires_at < %s"
       + " OR (idempotency_records.state = 'in_progress' AND idempotency_records.locked_until < %s)";
-  private static final String COMPLETE_NUMBERED = COMPLETE.formatted(params(6));
-  private static final String STORE_NUMBERED = STORE.formatted(params(9));
+  private static final String COMPLETE_NUMBERED = COMPLETE.formatted(OrderStore.placeholders(1, 6));
+  private static final String STORE_NUMBERED = STORE.formatted(OrderStore.placeholders(1, 9));
   private static final String RELEASE = "DELETE FROM idempotency_records"
       + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $3";
   private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
@@ -302,15 +302,6 @@ public final class Idempotency {
     }
     return new Stored(COMPLETE, List.of(reply.status(), sealed.keyId(), ciphertext, claim.scope, claim.key, claim.token),
         true);
-  }
-
-  /** $1..$count, for a statement written with a {@code %s} per parameter. */
-  private static Object[] params(int count) {
-    Object[] params = new Object[count];
-    for (int i = 0; i < count; i++) {
-      params[i] = "$" + (i + 1);
-    }
-    return params;
   }
 
   /** Forgets an unanswered claim so the request can be retried (nothing to forget for an {@link #unclaimed} one). */

@@ -85,8 +85,8 @@ final class OrderRows {
    * {@code gate} CTE that goes first answers a row; the riders follow it.
    */
   private static final String INSERT = " written AS (" + INSERT_ORDER + "),"
-      + " units AS (" + UNITS.formatted(params(18, 8)) + "),"
-      + " evidence AS (" + EVIDENCE.formatted(params(26, 6)) + ")";
+      + " units AS (" + UNITS.formatted(OrderStore.placeholders(18, 8)) + "),"
+      + " evidence AS (" + EVIDENCE.formatted(OrderStore.placeholders(26, 6)) + ")";
   /** The parameters of {@link #INSERT}: the gate's and the riders' follow them. */
   private static final int INSERT_PARAMS = 31;
   /** The gate of an order stored whatever else happens. */
@@ -96,10 +96,10 @@ final class OrderRows {
    * statement; it writes nothing and answers 0 when the row was not at the expected version.
    */
   private static final String UPDATE = "WITH written AS (" + UPDATE_ORDER + "),"
-      + " units AS (" + UNITS.formatted(params(9, 8)) + "),"
-      + " postings AS (" + POSTINGS.formatted(params(17, 5)) + "),"
-      + " evidence AS (" + EVIDENCE.formatted(params(22, 6)) + "),"
-      + " effects AS (" + OUTBOX.formatted(params(28, 7)) + ")";
+      + " units AS (" + UNITS.formatted(OrderStore.placeholders(9, 8)) + "),"
+      + " postings AS (" + POSTINGS.formatted(OrderStore.placeholders(17, 5)) + "),"
+      + " evidence AS (" + EVIDENCE.formatted(OrderStore.placeholders(22, 6)) + "),"
+      + " effects AS (" + OUTBOX.formatted(OrderStore.placeholders(28, 7)) + ")";
   /** The parameters of {@link #UPDATE}: a rider's follow them. */
   private static final int UPDATE_PARAMS = 34;
   private static final String UPDATE_ANSWER = " SELECT count(*) AS written,"
@@ -189,15 +189,12 @@ final class OrderRows {
     if (gate == null) {
       sql.append(OPEN_GATE);
     } else {
-      sql.append(gate.sql().formatted(params(tuple.size() + 1, gate.args().size())));
-      gate.args().forEach(tuple::addValue);
+      sql.append(gate.numbered(tuple.size() + 1, tuple));
     }
     sql.append("),").append(INSERT);
     for (int i = 0; i < riders.size(); i++) {
-      OrderStore.Rider rider = riders.get(i);
-      sql.append(", rider").append(i).append(" AS (")
-          .append(rider.sql().formatted(params(tuple.size() + 1, rider.args().size()))).append(')');
-      rider.args().forEach(tuple::addValue);
+      sql.append(", rider").append(i).append(" AS (").append(riders.get(i).numbered(tuple.size() + 1, tuple))
+          .append(')');
     }
     sql.append(" SELECT count(*) AS written FROM written");
     return client.preparedQuery(sql.toString()).execute(tuple)
@@ -242,9 +239,7 @@ final class OrderRows {
     String sql = UPDATE + UPDATE_ANSWER;
     if (rider != null) {
       // Its own CTE, reading written: it writes exactly when the change is stored, in the same statement.
-      sql = UPDATE + ", rider AS (" + rider.sql().formatted(params(UPDATE_PARAMS + 1, rider.args().size())) + ")"
-          + UPDATE_ANSWER;
-      rider.args().forEach(update::addValue);
+      sql = UPDATE + ", rider AS (" + rider.numbered(UPDATE_PARAMS + 1, update) + ")" + UPDATE_ANSWER;
     }
     return tx.preparedQuery(sql).execute(update).compose(rows -> {
       Row row = rows.iterator().next();
@@ -310,15 +305,6 @@ final class OrderRows {
   static Future<Void> writeReservation(SqlClient tx, StoredOrder order) {
     return tx.preparedQuery(SET_RESERVATION).execute(Tuple.of(order.merchantId(), order.id(), order.reservationId(),
         odt(order.reservedUntil()))).mapEmpty();
-  }
-
-  /** {@code count} placeholders from {@code $first}, for a statement's {@code %s} slots. */
-  private static Object[] params(int first, int count) {
-    Object[] names = new Object[count];
-    for (int i = 0; i < count; i++) {
-      names[i] = "$" + (first + i);
-    }
-    return names;
   }
 
   private static void addUnits(Tuple tuple, Order order) {

@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -262,6 +263,11 @@ public final class OrderStore {
    * any, was made).
    */
   public record Gate(String sql, List<Object> args, Runnable passed, Supplier<? extends RuntimeException> shut) {
+    /** The gate's statement with its {@code %s} numbered from {@code first}, its arguments added to {@code params}. */
+    String numbered(int first, Tuple params) {
+      return numberedPart(sql, this.args, first, params);
+    }
+
     public Gate {
       Objects.requireNonNull(sql, "sql");
       Objects.requireNonNull(passed, "passed");
@@ -350,12 +356,34 @@ public final class OrderStore {
   }
 
   /**
+   * {@code $first, $first+1, ...}: what each {@code %s} of a statement written with one per parameter becomes
+   * ({@link Rider}, {@link Gate}, and the store's own statements).
+   */
+  public static Object[] placeholders(int first, int count) {
+    Object[] names = new Object[count];
+    for (int i = 0; i < count; i++) {
+      names[i] = "$" + (first + i);
+    }
+    return names;
+  }
+
+  private static String numberedPart(String sql, List<Object> args, int first, Tuple params) {
+    args.forEach(params::addValue);
+    return sql.formatted(placeholders(first, args.size()));
+  }
+
+  /**
    * A write that rides with a change in the statement that stores it: {@code sql} is one data-modifying statement that
    * reads the stored order's row as {@code written} (so it writes nothing when the version check fails), with a
    * {@code %s} where each of {@code args} goes, in order. It must not fail once the change is stored: there is no
    * transaction to roll the change back.
    */
   public record Rider(String sql, List<Object> args) {
+    /** The rider's statement with its {@code %s} numbered from {@code first}, its arguments added to {@code params}. */
+    String numbered(int first, Tuple params) {
+      return numberedPart(sql, this.args, first, params);
+    }
+
     public Rider {
       Objects.requireNonNull(sql, "sql");
       if (!sql.contains("written")) {

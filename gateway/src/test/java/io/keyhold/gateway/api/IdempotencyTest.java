@@ -231,12 +231,9 @@ class IdempotencyTest {
 
   /** Runs {@code gate} as the first part of a statement, as an order's insert does; true when it let the order on. */
   private static boolean passes(io.keyhold.gateway.store.OrderStore.Gate gate) {
-    Object[] params = new Object[gate.args().size()];
-    for (int i = 0; i < params.length; i++) {
-      params[i] = "$" + (i + 1);
-    }
     long rows = TestGateway.await(gw.gateway().database().pool()
-        .preparedQuery("WITH gate AS (" + gate.sql().formatted(params) + ") SELECT count(*) FROM gate")
+        .preparedQuery("WITH gate AS (" + gate.sql().formatted(io.keyhold.gateway.store.OrderStore.placeholders(1,
+            gate.args().size())) + ") SELECT count(*) FROM gate")
         .execute(io.vertx.sqlclient.Tuple.from(gate.args()))).iterator().next().getLong(0);
     if (rows == 1) {
       gate.passed().run();
