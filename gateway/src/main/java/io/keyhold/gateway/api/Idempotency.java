@@ -1,6 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.KeyVault;
+import io.keyhold.gateway.store.BatchedReads;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Context;
@@ -95,6 +96,10 @@ public final class Idempotency {
       + " AND (expires_at < $8 OR (state = 'in_progress' AND locked_until < $8))";
   private static final String FIND = "SELECT request_hash, state, locked_until, expires_at, response_status,"
       + " response_key_id, response_sealed FROM idempotency_records WHERE scope = $1 AND idempotency_key = $2";
+  /** Which of several (scope, key) pairs have a record, in one statement ({@link #known}). */
+  private static final String FIND_KNOWN = "SELECT k.scope, k.idempotency_key"
+      + " FROM unnest($1::text[], $2::text[]) AS k(scope, idempotency_key) WHERE EXISTS (SELECT 1"
+      + " FROM idempotency_records r WHERE r.scope = k.scope AND r.idempotency_key = k.idempotency_key)";
   private static final String COMPLETE = "UPDATE idempotency_records"
       + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = %s,"
       + " response_key_id = %s, response_sealed = %s"
@@ -127,6 +132,10 @@ public final class Idempotency {
    * claim token. The client's retry with the key releases it first (see {@link #begin}).
    */
   private final Map<String, String> owedReleases = new ConcurrentHashMap<>();
+  /** {@link #known}'s reads: a crowd refused early (a SKU sold out) asks in a few statements, not one each. */
+  private final BatchedReads<ScopedKey, Boolean> knownKeys = new BatchedReads<>(this::findKnown, BatchedReads.KEYS_MAX);
+
+  private record ScopedKey(String scope, String key) {}
 
   /** {@code instanceId}: this gateway instance, named on its claims so they are handed back if it dies. */
   public Idempotency(Pool pool, KeyVault vault, Clock clock, String instanceId) {
@@ -235,9 +244,21 @@ public final class Idempotency {
     });
   }
 
-  /** Whether {@code key} has a record (an answer, or a run under way) for this caller: one read by primary key. */
+  /** Whether {@code key} has a record (an answer, or a run under way) for this caller: read by primary key, batched. */
   public Future<Boolean> known(Caller caller, String key) {
-    return pool.preparedQuery(FIND).execute(Tuple.of(caller.scope(), key)).map(rows -> rows.size() > 0);
+    return knownKeys.read(new ScopedKey(caller.scope(), key)).map(Boolean.TRUE::equals);
+  }
+
+  private Future<Map<ScopedKey, Boolean>> findKnown(List<ScopedKey> keys) {
+    String[] scopes = keys.stream().map(ScopedKey::scope).toArray(String[]::new);
+    String[] names = keys.stream().map(ScopedKey::key).toArray(String[]::new);
+    return pool.preparedQuery(FIND_KNOWN).execute(Tuple.tuple().addArrayOfString(scopes).addArrayOfString(names)).map(rows -> {
+      Map<ScopedKey, Boolean> found = new HashMap<>();
+      for (Row row : rows) {
+        found.put(new ScopedKey(row.getString("scope"), row.getString("idempotency_key")), true);
+      }
+      return found;
+    });
   }
 
   private static Future<Outcome> inProgress() {

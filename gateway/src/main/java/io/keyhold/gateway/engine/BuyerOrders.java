@@ -6,6 +6,7 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.UnitState;
+import io.keyhold.gateway.store.BatchedReads;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.Wire;
@@ -14,13 +15,16 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (openapi.yaml) and the
@@ -56,16 +60,23 @@ public final class BuyerOrders {
       + " (SELECT coalesce(json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.seq),"
       + "   '[]'::json) FROM (SELECT seq, type, at, data FROM evidence_events WHERE merchant_id = o.merchant_id"
       + "   AND order_id = o.id ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX + ") e) AS timeline";
-  /** The order and what its view shows beside it, in one statement. */
+  /** Orders ($1: their ids) and what their views show beside them, in one statement. */
   private static final String ORDER_AND_BESIDE = "SELECT " + OrderStore.columns("o") + ", " + BESIDE
-      + " FROM orders o WHERE o.id = $1";
-  /** What the view of an order already in hand shows beside it. */
-  private static final String BESIDE_ORDER = "SELECT " + BESIDE
-      + " FROM (SELECT $1::text AS merchant_id, $2::text AS id, $3::text AS sku_id) o";
+      + " FROM orders o WHERE o.id = ANY($1::text[])";
+  /** What the views of orders already in hand show beside them ($1..$3: merchant, order and SKU ids). */
+  private static final String BESIDE_ORDER = "SELECT o.id AS order_id, " + BESIDE
+      + " FROM unnest($1::text[], $2::text[], $3::text[]) AS o(merchant_id, id, sku_id)";
 
   private final Pool pool;
   private final OrderStore orders;
   private final KeyOpener keys;
+  // Views are read in batches: in a spike every page and event stream asks for one, and each asked alone cost
+  // PostgreSQL a statement of its own (six of a lifecycle's thirty-two).
+  private final BatchedReads<String, Row> ordersById = new BatchedReads<>(this::ordersAndBeside, BatchedReads.KEYS_MAX);
+  private final BatchedReads<OrderRef, Row> besides = new BatchedReads<>(this::beside, BatchedReads.KEYS_MAX);
+
+  /** An order in hand, as its view's rows beside it are found. */
+  private record OrderRef(String merchantId, String orderId, String skuId) {}
 
   public BuyerOrders(Pool pool, OrderStore orders, KeyOpener keys) {
     this.pool = Objects.requireNonNull(pool, "pool");
@@ -79,13 +90,31 @@ public final class BuyerOrders {
 
   /** The buyer's view of the order, or null when there is none. */
   public Future<JsonObject> view(String orderId, boolean withKeys) {
-    return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.of(orderId)).compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.succeededFuture(null);
-      }
-      Row row = rows.iterator().next();
-      return view(OrderStore.toStored(row).order(), row, withKeys);
-    });
+    return ordersById.read(orderId).compose(row -> row == null ? Future.succeededFuture(null)
+        : view(OrderStore.toStored(row).order(), row, withKeys));
+  }
+
+  private Future<Map<String, Row>> ordersAndBeside(List<String> orderIds) {
+    return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
+        .map(rows -> byKey(rows, row -> row.getString("id")));
+  }
+
+  private Future<Map<OrderRef, Row>> beside(List<OrderRef> refs) {
+    Tuple args = Tuple.tuple().addArrayOfString(refs.stream().map(OrderRef::merchantId).toArray(String[]::new))
+        .addArrayOfString(refs.stream().map(OrderRef::orderId).toArray(String[]::new))
+        .addArrayOfString(refs.stream().map(OrderRef::skuId).toArray(String[]::new));
+    Map<String, OrderRef> byId = new HashMap<>();
+    refs.forEach(ref -> byId.put(ref.orderId(), ref));
+    return pool.preparedQuery(BESIDE_ORDER).execute(args)
+        .map(rows -> byKey(rows, row -> byId.get(row.getString("order_id"))));
+  }
+
+  private static <K> Map<K, Row> byKey(RowSet<Row> rows, Function<Row, K> key) {
+    Map<K, Row> found = new HashMap<>();
+    for (Row row : rows) {
+      found.put(key.apply(row), row);
+    }
+    return found;
   }
 
   /**
@@ -108,8 +137,8 @@ public final class BuyerOrders {
 
   /** The view of {@code order} as stored, with the rows beside it. */
   public Future<JsonObject> view(Order order, boolean withKeys) {
-    return pool.preparedQuery(BESIDE_ORDER).execute(Tuple.of(order.merchantId(), order.id(), order.skuId()))
-        .compose(rows -> view(order, rows.iterator().next(), withKeys));
+    return besides.read(new OrderRef(order.merchantId(), order.id(), order.skuId()))
+        .compose(beside -> view(order, beside, withKeys));
   }
 
   private Future<JsonObject> view(Order order, Row beside, boolean withKeys) {
