@@ -60,10 +60,14 @@ public final class StockAdapter implements MerchantAdapter {
       + " remembered AS (INSERT INTO stock_deliveries (merchant_id, order_ref, unit_index, attempt, sku_id,"
       + " stock_key_id) SELECT $1, $5, a.unit, $7, $2, a.id FROM assigned a)"
       + " SELECT id, sku_id, vault_key_id, sealed_key, unit FROM assigned";
-  /** Up to $4 keys of the reservation $3, delivered ({@link #ASSIGN_AND_REMEMBER}). */
+  /**
+   * Up to $4 keys of the reservation $3, delivered ({@link #ASSIGN_AND_REMEMBER}); the keys are updated by primary key,
+   * their ids as one array, so no plan reaches them through the merchant alone (see {@link StockVault#CLAIM}).
+   */
   private static final String TAKE_RESERVED = "WITH taken AS (UPDATE stock_keys SET state = 'delivered',"
-      + " reserved_until = NULL WHERE merchant_id = $1 AND id IN (SELECT id FROM stock_keys WHERE merchant_id = $1"
-      + " AND sku_id = $2 AND reservation_ref = $3 AND state = 'reserved' ORDER BY id LIMIT $4 FOR UPDATE)"
+      + " reserved_until = NULL WHERE merchant_id = $1 AND id = ANY(ARRAY(SELECT id FROM stock_keys"
+      + " WHERE merchant_id = $1 AND sku_id = $2 AND reservation_ref = $3 AND state = 'reserved' ORDER BY id LIMIT $4"
+      + " FOR UPDATE))"
       + " RETURNING " + StockVault.SEALED_COLUMNS + ")" + ASSIGN_AND_REMEMBER;
   /**
    * Up to $4 free keys straight to delivered under the reference $3, through the partial index of available keys
@@ -72,7 +76,7 @@ public final class StockAdapter implements MerchantAdapter {
   private static final String TAKE_FREE = "WITH picked AS (SELECT id FROM stock_keys"
       + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available' ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),"
       + " taken AS (UPDATE stock_keys s SET state = 'delivered', reservation_ref = $3, reserved_until = NULL"
-      + " FROM picked WHERE s.merchant_id = $1 AND s.id = picked.id"
+      + " WHERE s.merchant_id = $1 AND s.id = ANY(ARRAY(SELECT id FROM picked))"
       + " RETURNING s.id, s.sku_id, s.vault_key_id, s.sealed_key)" + ASSIGN_AND_REMEMBER;
 
   private final Pool pool;

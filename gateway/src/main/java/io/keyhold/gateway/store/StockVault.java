@@ -60,14 +60,18 @@ public final class StockVault {
   /**
    * The claim, all or nothing in one statement: the planner walks stock_keys_available in id order and
    * skips rows others hold; only when it found all {@code $3} are they reserved. Answers the reserved ids,
-   * or one row with a null id and how many were free.
+   * or one row with a null id and how many were free. The update reaches the picked keys by primary key, the ids as
+   * one array: joined to {@code picked} instead, the plan PostgreSQL keeps for the statement read every key of the
+   * merchant for each claim (a bitmap scan on the merchant alone, the join filtering by id: 2,900 index entries a
+   * claim late in a flash sale of 2,000 keys).
    */
   static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
       + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available'"
       + " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED),"
       + " found AS (SELECT count(*) AS free FROM picked),"
       + " claimed AS (UPDATE stock_keys s SET state = 'reserved', reservation_ref = $4, reserved_until = $5"
-      + " FROM picked, found WHERE found.free = $3 AND s.merchant_id = $1 AND s.id = picked.id RETURNING s.id)"
+      + " FROM found WHERE found.free = $3 AND s.merchant_id = $1 AND s.id = ANY(ARRAY(SELECT id FROM picked))"
+      + " RETURNING s.id)"
       + " SELECT claimed.id, found.free FROM found LEFT JOIN claimed ON true";
   private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
       + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";

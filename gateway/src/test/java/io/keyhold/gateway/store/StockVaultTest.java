@@ -285,6 +285,24 @@ class StockVaultTest {
         .stream().map(r -> r.getString(0)).toList());
 
     assertThat(plan).contains("stock_keys_available").doesNotContain("Seq Scan");
+    // The plan kept for the prepared statement (no values known) reaches the picked keys by primary key; joined to
+    // them instead, it once read every key of the merchant for each claim.
+    String kept = genericPlan(StockVault.CLAIM, "text, text, int, text, timestamptz",
+        "'" + merchant.id() + "', '" + sku + "', 5, 'x', now()");
+    assertThat(kept).contains("Index Cond: ((merchant_id = $1) AND (id = ANY").doesNotContain("Seq Scan")
+        .doesNotContain("Bitmap Heap Scan on stock_keys s");
+  }
+
+  /** The plan PostgreSQL keeps for {@code sql} once it plans without the values (a generic plan), as text. */
+  private static String genericPlan(String sql, String types, String values) {
+    return TestGateway.await(gw.gateway().pool().withConnection(connection -> connection
+        .query("SET plan_cache_mode = force_generic_plan").execute()
+        .compose(set -> connection.query("PREPARE kept(" + types + ") AS " + sql).execute())
+        .compose(prepared -> connection.query("EXPLAIN EXECUTE kept(" + values + ")").execute())
+        .compose(rows -> connection.query("DEALLOCATE kept").execute()
+            .compose(gone -> connection.query("RESET plan_cache_mode").execute())
+            .map(reset -> String.join("\n", java.util.stream.StreamSupport.stream(rows.spliterator(), false)
+                .map(row -> row.getString(0)).toList())))));
   }
 
   @Test
