@@ -252,7 +252,8 @@ public final class Idempotency {
   private Future<Map<ScopedKey, Boolean>> findKnown(List<ScopedKey> keys) {
     String[] scopes = keys.stream().map(ScopedKey::scope).toArray(String[]::new);
     String[] names = keys.stream().map(ScopedKey::key).toArray(String[]::new);
-    return pool.preparedQuery(FIND_KNOWN).execute(Tuple.tuple().addArrayOfString(scopes).addArrayOfString(names)).map(rows -> {
+    Tuple args = Tuple.tuple().addArrayOfString(scopes).addArrayOfString(names);
+    return pool.preparedQuery(FIND_KNOWN).execute(args).map(rows -> {
       Map<ScopedKey, Boolean> found = new HashMap<>();
       for (Row row : rows) {
         found.put(new ScopedKey(row.getString("scope"), row.getString("idempotency_key")), true);
