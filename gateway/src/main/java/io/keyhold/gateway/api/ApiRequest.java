@@ -74,4 +74,13 @@ public final class ApiRequest {
   public OrderStore.Gate replyGate(Reply reply) {
     return claim == null ? null : idempotency.gate(claim, reply);
   }
+
+  /**
+   * Claims this request's Idempotency-Key as the gate of the statement storing its change ({@link
+   * Idempotency#changeGate}), for a route mounted with {@link Endpoints#postClaimedByItsChange}; null without an
+   * Idempotency-Key. Ask once per request.
+   */
+  public OrderStore.Gate changeGate() {
+    return claim == null ? null : idempotency.changeGate(claim);
+  }
 }

@@ -42,10 +42,10 @@ final class BuyerRoutes {
     endpoints.get("getBuyerOrder", Caller.Kind.BUYER, routes::getOrder);
     endpoints.stream("getBuyerOrderEvents", Caller.Kind.BUYER,
         request -> streams.serve(request.routingContext(), request.caller().requireOrderId()));
-    endpoints.post("revealBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Reveal()));
-    endpoints.post("confirmBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Confirm()));
-    endpoints.post("cancelBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Cancel()));
-    endpoints.post("openBuyerDispute", Caller.Kind.BUYER, routes::openDispute);
+    endpoints.postClaimedByItsChange("revealBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Reveal()));
+    endpoints.postClaimedByItsChange("confirmBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Confirm()));
+    endpoints.postClaimedByItsChange("cancelBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Cancel()));
+    endpoints.postClaimedByItsChange("openBuyerDispute", Caller.Kind.BUYER, routes::openDispute);
     endpoints.get("getBuyerEvidence", Caller.Kind.BUYER, routes::getEvidence);
     endpoints.get("getEvidenceKey", Caller.Kind.PUBLIC,
         request -> Future.succeededFuture(noStore(evidence.publicKey(), Map.of())));
@@ -62,7 +62,8 @@ final class BuyerRoutes {
 
   private Future<Reply> act(ApiRequest request, OrderEvent event) {
     JsonInput.of(request.body(), NO_FIELDS).done();
-    return buyers.act(request.caller().requireOrderId(), event, true).map(view -> noStore(view, Map.of()));
+    return buyers.act(request.caller().requireOrderId(), event, true, request.changeGate())
+        .map(view -> noStore(view, Map.of()));
   }
 
   private Future<Reply> openDispute(ApiRequest request) {
@@ -76,7 +77,8 @@ final class BuyerRoutes {
     }
     in.done();
     OrderEvent event = new OrderEvent.DisputeOpened(DisputeReason.fromCode(reason), text);
-    return buyers.act(request.caller().requireOrderId(), event, true).map(view -> noStore(view, Map.of()));
+    return buyers.act(request.caller().requireOrderId(), event, true, request.changeGate())
+        .map(view -> noStore(view, Map.of()));
   }
 
   private Future<Reply> getEvidence(ApiRequest request) {

@@ -118,6 +118,16 @@ public final class Endpoints {
   }
 
   /**
+   * Mounts a POST operation that makes one change to one order (a buyer's act): its Idempotency-Key is claimed by the
+   * statement that stores the change ({@link ApiRequest#changeGate}), not by one of its own before the work, and its
+   * answer stored after it. A request whose handler stored no change (refused, or nothing to do) stores its answer
+   * unclaimed; one that meets another request's record, at its change or its answer, is answered the claiming way.
+   */
+  public Route postClaimedByItsChange(String operationId, Caller.Kind access, ApiHandler handler) {
+    return mount(operationId, HttpMethod.POST, access, Admission.CARRYING_ON, null, true, handler);
+  }
+
+  /**
    * Mounts the POST operation that takes a payment provider's notices. It takes no place among
    * {@link #requests}: a notice moves money, one per payment, and a provider refused under load backs
    * off for minutes or hours while the buyer waits for a paid order.
@@ -149,7 +159,7 @@ public final class Endpoints {
   }
 
   private Route mount(String operationId, HttpMethod method, Caller.Kind access, Admission admission,
-      EarlyRefusal early, boolean answeredInItsTransaction, ApiHandler handler) {
+      EarlyRefusal early, boolean claimedWithItsWork, ApiHandler handler) {
     Objects.requireNonNull(access, "access");
     Operation operation = validation.contract().operation(operationId);
     if (operation == null || !operation.getHttpMethod().equals(method)) {
@@ -180,7 +190,7 @@ public final class Endpoints {
       route.handler(requests.newDemandHandler(ctx -> early != null
           && early.refusal(ctx.get(Authenticator.CALLER), ctx.get(BODY)) != null));
     }
-    route.handler(ctx -> run(ctx, method, early, answeredInItsTransaction, handler));
+    route.handler(ctx -> run(ctx, method, early, claimedWithItsWork, handler));
     return route;
   }
 
@@ -231,7 +241,7 @@ public final class Endpoints {
     ctx.next();
   }
 
-  private void run(RoutingContext ctx, HttpMethod method, EarlyRefusal early, boolean answeredInItsTransaction,
+  private void run(RoutingContext ctx, HttpMethod method, EarlyRefusal early, boolean claimedWithItsWork,
       ApiHandler handler) {
     Caller caller = ctx.get(Authenticator.CALLER);
     JsonObject body = ctx.get(BODY);
@@ -258,7 +268,7 @@ public final class Endpoints {
           .onFailure(failure -> fail(ctx, failure));
       return;
     }
-    if (answeredInItsTransaction) {
+    if (claimedWithItsWork) {
       runUnclaimed(ctx, method, caller, body, key, handler);
       return;
     }
@@ -266,8 +276,9 @@ public final class Endpoints {
   }
 
   /**
-   * Runs a request whose handler stores its answer in its own transaction, without claiming its key first; a key
-   * found taken when the answer is stored (the work rolled back) is answered the claiming way.
+   * Runs a request whose handler stores its answer in its own transaction, or claims its key with its change,
+   * without claiming its key first; a key found taken when the answer or the change is stored (the work rolled back,
+   * or not written) is answered the claiming way. A failure releases what the change's gate claimed.
    */
   private void runUnclaimed(RoutingContext ctx, HttpMethod method, Caller caller, JsonObject body, String key,
       ApiHandler handler) {
@@ -280,7 +291,7 @@ public final class Endpoints {
               if (failure instanceof Idempotency.KeyTaken) {
                 runKeyed(ctx, method, caller, body, key, handler);
               } else {
-                fail(ctx, failure);
+                idempotency.release(claim).onComplete(released -> fail(ctx, failure));
               }
             }));
   }

@@ -100,6 +100,15 @@ public final class Idempotency {
   private static final String FIND_KNOWN = "SELECT k.scope, k.idempotency_key"
       + " FROM unnest($1::text[], $2::text[]) AS k(scope, idempotency_key) WHERE EXISTS (SELECT 1"
       + " FROM idempotency_records r WHERE r.scope = k.scope AND r.idempotency_key = k.idempotency_key)";
+  /**
+   * {@link #CLAIM} as the gate of a buyer act's change ({@link #changeGate}): a new claim, or the same run's claim
+   * again (the change's retry after a version conflict); no row for any other record, which the claiming way meets.
+   */
+  private static final String CLAIM_GATE = "INSERT INTO idempotency_records"
+      + " (scope, idempotency_key, request_hash, state, locked_until, expires_at, holder, claim_token)"
+      + " VALUES (%s, %s, %s, 'in_progress', %s, %s, %s, %s) ON CONFLICT (scope, idempotency_key) DO UPDATE"
+      + " SET locked_until = excluded.locked_until WHERE idempotency_records.state = 'in_progress'"
+      + " AND idempotency_records.claim_token = excluded.claim_token RETURNING 1";
   private static final String COMPLETE = "UPDATE idempotency_records"
       + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = %s,"
       + " response_key_id = %s, response_sealed = %s"
@@ -299,6 +308,23 @@ public final class Idempotency {
         stored::lost);
   }
 
+  /**
+   * Claims the key of an {@link #unclaimed} request as the gate of the statement that stores its change (a buyer
+   * act): the change is stored only by the run that holds the key, and the claim costs no statement of its own. Once
+   * the gate let it through, {@code claim} holds the key as {@link #begin}'s would (its answer is then completed, or
+   * the key released, as for a claimed request); a closed gate fails with {@link KeyTaken}, and the request goes
+   * the claiming way. One gate per request: its retries after a version conflict pass it again.
+   */
+  public OrderStore.Gate changeGate(Claim claim) {
+    if (claim.token != null) {
+      throw new IllegalStateException("the key of this request is claimed already");
+    }
+    String token = Ids.newId(CLAIM_TOKEN_PREFIX);
+    OffsetDateTime now = now();
+    return new OrderStore.Gate(CLAIM_GATE, List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash),
+        now.plus(LEASE), now.plus(RETENTION), instanceId, token), () -> claim.token = token, KeyTaken::new);
+  }
+
   /** The statement that stores {@code reply} for {@code claim} (a {@code %s} per argument), and its failure when it writes no row. */
   private record Stored(String sql, List<Object> args, boolean claimed) {
     RuntimeException lost() {
@@ -398,9 +424,9 @@ public final class Idempotency {
     private final byte[] requestHash;
     /**
      * Tells this run of the key from a later one that took it over; only the holder stores or releases. Null for an
-     * {@link #unclaimed} request, which holds no claim.
+     * {@link #unclaimed} request, which holds no claim (until its change's {@link #changeGate} let it through).
      */
-    private final String token;
+    private String token;
     private boolean completed;
 
     Claim(String scope, String key, byte[] requestHash, String token) {

@@ -119,10 +119,11 @@ public final class BuyerOrders {
 
   /**
    * Applies a buyer's event; answers the view after it (with keys when asked). A rejection fails
-   * with the order's {@link Refusal} and changes nothing.
+   * with the order's {@link Refusal} and changes nothing. The change is stored only through {@code gate} (the
+   * request's Idempotency-Key claim; null: none), which fails it, changing nothing, when closed.
    */
-  public Future<JsonObject> act(String orderId, OrderEvent event, boolean withKeys) {
-    return orders.apply(orderId, null, OrderStore.Decision.events(List.of(event)))
+  public Future<JsonObject> act(String orderId, OrderEvent event, boolean withKeys, OrderStore.Gate gate) {
+    return orders.apply(orderId, null, OrderStore.Decision.events(List.of(event), gate))
         .compose(applied -> {
           if (!applied.found()) {
             return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such order"));

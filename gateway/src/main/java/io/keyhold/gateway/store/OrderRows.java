@@ -50,6 +50,9 @@ final class OrderRows {
       + " RETURNING id";
   private static final String UPDATE_ORDER = "UPDATE orders SET state = $3, version = $4, next_action_at = $5,"
       + " data = $6, updated_at = $7 WHERE merchant_id = $1 AND id = $2 AND version = $8 RETURNING id";
+  /** {@link #UPDATE_ORDER} made only when the {@code gate} CTE before it answered a row. */
+  private static final String UPDATE_ORDER_GATED = UPDATE_ORDER.replace(" RETURNING id",
+      " AND EXISTS (SELECT 1 FROM gate) RETURNING id");
 
   // The rows beside an order, each written only when the order's own row was ({@code FROM written}), so a
   // change is one statement: atomic on its own, and a lost version race writes nothing at all.
@@ -91,21 +94,31 @@ final class OrderRows {
   private static final int INSERT_PARAMS = 31;
   /** The gate of an order stored whatever else happens. */
   private static final String OPEN_GATE = "SELECT 1";
+  /** What a change writes beside the order's row, each only when the row was written. */
+  private static final String UPDATE_BESIDE = " units AS (" + UNITS.formatted(OrderStore.placeholders(9, 8)) + "),"
+      + " postings AS (" + POSTINGS.formatted(OrderStore.placeholders(17, 5)) + "),"
+      + " evidence AS (" + EVIDENCE.formatted(OrderStore.placeholders(22, 6)) + "),"
+      + " effects AS (" + OUTBOX.formatted(OrderStore.placeholders(28, 7)) + ")";
   /**
    * A change: the version-checked row update ($1..$8), units, postings, evidence and outbox rows, in one
    * statement; it writes nothing and answers 0 when the row was not at the expected version.
    */
-  private static final String UPDATE = "WITH written AS (" + UPDATE_ORDER + "),"
-      + " units AS (" + UNITS.formatted(OrderStore.placeholders(9, 8)) + "),"
-      + " postings AS (" + POSTINGS.formatted(OrderStore.placeholders(17, 5)) + "),"
-      + " evidence AS (" + EVIDENCE.formatted(OrderStore.placeholders(22, 6)) + "),"
-      + " effects AS (" + OUTBOX.formatted(OrderStore.placeholders(28, 7)) + ")";
+  private static final String UPDATE = "WITH written AS (" + UPDATE_ORDER + ")," + UPDATE_BESIDE;
+  /**
+   * {@link #UPDATE} behind a gate ({@code %s}: its statement, numbered after the change's parameters): the gate's
+   * write is made whatever the version check finds, the change only when the gate answered a row.
+   */
+  private static final String GATED_UPDATE = "WITH gate AS (%s), written AS (" + UPDATE_ORDER_GATED + "),"
+      + UPDATE_BESIDE;
   /** The parameters of {@link #UPDATE}: a rider's follow them. */
   private static final int UPDATE_PARAMS = 34;
   private static final String UPDATE_ANSWER = " SELECT count(*) AS written,"
       + " (SELECT array_agg(id ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_ids,"
       + " (SELECT array_agg(idempotency_key ORDER BY id) FROM effects WHERE claimed_by IS NOT NULL) AS claimed_keys,"
       + " (SELECT count(*) FROM effects WHERE claimed_by IS NULL) AS unclaimed FROM written";
+  /** {@link #UPDATE_ANSWER} and whether the gate answered a row. */
+  private static final String GATED_UPDATE_ANSWER = UPDATE_ANSWER.replace(" SELECT count(*) AS written,",
+      " SELECT count(*) AS written, (SELECT count(*) FROM gate) AS gated,");
   /**
    * Keeps merchant_deposits in step with a change's postings to the merchant's deposit (compensation paid). The
    * caller holds the row locked since it read what the deposit could pay; the CHECK refuses an overdraft.
@@ -207,10 +220,12 @@ final class OrderRows {
    * the evidence and the outbox rows, in one statement. Fails with {@link VersionConflict}, having written
    * nothing, when the row was not at {@code before}'s version. Atomic on its own, so {@code tx} may be the
    * pool itself when nothing else belongs with the change; the caller commits (if a transaction), then
-   * announces the change.
+   * announces the change. A {@code gate} (null: none) goes first: a closed one fails with its {@link
+   * OrderStore.Gate#shut} failure, the change not written; an open one runs its {@link OrderStore.Gate#passed} even
+   * when the version check then fails (its write was made, and the retry must pass it again).
    */
   static Future<Written> write(SqlClient tx, Order before, Transition change, Instant now, Claimant claimant,
-      OrderStore.Rider rider) {
+      OrderStore.Rider rider, OrderStore.Gate gate) {
     Order after = change.order();
     if (after.version() <= before.version() || !after.id().equals(before.id())) {
       return Future.failedFuture(new IllegalArgumentException("order " + before.id() + " version "
@@ -236,13 +251,21 @@ final class OrderRows {
     if (update.size() != UPDATE_PARAMS) {
       throw new IllegalStateException("the change statement takes " + UPDATE_PARAMS + " parameters, not " + update.size());
     }
-    String sql = UPDATE + UPDATE_ANSWER;
+    String sql = gate == null ? UPDATE : GATED_UPDATE.formatted(gate.numbered(UPDATE_PARAMS + 1, update));
     if (rider != null) {
       // Its own CTE, reading written: it writes exactly when the change is stored, in the same statement.
-      sql = UPDATE + ", rider AS (" + rider.numbered(UPDATE_PARAMS + 1, update) + ")" + UPDATE_ANSWER;
+      sql += ", rider AS (" + rider.numbered(update.size() + 1, update) + ")";
     }
-    return tx.preparedQuery(sql).execute(update).compose(rows -> {
+    String answered = sql + (gate == null ? UPDATE_ANSWER : GATED_UPDATE_ANSWER);
+    return tx.preparedQuery(answered).execute(update).compose(rows -> {
       Row row = rows.iterator().next();
+      if (gate != null) {
+        if (row.getLong("gated") == 0) {
+          return Future.failedFuture(gate.shut().get());
+        }
+        // Passed, whatever the version check found: the gate's own write is made, and a retry passes it again.
+        gate.passed().run();
+      }
       if (row.getLong("written") != 1) {
         return Future.failedFuture(new VersionConflict(before.id(), before.version()));
       }

@@ -256,11 +256,12 @@ public final class OrderStore {
   }
 
   /**
-   * A write that must succeed for a new order to be stored, made first in the statement that stores it: {@code sql} is
-   * one data-modifying statement with {@code RETURNING}, answering a row when the order may be stored, with a
-   * {@code %s} where each of {@code args} goes, in order. {@code passed} runs once the statement stored the order;
-   * {@code shut} is what the insert fails with when the gate answered no row (then only the gate's own write, if
-   * any, was made).
+   * A write that must succeed for a new order or a change to be stored, made first in the statement that stores it:
+   * {@code sql} is one data-modifying statement with {@code RETURNING}, answering a row when the order may be stored,
+   * with a {@code %s} where each of {@code args} goes, in order. {@code passed} runs once the statement stored a new
+   * order; for a change, once the gate answered a row (its write is made even when the version check then fails, and
+   * the change's retry must let the same request through again). {@code shut} is what the statement fails with when
+   * the gate answered no row (then only the gate's own write, if any, was made).
    */
   public record Gate(String sql, List<Object> args, Runnable passed, Supplier<? extends RuntimeException> shut) {
     /** The gate's statement with its {@code %s} numbered from {@code first}, its arguments added to {@code params}. */
@@ -332,10 +333,39 @@ public final class OrderStore {
       return null;
     }
 
+    /**
+     * A write that must succeed for the change to be stored, made first in the statement that stores it (a buyer act's
+     * Idempotency-Key claim): see {@link Gate}. Null: none. Not asked for a duplicate, which stores nothing.
+     */
+    default Gate gate() {
+      return null;
+    }
+
     /** Just these events: no writes of its own, so stored without a transaction. */
     static Decision events(List<OrderEvent> events) {
       List<OrderEvent> fixed = List.copyOf(events);
       return reading(current -> fixed);
+    }
+
+    /** Just these events, stored behind {@code gate} (null: none); no writes of its own. */
+    static Decision events(List<OrderEvent> events, Gate gate) {
+      Decision plain = events(events);
+      return gate == null ? plain : new Decision() {
+        @Override
+        public Future<List<OrderEvent>> decide(SqlClient client, StoredOrder current, Instant now) {
+          return plain.decide(client, current, now);
+        }
+
+        @Override
+        public boolean transactional() {
+          return false;
+        }
+
+        @Override
+        public Gate gate() {
+          return gate;
+        }
+      };
     }
 
     /** Events worked out from the order alone: no writes of its own, so stored without a transaction. */
@@ -499,7 +529,7 @@ public final class OrderStore {
             }
             return decision.decided(tx, current, current.with(change.order()), change)
                 .compose(after -> store(tx, current, after, change, now,
-                        change.duplicate() ? null : decision.rider(current, change)).map(written ->
+                        change.duplicate() ? null : decision.rider(current, change), decision.gate()).map(written ->
                     new Applied(current, after, change, written.claimed(), written.unclaimed())));
           });
         });
@@ -530,9 +560,9 @@ public final class OrderStore {
 
   /** Writes a decided change: nothing for a duplicate, else the order's rows and a new reservation. */
   private Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
-      Instant now, Rider rider) {
+      Instant now, Rider rider, Gate gate) {
     Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NOTHING)
-        : OrderRows.write(tx, before.order(), change, now, claimant(now), rider);
+        : OrderRows.write(tx, before.order(), change, now, claimant(now), rider, gate);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
     // Only a transactional decision's own writes (its decided hook) make a new reservation.
@@ -546,7 +576,7 @@ public final class OrderStore {
    * {@link #announce}.
    */
   public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
-    return OrderRows.write(tx, before, change, now, null, null).mapEmpty();
+    return OrderRows.write(tx, before, change, now, null, null, null).mapEmpty();
   }
 
   /**

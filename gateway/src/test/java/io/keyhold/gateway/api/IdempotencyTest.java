@@ -229,6 +229,82 @@ class IdempotencyTest {
     assertThat(passes(records.gate(claimed, reply))).as("a claim answered already").isFalse();
   }
 
+  @Test
+  void aChangesGateClaimsTheKeyLetsItsOwnRetryThroughAndShutsEveryOtherRequest() {
+    Idempotency records = gw.gateway().idempotency();
+    Caller caller = Caller.merchant(merchant.id());
+    byte[] hash = Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, "/v1/buyer/orders/o/reveal",
+        io.vertx.core.buffer.Buffer.buffer("{}"));
+    Idempotency.Claim first = TestGateway.await(records.unclaimed(caller, "change-1", hash));
+    Idempotency.Claim second = TestGateway.await(records.unclaimed(caller, "change-1", hash));
+    io.keyhold.gateway.store.OrderStore.Gate gate = records.changeGate(first);
+    String state = "SELECT state FROM idempotency_records WHERE idempotency_key = 'change-1'";
+
+    assertThat(passes(gate)).as("a new key").isTrue();
+    assertThat(gw.query(state).get(0).getString(0)).isEqualTo("in_progress");
+    assertThat(passes(gate)).as("the same request's retry after a version conflict").isTrue();
+    assertThat(passes(records.changeGate(second))).as("another request while the first runs").isFalse();
+    assertThat(records.changeGate(second).shut().get()).isInstanceOf(Idempotency.KeyTaken.class);
+
+    // Held as a claim: the answer completes it, and the key is then answered, no longer let through.
+    TestGateway.await(records.complete(records.pool(), first, Reply.ok(new JsonObject().put("state", "inspection"))));
+    assertThat(first.completed()).isTrue();
+    assertThat(gw.query(state).get(0).getString(0)).isEqualTo("done");
+    assertThat(passes(gate)).as("a key answered already").isFalse();
+  }
+
+  @Test
+  void concurrentDuplicateRevealsChangeTheOrderOnceAndAllGetItsAnswerOrWait() throws Exception {
+    Purchases purchases = new Purchases(gw);
+    Purchases.Purchase purchase = purchases.readyOrder(purchases.stockShop(1, null), 1);
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENT_DUPLICATES);
+    try {
+      List<Callable<Response>> calls = new ArrayList<>();
+      for (int i = 0; i < CONCURRENT_DUPLICATES; i++) {
+        calls.add(() -> gw.post(purchase.path("/reveal"), purchase.token(), "{}", "Idempotency-Key", "race-reveal"));
+      }
+      List<Response> responses = new ArrayList<>();
+      for (Future<Response> future : pool.invokeAll(calls)) {
+        responses.add(future.get());
+      }
+
+      List<Response> answered = responses.stream().filter(r -> r.status() == 200).toList();
+      assertThat(answered).isNotEmpty();
+      assertThat(answered.stream().map(Response::body).distinct()).as("one answer, replayed").hasSize(1);
+      assertThat(answered.get(0).json().getString("state")).isEqualTo("inspection");
+      assertThat(responses).allSatisfy(r -> {
+        if (r.status() != 200) {
+          assertThat(r.problemCode()).isEqualTo("idempotency_request_in_progress");
+        }
+      });
+      assertThat(gw.query("SELECT count(*) FROM evidence_events WHERE order_id = $1 AND type = 'order.revealed'",
+          purchase.orderId()).get(0).getLong(0)).as("revealed once").isEqualTo(1);
+      Response replayed = gw.post(purchase.path("/reveal"), purchase.token(), "{}", "Idempotency-Key", "race-reveal");
+      assertThat(replayed.body()).isEqualTo(answered.get(0).body());
+      assertThat(replayed.headers().get("idempotent-replayed")).isEqualTo("true");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBuyerActsRefusalIsStoredUnderItsKeyAndReplayedAfterTheOrderMoved() {
+    Purchases purchases = new Purchases(gw);
+    Purchases.Purchase purchase = purchases.readyOrder(purchases.stockShop(1, null), 1);
+
+    Response early = gw.post(purchase.path("/confirm"), purchase.token(), "{}", "Idempotency-Key", "confirm-early");
+    assertThat(early.problemCode()).isEqualTo("not_revealed");
+    assertThat(purchases.act(purchase, "reveal").status()).isEqualTo(200);
+    Response again = gw.post(purchase.path("/confirm"), purchase.token(), "{}", "Idempotency-Key", "confirm-early");
+    Response fresh = gw.post(purchase.path("/confirm"), purchase.token(), "{}", "Idempotency-Key", "confirm-now");
+
+    // Same key, same answer, though the order now allows the act; a new key confirms.
+    assertThat(again.problemCode()).isEqualTo("not_revealed");
+    assertThat(again.headers().get("idempotent-replayed")).isEqualTo("true");
+    assertThat(fresh.status()).isEqualTo(200);
+    assertThat(fresh.json().getString("state")).isEqualTo("released");
+  }
+
   /** Runs {@code gate} as the first part of a statement, as an order's insert does; true when it let the order on. */
   private static boolean passes(io.keyhold.gateway.store.OrderStore.Gate gate) {
     long rows = TestGateway.await(gw.gateway().database().pool()

@@ -248,6 +248,42 @@ class OrderStoreTest {
   }
 
   @Test
+  void aChangeBehindAGateIsStoredOnlyWhenTheGateAnswersARowAndItsRetryPassesItAgain() {
+    TestGateway.Merchant shop = gw.createMerchant("Change gate shop");
+    String sku = gw.createSku(shop);
+    Order placed = place(shop, sku);
+    StoredOrder stale = TestGateway.await(store.load(placed.id()));
+    TestGateway.await(store.apply(placed.id(), new OrderEvent.PaymentReceived("sandbox:pay-gate-1",
+        Money.of(2000, "CNY"), false)));
+    // Lets through the SKU's first name or the gate's own: a request passes it again, another's does not.
+    String gateSql = "UPDATE skus SET name = %s WHERE merchant_id = %s AND id = %s AND name IN ('Game card', %s)"
+        + " RETURNING 1";
+    List<String> passed = new ArrayList<>();
+    OrderStore.Gate mine = new OrderStore.Gate(gateSql, List.of("Mine", shop.id(), sku, "Mine"),
+        () -> passed.add("mine"), () -> new IllegalStateException("shut"));
+    OrderStore.Gate theirs = new OrderStore.Gate(gateSql, List.of("Theirs", shop.id(), sku, "Theirs"),
+        () -> passed.add("theirs"), () -> new IllegalStateException("shut"));
+
+    // Decided first on version 1 (stale): the gate passes, the version check fails, the retry passes it again.
+    OrderStore.Applied applied = TestGateway.await(store.apply(stale, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-gate-2", Money.of(2000, "CNY"), false)), mine)));
+    assertThat(applied.after().order().version()).isEqualTo(3);
+    assertThat(passed).containsExactly("mine", "mine");
+
+    String rows = "SELECT (SELECT count(*) FROM evidence_events WHERE order_id = $1)"
+        + " + (SELECT count(*) FROM ledger_postings WHERE order_id = $1)";
+    long before = gw.query(rows, placed.id()).get(0).getLong(0);
+    assertThatThrownBy(() -> TestGateway.await(store.apply(placed.id(), null, OrderStore.Decision.events(List.of(
+        new OrderEvent.PaymentReceived("sandbox:pay-gate-3", Money.of(2000, "CNY"), false)), theirs))))
+        .hasMessageContaining("shut");
+    assertThat(passed).containsExactly("mine", "mine");
+    assertThat(TestGateway.await(store.load(placed.id())).order().version()).as("behind a shut gate").isEqualTo(3);
+    assertThat(gw.query(rows, placed.id()).get(0).getLong(0)).as("evidence and postings").isEqualTo(before);
+    assertThat(gw.query("SELECT name FROM skus WHERE merchant_id = $1 AND id = $2", shop.id(), sku).get(0)
+        .getString("name")).isEqualTo("Mine");
+  }
+
+  @Test
   void aConnectionKeepsTheChangeStatementPreparedAndDoesNotPlanItAgain() {
     Order placed = place();
     Transition funded = (Transition) placed.on(new OrderEvent.PaymentReceived("sandbox:pay-prepared",
@@ -256,7 +292,7 @@ class OrderStoreTest {
         + " WHERE statement LIKE 'WITH written AS (UPDATE orders %'";
 
     long kept = TestGateway.await(store.pool().withConnection(connection ->
-        OrderRows.write(connection, placed, funded, store.now(), null, null)
+        OrderRows.write(connection, placed, funded, store.now(), null, null, null)
             .compose(written -> connection.query(preparedChanges).execute())
             .map(rows -> rows.iterator().next().getLong(0))));
 
@@ -278,13 +314,13 @@ class OrderStoreTest {
         "CNY"), false), store.now());
     String skuName = "SELECT name FROM skus WHERE merchant_id = $1 AND id = $2";
 
-    TestGateway.await(OrderRows.write(store.pool(), placed, funded, store.now(), null, rename));
+    TestGateway.await(OrderRows.write(store.pool(), placed, funded, store.now(), null, rename, null));
     assertThat(gw.query(skuName, shop.id(), sku).get(0).getString("name")).isEqualTo("Renamed by the change");
     gw.query("UPDATE skus SET name = 'Game card' WHERE merchant_id = $1 AND id = $2", shop.id(), sku);
 
     // Decided on version 1 while the stored order is at version 2: neither the change nor its rider is written.
     assertThatThrownBy(() -> TestGateway.await(OrderRows.write(store.pool(), placed, stale, store.now(), null,
-        rename))).hasMessageContaining("moved past version 1");
+        rename, null))).hasMessageContaining("moved past version 1");
     assertThat(gw.query(skuName, shop.id(), sku).get(0).getString("name")).isEqualTo("Game card");
     assertThatThrownBy(() -> new OrderStore.Rider("UPDATE skus SET name = %s", List.of("x")))
         .as("a rider that does not read written").isInstanceOf(IllegalArgumentException.class);
