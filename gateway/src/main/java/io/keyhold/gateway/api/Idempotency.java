@@ -318,11 +318,12 @@ public final class Idempotency {
    * act): the change is stored only by the run that holds the key, and the claim costs no statement of its own. Once
    * the gate let it through, {@code claim} holds the key as {@link #begin}'s would (its answer is then completed, or
    * the key released, as for a claimed request); a closed gate fails with {@link KeyTaken}, and the request goes
-   * the claiming way. One gate per request: its retries after a version conflict pass it again.
+   * the claiming way. One gate per request: its retries after a version conflict pass it again. Null for a request
+   * that holds its key already (one that went the claiming way): its change needs no gate.
    */
   public OrderStore.Gate changeGate(Claim claim) {
     if (claim.token != null) {
-      throw new IllegalStateException("the key of this request is claimed already");
+      return null;
     }
     String token = Ids.newId(CLAIM_TOKEN_PREFIX);
     OffsetDateTime now = now();

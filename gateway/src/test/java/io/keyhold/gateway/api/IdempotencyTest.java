@@ -305,6 +305,25 @@ class IdempotencyTest {
     assertThat(fresh.json().getString("state")).isEqualTo("released");
   }
 
+  @Test
+  void aBuyerActWhoseKeyWentTheClaimingWayStillStoresItsChange() {
+    Purchases purchases = new Purchases(gw);
+    Purchases.Purchase purchase = purchases.readyOrder(purchases.stockShop(1, null), 1);
+    assertThat(gw.post(purchase.path("/reveal"), purchase.token(), "{}", "Idempotency-Key", "expired-1").status())
+        .isEqualTo(200);
+    // The reveal's record outlived its retention: the key is free again, but only the claiming way takes it over.
+    gw.query("UPDATE idempotency_records SET expires_at = now() - interval '1 minute'"
+        + " WHERE idempotency_key = 'expired-1'");
+
+    Response confirmed = gw.post(purchase.path("/confirm"), purchase.token(), "{}", "Idempotency-Key", "expired-1");
+
+    assertThat(confirmed.status()).isEqualTo(200);
+    assertThat(confirmed.json().getString("state")).isEqualTo("released");
+    assertThat(confirmed.headers()).doesNotContainKey("idempotent-replayed");
+    assertThat(gw.query("SELECT state FROM idempotency_records WHERE idempotency_key = 'expired-1'").get(0)
+        .getString(0)).isEqualTo("done");
+  }
+
   /** Runs {@code gate} as the first part of a statement, as an order's insert does; true when it let the order on. */
   private static boolean passes(io.keyhold.gateway.store.OrderStore.Gate gate) {
     long rows = TestGateway.await(gw.gateway().database().pool()
