@@ -210,13 +210,11 @@ class IdempotencyTest {
   @Test
   void anAnswersGateStoresItOnceAndAnswersARowOnlyForTheRequestHoldingTheKey() {
     Idempotency records = gw.gateway().idempotency();
-    Caller caller = Caller.merchant(merchant.id());
-    byte[] hash = Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, "/v1/checkout-sessions",
-        io.vertx.core.buffer.Buffer.buffer("{}"));
+    byte[] hash = postHash("/v1/checkout-sessions");
     Reply reply = Reply.ok(new JsonObject().put("id", "cs_gate"));
-    Idempotency.Claim first = TestGateway.await(records.unclaimed(caller, "gate-1", hash));
-    Idempotency.Claim second = TestGateway.await(records.unclaimed(caller, "gate-1", hash));
-    Idempotency.Claim claimed = TestGateway.await(records.begin(caller, "gate-2", hash)).claim();
+    Idempotency.Claim first = unclaimed("gate-1", hash);
+    Idempotency.Claim second = unclaimed("gate-1", hash);
+    Idempotency.Claim claimed = TestGateway.await(records.begin(Caller.merchant(merchant.id()), "gate-2", hash)).claim();
 
     assertThat(passes(records.gate(first, reply))).as("the first answer under a new key").isTrue();
     assertThat(first.completed()).isTrue();
@@ -232,11 +230,9 @@ class IdempotencyTest {
   @Test
   void aChangesGateClaimsTheKeyLetsItsOwnRetryThroughAndShutsEveryOtherRequest() {
     Idempotency records = gw.gateway().idempotency();
-    Caller caller = Caller.merchant(merchant.id());
-    byte[] hash = Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, "/v1/buyer/orders/o/reveal",
-        io.vertx.core.buffer.Buffer.buffer("{}"));
-    Idempotency.Claim first = TestGateway.await(records.unclaimed(caller, "change-1", hash));
-    Idempotency.Claim second = TestGateway.await(records.unclaimed(caller, "change-1", hash));
+    byte[] hash = postHash("/v1/buyer/orders/o/reveal");
+    Idempotency.Claim first = unclaimed("change-1", hash);
+    Idempotency.Claim second = unclaimed("change-1", hash);
     io.keyhold.gateway.store.OrderStore.Gate gate = records.changeGate(first);
     String state = "SELECT state FROM idempotency_records WHERE idempotency_key = 'change-1'";
 
@@ -322,6 +318,16 @@ class IdempotencyTest {
     assertThat(confirmed.headers()).doesNotContainKey("idempotent-replayed");
     assertThat(gw.query("SELECT state FROM idempotency_records WHERE idempotency_key = 'expired-1'").get(0)
         .getString(0)).isEqualTo("done");
+  }
+
+  /** The request hash of a POST to {@code path} with an empty JSON object. */
+  private static byte[] postHash(String path) {
+    return Idempotency.requestHash(io.vertx.core.http.HttpMethod.POST, path, io.vertx.core.buffer.Buffer.buffer("{}"));
+  }
+
+  /** The shop's hold on {@code key} for a request with {@code hash}, no claim stored. */
+  private static Idempotency.Claim unclaimed(String key, byte[] hash) {
+    return TestGateway.await(gw.gateway().idempotency().unclaimed(Caller.merchant(merchant.id()), key, hash));
   }
 
   /** Runs {@code gate} as the first part of a statement, as an order's insert does; true when it let the order on. */
