@@ -42,9 +42,12 @@ final class BuyerRoutes {
     endpoints.get("getBuyerOrder", Caller.Kind.BUYER, routes::getOrder);
     endpoints.stream("getBuyerOrderEvents", Caller.Kind.BUYER,
         request -> streams.serve(request.routingContext(), request.caller().requireOrderId()));
-    endpoints.postClaimedByItsChange("revealBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Reveal()));
-    endpoints.postClaimedByItsChange("confirmBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Confirm()));
-    endpoints.postClaimedByItsChange("cancelBuyerOrder", Caller.Kind.BUYER, request -> routes.act(request, new OrderEvent.Cancel()));
+    endpoints.postClaimedByItsChange("revealBuyerOrder", Caller.Kind.BUYER,
+        request -> routes.act(request, new OrderEvent.Reveal()));
+    endpoints.postClaimedByItsChange("confirmBuyerOrder", Caller.Kind.BUYER,
+        request -> routes.act(request, new OrderEvent.Confirm()));
+    endpoints.postClaimedByItsChange("cancelBuyerOrder", Caller.Kind.BUYER,
+        request -> routes.act(request, new OrderEvent.Cancel()));
     endpoints.postClaimedByItsChange("openBuyerDispute", Caller.Kind.BUYER, routes::openDispute);
     endpoints.get("getBuyerEvidence", Caller.Kind.BUYER, routes::getEvidence);
     endpoints.get("getEvidenceKey", Caller.Kind.PUBLIC,

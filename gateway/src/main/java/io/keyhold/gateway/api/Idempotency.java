@@ -65,10 +65,10 @@ import java.util.regex.Pattern;
  * inserts its own (waiting for that statement or transaction to end), writes nothing with {@link KeyTaken}, and
  * then goes the claiming way, which replays the first answer (or refuses another request under the key).
  *
- * <p>A route that makes one change to one order (a buyer's act: {@link Endpoints#postClaimedByItsChange}) claims its key
- * in the statement that stores the change ({@link #changeGate}), not in one of its own before it: the change is written
- * only by the run holding the key, and its answer completes the claim as above. A run that stored no change (refused,
- * or nothing to do) stores its answer unclaimed, as a checkout does.
+ * <p>A route that makes one change to one order (a buyer's act: {@link Endpoints#postClaimedByItsChange}) claims its
+ * key in the statement that stores the change ({@link #changeGate}), not in one of its own before it: the change is
+ * written only by the run holding the key, and its answer completes the claim as above. A run that stored no change
+ * (refused, or nothing to do) stores its answer unclaimed, as a checkout does.
  */
 public final class Idempotency {
   public static final String HEADER = "Idempotency-Key";

@@ -214,7 +214,8 @@ class IdempotencyTest {
     Reply reply = Reply.ok(new JsonObject().put("id", "cs_gate"));
     Idempotency.Claim first = unclaimed("gate-1", hash);
     Idempotency.Claim second = unclaimed("gate-1", hash);
-    Idempotency.Claim claimed = TestGateway.await(records.begin(Caller.merchant(merchant.id()), "gate-2", hash)).claim();
+    Idempotency.Claim claimed = TestGateway.await(records.begin(Caller.merchant(merchant.id()), "gate-2", hash))
+        .claim();
 
     assertThat(passes(records.gate(first, reply))).as("the first answer under a new key").isTrue();
     assertThat(first.completed()).isTrue();
