@@ -1,0 +1,69 @@
+package io.keyhold.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keyhold.gateway.api.Purchases;
+import io.keyhold.gateway.store.StoredOrder;
+import io.keyhold.gateway.testing.TestGateway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** When an order's stock reservation is given back, and when there is nothing left to give. */
+class ReservationReleaseTest {
+  static TestGateway gw;
+  static Purchases purchases;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start();
+    purchases = new Purchases(gw);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+  }
+
+  private static StoredOrder stored(Purchases.Purchase purchase) {
+    return TestGateway.await(gw.gateway().orders().load(purchase.orderId()));
+  }
+
+  private static long keys(Purchases.Shop shop, String state) {
+    return gw.query("SELECT count(*) FROM stock_keys WHERE sku_id = $1 AND state = $2", shop.skuId(), state).get(0)
+        .getLong(0);
+  }
+
+  @Test
+  void aReservationEveryUnitTookItsFirstKeyFromHasNothingLeftToGiveBack() {
+    Purchases.Shop shop = purchases.stockShop(3, null);
+    Purchases.Purchase ready = purchases.readyOrder(shop, 2);
+    Purchases.Purchase unpaid = purchases.checkout(shop, 1);
+
+    assertThat(EffectRunner.usedUpFromStock(stored(ready))).isTrue();
+    assertThat(EffectRunner.usedUpFromStock(stored(unpaid))).as("no key delivered yet").isFalse();
+
+    purchases.act(ready, "reveal");
+    purchases.act(ready, "confirm");
+    purchases.awaitState(ready, "released");
+    // Released without a release of its reservation: its two keys are sold, the unpaid order's one still held.
+    assertThat(keys(shop, "delivered")).isEqualTo(2);
+    assertThat(keys(shop, "reserved")).isEqualTo(1);
+    assertThat(keys(shop, "available")).isZero();
+  }
+
+  @Test
+  void aCancelledOrderGivesItsKeysBackToStock() throws InterruptedException {
+    Purchases.Shop shop = purchases.stockShop(2, null);
+    Purchases.Purchase ready = purchases.readyOrder(shop, 2);
+
+    assertThat(purchases.act(ready, "cancel").json().getString("state")).isEqualTo("refunded");
+
+    long giveUp = System.nanoTime() + Purchases.STATE_TIMEOUT.toNanos();
+    while (keys(shop, "available") < 2 && System.nanoTime() < giveUp) {
+      Thread.sleep(Purchases.POLL_MS);
+    }
+    assertThat(keys(shop, "available")).as("both keys back, unseen").isEqualTo(2);
+    assertThat(keys(shop, "reserved")).isZero();
+  }
+}
