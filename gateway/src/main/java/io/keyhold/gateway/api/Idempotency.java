@@ -90,9 +90,11 @@ public final class Idempotency {
   /** Printable ASCII, no spaces; UUIDs and the usual client formats fit. */
   public static final Pattern KEY_FORMAT = Pattern.compile("[\\x21-\\x7E]{1," + KEY_LENGTH_MAX + "}");
 
-  private static final String CLAIM = "INSERT INTO idempotency_records"
+  /** A claim's insert ({@link #claimArgs}, a {@code %s} each), and what it does when the key has a record. */
+  private static final String CLAIM_INSERT = "INSERT INTO idempotency_records"
       + " (scope, idempotency_key, request_hash, state, locked_until, expires_at, holder, claim_token)"
-      + " VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7) ON CONFLICT (scope, idempotency_key) DO NOTHING";
+      + " VALUES (%s, %s, %s, 'in_progress', %s, %s, %s, %s) ON CONFLICT (scope, idempotency_key) DO ";
+  private static final String CLAIM = (CLAIM_INSERT + "NOTHING").formatted(OrderStore.placeholders(1, 7));
   private static final String TAKE_OVER = "UPDATE idempotency_records"
       + " SET request_hash = $3, state = 'in_progress', locked_until = $4, expires_at = $5,"
       + " response_status = NULL, response_key_id = NULL, response_sealed = NULL, created_at = now(),"
@@ -109,9 +111,7 @@ public final class Idempotency {
    * {@link #CLAIM} as the gate of a buyer act's change ({@link #changeGate}): a new claim, or the same run's claim
    * again (the change's retry after a version conflict); no row for any other record, which the claiming way meets.
    */
-  private static final String CLAIM_GATE = "INSERT INTO idempotency_records"
-      + " (scope, idempotency_key, request_hash, state, locked_until, expires_at, holder, claim_token)"
-      + " VALUES (%s, %s, %s, 'in_progress', %s, %s, %s, %s) ON CONFLICT (scope, idempotency_key) DO UPDATE"
+  private static final String CLAIM_GATE = CLAIM_INSERT + "UPDATE"
       + " SET locked_until = excluded.locked_until WHERE idempotency_records.state = 'in_progress'"
       + " AND idempotency_records.claim_token = excluded.claim_token RETURNING 1";
   private static final String COMPLETE = "UPDATE idempotency_records"
@@ -208,8 +208,7 @@ public final class Idempotency {
     }
     Claim claim = new Claim(caller.scope(), key, requestHash, Ids.newId(CLAIM_TOKEN_PREFIX));
     OffsetDateTime now = now();
-    Tuple claimArgs = Tuple.of(claim.scope, key, Buffer.buffer(requestHash), now.plus(LEASE), now.plus(RETENTION),
-        instanceId, claim.token);
+    Tuple claimArgs = Tuple.from(claimArgs(claim, claim.token, now));
     return releaseOwed(claim).compose(released -> pool.preparedQuery(CLAIM).execute(claimArgs))
         .compose(inserted -> inserted.rowCount() == 1
             ? Future.succeededFuture(new Outcome(claim, null))
@@ -267,13 +266,8 @@ public final class Idempotency {
     String[] scopes = keys.stream().map(ScopedKey::scope).toArray(String[]::new);
     String[] names = keys.stream().map(ScopedKey::key).toArray(String[]::new);
     Tuple args = Tuple.tuple().addArrayOfString(scopes).addArrayOfString(names);
-    return pool.preparedQuery(FIND_KNOWN).execute(args).map(rows -> {
-      Map<ScopedKey, Boolean> found = new HashMap<>();
-      for (Row row : rows) {
-        found.put(new ScopedKey(row.getString("scope"), row.getString("idempotency_key")), true);
-      }
-      return found;
-    });
+    return pool.preparedQuery(FIND_KNOWN).execute(args).map(rows -> BatchedReads.byKey(rows,
+        row -> new ScopedKey(row.getString("scope"), row.getString("idempotency_key")), row -> true));
   }
 
   private static Future<Outcome> inProgress() {
@@ -326,9 +320,13 @@ public final class Idempotency {
       return null;
     }
     String token = Ids.newId(CLAIM_TOKEN_PREFIX);
-    OffsetDateTime now = now();
-    return new OrderStore.Gate(CLAIM_GATE, List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash),
-        now.plus(LEASE), now.plus(RETENTION), instanceId, token), () -> claim.token = token, KeyTaken::new);
+    return new OrderStore.Gate(CLAIM_GATE, claimArgs(claim, token, now()), () -> claim.token = token, KeyTaken::new);
+  }
+
+  /** What a claim of {@code claim}'s key under {@code token} at {@code now} writes, in {@link #CLAIM_INSERT}'s order. */
+  private List<Object> claimArgs(Claim claim, String token, OffsetDateTime now) {
+    return List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(LEASE), now.plus(RETENTION),
+        instanceId, token);
   }
 
   /** The statement that stores {@code reply} for {@code claim} (a {@code %s} per argument), and its failure when it writes no row. */

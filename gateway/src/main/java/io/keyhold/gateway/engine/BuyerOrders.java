@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -24,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (openapi.yaml) and the
@@ -96,7 +94,7 @@ public final class BuyerOrders {
 
   private Future<Map<String, Row>> ordersAndBeside(List<String> orderIds) {
     return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
-        .map(rows -> byKey(rows, row -> row.getString("id")));
+        .map(rows -> BatchedReads.byKey(rows, row -> row.getString("id"), row -> row));
   }
 
   private Future<Map<OrderRef, Row>> beside(List<OrderRef> refs) {
@@ -106,15 +104,7 @@ public final class BuyerOrders {
     Map<String, OrderRef> byId = new HashMap<>();
     refs.forEach(ref -> byId.put(ref.orderId(), ref));
     return pool.preparedQuery(BESIDE_ORDER).execute(args)
-        .map(rows -> byKey(rows, row -> byId.get(row.getString("order_id"))));
-  }
-
-  private static <K> Map<K, Row> byKey(RowSet<Row> rows, Function<Row, K> key) {
-    Map<K, Row> found = new HashMap<>();
-    for (Row row : rows) {
-      found.put(key.apply(row), row);
-    }
-    return found;
+        .map(rows -> BatchedReads.byKey(rows, row -> byId.get(row.getString("order_id")), row -> row));
   }
 
   /**

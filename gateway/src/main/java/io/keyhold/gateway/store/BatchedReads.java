@@ -5,7 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +62,15 @@ public final class BatchedReads<K, V> {
       context.put(this, lane);
     }
     return lane.ask(key);
+  }
+
+  /** A statement's rows by {@code key}, each answered as {@code value}: what a {@code statement} of theirs answers. */
+  public static <K, V> Map<K, V> byKey(RowSet<Row> rows, Function<Row, K> key, Function<Row, V> value) {
+    Map<K, V> found = new HashMap<>();
+    for (Row row : rows) {
+      found.put(key.apply(row), value.apply(row));
+    }
+    return found;
   }
 
   private Future<V> alone(K key) {

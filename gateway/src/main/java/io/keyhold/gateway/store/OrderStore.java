@@ -343,33 +343,21 @@ public final class OrderStore {
 
     /** Just these events: no writes of its own, so stored without a transaction. */
     static Decision events(List<OrderEvent> events) {
-      List<OrderEvent> fixed = List.copyOf(events);
-      return reading(current -> fixed);
+      return events(events, null);
     }
 
     /** Just these events, stored behind {@code gate} (null: none); no writes of its own. */
     static Decision events(List<OrderEvent> events, Gate gate) {
-      Decision plain = events(events);
-      return gate == null ? plain : new Decision() {
-        @Override
-        public Future<List<OrderEvent>> decide(SqlClient client, StoredOrder current, Instant now) {
-          return plain.decide(client, current, now);
-        }
-
-        @Override
-        public boolean transactional() {
-          return false;
-        }
-
-        @Override
-        public Gate gate() {
-          return gate;
-        }
-      };
+      List<OrderEvent> fixed = List.copyOf(events);
+      return reading(current -> fixed, gate);
     }
 
     /** Events worked out from the order alone: no writes of its own, so stored without a transaction. */
     static Decision reading(Function<StoredOrder, List<OrderEvent>> events) {
+      return reading(events, null);
+    }
+
+    private static Decision reading(Function<StoredOrder, List<OrderEvent>> events, Gate gate) {
       Objects.requireNonNull(events, "events");
       return new Decision() {
         @Override
@@ -380,6 +368,11 @@ public final class OrderStore {
         @Override
         public boolean transactional() {
           return false;
+        }
+
+        @Override
+        public Gate gate() {
+          return gate;
         }
       };
     }
