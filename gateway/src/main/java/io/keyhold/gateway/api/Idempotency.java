@@ -323,7 +323,7 @@ public final class Idempotency {
     return new OrderStore.Gate(CLAIM_GATE, claimArgs(claim, token, now()), () -> claim.token = token, KeyTaken::new);
   }
 
-  /** What a claim of {@code claim}'s key under {@code token} at {@code now} writes, in {@link #CLAIM_INSERT}'s order. */
+  /** What claiming {@code claim}'s key under {@code token} at {@code now} writes, in {@link #CLAIM_INSERT}'s order. */
   private List<Object> claimArgs(Claim claim, String token, OffsetDateTime now) {
     return List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(LEASE), now.plus(RETENTION),
         instanceId, token);
