@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -21,7 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -340,12 +338,7 @@ public final class Idempotency {
     if (reply.status() >= 500) {
       throw new IllegalArgumentException("a 5xx answer is never stored, but got " + reply.status());
     }
-    JsonObject answer = new JsonObject()
-        .put("status", reply.status())
-        .put("content_type", reply.contentType())
-        .put("headers", new JsonObject(new HashMap<>(reply.headers())))
-        .put("body", Base64.getEncoder().encodeToString(reply.body().getBytes()));
-    KeyVault.Sealed sealed = vault.seal(answer.toBuffer().getBytes(), claim.associatedData());
+    KeyVault.Sealed sealed = vault.seal(StoredAnswer.encode(reply), claim.associatedData());
     Buffer ciphertext = Buffer.buffer(sealed.ciphertext());
     if (claim.token == null) {
       OffsetDateTime now = now();
@@ -394,12 +387,10 @@ public final class Idempotency {
   private Reply open(Claim claim, Row row) {
     KeyVault.Sealed sealed = new KeyVault.Sealed(row.getString("response_key_id"),
         row.getBuffer("response_sealed").getBytes());
-    JsonObject stored = new JsonObject(Buffer.buffer(vault.open(sealed, claim.associatedData())));
-    Map<String, String> headers = new HashMap<>();
-    stored.getJsonObject("headers").forEach(entry -> headers.put(entry.getKey(), String.valueOf(entry.getValue())));
+    Reply stored = StoredAnswer.decode(vault.open(sealed, claim.associatedData()));
+    Map<String, String> headers = new HashMap<>(stored.headers());
     headers.put(REPLAYED_HEADER, "true");
-    return new Reply(stored.getInteger("status"), stored.getString("content_type"),
-        Buffer.buffer(Base64.getDecoder().decode(stored.getString("body"))), headers);
+    return new Reply(stored.status(), stored.contentType(), stored.body(), headers);
   }
 
   private OffsetDateTime now() {
