@@ -21,7 +21,8 @@
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
 # With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call),
 # and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first; metrics-N.txt: the
-# gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox).
+# gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox); wal-N.txt: pg_waldump's record
+# statistics of each run's WAL (full-page images apart).
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 
@@ -91,6 +92,9 @@ if ! su postgres -c "psql -At -c 'SHOW shared_preload_libraries'" | grep -q pg_s
   pg_ctlcluster 15 main restart
   for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
 fi
+# Where pg_waldump is and the WAL it reads (a run's WAL breakdown, kept with the work folder).
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DATA="$(su postgres -c "psql -At -c 'SHOW data_directory'")"
 su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
@@ -242,7 +246,14 @@ for run in $(seq 1 "$RUNS"); do
   POSTGRES_TICKS=$(( $(postgres_ticks) - POSTGRES_BEFORE ))
   SIMULATOR_TICKS=$(( $(children_ticks) - CHILDREN_BEFORE ))
   STATEMENTS="$(gw_sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')")"
-  WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$WAL_BEFORE')")"
+  WAL_AFTER="$(gw_sql "SELECT pg_current_wal_lsn()")"
+  WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff('$WAL_AFTER', '$WAL_BEFORE')")"
+  # What the WAL was made of (record types, full-page images apart), while its segments are still there; the range holds
+  # the whole cluster's WAL, which during the run is the gateway's. A checkpoint that recycled its start leaves no file.
+  if [[ "${KEEP_WORK:-0}" == 1 ]]; then
+    su postgres -c "$PG_BIN/pg_waldump --stats=record --start=$WAL_BEFORE --end=$WAL_AFTER --path=$PG_DATA/pg_wal" \
+      >"$WORK/wal-$run.txt" 2>&1 || true
+  fi
   # Where the statements go, most called first: the place to look before any change that aims at speed.
   gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(wal_bytes / greatest(calls, 1)) AS wal_bytes_per_call,
     left(regexp_replace(query, '\s+', ' ', 'g'), 160)
