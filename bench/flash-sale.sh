@@ -21,8 +21,8 @@
 # JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
 # With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call),
 # and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first; metrics-N.txt: the
-# gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox); wal-N.txt: pg_waldump's record
-# statistics of each run's WAL (full-page images apart).
+# gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox); wal-N.txt: pg_waldump's
+# record statistics of each run's WAL (full-page images apart).
 # pg_stat_statements is switched on in the system cluster (shared_preload_libraries, one restart) the first time.
 set -euo pipefail
 

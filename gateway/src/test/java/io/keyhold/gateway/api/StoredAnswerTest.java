@@ -101,8 +101,9 @@ class StoredAnswerTest {
         .put("sku", new JsonObject().put("id", "sku_abcdefghijklmnopqrstuvwx").put("name", "Game card 100"))
         .put("quantity", 1)
         .put("unit_price", new JsonObject().put("minor", 1000).put("currency", "CNY"))
-        .put("deadlines", new JsonObject().put("pay_by", "2026-12-04T16:06:00Z").put("deliver_by", "2026-12-04T16:05:10Z")
-            .put("validate_by", "2026-12-04T16:05:20Z").put("inspect_until", "2026-12-04T17:05:20Z"))
+        .put("deadlines", new JsonObject().put("pay_by", "2026-12-04T16:06:00Z")
+            .put("deliver_by", "2026-12-04T16:05:10Z").put("validate_by", "2026-12-04T16:05:20Z")
+            .put("inspect_until", "2026-12-04T17:05:20Z"))
         .put("units", new JsonArray().add(new JsonObject().put("index", 0).put("state", "released")))
         .put("timeline", timeline);
   }
