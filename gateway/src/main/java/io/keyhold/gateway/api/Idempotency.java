@@ -1,7 +1,7 @@
 package io.keyhold.gateway.api;
 
 import io.keyhold.gateway.crypto.KeyVault;
-import io.keyhold.gateway.store.BatchedReads;
+import io.keyhold.gateway.store.KeyedBatches;
 import io.keyhold.gateway.store.Ids;
 import io.keyhold.gateway.store.OrderStore;
 import io.vertx.core.Context;
@@ -128,6 +128,18 @@ public final class Idempotency {
       + " response_sealed = excluded.response_sealed, created_at = now()"
       + " WHERE idempotency_records.expires_at < %s"
       + " OR (idempotency_records.state = 'in_progress' AND idempotency_records.locked_until < %s)";
+  /**
+   * {@link #COMPLETE} for many claims at once ({@link #completions}): each row is its own key's, written only while
+   * that key's claim is this request's; answers the keys it wrote.
+   */
+  private static final String COMPLETE_MANY = "UPDATE idempotency_records r SET state = 'done', locked_until = NULL,"
+      + " holder = NULL, claim_token = NULL, response_status = c.status, response_key_id = c.key_id,"
+      + " response_sealed = c.sealed FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+      + " $6::bytea[]) AS c(scope, idempotency_key, claim_token, status, key_id, sealed)"
+      + " WHERE r.scope = c.scope AND r.idempotency_key = c.idempotency_key AND r.state = 'in_progress'"
+      + " AND r.claim_token = c.claim_token RETURNING r.scope, r.idempotency_key";
+  /** Answers completing their claims in one statement, at most: a sealed answer is a KB or two. */
+  static final int COMPLETIONS_MAX = 64;
   private static final String COMPLETE_NUMBERED = COMPLETE.formatted(OrderStore.placeholders(1, 6));
   private static final String STORE_NUMBERED = STORE.formatted(OrderStore.placeholders(1, 9));
   private static final String RELEASE = "DELETE FROM idempotency_records"
@@ -145,9 +157,23 @@ public final class Idempotency {
    */
   private final Map<String, String> owedReleases = new ConcurrentHashMap<>();
   /** {@link #known}'s reads: a crowd refused early (a SKU sold out) asks in a few statements, not one each. */
-  private final BatchedReads<ScopedKey, Boolean> knownKeys = new BatchedReads<>(this::findKnown, BatchedReads.KEYS_MAX);
+  private final KeyedBatches<ScopedKey, Boolean> knownKeys = new KeyedBatches<>(this::findKnown, KeyedBatches.KEYS_MAX);
+
+  /**
+   * Answers of claimed requests outside a transaction (a buyer's act, a sandbox payment), stored many to a statement:
+   * in a spike each was a statement and a commit of its own.
+   */
+  private final KeyedBatches<Completion, Boolean> completions = new KeyedBatches<>(this::completeMany, COMPLETIONS_MAX);
 
   private record ScopedKey(String scope, String key) {}
+
+  /** A claimed request's sealed answer, to store while the claim ({@code token}) is still its own. */
+  private record Completion(String scope, String key, String token, int status, String keyId, Buffer sealed) {
+    /** {@link #COMPLETE}'s arguments, in its order. */
+    List<Object> args() {
+      return List.of(status, keyId, sealed, scope, key, token);
+    }
+  }
 
   /** {@code instanceId}: this gateway instance, named on its claims so they are handed back if it dies. */
   public Idempotency(Pool pool, KeyVault vault, Clock clock, String instanceId) {
@@ -257,14 +283,14 @@ public final class Idempotency {
 
   /** Whether {@code key} has a record (an answer, or a run under way) for this caller: read by primary key, batched. */
   public Future<Boolean> known(Caller caller, String key) {
-    return knownKeys.read(new ScopedKey(caller.scope(), key)).map(Boolean.TRUE::equals);
+    return knownKeys.ask(new ScopedKey(caller.scope(), key)).map(Boolean.TRUE::equals);
   }
 
   private Future<Map<ScopedKey, Boolean>> findKnown(List<ScopedKey> keys) {
     String[] scopes = keys.stream().map(ScopedKey::scope).toArray(String[]::new);
     String[] names = keys.stream().map(ScopedKey::key).toArray(String[]::new);
     Tuple args = Tuple.tuple().addArrayOfString(scopes).addArrayOfString(names);
-    return pool.preparedQuery(FIND_KNOWN).execute(args).map(rows -> BatchedReads.byKey(rows,
+    return pool.preparedQuery(FIND_KNOWN).execute(args).map(rows -> KeyedBatches.byKey(rows,
         row -> new ScopedKey(row.getString("scope"), row.getString("idempotency_key")), row -> true));
   }
 
@@ -284,14 +310,32 @@ public final class Idempotency {
       return Future.failedFuture(new IllegalArgumentException("a 5xx answer is never stored, but got " + reply.status()));
     }
     Stored stored = stored(claim, reply);
-    return client.preparedQuery(stored.claimed() ? COMPLETE_NUMBERED : STORE_NUMBERED).execute(Tuple.from(stored.args()))
-        .compose(written -> {
-          if (written.rowCount() != 1) {
-            return Future.failedFuture(stored.lost());
-          }
-          claim.completed = true;
-          return Future.succeededFuture();
-        });
+    Future<Boolean> written = stored.claimed() && client == pool
+        ? completions.ask(stored.completion()).map(Boolean.TRUE::equals)
+        : client.preparedQuery(stored.claimed() ? COMPLETE_NUMBERED : STORE_NUMBERED).execute(Tuple.from(stored.args()))
+            .map(rows -> rows.rowCount() == 1);
+    return written.compose(wrote -> {
+      if (!wrote) {
+        return Future.failedFuture(stored.lost());
+      }
+      claim.completed = true;
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Map<Completion, Boolean>> completeMany(List<Completion> batch) {
+    Tuple args = Tuple.tuple()
+        .addArrayOfString(batch.stream().map(Completion::scope).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(Completion::key).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(Completion::token).toArray(String[]::new))
+        .addArrayOfInteger(batch.stream().map(Completion::status).toArray(Integer[]::new))
+        .addArrayOfString(batch.stream().map(Completion::keyId).toArray(String[]::new))
+        .addArrayOfBuffer(batch.stream().map(Completion::sealed).toArray(Buffer[]::new));
+    Map<ScopedKey, Completion> byKey = new HashMap<>();
+    batch.forEach(completion -> byKey.put(new ScopedKey(completion.scope(), completion.key()), completion));
+    assert byKey.size() == batch.size() : "two completions of one key in a statement";
+    return pool.preparedQuery(COMPLETE_MANY).execute(args).map(rows -> KeyedBatches.byKey(rows,
+        row -> byKey.get(new ScopedKey(row.getString("scope"), row.getString("idempotency_key"))), row -> true));
   }
 
   /**
@@ -328,9 +372,13 @@ public final class Idempotency {
   }
 
   /** The statement that stores {@code reply} for {@code claim} (a {@code %s} per argument), and its failure when it writes no row. */
-  private record Stored(String sql, List<Object> args, boolean claimed) {
+  private record Stored(String sql, List<Object> args, Completion completion) {
+    boolean claimed() {
+      return completion != null;
+    }
+
     RuntimeException lost() {
-      return claimed ? new IllegalStateException("idempotency claim lost before its answer was stored") : new KeyTaken();
+      return claimed() ? new IllegalStateException("idempotency claim lost before its answer was stored") : new KeyTaken();
     }
   }
 
@@ -343,10 +391,11 @@ public final class Idempotency {
     if (claim.token == null) {
       OffsetDateTime now = now();
       return new Stored(STORE, List.of(claim.scope, claim.key, Buffer.buffer(claim.requestHash), now.plus(RETENTION),
-          reply.status(), sealed.keyId(), ciphertext, now, now), false);
+          reply.status(), sealed.keyId(), ciphertext, now, now), null);
     }
-    return new Stored(COMPLETE, List.of(reply.status(), sealed.keyId(), ciphertext, claim.scope, claim.key, claim.token),
-        true);
+    Completion completion = new Completion(claim.scope, claim.key, claim.token, reply.status(), sealed.keyId(),
+        ciphertext);
+    return new Stored(COMPLETE, completion.args(), completion);
   }
 
   /** Forgets an unanswered claim so the request can be retried (nothing to forget for an {@link #unclaimed} one). */

@@ -6,7 +6,7 @@ import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
 import io.keyhold.escrow.UnitState;
-import io.keyhold.gateway.store.BatchedReads;
+import io.keyhold.gateway.store.KeyedBatches;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.Wire;
@@ -70,8 +70,8 @@ public final class BuyerOrders {
   private final KeyOpener keys;
   // Views are read in batches: in a spike every page and event stream asks for one, and each asked alone cost
   // PostgreSQL a statement of its own (six of a lifecycle's thirty-two).
-  private final BatchedReads<String, Row> ordersById = new BatchedReads<>(this::ordersAndBeside, BatchedReads.KEYS_MAX);
-  private final BatchedReads<OrderRef, Row> besides = new BatchedReads<>(this::beside, BatchedReads.KEYS_MAX);
+  private final KeyedBatches<String, Row> ordersById = new KeyedBatches<>(this::ordersAndBeside, KeyedBatches.KEYS_MAX);
+  private final KeyedBatches<OrderRef, Row> besides = new KeyedBatches<>(this::beside, KeyedBatches.KEYS_MAX);
 
   /** An order in hand, as its view's rows beside it are found. */
   private record OrderRef(String merchantId, String orderId, String skuId) {}
@@ -88,13 +88,13 @@ public final class BuyerOrders {
 
   /** The buyer's view of the order, or null when there is none. */
   public Future<JsonObject> view(String orderId, boolean withKeys) {
-    return ordersById.read(orderId).compose(row -> row == null ? Future.succeededFuture(null)
+    return ordersById.ask(orderId).compose(row -> row == null ? Future.succeededFuture(null)
         : view(OrderStore.toStored(row).order(), row, withKeys));
   }
 
   private Future<Map<String, Row>> ordersAndBeside(List<String> orderIds) {
     return pool.preparedQuery(ORDER_AND_BESIDE).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
-        .map(rows -> BatchedReads.byKey(rows, row -> row.getString("id"), row -> row));
+        .map(rows -> KeyedBatches.byKey(rows, row -> row.getString("id"), row -> row));
   }
 
   private Future<Map<OrderRef, Row>> beside(List<OrderRef> refs) {
@@ -104,7 +104,7 @@ public final class BuyerOrders {
     Map<String, OrderRef> byId = new HashMap<>();
     refs.forEach(ref -> byId.put(ref.orderId(), ref));
     return pool.preparedQuery(BESIDE_ORDER).execute(args)
-        .map(rows -> BatchedReads.byKey(rows, row -> byId.get(row.getString("order_id")), row -> row));
+        .map(rows -> KeyedBatches.byKey(rows, row -> byId.get(row.getString("order_id")), row -> row));
   }
 
   /**
@@ -128,7 +128,7 @@ public final class BuyerOrders {
 
   /** The view of {@code order} as stored, with the rows beside it. */
   public Future<JsonObject> view(Order order, boolean withKeys) {
-    return besides.read(new OrderRef(order.merchantId(), order.id(), order.skuId()))
+    return besides.ask(new OrderRef(order.merchantId(), order.id(), order.skuId()))
         .compose(beside -> view(order, beside, withKeys));
   }
 

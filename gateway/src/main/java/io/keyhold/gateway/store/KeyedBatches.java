@@ -16,32 +16,34 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Reads by key, many keys to a statement: a read asked while none of its kind is under way goes on the next turn
- * of the event loop with whatever else was asked in this one; reads asked while one is under way wait for it and
- * then go together, up to {@code keysMax} keys a statement. Under light load a read goes alone and at once; in a
- * spike PostgreSQL runs one statement for a crowd instead of one each, which is where its time went (a statement's
- * own cost, not the lookup).
+ * Statements by key, many keys to a statement: reads (a buyer's view, which Idempotency-Keys have a record) and
+ * writes that each touch their own key's row (an answer completing its own claim). A key asked while none of its
+ * kind is under way goes on the next turn of the event loop with whatever else was asked in this one; keys asked
+ * while one is under way wait for it and then go together, up to {@code keysMax} keys a statement. Under light load
+ * a key goes alone and at once; in a spike PostgreSQL runs one statement for a crowd instead of one each, which is
+ * where its time went (a statement's own cost and, for a write, its commit; not the row itself).
  *
  * <p>One queue per Vert.x context (event loop), so its state has one thread and the answers come back on the
  * context that asked. A statement that fails for several keys is run again for each key alone, so one bad key
- * fails only its own read. Off Vert.x (a test, start-up) a read goes alone.
+ * fails only its own; a write's statement is atomic, so a failed one wrote nothing to run twice. Off Vert.x (a
+ * test, start-up) a key goes alone.
  *
  * @param <K> the key (a record, compared by value)
- * @param <V> what is read for a key; a key with nothing stored is answered null
+ * @param <V> what the statement answers for a key; a key it answers nothing for is answered null
  */
-public final class BatchedReads<K, V> {
-  /** Keys in one statement, at most, for a read whose statement names none: enough for a spike, small for a row set. */
+public final class KeyedBatches<K, V> {
+  /** Keys in one statement, at most, for one whose statement names none: enough for a spike, small for a row set. */
   public static final int KEYS_MAX = 256;
 
   private final Function<List<K>, Future<Map<K, V>>> statement;
   private final int keysMax;
 
   /**
-   * @param statement reads the given keys (distinct, at most {@code keysMax}) in one statement; answers what it
-   *     found by key (keys it found nothing for left out)
+   * @param statement runs the given keys (distinct, at most {@code keysMax}) in one statement; answers by key what it
+   *     found or wrote (keys it has nothing for left out)
    * @param keysMax the most keys one statement takes
    */
-  public BatchedReads(Function<List<K>, Future<Map<K, V>>> statement, int keysMax) {
+  public KeyedBatches(Function<List<K>, Future<Map<K, V>>> statement, int keysMax) {
     if (keysMax < 1) {
       throw new IllegalArgumentException("keysMax must be at least 1, but was " + keysMax);
     }
@@ -49,8 +51,8 @@ public final class BatchedReads<K, V> {
     this.keysMax = keysMax;
   }
 
-  /** What is stored for {@code key}, or null when nothing is. */
-  public Future<V> read(K key) {
+  /** What the statement answers for {@code key} (null: nothing), run with the keys asked beside it. */
+  public Future<V> ask(K key) {
     Objects.requireNonNull(key, "key");
     Context context = Vertx.currentContext();
     if (context == null) {
@@ -79,7 +81,7 @@ public final class BatchedReads<K, V> {
 
   private record Asked<K, V>(K key, Promise<V> answer) {}
 
-  /** The reads of one context: asked, and whether a statement is under way. Touched only on that context. */
+  /** The keys of one context: asked, and whether a statement is under way. Touched only on that context. */
   private final class Lane {
     private final Context context;
     private final ArrayDeque<Asked<K, V>> waiting = new ArrayDeque<>();
@@ -133,7 +135,7 @@ public final class BatchedReads<K, V> {
       }
     }
 
-    /** The keys of a failed statement, each read in its own, one after another. */
+    /** The keys of a failed statement, each run in its own, one after another. */
     private Future<Void> eachAlone(Map<K, List<Promise<V>>> batch) {
       Future<Void> chain = Future.succeededFuture();
       for (Map.Entry<K, List<Promise<V>>> entry : batch.entrySet()) {

@@ -251,6 +251,45 @@ class IdempotencyTest {
   }
 
   @Test
+  void answersCompletedTogetherEachStoreTheirOwnAndALostClaimFailsAlone() {
+    Idempotency records = gw.gateway().idempotency();
+    Caller caller = Caller.merchant(merchant.id());
+    byte[] hash = postHash("/v1/sandbox/payments");
+    List<Idempotency.Claim> claims = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      claims.add(TestGateway.await(records.begin(caller, "together-" + i, hash)).claim());
+    }
+    // Another request took the third key over (its lease ran out meanwhile).
+    gw.query("UPDATE idempotency_records SET claim_token = 'another' WHERE idempotency_key = 'together-2'");
+
+    // Asked in one turn of one event loop: the answers go in one statement (KeyedBatches).
+    io.vertx.core.Promise<List<io.vertx.core.Future<Void>>> asked = io.vertx.core.Promise.promise();
+    gw.gateway().vertx().getOrCreateContext().runOnContext(v -> {
+      List<io.vertx.core.Future<Void>> completions = new ArrayList<>();
+      for (int i = 0; i < claims.size(); i++) {
+        completions.add(records.complete(records.pool(), claims.get(i),
+            Reply.ok(new JsonObject().put("answer", i))));
+      }
+      io.vertx.core.Future.join(completions).onComplete(all -> asked.complete(completions));
+    });
+    List<io.vertx.core.Future<Void>> completions = TestGateway.await(asked.future());
+
+    for (int i = 0; i < claims.size(); i++) {
+      if (i == 2) {
+        assertThat(completions.get(i).cause()).hasMessageContaining("claim lost");
+        assertThat(claims.get(i).completed()).isFalse();
+        continue;
+      }
+      assertThat(completions.get(i).succeeded()).isTrue();
+      assertThat(claims.get(i).completed()).isTrue();
+      Reply replay = TestGateway.await(records.begin(caller, "together-" + i, hash)).replay();
+      assertThat(replay.body().toJsonObject().getInteger("answer")).as("the answer of key " + i).isEqualTo(i);
+    }
+    assertThat(gw.query("SELECT state, claim_token FROM idempotency_records WHERE idempotency_key = 'together-2'")
+        .get(0).getString(1)).as("the lost claim's row, left to its holder").isEqualTo("another");
+  }
+
+  @Test
   void concurrentDuplicateRevealsChangeTheOrderOnceAndAllGetItsAnswerOrWait() throws Exception {
     Purchases purchases = new Purchases(gw);
     Purchases.Purchase purchase = purchases.readyOrder(purchases.stockShop(1, null), 1);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * while one runs go together in the next, no statement takes more keys than its bound, and a key that breaks its
  * statement fails only its own read.
  */
-class BatchedReadsTest {
+class KeyedBatchesTest {
   /** Squares numbers given as text; a key that is not a number breaks the statement (a cast error). */
   private static final String SQUARES = "SELECT k, (k::int * k::int)::text AS square FROM unnest($1::text[]) AS t(k)";
 
@@ -53,8 +53,8 @@ class BatchedReadsTest {
   }
 
   /** A batched read of squares that records the keys of every statement it runs. */
-  private static BatchedReads<String, String> squares(List<List<String>> statements, int keysMax) {
-    return new BatchedReads<>(keys -> {
+  private static KeyedBatches<String, String> squares(List<List<String>> statements, int keysMax) {
+    return new KeyedBatches<>(keys -> {
       statements.add(keys);
       Tuple args = Tuple.tuple().addArrayOfString(keys.toArray(String[]::new));
       return pool.preparedQuery(SQUARES).execute(args).map(rows -> {
@@ -82,10 +82,10 @@ class BatchedReadsTest {
   @Test
   void readsAskedInOneTurnGoInOneStatement() {
     List<List<String>> statements = new CopyOnWriteArrayList<>();
-    BatchedReads<String, String> reads = squares(statements, BatchedReads.KEYS_MAX);
+    KeyedBatches<String, String> reads = squares(statements, KeyedBatches.KEYS_MAX);
 
-    List<String> answers = onEventLoop(() -> all(List.of(reads.read("2"), reads.read("3"), reads.read("2"),
-        reads.read("4"))));
+    List<String> answers = onEventLoop(() -> all(List.of(reads.ask("2"), reads.ask("3"), reads.ask("2"),
+        reads.ask("4"))));
 
     assertThat(answers).containsExactly("4", "9", "4", "16");
     assertThat(statements).as("one statement, each key once").containsExactly(List.of("2", "3", "4"));
@@ -94,16 +94,16 @@ class BatchedReadsTest {
   @Test
   void readsAskedWhileOneRunsGoTogetherInTheNext() {
     List<List<String>> statements = new CopyOnWriteArrayList<>();
-    BatchedReads<String, String> reads = squares(statements, BatchedReads.KEYS_MAX);
+    KeyedBatches<String, String> reads = squares(statements, KeyedBatches.KEYS_MAX);
 
     List<String> answers = onEventLoop(() -> {
-      Future<String> first = reads.read("5");
+      Future<String> first = reads.ask("5");
       List<Future<String>> later = new ArrayList<>();
       // Asked on a later turn, once the first statement is under way.
       Promise<List<String>> laterAnswers = Promise.promise();
       vertx.setTimer(1, timer -> {
-        later.add(reads.read("6"));
-        later.add(reads.read("7"));
+        later.add(reads.ask("6"));
+        later.add(reads.ask("7"));
         all(later).onComplete(laterAnswers);
       });
       return first.compose(five -> laterAnswers.future().map(rest -> {
@@ -120,10 +120,10 @@ class BatchedReadsTest {
   @Test
   void noStatementTakesMoreKeysThanItsBound() {
     List<List<String>> statements = new CopyOnWriteArrayList<>();
-    BatchedReads<String, String> reads = squares(statements, 2);
+    KeyedBatches<String, String> reads = squares(statements, 2);
 
-    List<String> answers = onEventLoop(() -> all(List.of(reads.read("1"), reads.read("2"), reads.read("3"),
-        reads.read("4"), reads.read("5"))));
+    List<String> answers = onEventLoop(() -> all(List.of(reads.ask("1"), reads.ask("2"), reads.ask("3"),
+        reads.ask("4"), reads.ask("5"))));
 
     assertThat(answers).containsExactly("1", "4", "9", "16", "25");
     assertThat(statements).containsExactly(List.of("1", "2"), List.of("3", "4"), List.of("5"));
@@ -132,10 +132,10 @@ class BatchedReadsTest {
   @Test
   void aKeyThatBreaksItsStatementFailsOnlyItsOwnRead() {
     List<List<String>> statements = new CopyOnWriteArrayList<>();
-    BatchedReads<String, String> reads = squares(statements, BatchedReads.KEYS_MAX);
+    KeyedBatches<String, String> reads = squares(statements, KeyedBatches.KEYS_MAX);
 
     List<Future<String>> asked = onEventLoop(() -> {
-      List<Future<String>> each = List.of(reads.read("8"), reads.read("not a number"), reads.read("9"));
+      List<Future<String>> each = List.of(reads.ask("8"), reads.ask("not a number"), reads.ask("9"));
       return Future.join(new ArrayList<>(each)).transform(done -> Future.succeededFuture(each));
     });
 
@@ -148,11 +148,11 @@ class BatchedReadsTest {
 
   @Test
   void aKeyWithNothingStoredIsAnsweredNull() {
-    BatchedReads<String, String> none = new BatchedReads<>(keys -> Future.succeededFuture(Map.of()), 4);
+    KeyedBatches<String, String> none = new KeyedBatches<>(keys -> Future.succeededFuture(Map.of()), 4);
 
-    assertThat(onEventLoop(() -> none.read("anything"))).isNull();
-    assertThat(await(none.read("off the event loop"))).isNull();
-    assertThatThrownBy(() -> new BatchedReads<String, String>(keys -> Future.succeededFuture(Map.of()), 0))
+    assertThat(onEventLoop(() -> none.ask("anything"))).isNull();
+    assertThat(await(none.ask("off the event loop"))).isNull();
+    assertThatThrownBy(() -> new KeyedBatches<String, String>(keys -> Future.succeededFuture(Map.of()), 0))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
