@@ -8,8 +8,9 @@
 #      lifecycles/s ÷ raw transactions/s.
 # Steps 1 and 2 are repeated RUNS times (default 3), each flash sale right after its own pgbench, and the
 # figures are printed per run and as median, min and max. Beside the speed it prints what does not swing
-# with a noisy machine: statements (pg_stat_statements), gateway and PostgreSQL CPU-ms and WAL bytes per completed
-# lifecycle. Then one fixed-rate (open-loop) run at half the measured capacity, for the latency figure.
+# with a noisy machine: statements (pg_stat_statements), gateway and PostgreSQL CPU-ms, WAL bytes, and rows written
+# and index entries (from pg_waldump) per completed lifecycle. Then one fixed-rate (open-loop) run at half the
+# measured capacity, for the latency figure.
 # Every step is bounded in time. Needs: JDK 17+, the system PostgreSQL 15 (pg_ctlcluster, pgbench), jq,
 # and root (or sudo-less su) to create the benchmark role. Exit code: the simulator's (0 = audit passed).
 #
@@ -218,7 +219,7 @@ gateway_checkout_p99() {
 }
 CLK_TCK="$(getconf CLK_TCK)"
 SIM_EXIT=0
-printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tgateway_checkout_p99_ms\twaiting_room_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\tpostgres_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
+printf 'run\tpgbench_tps\tlifecycles_per_s\tratio\tcompleted\tkeys_sold\tstock\trefused_share\tcheckout_p99_ms\tgateway_checkout_p99_ms\twaiting_room_p99_ms\tfunded_to_ready_p99_ms\tstatements_per_lifecycle\tgateway_cpu_ms_per_lifecycle\tpostgres_cpu_ms_per_lifecycle\twal_bytes_per_lifecycle\trows_written_per_lifecycle\tindex_entries_per_lifecycle\taudit\toversold\tkeys_to_two_buyers\n' \
   >"$WORK/runs.tsv"
 for run in $(seq 1 "$RUNS"); do
   log "run $run/$RUNS: pgbench, escrow-like transaction, $PGBENCH_CLIENTS clients, $PGBENCH_SECONDS s"
@@ -249,11 +250,16 @@ for run in $(seq 1 "$RUNS"); do
   WAL_AFTER="$(gw_sql "SELECT pg_current_wal_lsn()")"
   WAL_BYTES="$(gw_sql "SELECT pg_wal_lsn_diff('$WAL_AFTER', '$WAL_BEFORE')")"
   # What the WAL was made of (record types, full-page images apart), while its segments are still there; the range holds
-  # the whole cluster's WAL, which during the run is the gateway's. A checkpoint that recycled its start leaves no file.
-  if [[ "${KEEP_WORK:-0}" == 1 ]]; then
-    su postgres -c "$PG_BIN/pg_waldump --stats=record --start=$WAL_BEFORE --end=$WAL_AFTER --path=$PG_DATA/pg_wal" \
-      >"$WORK/wal-$run.txt" 2>&1 || true
-  fi
+  # the whole cluster's WAL, which during the run is the gateway's. A checkpoint that recycled its start leaves no file
+  # (the two figures read from it are then "n/a"). Rows written: heap inserts, updates (HOT or not) and deletes;
+  # index entries: B-tree leaf inserts, into a posting list or not. Neither swings with a noisy machine.
+  su postgres -c "$PG_BIN/pg_waldump --stats=record --start=$WAL_BEFORE --end=$WAL_AFTER --path=$PG_DATA/pg_wal" \
+    >"$WORK/wal-$run.txt" 2>&1 || true
+  read -r WAL_ROWS WAL_ENTRIES <<<"$(awk '
+    $1 ~ /^Heap\/(INSERT|UPDATE|HOT_UPDATE|DELETE)(\+INIT)?$/ { rows += $2 }
+    $1 ~ /^Btree\/INSERT_(LEAF|POST)$/ { entries += $2 }
+    $1 == "Total" { total = 1 }
+    END { if (total) print rows + 0, entries + 0; else print "n/a n/a" }' "$WORK/wal-$run.txt")"
   # Where the statements go, most called first: the place to look before any change that aims at speed.
   gw_sql "SELECT calls, round(total_exec_time::numeric, 1) AS ms, round(wal_bytes / greatest(calls, 1)) AS wal_bytes_per_call,
     left(regexp_replace(query, '\s+', ' ', 'g'), 160)
@@ -283,13 +289,16 @@ for run in $(seq 1 "$RUNS"); do
       -v stock="$(jq -r '.config.stock' "$REPORT")" -v buyers="$(jq -r '.buyers' "$REPORT")" \
       -v refused="$(jq -r '.outcomes.overloaded // 0' "$REPORT")" -v cp99="$CHECKOUT_P99" -v gp99="${GATEWAY_CHECKOUT_P99:-0}" -v wp99="${WAITING_P99:-0}" -v rp99="$READY_P99" \
       -v st="$STATEMENTS" -v ticks="$GATEWAY_TICKS" -v pgticks="$POSTGRES_TICKS" -v hz="$CLK_TCK" -v wal="$WAL_BYTES" \
+      -v walrows="$WAL_ROWS" -v walentries="$WAL_ENTRIES" \
       -v audit="$(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$REPORT")" \
       -v over="$(jq -r '[.audit.violations[] | select(.code == "oversold")] | length' "$REPORT")" \
       -v twice="$(jq -r '[.audit.violations[] | select(.code == "key_to_two_buyers")] | length' "$REPORT")" 'BEGIN {
     per = (done_ > 0 ? done_ : 1)
-    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.0f\t%s\t%d\t%d\n", run, tps, lps,
-      (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, gp99, wp99, rp99,
-      st / per, 1000 * ticks / hz / per, 1000 * pgticks / hz / per, wal / per, audit, over, twice
+    rows = (walrows == "n/a" ? "n/a" : sprintf("%.1f", walrows / per))
+    entries = (walentries == "n/a" ? "n/a" : sprintf("%.1f", walentries / per))
+    printf "%d\t%.0f\t%.1f\t%.4f\t%d\t%d\t%d\t%.4f\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.0f\t%s\t%s\t%s\t%d\t%d\n", run,
+      tps, lps, (tps > 0 ? lps / tps : 0), done_, sold, stock, (buyers > 0 ? refused / buyers : 0), cp99, gp99, wp99,
+      rp99, st / per, 1000 * ticks / hz / per, 1000 * pgticks / hz / per, wal / per, rows, entries, audit, over, twice
   }' >>"$WORK/runs.tsv"
   awk -v busy=$((BUSY_AFTER - BUSY_BEFORE)) -v all=$((ALL_AFTER - ALL_BEFORE)) -v gw="$GATEWAY_TICKS" -v h="$CLK_TCK" \
       -v pg="$POSTGRES_TICKS" -v sim="$SIMULATOR_TICKS" -v cores="$(nproc)" 'BEGIN {
@@ -333,7 +342,7 @@ printf '\n%-34s %12s %12s %12s\n' "over $RUNS runs" median min max
 i=2
 for name in pgbench_tps lifecycles_per_s ratio completed keys_sold stock refused_share checkout_p99_ms \
     gateway_checkout_p99_ms waiting_room_p99_ms funded_to_ready_p99_ms statements_per_lifecycle gateway_cpu_ms_per_lifecycle postgres_cpu_ms_per_lifecycle \
-    wal_bytes_per_lifecycle; do
+    wal_bytes_per_lifecycle rows_written_per_lifecycle index_entries_per_lifecycle; do
   IFS=$'\t' read -r med lo hi <<<"$(stats "$i")"
   printf '%-34s %12s %12s %12s\n' "$name" "$med" "$lo" "$hi"
   i=$((i + 1))
