@@ -112,9 +112,10 @@ public final class Idempotency {
   private static final String CLAIM_GATE = CLAIM_INSERT + "UPDATE"
       + " SET locked_until = excluded.locked_until WHERE idempotency_records.state = 'in_progress'"
       + " AND idempotency_records.claim_token = excluded.claim_token RETURNING 1";
-  private static final String COMPLETE = "UPDATE idempotency_records"
-      + " SET state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL, response_status = %s,"
-      + " response_key_id = %s, response_sealed = %s"
+  /** What a claim's answer writes into its record: the answer ({@code %s}: status, key id, sealed), the claim ended. */
+  private static final String COMPLETED = "state = 'done', locked_until = NULL, holder = NULL, claim_token = NULL,"
+      + " response_status = %s, response_key_id = %s, response_sealed = %s";
+  private static final String COMPLETE = "UPDATE idempotency_records SET " + COMPLETED
       + " WHERE scope = %s AND idempotency_key = %s AND state = 'in_progress' AND claim_token = %s";
   /**
    * An unclaimed request's answer, stored with its work: a new record, or one that expired or whose claim's lease
@@ -132,9 +133,9 @@ public final class Idempotency {
    * {@link #COMPLETE} for many claims at once ({@link #completions}): each row is its own key's, written only while
    * that key's claim is this request's; answers the keys it wrote.
    */
-  private static final String COMPLETE_MANY = "UPDATE idempotency_records r SET state = 'done', locked_until = NULL,"
-      + " holder = NULL, claim_token = NULL, response_status = c.status, response_key_id = c.key_id,"
-      + " response_sealed = c.sealed FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+  private static final String COMPLETE_MANY = "UPDATE idempotency_records r SET "
+      + COMPLETED.formatted("c.status", "c.key_id", "c.sealed")
+      + " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
       + " $6::bytea[]) AS c(scope, idempotency_key, claim_token, status, key_id, sealed)"
       + " WHERE r.scope = c.scope AND r.idempotency_key = c.idempotency_key AND r.state = 'in_progress'"
       + " AND r.claim_token = c.claim_token RETURNING r.scope, r.idempotency_key";
