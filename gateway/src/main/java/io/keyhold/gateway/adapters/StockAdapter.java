@@ -41,7 +41,7 @@ import java.util.TreeMap;
  * ({@code StockAdapterContractTest}).
  */
 public final class StockAdapter implements MerchantAdapter {
-  public static final String TYPE = "stock";
+  public static final String TYPE = StockVault.ADAPTER_TYPE;
   public static final String RESERVATION_PREFIX = "rsv";
   /** The attempt number of a unit's first delivery in {@code stock_deliveries}. */
   static final int FIRST_DELIVERY = 0;

@@ -333,20 +333,9 @@ final class EffectRunner {
     });
   }
 
-  /**
-   * True when the order's stock reservation has nothing left to give back: every unit took its first key from the
-   * order's own stock shop, and a first delivery takes the reservation's keys before any free one. Its release
-   * would find nothing (one statement a lifecycle saved); a key left reserved all the same would still go back to
-   * stock when its reservation's time ends (the sweeper).
-   */
-  static boolean usedUpFromStock(StoredOrder stored) {
-    return StockAdapter.TYPE.equals(stored.adapterType())
-        && stored.order().units().stream().allMatch(unit -> unit.source() == 0 && unit.deliveries() > 0);
-  }
-
   private Future<Void> releaseReservation(Effect.ReleaseReservation effect, StoredOrder claimed) {
     return orderOf(effect.orderId(), claimed).compose(stored -> {
-      if (stored == null || stored.reservationId() == null || usedUpFromStock(stored)) {
+      if (stored == null || stored.reservationId() == null || stored.reservationUsedUpByStock()) {
         return Future.succeededFuture();
       }
       Order order = stored.order();

@@ -171,7 +171,7 @@ public final class Sweeper {
                 claimedIds.add(stored.id());
                 Transition transition = due(stored, now, deposits);
                 if (transition != null) {
-                  writes.add(orders.persist(tx, stored.order(), transition, now));
+                  writes.add(orders.persist(tx, stored, transition, now));
                   changed.add(transition.order());
                 }
               }
@@ -224,7 +224,7 @@ public final class Sweeper {
                   return Future.<Void>succeededFuture();
                 }
                 changed.add(transition.order());
-                return orders.persist(tx, stored.order(), transition, now);
+                return orders.persist(tx, stored, transition, now);
               });
             }))
         .onSuccess(ok -> announce(changed));

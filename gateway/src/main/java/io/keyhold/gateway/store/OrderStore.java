@@ -1,5 +1,6 @@
 package io.keyhold.gateway.store;
 
+import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
@@ -555,7 +556,7 @@ public final class OrderStore {
   private Future<OrderRows.Written> store(SqlClient tx, StoredOrder before, StoredOrder after, Transition change,
       Instant now, Rider rider, Gate gate) {
     Future<OrderRows.Written> order = change.duplicate() ? Future.succeededFuture(OrderRows.Written.NOTHING)
-        : OrderRows.write(tx, before.order(), change, now, claimant(now), rider, gate);
+        : OrderRows.write(tx, before.order(), withoutNeedlessEffects(after, change), now, claimant(now), rider, gate);
     boolean reserved = !Objects.equals(before.reservationId(), after.reservationId())
         || !Objects.equals(before.reservedUntil(), after.reservedUntil());
     // Only a transactional decision's own writes (its decided hook) make a new reservation.
@@ -568,8 +569,26 @@ public final class OrderStore {
    * that decide many orders in one transaction (the sweeper); the caller commits, then calls
    * {@link #announce}.
    */
-  public Future<Void> persist(SqlClient tx, Order before, Transition change, Instant now) {
-    return OrderRows.write(tx, before, change, now, null, null, null).mapEmpty();
+  public Future<Void> persist(SqlClient tx, StoredOrder before, Transition change, Instant now) {
+    return OrderRows.write(tx, before.order(), withoutNeedlessEffects(before.with(change.order()), change), now, null,
+        null, null).mapEmpty();
+  }
+
+  /**
+   * The change without the effects that would do nothing for the order it leaves: the release of a stock
+   * reservation its deliveries used up ({@link StoredOrder#reservationUsedUpByStock}). Decided on the order as
+   * written, which the effect would read: a release comes with a settlement or an expiry, after which no unit
+   * changes. Not queued, it costs no outbox row, no claim and no done mark.
+   */
+  public static Transition withoutNeedlessEffects(StoredOrder after, Transition change) {
+    if (!after.reservationUsedUpByStock()
+        || change.effects().stream().noneMatch(effect -> effect instanceof Effect.ReleaseReservation)) {
+      return change;
+    }
+    List<Effect> needed = change.effects().stream()
+        .filter(effect -> !(effect instanceof Effect.ReleaseReservation)).toList();
+    return new Transition(change.order(), change.postings(), change.evidence(), needed, change.duplicate(),
+        change.from());
   }
 
   /**

@@ -43,6 +43,8 @@ import java.util.Set;
  * it back (as {@code pool.withTransaction} does).
  */
 public final class StockVault {
+  /** The adapter type of orders placed on the vault's keys. */
+  public static final String ADAPTER_TYPE = "stock";
   /** Longest card key accepted, in characters. */
   public static final int KEY_LENGTH_MAX = 256;
   /** Sealing more keys than this runs on a worker thread, off the event loop. */

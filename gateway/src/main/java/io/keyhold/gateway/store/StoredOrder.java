@@ -34,6 +34,17 @@ public record StoredOrder(Order order, String adapterType, String reservationId,
     return new StoredOrder(order, adapterType, newReservationId, until, buyerRef);
   }
 
+  /**
+   * True when the order's stock reservation has nothing left to give back: every unit took its first key from the
+   * order's own stock shop, and a first delivery takes the reservation's keys before any free one. Its release
+   * would find nothing, so none is queued; a key left reserved all the same would still go back to stock when its
+   * reservation's time ends (the sweeper).
+   */
+  public boolean reservationUsedUpByStock() {
+    return StockVault.ADAPTER_TYPE.equals(adapterType)
+        && order.units().stream().allMatch(unit -> unit.source() == 0 && unit.deliveries() > 0);
+  }
+
   /** The same row holding another order (after a transition). */
   public StoredOrder with(Order next) {
     return new StoredOrder(next, adapterType, reservationId, reservedUntil, buyerRef);

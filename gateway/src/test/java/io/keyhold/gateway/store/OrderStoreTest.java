@@ -209,7 +209,8 @@ class OrderStoreTest {
     Transition stale = (Transition) placed.on(new OrderEvent.PaymentReceived("sandbox:pay-b", Money.of(2000, "CNY"),
         false), store.now());
 
-    assertThatThrownBy(() -> TestGateway.await(store.persist(store.pool(), placed, stale, store.now())))
+    StoredOrder stalePlaced = TestGateway.await(store.load(placed.id())).with(placed);
+    assertThatThrownBy(() -> TestGateway.await(store.persist(store.pool(), stalePlaced, stale, store.now())))
         .hasMessageContaining("moved past version 1");
     assertThat(gw.query(rows, placed.id()).get(0).getLong(0)).as("evidence, postings and outbox rows").isEqualTo(before);
     assertThat(TestGateway.await(store.load(placed.id())).order().version()).isEqualTo(2);
