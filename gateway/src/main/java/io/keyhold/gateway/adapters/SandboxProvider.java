@@ -59,6 +59,10 @@ public final class SandboxProvider implements PaymentProvider {
   /** With chaos on, each copy is delayed by up to this much more, which shuffles their order. */
   public static final long CHAOS_SPREAD_MS = 300;
   public static final Duration NOTICE_TIMEOUT = Duration.ofSeconds(10);
+  /** The row, without chaos, that holds both notices of a payment. */
+  static final String CALM_ROW = "notices";
+  /** The most notices one outbox row holds: without chaos, a payment's pending and succeeded notice. */
+  static final int NOTICES_PER_ROW_MAX = 2;
   public static final int NOTICE_BODY_BYTES_MAX = 4096;
 
   private static final String SECRET_NAME = "sandbox_notice_secret";
@@ -69,19 +73,21 @@ public final class SandboxProvider implements PaymentProvider {
   private static final String INSERT_PAYMENT = "INSERT INTO sandbox_payments (id, merchant_id, order_id, amount_minor,"
       + " currency, state, created_at, return_url) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)";
   /**
-   * The buyer's payment: marked paid and its notices queued ($5..$8: status, copy, notice id and due time of each),
-   * in one statement (atomic by itself, so no transaction around it), which answers the payment as it was before
-   * and how many notices it queued: none when the payment was no longer pending.
+   * The buyer's payment: marked paid and its notices queued ($5..$8: status, outbox row, notice id and due time of
+   * each; the notices of a row go in its order, due when its first is), in one statement (atomic by itself, so no
+   * transaction around it), which answers the payment as it was before and how many rows it queued: none when the
+   * payment was no longer pending.
    */
   private static final String PAY_AND_NOTIFY = "WITH paid AS (UPDATE sandbox_payments SET state = 'paid',"
       + " paid_at = $1 WHERE id = $2 AND state = 'pending' RETURNING id, merchant_id, order_id, amount_minor, currency),"
       + " queued AS (INSERT INTO outbox (merchant_id, order_id, kind, idempotency_key, payload, next_attempt_at,"
-      + " attempts, claimed_by, created_at) SELECT p.merchant_id, p.order_id, $3,"
-      + " 'sandbox/' || p.id || '/' || n.s || '/' || n.c,"
-      + " jsonb_build_object('id', n.i, 'type', 'payment.' || n.s, 'payment_id', p.id, 'order_id', p.order_id,"
-      + " 'paid_at', $4::text, 'amount', jsonb_build_object('amount', p.amount_minor, 'currency', p.currency)),"
-      + " coalesce($10, n.t), CASE WHEN $9::text IS NULL THEN 0 ELSE 1 END, $9, $1"
-      + " FROM paid p, unnest($5::text[], $6::int[], $7::text[], $8::timestamptz[]) AS n(s, c, i, t)"
+      + " attempts, claimed_by, created_at) SELECT p.merchant_id, p.order_id, $3, 'sandbox/' || p.id || '/' || n.r,"
+      + " jsonb_build_object('notices', jsonb_agg(jsonb_build_object('id', n.i, 'type', 'payment.' || n.s,"
+      + " 'payment_id', p.id, 'order_id', p.order_id, 'paid_at', $4::text, 'amount',"
+      + " jsonb_build_object('amount', p.amount_minor, 'currency', p.currency)) ORDER BY n.o)),"
+      + " coalesce($10, min(n.t)), CASE WHEN $9::text IS NULL THEN 0 ELSE 1 END, $9, $1"
+      + " FROM paid p, unnest($5::text[], $6::text[], $7::text[], $8::timestamptz[]) WITH ORDINALITY AS n(s, r, i, t, o)"
+      + " GROUP BY p.id, p.merchant_id, p.order_id, p.amount_minor, p.currency, n.r"
       + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key, payload)"
       + " SELECT id, merchant_id, order_id, amount_minor, currency, state, refunded_minor, return_url,"
       + " (SELECT count(*) FROM queued) AS queued, (SELECT json_agg(json_build_object('id', q.id, 'key',"
@@ -279,9 +285,9 @@ public final class SandboxProvider implements PaymentProvider {
       Row row = rows.iterator().next();
       SandboxPayment before = payment(row);
       if (row.getLong("queued") > 0) {
-        // Due at noticeDelayMs and a millisecond later (the succeeded notice after the pending one).
+        // Claimed (no chaos): one row, due at noticeDelayMs. Else the first rows are due a millisecond later at most.
         if (claimer != null) {
-          claimer.listener().claimed(noticeDelayMs + 1, claimedNotices(row, before));
+          claimer.listener().claimed(noticeDelayMs, claimedNotices(row, before));
         } else {
           noticesQueued.accept(noticeDelayMs + 1);
         }
@@ -292,10 +298,14 @@ public final class SandboxProvider implements PaymentProvider {
     });
   }
 
-  /** The arguments of {@link #PAY_AND_NOTIFY} for a payment paid at {@code now}: its notices, each due a moment later. */
+  /**
+   * The arguments of {@link #PAY_AND_NOTIFY} for a payment paid at {@code now}: its notices, each due a moment
+   * later. Without chaos the pending and the succeeded notice share one outbox row ({@value #CALM_ROW}), sent in that
+   * order: one row to write and mark done, not two. With chaos each copy is a row of its own, due at its own time.
+   */
   private Tuple notices(String paymentId, Instant now) {
     List<String> statuses = new ArrayList<>();
-    List<Integer> copies = new ArrayList<>();
+    List<String> rows = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     List<java.time.OffsetDateTime> due = new ArrayList<>();
     ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -305,14 +315,14 @@ public final class SandboxProvider implements PaymentProvider {
       for (int copy = 0; copy < count; copy++) {
         long delayMs = noticeDelayMs + s + (chaos ? random.nextLong(CHAOS_SPREAD_MS + 1) : 0);
         statuses.add(kinds[s]);
-        copies.add(copy);
+        rows.add(chaos ? kinds[s] + "/" + copy : CALM_ROW);
         ids.add(Ids.newId("ntc"));
         due.add(now.plusMillis(delayMs).atOffset(ZoneOffset.UTC));
       }
     }
     return Tuple.tuple().addOffsetDateTime(now.atOffset(ZoneOffset.UTC)).addString(paymentId).addString(NOTICE_KIND)
         .addString(now.toString()).addArrayOfString(statuses.toArray(new String[0]))
-        .addArrayOfInteger(copies.toArray(new Integer[0])).addArrayOfString(ids.toArray(new String[0]))
+        .addArrayOfString(rows.toArray(new String[0])).addArrayOfString(ids.toArray(new String[0]))
         .addArrayOfOffsetDateTime(due.toArray(new java.time.OffsetDateTime[0]));
   }
 
@@ -325,10 +335,29 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
-   * Sends one queued notice (an outbox row of kind {@value #NOTICE_KIND}): signs it now and POSTs it
-   * to this gateway's notify endpoint. Any answer but 2xx fails, so the outbox tries again.
+   * Sends the notices of one outbox row of kind {@value #NOTICE_KIND}, one after another in their order (a row
+   * queued before notices shared rows is one notice itself). The first that fails fails the row, so the outbox tries
+   * it again: a notice then sent twice is a provider's repeat, which the gateway answers like the first.
    */
-  public Future<Void> send(JsonObject notice) {
+  public Future<Void> send(JsonObject row) {
+    JsonArray notices = row.getJsonArray("notices");
+    if (notices == null) {
+      return sendOne(row);
+    }
+    if (notices.isEmpty() || notices.size() > NOTICES_PER_ROW_MAX) {
+      return Future.failedFuture(new IllegalStateException("a notice row holds 1 to " + NOTICES_PER_ROW_MAX
+          + " notices, not " + notices.size()));
+    }
+    Future<Void> sent = Future.succeededFuture();
+    for (int i = 0; i < notices.size(); i++) {
+      JsonObject notice = notices.getJsonObject(i);
+      sent = sent.compose(previous -> sendOne(notice));
+    }
+    return sent;
+  }
+
+  /** Signs one notice now and POSTs it to this gateway's notify endpoint; any answer but 2xx fails. */
+  private Future<Void> sendOne(JsonObject notice) {
     Buffer body = notice.toBuffer();
     return client.postAbs(selfUrl.get() + "/v1/payments/" + ID + "/notify")
         .timeout(NOTICE_TIMEOUT.toMillis())

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.adapters.reference.Faults;
 import io.keyhold.gateway.adapters.SandboxProvider;
@@ -289,8 +290,9 @@ class BuyerProblemsTest {
     flows.awaitTrue("every notice sent", "SELECT count(*) = 0 FROM outbox WHERE order_id = $1"
         + " AND kind = 'sandbox_notice' AND state <> 'done'", session.orderId());
 
-    long succeededNotices = flows.gw.query("SELECT count(*) FROM outbox WHERE order_id = $1"
-        + " AND kind = 'sandbox_notice' AND payload->>'type' = 'payment.succeeded'", session.orderId()).get(0).getLong(0);
+    long succeededNotices = flows.gw.query("SELECT count(*) FROM outbox o, jsonb_array_elements(o.payload->'notices') n"
+        + " WHERE o.order_id = $1 AND o.kind = 'sandbox_notice' AND n->>'type' = 'payment.succeeded'", session.orderId())
+        .get(0).getLong(0);
     Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
     assertThat(succeededNotices).isGreaterThanOrEqualTo(2);
     assertThat(payment.getInteger("notices")).isEqualTo((int) succeededNotices);
@@ -332,6 +334,29 @@ class BuyerProblemsTest {
     assertThat(payment.getString("use")).isEqualTo("funded");
     assertThat(payment.getInteger("notices")).isEqualTo(2);
     assertThat(flows.evidenceTypes(session.orderId())).filteredOn("order.funded"::equals).hasSize(1);
+  }
+
+  @Test
+  void sendsANoticeRowOfEitherFormAndRefusesAnOverfullOne() {
+    Flows.OneKeyOrder placed = flows.oneKeyOrder("Notice rows shop", "ROWS-");
+    Flows.Session session = placed.session();
+    String paymentId = flows.startPayment(session, Flows.PRICE);
+    SandboxProvider sandbox = flows.gw.gateway().engine().sandbox();
+    JsonObject succeeded = new JsonObject().put("id", "ntc_rows").put("type", "payment.succeeded")
+        .put("payment_id", paymentId).put("order_id", session.orderId())
+        .put("amount", new JsonObject().put("amount", Flows.PRICE).put("currency", Flows.CURRENCY));
+    JsonObject pending = succeeded.copy().put("id", "ntc_rows_pending").put("type", "payment.pending");
+
+    // A row of today's form (pending, then succeeded), then one queued before rows held several notices.
+    TestGateway.await(sandbox.send(new JsonObject().put("notices", new JsonArray().add(pending).add(succeeded))));
+    TestGateway.await(sandbox.send(succeeded));
+    Row payment = flows.gw.query("SELECT use, notices FROM payments WHERE order_id = $1", session.orderId()).get(0);
+    assertThat(payment.getString("use")).isEqualTo("funded");
+    assertThat(payment.getInteger("notices")).as("the succeeded notice of each row").isEqualTo(2);
+    assertThatThrownBy(() -> TestGateway.await(sandbox.send(new JsonObject().put("notices",
+        new JsonArray().add(pending).add(succeeded).add(succeeded))))).hasMessageContaining("1 to 2 notices");
+    assertThat(flows.gw.query("SELECT notices FROM payments WHERE order_id = $1", session.orderId()).get(0)
+        .getInteger("notices")).as("nothing of an overfull row is sent").isEqualTo(2);
   }
 
   @Test
