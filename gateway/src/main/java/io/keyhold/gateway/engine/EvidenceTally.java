@@ -45,15 +45,15 @@ final class EvidenceTally {
 
   private EvidenceTally() {}
 
-  /** Orders of the batch whose context {@link #tally} needs: those with a unit's first key. */
-  static Set<String> ordersNeedingContext(List<Event> batch) {
-    Set<String> orders = new HashSet<>();
+  /** Orders of the batch whose context {@link #tally} needs (those with a unit's first key), each with its merchant. */
+  static Map<String, String> ordersNeedingContext(List<Event> batch) {
+    Map<String, String> merchantOfOrder = new HashMap<>();
     for (Event event : batch) {
       if (isFirstKey(event)) {
-        orders.add(event.orderId());
+        merchantOfOrder.put(event.orderId(), event.merchantId());
       }
     }
-    return orders;
+    return merchantOfOrder;
   }
 
   static Map<Day, Counts> tally(List<Event> batch, List<Event> context) {

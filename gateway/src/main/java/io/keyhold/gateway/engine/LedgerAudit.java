@@ -63,7 +63,7 @@ public final class LedgerAudit {
   /** The deposit books: what merchants' deposits took in, hold and paid out as compensation. */
   private static final String DEPOSIT_ACCOUNT = "(account = 'deposits:in' OR account = 'compensations:out'"
       + " OR account LIKE 'merchant:%:deposit')";
-  private static final String COMPENSATED = "(SELECT order_id, seq, at, data FROM evidence_events"
+  private static final String COMPENSATED = "(SELECT merchant_id, order_id, seq, at, data FROM evidence_events"
       + " WHERE type = 'order.compensated')";
   static final String TERMINAL = "('expired', 'released', 'refunded', 'partially_refunded')";
   static final String HOLDING = "('funded', 'validating', 'resupplying', 'ready', 'inspection', 'disputed')";
@@ -165,18 +165,22 @@ public final class LedgerAudit {
               // Late first keys: the deadline is funding + deliver_within, and no key of those units came before.
               + " WHEN 'delivery_late' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM (SELECT f.at"
               + " + make_interval(secs => (p.data->>'deliver_within_seconds')::int) FROM evidence_events f"
-              + " WHERE f.order_id = c.order_id AND f.type = 'order.funded' AND f.seq < c.seq ORDER BY f.seq DESC LIMIT 1)"
-              + " OR EXISTS (SELECT 1 FROM evidence_events k WHERE k.order_id = c.order_id"
+              + " WHERE f.merchant_id = c.merchant_id AND f.order_id = c.order_id AND f.type = 'order.funded'"
+              + " AND f.seq < c.seq ORDER BY f.seq DESC LIMIT 1)"
+              + " OR EXISTS (SELECT 1 FROM evidence_events k"
+              + " WHERE k.merchant_id = c.merchant_id AND k.order_id = c.order_id"
               + " AND k.type = 'unit.key_delivered' AND k.seq < c.seq"
               + " AND k.data->>'unit' = ANY (string_to_array(c.data->>'units', ',')))"
               // A resupply refunded: the deadline is resupply_within after the window opened — the unit's last move
               // to a backup source, or else the first replacement requested.
               + " WHEN 'resupply_refunded' THEN (c.data->>'deadline')::timestamptz IS DISTINCT FROM coalesce("
-              + "(SELECT s.at FROM evidence_events s WHERE s.order_id = c.order_id AND s.type = 'unit.source_switched'"
+              + "(SELECT s.at FROM evidence_events s WHERE s.merchant_id = c.merchant_id AND s.order_id = c.order_id"
+              + " AND s.type = 'unit.source_switched'"
               + " AND s.seq < c.seq AND s.data->>'unit' = split_part(c.data->>'units', ',', 1)"
               + " ORDER BY s.seq DESC LIMIT 1),"
               + " (SELECT r.at FROM evidence_events r"
-              + " WHERE r.order_id = c.order_id AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1))"
+              + " WHERE r.merchant_id = c.merchant_id AND r.order_id = c.order_id"
+              + " AND r.type = 'unit.replacement_requested' ORDER BY r.seq LIMIT 1))"
               + " + make_interval(secs => (p.data->>'resupply_within_seconds')::int)"
               + " ELSE true END"
               + " UNION SELECT coalesce(e.order_id, l.order_id) FROM paid_evidence e FULL JOIN paid_ledger l"

@@ -12,7 +12,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +36,8 @@ public final class MerchantStats {
       // Qualified: a bare "tx" here would name the text output column, and "1001" sorts before "999".
       + " ORDER BY evidence_events.tx, evidence_events.order_id, evidence_events.seq LIMIT $4";
   private static final String CONTEXT = "SELECT tx::text AS tx, merchant_id, order_id, seq, type, at, data"
-      + " FROM evidence_events WHERE order_id = ANY($1) AND type = ANY($2) ORDER BY order_id, seq";
+      + " FROM evidence_events WHERE (merchant_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+      + " AND type = ANY($3) ORDER BY order_id, seq";
   private static final String ADD = "INSERT INTO merchant_stats_daily AS s (merchant_id, day, deliveries_on_time,"
       + " deliveries_late, keys_checked, keys_invalid, resupplies_succeeded, resupplies_failed, orders_closed,"
       + " orders_refunded, disputes_decided, disputes_lost, delivery_ms_buckets)"
@@ -174,13 +174,19 @@ public final class MerchantStats {
         .map(MerchantStats::events);
   }
 
-  /** The {@link #CONTEXT_TYPES} events of these orders (an index lookup per order, never a scan). */
-  public Future<List<Event>> context(SqlClient tx, Collection<String> orderIds) {
-    if (orderIds.isEmpty()) {
+  /**
+   * The {@link #CONTEXT_TYPES} events of these orders, each named with its merchant (a primary-key lookup per
+   * order, never a scan).
+   */
+  public Future<List<Event>> context(SqlClient tx, Map<String, String> merchantOfOrder) {
+    if (merchantOfOrder.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return tx.preparedQuery(CONTEXT).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(new String[0]))
-        .addArrayOfString(CONTEXT_TYPES.toArray(new String[0]))).map(MerchantStats::events);
+    List<String> orders = new ArrayList<>(merchantOfOrder.keySet());
+    String[] merchants = orders.stream().map(merchantOfOrder::get).toArray(String[]::new);
+    return tx.preparedQuery(CONTEXT).execute(Tuple.tuple().addArrayOfString(merchants)
+        .addArrayOfString(orders.toArray(new String[0])).addArrayOfString(CONTEXT_TYPES.toArray(new String[0])))
+        .map(MerchantStats::events);
   }
 
   /** Adds each day's counts to what the day holds (one round trip for the whole batch). */
