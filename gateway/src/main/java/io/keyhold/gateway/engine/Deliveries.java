@@ -9,6 +9,7 @@ import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,15 @@ public final class Deliveries {
   public Future<OrderStore.Applied> fromStockWithin(SqlClient tx, StoredOrder loaded, List<DeliveredKey> delivered,
       Map<Integer, KeyVerdict> verdicts) {
     return orders.applyWithin(tx, loaded, fromAdapter(KeyStore.SOURCE_STOCK, 0, null, delivered, verdicts));
+  }
+
+  /**
+   * The events of keys taken from stock in {@code tx} for {@code funded}, an order as a change not yet stored leaves
+   * it (the payment that funds it), their keys stored in {@code tx}: that change decides them with its own events.
+   */
+  Future<List<OrderEvent>> fromStockDecidedWith(SqlClient tx, StoredOrder funded, Instant now,
+      List<DeliveredKey> delivered, Map<Integer, KeyVerdict> verdicts) {
+    return fromAdapter(KeyStore.SOURCE_STOCK, 0, null, delivered, verdicts).decide(tx, funded, now);
   }
 
   /**

@@ -114,8 +114,9 @@ public final class OrderEngine {
         .compose(sandbox -> plugins(vertx, clock, config.paymentProviders()).map(plugins -> {
           List<PaymentProvider> providers = new ArrayList<>(plugins);
           providers.add(sandbox);
-          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters), providers, meters,
-              instances.self());
+          KeyChecks checks = new KeyChecks(enginePool, catalog, adapters);
+          Payments payments = new Payments(vertx, orders, pool, new LateStock(adapters),
+              new StockAtFunding(adapters, checks, deliveries), providers, meters, instances.self());
           if (!SandboxProvider.ID.equals(config.checkoutProvider())
               && (payments.provider(config.checkoutProvider()) == null
               || !payments.provider(config.checkoutProvider()).startsPayments())) {
@@ -126,7 +127,7 @@ public final class OrderEngine {
           // The sweeper, the outbox and the effects they run read and write through the engine's own pool.
           OrderStore engineOrders = orders.using(enginePool);
           EffectRunner runner = new EffectRunner(enginePool, engineOrders, adapters,
-              new Deliveries(engineOrders, keys), keys, new KeyChecks(enginePool, catalog, adapters), payments,
+              new Deliveries(engineOrders, keys), keys, checks, payments,
               webhooks, sandbox);
           OutboxDispatcher outbox = new OutboxDispatcher(vertx, enginePool, clock, config, instances.self(),
               runner.handlers(), meters);

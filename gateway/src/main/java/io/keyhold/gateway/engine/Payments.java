@@ -4,6 +4,7 @@ import io.keyhold.escrow.Effect;
 import io.keyhold.escrow.Money;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
+import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.PaymentRecord;
 import io.keyhold.escrow.Transition;
 import io.keyhold.gateway.adapters.NoticeRejectedException;
@@ -169,12 +170,13 @@ public final class Payments {
   private final OrderStore orders;
   private final Pool pool;
   private final StockCheck stock;
+  private final StockAtFunding atFunding;
   private final Map<String, PaymentProvider> providers;
   private final MeterRegistry meters;
   private final String instanceId;
 
-  public Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, List<PaymentProvider> providers,
-      MeterRegistry meters, String instanceId) {
+  Payments(Vertx vertx, OrderStore orders, Pool pool, StockCheck stock, StockAtFunding atFunding,
+      List<PaymentProvider> providers, MeterRegistry meters, String instanceId) {
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     // Registered up front, so a dashboard shows 0 rather than "no data" before the first refund or payout.
     for (io.keyhold.escrow.RefundReason reason : io.keyhold.escrow.RefundReason.values()) {
@@ -186,6 +188,7 @@ public final class Payments {
     this.orders = Objects.requireNonNull(orders, "orders");
     this.pool = Objects.requireNonNull(pool, "pool");
     this.stock = Objects.requireNonNull(stock, "stock");
+    this.atFunding = Objects.requireNonNull(atFunding, "atFunding");
     Map<String, PaymentProvider> byId = new TreeMap<>();
     for (PaymentProvider provider : providers) {
       if (byId.putIfAbsent(provider.id(), provider) != null) {
@@ -393,9 +396,32 @@ public final class Payments {
           return Future.succeededFuture(null);
         })
         : Future.succeededFuture(null);
-    return reserved.compose(reservation -> apply(order, providerId, notice, paymentId, reservation,
-            stillHeld || reservation != null)
+    // An order paid in time on the gateway's stock gets its keys in the change that funds it (StockAtFunding).
+    Future<StockAtFunding.Prepared> prepared = known || late ? Future.succeededFuture(null) : atFunding.prepare(order);
+    return reserved.compose(reservation -> prepared.compose(delivery -> applyDelivering(order, providerId, notice,
+            paymentId, reservation, stillHeld || reservation != null, delivery))
         .compose(applied -> afterwards(order, providerId, notice, paymentId, reservation, applied)));
+  }
+
+  /**
+   * {@link #apply} with the order's keys delivered in the same change when {@code delivery} is prepared. Should that
+   * change fail or be refused (the stock could not serve the order at once), the payment is applied alone, and the
+   * delivery request it queues takes the keys: the money never waits on the stock.
+   */
+  private Future<OrderStore.Applied> applyDelivering(StoredOrder order, String providerId, PaymentNotice notice,
+      String paymentId, StockCheck.Reserved reservation, boolean stockReservable, StockAtFunding.Prepared delivery) {
+    if (delivery == null) {
+      return apply(order, providerId, notice, paymentId, reservation, stockReservable, null);
+    }
+    return apply(order, providerId, notice, paymentId, reservation, stockReservable, delivery)
+        .transform(merged -> {
+          if (merged.succeeded() && merged.result().rejection() == null) {
+            return Future.succeededFuture(merged.result());
+          }
+          LOG.info("order {} is funded without its keys, which follow by a delivery request: {}", order.id(),
+              merged.succeeded() ? merged.result().rejection().code().code() : merged.cause().toString());
+          return apply(order, providerId, notice, paymentId, reservation, stockReservable, null);
+        });
   }
 
 
@@ -404,12 +430,22 @@ public final class Payments {
    * when it funds an expired order, keeps the new reservation on the order.
    */
   private Future<OrderStore.Applied> apply(StoredOrder order, String providerId, PaymentNotice notice,
-      String paymentId, StockCheck.Reserved reservation, boolean stockReservable) {
+      String paymentId, StockCheck.Reserved reservation, boolean stockReservable, StockAtFunding.Prepared delivery) {
     OrderEvent event = new OrderEvent.PaymentReceived(paymentId, notice.amount(), stockReservable, notice.paidAt());
     return orders.apply(order, new OrderStore.Decision() {
       @Override
       public Future<List<OrderEvent>> decide(SqlClient tx, StoredOrder current, Instant now) {
-        return Future.succeededFuture(List.of(event));
+        if (delivery == null
+            || !(current.order().on(event, now) instanceof Transition funding) || funding.duplicate()
+            || funding.from() != OrderState.AWAITING_PAYMENT || funding.order().state() != OrderState.FUNDED) {
+          return Future.succeededFuture(List.of(event));
+        }
+        return atFunding.deliverWithin(tx, current.with(funding.order()), now, delivery).map(delivered -> {
+          List<OrderEvent> events = new ArrayList<>(1 + delivered.size());
+          events.add(event);
+          events.addAll(delivered);
+          return events;
+        });
       }
 
       @Override
@@ -430,10 +466,10 @@ public final class Payments {
             List.of(useOf(change.order(), paymentId), providerId, notice.transactionId()));
       }
 
-      /** Only a new reservation is a write of its own beside the rider: it needs the change's transaction. */
+      /** A new reservation, or keys taken and stored, are writes of their own beside the rider: one transaction. */
       @Override
       public boolean transactional() {
-        return reservation != null;
+        return reservation != null || delivery != null;
       }
     });
   }

@@ -576,19 +576,29 @@ public final class OrderStore {
 
   /**
    * The change without the effects that would do nothing for the order it leaves: the release of a stock
-   * reservation its deliveries used up ({@link StoredOrder#reservationUsedUpByStock}). Decided on the order as
-   * written, which the effect would read: a release comes with a settlement or an expiry, after which no unit
-   * changes. Not queued, it costs no outbox row, no claim and no done mark.
+   * reservation its deliveries used up ({@link StoredOrder#reservationUsedUpByStock}; a release comes with a
+   * settlement or an expiry, after which no unit changes), and a delivery request for units that hold a delivery
+   * already (keys taken in the same change, as a payment on the gateway's stock does; a unit's deliveries only
+   * grow, and the request's handler asks only for units that never had one). Decided on the order as written, which
+   * the effect would read or find moved further; not queued, it costs no outbox row, no claim and no done mark.
    */
   public static Transition withoutNeedlessEffects(StoredOrder after, Transition change) {
-    if (!after.reservationUsedUpByStock()
-        || change.effects().stream().noneMatch(effect -> effect instanceof Effect.ReleaseReservation)) {
+    List<Effect> needed = change.effects().stream().filter(effect -> !needless(after, effect)).toList();
+    if (needed.size() == change.effects().size()) {
       return change;
     }
-    List<Effect> needed = change.effects().stream()
-        .filter(effect -> !(effect instanceof Effect.ReleaseReservation)).toList();
     return new Transition(change.order(), change.postings(), change.evidence(), needed, change.duplicate(),
         change.from());
+  }
+
+  private static boolean needless(StoredOrder after, Effect effect) {
+    if (effect instanceof Effect.ReleaseReservation) {
+      return after.reservationUsedUpByStock();
+    }
+    if (effect instanceof Effect.RequestDelivery request) {
+      return request.units().stream().allMatch(unit -> after.order().units().get(unit).deliveries() > 0);
+    }
+    return false;
   }
 
   /**

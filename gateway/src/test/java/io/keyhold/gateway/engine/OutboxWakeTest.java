@@ -31,13 +31,14 @@ class OutboxWakeTest {
 
   @Test
   void runsEachEffectOfALifecycleWhenItIsQueuedWithoutWaitingForAPoll() {
-    Flows.OneKeyOrder placed = flows.oneKeyOrder("Woken shop", "WAKE-");
-    Flows.Session session = placed.session();
+    // A shop of its own (a stock order gets its keys with its payment, and its reservation needs no release).
+    Flows.HttpShop shop = flows.httpShop("Woken shop", 1, Flows.shortPolicy(), null);
+    Flows.Session session = flows.checkout(shop.merchant(), shop.skuId(), 1);
     // Let the dispatcher's first poll (at start) pass, so that what follows cannot ride on it.
     Flows.pause(200);
 
     flows.pay(session, 1);
-    flows.awaitState(placed.shop(), session.orderId(), "ready");
+    flows.awaitState(shop.merchant(), session.orderId(), "ready");
     assertThat(flows.gw.post(TestGateway.buyerOrderPath(session.orderId(), "/reveal"), session.token(), "{}")
         .status()).isEqualTo(200);
     TestGateway.Response confirmed =
@@ -47,9 +48,8 @@ class OutboxWakeTest {
     flows.awaitTrue("every outbox row of the order done", "SELECT count(*) > 0 AND bool_and(state = 'done')"
         + " FROM outbox WHERE order_id = $1", session.orderId());
     List<String> rows = flows.outbox(session.orderId());
-    // No release of the reservation: the stock's delivery used it up (ReservationReleaseTest).
-    assertThat(rows).as("the notices (one row) and the delivery, each run once")
-        .containsExactlyInAnyOrder("sandbox_notice:done:1", "request_delivery:done:1");
+    assertThat(rows).as("the notices (one row), the delivery and the reservation given back, each run once")
+        .containsExactlyInAnyOrder("sandbox_notice:done:1", "request_delivery:done:1", "release_reservation:done:1");
     // Claimed by the statement that queued them (leased from that very moment), not by a claim afterwards.
     long lease = EngineConfig.defaults().outboxLeaseMs();
     assertThat(flows.gw.query("SELECT kind, claimed_by IS NOT NULL AS claimed,"
