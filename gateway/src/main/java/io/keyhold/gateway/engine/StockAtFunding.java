@@ -5,14 +5,12 @@ import io.keyhold.adapters.spi.UnitIndex;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
-import io.keyhold.escrow.UnitState;
 import io.keyhold.gateway.adapters.MerchantAdapters;
 import io.keyhold.gateway.adapters.StockAdapter;
 import io.keyhold.gateway.store.StoredOrder;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,13 +59,8 @@ final class StockAtFunding {
    * others to the delivery request the payment queues.
    */
   Future<List<OrderEvent>> deliverWithin(SqlClient tx, StoredOrder funded, Instant now, Prepared prepared) {
-    List<UnitIndex> units = new ArrayList<>();
-    List<OrderUnit> all = funded.order().units();
-    for (int i = 0; i < all.size(); i++) {
-      if (all.get(i).state() == UnitState.PENDING && all.get(i).deliveries() == 0) {
-        units.add(UnitIndex.of(i));
-      }
-    }
+    List<UnitIndex> units = funded.order().units().stream().filter(OrderUnit::awaitsFirstDelivery)
+        .map(unit -> UnitIndex.of(unit.index())).toList();
     if (units.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
