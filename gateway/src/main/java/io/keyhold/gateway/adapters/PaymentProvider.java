@@ -3,6 +3,7 @@ package io.keyhold.gateway.adapters;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 
 /**
  * A payment provider as the gateway sees it: it sends signed notices about payments to
@@ -33,6 +34,15 @@ public interface PaymentProvider {
 
   /** Verifies and reads one notice from its raw headers and body. */
   Future<PaymentNotice> readNotice(MultiMap headers, Buffer body);
+
+  /**
+   * Verifies and reads the notices of one request, in the order the provider sent them. A provider that sends
+   * several in one signed request (the sandbox sends a payment's pending and succeeded notice together, as some
+   * providers batch their events) reads them all; any other reads the one {@link #readNotice} reads.
+   */
+  default Future<List<PaymentNotice>> readNotices(MultiMap headers, Buffer body) {
+    return readNotice(headers, body).map(List::of);
+  }
 
   /**
    * Returns {@code request.amount()} of the payment {@code request.transactionId()} to the payer.

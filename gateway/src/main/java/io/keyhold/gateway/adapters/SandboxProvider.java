@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * The built-in {@code sandbox} payment provider. It stands in for a real one and behaves like one:
  * the buyer's "pay" step is an HTTP call ({@code POST /v1/sandbox/payments}, then
  * {@code .../confirm}); the provider then sends its notices <em>asynchronously</em> — through the
- * outbox, kind {@value #NOTICE_KIND} — as signed HTTP POSTs to {@code /v1/payments/sandbox/notify};
+ * outbox, kind {@value #NOTICE_KIND} — as signed HTTP POSTs to {@code /v1/payments/sandbox/notify} (without
+ * chaos a payment's two notices in one request, {@code {"notices":[pending, succeeded]}});
  * with the chaos option on it repeats every notice and shuffles their order, as real providers may.
  * Refunds are recorded in its own book ({@code sandbox_payments.refunded_minor}).
  *
@@ -335,29 +336,22 @@ public final class SandboxProvider implements PaymentProvider {
   }
 
   /**
-   * Sends the notices of one outbox row of kind {@value #NOTICE_KIND}, one after another in their order (a row
-   * queued before notices shared rows is one notice itself). The first that fails fails the row, so the outbox tries
-   * it again: a notice then sent twice is a provider's repeat, which the gateway answers like the first.
+   * Sends the notices of one outbox row of kind {@value #NOTICE_KIND}. A row of several (a payment's pending and
+   * succeeded notice) goes as one signed request, {@code {"notices":[...]}}, which the gateway reads in its order; a
+   * row queued before notices shared rows is one notice itself. Any answer but 2xx fails the row, so the outbox tries
+   * it again: notices then sent twice are a provider's repeat, which the gateway answers like the first.
    */
   public Future<Void> send(JsonObject row) {
     JsonArray notices = row.getJsonArray("notices");
-    if (notices == null) {
-      return sendOne(row);
-    }
-    if (notices.isEmpty() || notices.size() > NOTICES_PER_ROW_MAX) {
+    if (notices != null && (notices.isEmpty() || notices.size() > NOTICES_PER_ROW_MAX)) {
       return Future.failedFuture(new IllegalStateException("a notice row holds 1 to " + NOTICES_PER_ROW_MAX
           + " notices, not " + notices.size()));
     }
-    Future<Void> sent = Future.succeededFuture();
-    for (int i = 0; i < notices.size(); i++) {
-      JsonObject notice = notices.getJsonObject(i);
-      sent = sent.compose(previous -> sendOne(notice));
-    }
-    return sent;
+    return post(notices == null ? row : new JsonObject().put("notices", notices));
   }
 
-  /** Signs one notice now and POSTs it to this gateway's notify endpoint; any answer but 2xx fails. */
-  private Future<Void> sendOne(JsonObject notice) {
+  /** Signs a notice body now and POSTs it to this gateway's notify endpoint; any answer but 2xx fails. */
+  private Future<Void> post(JsonObject notice) {
     Buffer body = notice.toBuffer();
     return client.postAbs(selfUrl.get() + "/v1/payments/" + ID + "/notify")
         .timeout(NOTICE_TIMEOUT.toMillis())
@@ -373,6 +367,15 @@ public final class SandboxProvider implements PaymentProvider {
 
   @Override
   public Future<PaymentNotice> readNotice(MultiMap headers, Buffer body) {
+    return readNotices(headers, body).compose(notices -> notices.size() == 1
+        ? Future.succeededFuture(notices.get(0))
+        : Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_UNREADABLE,
+            "the request holds " + notices.size() + " notices, not one")));
+  }
+
+  /** One notice, or a row's notices in one request ({@code {"notices":[...]}}, 1 to {@value #NOTICES_PER_ROW_MAX}). */
+  @Override
+  public Future<List<PaymentNotice>> readNotices(MultiMap headers, Buffer body) {
     if (body == null || body.length() > NOTICE_BODY_BYTES_MAX) {
       return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_TOO_LARGE,
           "the notice body is missing or too large"));
@@ -385,20 +388,36 @@ public final class SandboxProvider implements PaymentProvider {
     }
     try {
       JsonObject json = body.toJsonObject();
-      String type = json.getString("type");
-      if (type == null || !type.startsWith("payment.")) {
-        throw new IllegalArgumentException("type");
+      JsonArray batch = json.getJsonArray("notices");
+      if (batch == null) {
+        return Future.succeededFuture(List.of(notice(json)));
       }
-      JsonObject amount = json.getJsonObject("amount");
-      String paidAt = json.getString("paid_at");
-      return Future.succeededFuture(new PaymentNotice(json.getString("payment_id"), json.getString("order_id"),
-          Money.of(amount.getLong("amount"), amount.getString("currency")),
-          PaymentNotice.Status.fromCode(type.substring("payment.".length())),
-          paidAt == null ? null : Instant.parse(paidAt)));
+      if (batch.isEmpty() || batch.size() > NOTICES_PER_ROW_MAX) {
+        throw new IllegalArgumentException("notices");
+      }
+      List<PaymentNotice> notices = new ArrayList<>(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        notices.add(notice(batch.getJsonObject(i)));
+      }
+      return Future.succeededFuture(notices);
     } catch (RuntimeException e) {
       return Future.failedFuture(new NoticeRejectedException(NoticeRejectedException.REASON_UNREADABLE,
           "the notice cannot be read"));
     }
+  }
+
+  /** One notice of an authentic body; throws on anything unreadable. */
+  private static PaymentNotice notice(JsonObject json) {
+    String type = json.getString("type");
+    if (type == null || !type.startsWith("payment.")) {
+      throw new IllegalArgumentException("type");
+    }
+    JsonObject amount = json.getJsonObject("amount");
+    String paidAt = json.getString("paid_at");
+    return new PaymentNotice(json.getString("payment_id"), json.getString("order_id"),
+        Money.of(amount.getLong("amount"), amount.getString("currency")),
+        PaymentNotice.Status.fromCode(type.substring("payment.".length())),
+        paidAt == null ? null : Instant.parse(paidAt));
   }
 
   @Override

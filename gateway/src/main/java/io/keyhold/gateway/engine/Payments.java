@@ -208,24 +208,39 @@ public final class Payments {
   }
 
   /**
-   * Handles one notice. Succeeds for every authentic notice, applied or repeated; refuses an
-   * unknown provider ({@code NOT_FOUND}) and a notice that is not authentic ({@code BAD_SIGNATURE},
-   * counted in {@value #NOTICES_REJECTED_METRIC} and logged, one line each); fails with
-   * the store's failure when the database could not record it (the provider then sends it again).
+   * Handles one notice request: one notice, or several a provider sent together, applied in their order. Succeeds
+   * for every authentic notice, applied or repeated; refuses an unknown provider ({@code NOT_FOUND}) and a notice
+   * that is not authentic ({@code BAD_SIGNATURE}, counted in {@value #NOTICES_REJECTED_METRIC} and logged, one line
+   * each); fails with the store's failure when the database could not record it (the provider then sends it again).
    */
   public Future<Void> notice(String providerId, MultiMap headers, Buffer body) {
     PaymentProvider provider = providers.get(providerId);
     if (provider == null) {
       return Future.failedFuture(Refusal.of(Refusal.Code.NOT_FOUND, "No such payment provider"));
     }
-    return provider.readNotice(headers, body)
-        .compose(notice -> provider.startsPayments() ? started(providerId, notice) : Future.succeededFuture(notice))
-        .recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException rejected
-            ? rejected(providerId, rejected)
-            : failure))
-        .compose(notice -> notice.status() == PaymentNotice.Status.SUCCEEDED
-            ? received(providerId, notice)
+    return refusedIfRejected(providerId, provider.readNotices(headers, body)).compose(notices -> {
+      // In the provider's order, one after another: a pending notice is read and changes nothing.
+      Future<Void> applied = Future.succeededFuture();
+      for (PaymentNotice notice : notices) {
+        applied = applied.compose(previous -> applyNotice(providerId, provider, notice));
+      }
+      return applied;
+    });
+  }
+
+  private Future<Void> applyNotice(String providerId, PaymentProvider provider, PaymentNotice notice) {
+    Future<PaymentNotice> checked = provider.startsPayments() ? started(providerId, notice)
+        : Future.succeededFuture(notice);
+    return refusedIfRejected(providerId, checked).compose(authentic ->
+        authentic.status() == PaymentNotice.Status.SUCCEEDED ? received(providerId, authentic)
             : Future.succeededFuture());
+  }
+
+  /** A notice the provider rejected becomes the refusal the API answers, counted and logged by {@link #rejected}. */
+  private <T> Future<T> refusedIfRejected(String providerId, Future<T> read) {
+    return read.recover(failure -> Future.failedFuture(failure instanceof NoticeRejectedException rejected
+        ? rejected(providerId, rejected)
+        : failure));
   }
 
   /**

@@ -337,7 +337,7 @@ class BuyerProblemsTest {
   }
 
   @Test
-  void sendsANoticeRowOfEitherFormAndRefusesAnOverfullOne() {
+  void sendsANoticeRowOfEitherFormInOneRequestAndRefusesAnOverfullOne() {
     Flows.OneKeyOrder placed = flows.oneKeyOrder("Notice rows shop", "ROWS-");
     Flows.Session session = placed.session();
     String paymentId = flows.startPayment(session, Flows.PRICE);
@@ -357,6 +357,16 @@ class BuyerProblemsTest {
         new JsonArray().add(pending).add(succeeded).add(succeeded))))).hasMessageContaining("1 to 2 notices");
     assertThat(flows.gw.query("SELECT notices FROM payments WHERE order_id = $1", session.orderId()).get(0)
         .getInteger("notices")).as("nothing of an overfull row is sent").isEqualTo(2);
+
+    // A request of more notices than a row holds, signed, is unreadable: refused whole, nothing of it applied.
+    String overfull = new JsonObject().put("notices", new JsonArray().add(pending).add(succeeded).add(succeeded))
+        .encode();
+    TestGateway.Response refused = flows.gw.post("/v1/payments/sandbox/notify", null, overfull, "Keyhold-Signature",
+        sandbox.signature(Buffer.buffer(overfull), flows.clock.instant()));
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+    assertThat(refused.problemCode()).isEqualTo("bad_signature");
+    assertThat(flows.gw.query("SELECT notices FROM payments WHERE order_id = $1", session.orderId()).get(0)
+        .getInteger("notices")).as("nothing of a refused request is applied").isEqualTo(2);
   }
 
   @Test
