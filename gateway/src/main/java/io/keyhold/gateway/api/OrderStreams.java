@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
@@ -20,6 +21,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +68,8 @@ final class OrderStreams {
   private static final String WATCHED = "SELECT o.id, o.version, (SELECT coalesce(sum(r.amount_minor), 0)"
       + " FROM refunds r WHERE r.merchant_id = o.merchant_id AND r.order_id = o.id) AS refund_sent"
       + " FROM orders o WHERE o.id = ANY($1)";
+  /** The view's field that changes with every read, so never decides whether a view is new. */
+  private static final String SERVER_TIME = "server_time";
   private static final Pattern STREAM_PATH = Pattern.compile("/v1/buyer/orders/[^/]+/events");
 
   private final Vertx vertx;
@@ -223,7 +227,11 @@ final class OrderStreams {
 
   private void sendHere(Stream stream, JsonObject view) {
     long version = view.getLong("version");
-    String data = view.copy().put("server_time", null).encode();
+    // The view without its server time, encoded once: what is compared with the last view sent, and, with the time
+    // put first, what is sent. The view is shared by the order's streams: a shallow copy, never changed, is enough.
+    Map<String, Object> fields = new LinkedHashMap<>(view.getMap());
+    Object serverTime = fields.remove(SERVER_TIME);
+    String data = new JsonObject(fields).encode();
     synchronized (this) {
       if (stream.ended || version < stream.sentVersion
           || (version == stream.sentVersion && data.equals(stream.sentData))) {
@@ -232,7 +240,9 @@ final class OrderStreams {
       stream.sentVersion = version;
       stream.sentData = data;
     }
-    write(stream, "id: " + version + "\nevent: order\ndata: " + view.encode() + "\n\n");
+    String sent = serverTime == null ? data
+        : "{\"" + SERVER_TIME + "\":" + Json.encode(serverTime) + (data.length() > 2 ? "," + data.substring(1) : "}");
+    write(stream, "id: " + version + "\nevent: order\ndata: " + sent + "\n\n");
   }
 
   private void write(Stream stream, String text) {

@@ -17,7 +17,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -215,7 +214,7 @@ public final class BuyerOrders {
     for (int i = 0; i < oldestFirst.size(); i++) {
       JsonObject event = oldestFirst.getJsonObject(i);
       String type = apiType(event.getString("type"));
-      String at = Wire.time(OffsetDateTime.parse(event.getString("at")));
+      String at = Wire.time(Wire.instant(event.getString("at")));
       JsonObject data = event.getJsonObject("data");
       String unit = data.getString("unit");
       String verdict = data.getString("verdict");

@@ -195,6 +195,6 @@ public final class OrderCodec {
   }
 
   private static Instant instant(String text) {
-    return text == null ? null : Instant.parse(text);
+    return Wire.instant(text);
   }
 }
