@@ -44,20 +44,13 @@ public final class OrderView {
   private final Amount unitPrice;
   private final Amount total;
   private final List<Unit> units;
-  /**
-   * The view's times as the gateway wrote them, read into instants only when asked: a buyer's stream brings a view
-   * per change, and reading every time of every view was the simulator's largest cost; the phases and the audit
-   * read a few, once.
-   */
-  private final Map<String, String> deadlineTexts;
-  private final String nextActionText;
-  private final Map<String, String> timelineTexts;
-  private volatile Map<String, Instant> deadlines;
-  private volatile Map<String, Instant> timeline;
+  private final Map<String, Instant> deadlines;
+  private final Instant nextActionAt;
   private final Amount refunded;
   private final Amount released;
   private final Amount compensationPaid;
   private final Amount compensationUnpaid;
+  private final Map<String, Instant> timeline;
   private final Set<String> actions;
   private final String merchantId;
   private final String skuId;
@@ -73,7 +66,7 @@ public final class OrderView {
     JsonObject compensation = object(json, "compensation");
     this.compensationPaid = compensation == null ? null : Amount.fromJson(object(compensation, "paid"));
     this.compensationUnpaid = compensation == null ? null : Amount.fromJson(object(compensation, "unpaid"));
-    this.nextActionText = json.getValue("next_action_at") instanceof String text ? text : null;
+    this.nextActionAt = instant(json.getValue("next_action_at"));
     this.merchantId = idOf(object(json, "merchant"));
     this.skuId = idOf(object(json, "sku"));
     List<Unit> readUnits = new ArrayList<>();
@@ -86,27 +79,30 @@ public final class OrderView {
       }
     }
     this.units = Collections.unmodifiableList(readUnits);
-    Map<String, String> readDeadlines = new LinkedHashMap<>();
+    Map<String, Instant> readDeadlines = new LinkedHashMap<>();
     JsonObject deadlineJson = object(json, "deadlines");
     if (deadlineJson != null) {
       for (String name : deadlineJson.fieldNames()) {
-        if (deadlineJson.getValue(name) instanceof String text) {
-          readDeadlines.put(name, text);
+        Instant at = instant(deadlineJson.getValue(name));
+        if (at != null) {
+          readDeadlines.put(name, at);
         }
       }
     }
-    this.deadlineTexts = readDeadlines;
+    this.deadlines = Collections.unmodifiableMap(readDeadlines);
     // The first time each event type happened: the phases are measured between first occurrences.
-    Map<String, String> readTimeline = new LinkedHashMap<>();
+    Map<String, Instant> readTimeline = new LinkedHashMap<>();
     if (json.getValue("timeline") instanceof JsonArray array) {
       for (Object entry : array) {
-        if (entry instanceof JsonObject event && event.getValue("type") instanceof String type
-            && event.getValue("at") instanceof String at) {
-          readTimeline.putIfAbsent(type, at);
+        if (entry instanceof JsonObject event && event.getValue("type") instanceof String type) {
+          Instant at = instant(event.getValue("at"));
+          if (at != null) {
+            readTimeline.putIfAbsent(type, at);
+          }
         }
       }
     }
-    this.timelineTexts = readTimeline;
+    this.timeline = Collections.unmodifiableMap(readTimeline);
     JsonObject actionJson = object(json, "actions");
     Set<String> readActions = new java.util.TreeSet<>();
     if (actionJson != null) {
@@ -157,16 +153,11 @@ public final class OrderView {
 
   /** Deadlines by name ({@code pay_by}, {@code deliver_by}, ...), only those present. */
   public Map<String, Instant> deadlines() {
-    Map<String, Instant> read = deadlines;
-    if (read == null) {
-      read = instants(deadlineTexts);
-      deadlines = read;
-    }
-    return read;
+    return deadlines;
   }
 
   public Instant nextActionAt() {
-    return instant(nextActionText);
+    return nextActionAt;
   }
 
   /** Refunded to the buyer so far, or null when the answer does not say. */
@@ -179,6 +170,7 @@ public final class OrderView {
     return released;
   }
 
+  /** When each timeline event type first happened. */
   /** What the shop's deposit paid the buyer for deadlines it missed, or null when the answer had none. */
   public Amount compensationPaid() {
     return compensationPaid;
@@ -189,14 +181,8 @@ public final class OrderView {
     return compensationUnpaid;
   }
 
-  /** When each timeline event type first happened. */
   public Map<String, Instant> timeline() {
-    Map<String, Instant> read = timeline;
-    if (read == null) {
-      read = instants(timelineTexts);
-      timeline = read;
-    }
-    return read;
+    return timeline;
   }
 
   /** The buyer actions the gateway offers now ({@code reveal}, {@code confirm}, {@code cancel}, {@code dispute}). */
@@ -222,7 +208,6 @@ public final class OrderView {
     if (terminal() || DISPUTED.equals(state)) {
       return null;
     }
-    Instant nextActionAt = nextActionAt();
     if (nextActionAt != null) {
       return nextActionAt;
     }
@@ -234,7 +219,7 @@ public final class OrderView {
       case INSPECTION -> "inspection_ends_at";
       default -> null;
     };
-    return name == null ? null : deadlines().get(name);
+    return name == null ? null : deadlines.get(name);
   }
 
   @Override
@@ -248,18 +233,6 @@ public final class OrderView {
 
   private static String idOf(JsonObject json) {
     return json != null && json.getValue("id") instanceof String value ? value : null;
-  }
-
-  /** The texts that read as times, in their order; the others left out, as an unreadable time is absent. */
-  private static Map<String, Instant> instants(Map<String, String> texts) {
-    Map<String, Instant> read = new LinkedHashMap<>();
-    texts.forEach((name, text) -> {
-      Instant at = instant(text);
-      if (at != null) {
-        read.put(name, at);
-      }
-    });
-    return Collections.unmodifiableMap(read);
   }
 
   private static Instant instant(Object value) {

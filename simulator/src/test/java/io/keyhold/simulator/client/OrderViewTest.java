@@ -50,22 +50,6 @@ class OrderViewTest {
   }
 
   @Test
-  void readsItsTimesWhenAskedAndLeavesOutWhatIsNotATime() {
-    JsonObject json = new JsonObject(CONTRACT_EXAMPLE);
-    json.getJsonObject("deadlines").put("deliver_by", "soon");
-    json.put("next_action_at", 42);
-    OrderView view = OrderView.fromJson(json);
-
-    assertThat(view.deadlines()).containsOnlyKeys("pay_by", "inspection_ends_at");
-    assertThat(view.deadlines().get("pay_by")).isEqualTo(Instant.parse("2026-11-22T10:01:00Z"));
-    assertThat(view.deadlines()).as("read once, then kept").isSameAs(view.deadlines());
-    assertThat(view.nextActionAt()).isNull();
-    assertThat(view.timeline()).containsOnlyKeys("order.placed", "order.funded");
-    assertThat(view.deadlineForState()).as("the named deadline when next_action_at is not a time")
-        .isEqualTo(Instant.parse("2026-11-22T10:05:00Z"));
-  }
-
-  @Test
   void anAnswerWithoutIdOrStateIsNotAnOrder() {
     assertThatThrownBy(() -> OrderView.fromJson(new JsonObject().put("id", "o")))
         .isInstanceOf(IllegalArgumentException.class);
