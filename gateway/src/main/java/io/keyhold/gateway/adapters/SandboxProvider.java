@@ -337,7 +337,7 @@ public final class SandboxProvider implements PaymentProvider {
 
   /**
    * Sends the notices of one outbox row of kind {@value #NOTICE_KIND}. A row of several (a payment's pending and
-   * succeeded notice) goes as one signed request, {@code {"notices":[...]}}, which the gateway reads in its order; a
+   * succeeded notice) goes as it is, {@code {"notices":[...]}}, one signed request the gateway reads in its order; a
    * row queued before notices shared rows is one notice itself. Any answer but 2xx fails the row, so the outbox tries
    * it again: notices then sent twice are a provider's repeat, which the gateway answers like the first.
    */
@@ -347,12 +347,12 @@ public final class SandboxProvider implements PaymentProvider {
       return Future.failedFuture(new IllegalStateException("a notice row holds 1 to " + NOTICES_PER_ROW_MAX
           + " notices, not " + notices.size()));
     }
-    return post(notices == null ? row : new JsonObject().put("notices", notices));
+    return post(row);
   }
 
-  /** Signs a notice body now and POSTs it to this gateway's notify endpoint; any answer but 2xx fails. */
-  private Future<Void> post(JsonObject notice) {
-    Buffer body = notice.toBuffer();
+  /** Signs a row (its payload is the request's body) now and POSTs it to this gateway's notify endpoint. */
+  private Future<Void> post(JsonObject row) {
+    Buffer body = row.toBuffer();
     return client.postAbs(selfUrl.get() + "/v1/payments/" + ID + "/notify")
         .timeout(NOTICE_TIMEOUT.toMillis())
         .putHeader("Content-Type", "application/json")
