@@ -10,7 +10,7 @@
 # figures are printed per run and as median, min and max. Beside the speed it prints what does not swing
 # with a noisy machine: statements (pg_stat_statements), gateway and PostgreSQL CPU-ms, WAL bytes, and rows written
 # and index entries (from pg_waldump) per completed lifecycle. Then one fixed-rate (open-loop) run at half the
-# measured capacity, for the latency figure.
+# measured capacity, for the latency figure and a lifecycle's CPU with no crowd to turn away.
 # Every step is bounded in time. Needs: JDK 17+, the system PostgreSQL 15 (pg_ctlcluster, pgbench), jq,
 # and root (or sudo-less su) to create the benchmark role. Exit code: the simulator's (0 = audit passed).
 #
@@ -322,12 +322,21 @@ if [[ "$FIXED_RATE_SECONDS" -gt 0 ]]; then
   RATE="$(awk -v l="$MEDIAN_LPS" 'BEGIN { r = int(l / 2); print (r < 1 ? 1 : r) }')"
   BUYERS=$((RATE * FIXED_RATE_SECONDS))
   log "fixed rate (open loop) at half the measured capacity: $RATE buyers/s for $FIXED_RATE_SECONDS s, stock for all"
+  # A lifecycle's own cost, with no crowd to turn away: the flash sale's CPU per lifecycle also pays for the answers
+  # its buyers who got no key were given (places in line, sold out).
+  FIXED_GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
+  FIXED_POSTGRES_BEFORE="$(postgres_ticks)"
   simulate fixed-rate --profile flash-sale --arrival flat --buyers "$BUYERS" --arrival-seconds "$FIXED_RATE_SECONDS" \
     --stock "$((BUYERS * 3))" || echo "fixed-rate run exited $? (its log: $WORK/fixed-rate.log)"
+  FIXED_GATEWAY_TICKS=$(( $(process_ticks "$GATEWAY_PID") - FIXED_GATEWAY_BEFORE ))
+  FIXED_POSTGRES_TICKS=$(( $(postgres_ticks) - FIXED_POSTGRES_BEFORE ))
   if [[ -f "$WORK/fixed-rate/report.json" ]]; then
     read -r FP50 FP99 _ <<<"$(phase "$WORK/fixed-rate/report.json" checkout)"
     read -r RP50 RP99 _ <<<"$(phase "$WORK/fixed-rate/report.json" funded_to_ready)"
-    FIXED_LINE="$RATE buyers/s: checkout p50 $FP50 ms, p99 $FP99 ms; funded → key ready p50 $RP50 ms, p99 $RP99 ms; audit $(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$WORK/fixed-rate/report.json")"
+    FIXED_CPU="$(awk -v gw="$FIXED_GATEWAY_TICKS" -v pg="$FIXED_POSTGRES_TICKS" -v hz="$CLK_TCK" \
+      -v done_="$(jq -r '.completed_lifecycles' "$WORK/fixed-rate/report.json")" 'BEGIN {
+        per = (done_ > 0 ? done_ : 1); printf "%.1f ms gateway, %.1f ms PostgreSQL", 1000 * gw / hz / per, 1000 * pg / hz / per }')"
+    FIXED_LINE="$RATE buyers/s: checkout p50 $FP50 ms, p99 $FP99 ms; funded → key ready p50 $RP50 ms, p99 $RP99 ms; CPU per lifecycle $FIXED_CPU; audit $(jq -r 'if .audit.ok then "passed" else "FAILED" end' "$WORK/fixed-rate/report.json")"
   fi
 fi
 PEAK_RSS_KB="$(awk '/VmHWM/{print $2}' "/proc/$GATEWAY_PID/status" 2>/dev/null || echo 0)"
