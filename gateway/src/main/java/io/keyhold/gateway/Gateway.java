@@ -159,10 +159,16 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setMetricsOptions(
+        .with(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true).setMetricsOptions(
             new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
+    if (vertx.isNativeTransportEnabled()) {
+      LOG.info("sockets on the native transport (epoll)");
+    } else {
+      LOG.info("sockets on Java NIO: the native transport is unavailable ({})",
+          String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
     Gateway gateway = new Gateway(config, secrets, database, vertx, registry);
     try {
       await(gateway.boot(), START_TIMEOUT);

@@ -3,6 +3,7 @@ package io.keyhold.gateway.store;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
@@ -107,9 +108,11 @@ public final class DatabaseOutage {
   private static final String BROKEN_PIPE_MESSAGE = "Broken pipe";
 
   public static boolean isOutage(Throwable failure) {
-    // SocketException covers a refused connection (ConnectException) and one the server reset mid-read.
-    if (failure instanceof SocketException || failure instanceof ConnectTimeoutException
-        || failure instanceof ClosedChannelException) {
+    // SocketException covers a refused connection (ConnectException) and one the server reset mid-read. On the native
+    // transport a socket's call fails with a NativeIoException instead (a reset read: "recvAddress(..) failed with
+    // error(-104): Connection reset by peer"), as SocketException on NIO.
+    if (failure instanceof SocketException || failure instanceof Errors.NativeIoException
+        || failure instanceof ConnectTimeoutException || failure instanceof ClosedChannelException) {
       return true;
     }
     // A write to a connection the stopping server closed: netty hands up the plain IOException "Broken pipe".

@@ -9,8 +9,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.keyhold.gateway.testing.CapturedLogs;
 import io.keyhold.gateway.testing.RestartablePostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgException;
@@ -42,7 +44,8 @@ class DatabaseOutageTest {
   @BeforeAll
   static void startServer() throws Exception {
     postgres = RestartablePostgres.start();
-    vertx = Vertx.vertx();
+    // The gateway's transport (native where it can be), so the real server's failures are the ones it meets.
+    vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
   }
 
   @AfterAll
@@ -132,8 +135,11 @@ class DatabaseOutageTest {
     assertThat(DatabaseOutage.isOutage(new PgException("the database system is starting up", "FATAL", "57P03",
         null))).isTrue();
     assertThat(DatabaseOutage.isOutage(new PgException("connection failure", "FATAL", "08006", null))).isTrue();
-    // What a read on a connection the stopping server reset fails with (DatabaseRestartTest met it for real).
+    // What a read on a connection the stopping server reset fails with (DatabaseRestartTest met it for real), on
+    // Java NIO and on the native transport the gateway runs on where it can (errno 104 is Linux's ECONNRESET).
     assertThat(DatabaseOutage.isOutage(new java.net.SocketException("Connection reset"))).isTrue();
+    assertThat(DatabaseOutage.isOutage(new Errors.NativeIoException("recvAddress(..) failed with error(-104):"
+        + " Connection reset by peer", -104))).isTrue();
     // What a write to such a connection fails with (DatabaseRestartTest met it for real: a checkout answered 500).
     assertThat(DatabaseOutage.isOutage(new java.io.IOException("Broken pipe"))).isTrue();
     assertThat(DatabaseOutage.isOutage(new java.io.IOException("No space left on device"))).isFalse();
