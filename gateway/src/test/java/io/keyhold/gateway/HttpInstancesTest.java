@@ -2,6 +2,7 @@ package io.keyhold.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.keyhold.gateway.testing.TestGateway;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * The gateway serves HTTP on several event loops at once, every one on the same port: a route added for
  * the test answers the name of the thread that ran it, asked over one new connection at a time (Vert.x
  * hands each new connection to the next server). Closing stops them all, each after its requests in flight.
+ * On Linux x86-64 the sockets run on Netty's native epoll transport.
  */
 class HttpInstancesTest {
   private static final String THREAD_PATH = "/test/thread";
@@ -41,6 +43,19 @@ class HttpInstancesTest {
       Set<String> threads = threadsServing(gw.gateway());
 
       assertThat(threads).hasSize(INSTANCES).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+    }
+  }
+
+  @Test
+  void runsItsSocketsOnEpollOnLinux() throws Exception {
+    // The native library ships for this platform only; elsewhere the gateway runs on NIO and says so at start.
+    assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
+        "epoll's library is bundled for linux-x86_64");
+    try (TestGateway gw = TestGateway.start(config -> config.httpInstances(INSTANCES))) {
+      // A Netty version that no longer matches the native library's would fall back to NIO without failing.
+      assertThat(gw.gateway().vertx().isNativeTransportEnabled())
+          .as("native transport, unavailable because: %s", gw.gateway().vertx().unavailableNativeTransportCause())
+          .isTrue();
     }
   }
 
