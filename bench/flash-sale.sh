@@ -357,7 +357,7 @@ for name in pgbench_tps lifecycles_per_s ratio completed keys_sold stock refused
   i=$((i + 1))
 done
 printf '\nphases of the last run:\n%-20s %10s %10s %8s\n' phase "p50 ms" "p99 ms" count
-for p in checkout waiting_room pay_to_funded funded_to_ready ready_to_released lifecycle admission_wait; do
+for p in checkout waiting_room pay_to_funded funded_to_ready ready_to_released lifecycle admission_wait simulator_lag; do
   read -r p50 p99 count <<<"$(phase "$LAST" "$p")" || true
   printf '%-20s %10s %10s %8s\n' "$p" "$p50" "$p99" "$count"
 done

@@ -3,6 +3,7 @@ package io.keyhold.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.simulator.env.EmbeddedGateway;
+import io.keyhold.simulator.load.Crowd;
 import io.keyhold.simulator.report.Outcome;
 import io.keyhold.simulator.report.Phase;
 import io.keyhold.simulator.report.ReportFiles;
@@ -53,6 +54,9 @@ class SimulatorEndToEndTest {
     assertThat(report.completedLifecycles()).as(printed()).isGreaterThan(100);
     assertThat(report.phase(Phase.CHECKOUT).count()).isGreaterThan(600);
     assertThat(report.phase(Phase.FUNDED_TO_READY).count()).isPositive();
+    // The simulator's own lag is probed through the whole run (a probe every 20 ms; a busy loop fires fewer).
+    assertThat(report.phase(Phase.SIMULATOR_LAG).count()).as(printed())
+        .isGreaterThan(report.runMs() / Crowd.LAG_PROBE_MS / 4);
     assertThat(Files.readString(reportDir.resolve(ReportFiles.HTML))).contains("<svg");
     assertThat(printed()).contains("AUDIT PASSED");
   }

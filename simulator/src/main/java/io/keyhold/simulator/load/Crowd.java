@@ -2,6 +2,7 @@ package io.keyhold.simulator.load;
 
 import io.keyhold.simulator.env.Shop;
 import io.keyhold.simulator.report.Outcome;
+import io.keyhold.simulator.report.Phase;
 import io.keyhold.simulator.report.ProgressSnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +22,8 @@ public final class Crowd {
   public static final long TICK_MS = 5;
   /** How often the progress snapshot is refreshed. */
   public static final long SNAPSHOT_MS = 250;
+  /** How often the simulator's own event loop is probed for lateness ({@link Phase#SIMULATOR_LAG}). */
+  public static final long LAG_PROBE_MS = 20;
   /** After the stop, how long calls in flight may still finish. */
   public static final long STOP_GRACE_MS = 5_000;
 
@@ -36,6 +39,8 @@ public final class Crowd {
   private long tickTimer = -1;
   private long snapshotTimer = -1;
   private long stopTimer = -1;
+  private long lagTimer = -1;
+  private long lagProbedAtNs;
 
   public Crowd(RunContext run, List<BuyerPlan> plans, List<Shop> shops, AtomicReference<ProgressSnapshot> progress) {
     this.run = run;
@@ -49,6 +54,8 @@ public final class Crowd {
   public Future<Void> run() {
     progress.set(run.metrics().snapshot());
     snapshotTimer = run.vertx().setPeriodic(SNAPSHOT_MS, id -> progress.set(run.metrics().snapshot()));
+    lagProbedAtNs = System.nanoTime();
+    lagTimer = run.vertx().setPeriodic(LAG_PROBE_MS, id -> probeLag());
     stopTimer = run.vertx().setTimer(Math.max(1, run.stopAtMs() + STOP_GRACE_MS - run.nowMs()), id -> giveUp());
     if (plans.isEmpty()) {
       end();
@@ -57,6 +64,14 @@ public final class Crowd {
       tick();
     }
     return done.future();
+  }
+
+  /** Records how much later than asked the probe ran: time this loop spent on other work first. */
+  private void probeLag() {
+    long now = System.nanoTime();
+    long lateMs = (now - lagProbedAtNs) / 1_000_000 - LAG_PROBE_MS;
+    lagProbedAtNs = now;
+    run.metrics().recordMs(Phase.SIMULATOR_LAG, Math.max(0, lateMs));
   }
 
   private void tick() {
@@ -117,12 +132,12 @@ public final class Crowd {
   }
 
   private void end() {
-    for (long timer : new long[] {tickTimer, snapshotTimer, stopTimer}) {
+    for (long timer : new long[] {tickTimer, snapshotTimer, stopTimer, lagTimer}) {
       if (timer >= 0) {
         run.vertx().cancelTimer(timer);
       }
     }
-    tickTimer = snapshotTimer = stopTimer = -1;
+    tickTimer = snapshotTimer = stopTimer = lagTimer = -1;
     progress.set(run.metrics().snapshot());
     run.arbiter().stop();
     done.tryComplete();

@@ -15,7 +15,12 @@ public enum Phase {
   /** How long an arriving buyer waited for a place under the in-flight limit. */
   ADMISSION_WAIT("admission_wait", "admission wait"),
   /** How long a buyer given a place in the gateway's waiting room waited its turn there, before its checkout. */
-  WAITING_ROOM("waiting_room", "gateway waiting room");
+  WAITING_ROOM("waiting_room", "gateway waiting room"),
+  /**
+   * How late the simulator's own event loop ran a timer (every buyer's calls are timed on it): what any other phase
+   * may carry on top of the gateway's time when the simulator is busy.
+   */
+  SIMULATOR_LAG("simulator_lag", "simulator's own lag");
 
   private final String code;
   private final String label;
