@@ -149,6 +149,11 @@ public final class InFlightLimit {
     return max;
   }
 
+  /** Requests the waiting room's queues still refer to: those waiting, and any answered but not out yet (tests). */
+  int queued() {
+    return carryingOn.size() + called.size() + newcomers.size();
+  }
+
   /**
    * Places in line handed out and not reached yet: new demand told to come back whose turn has not come (a
    * caller that gave up still counts until the line passes its place).
@@ -278,6 +283,7 @@ public final class InFlightLimit {
     waiter.timerId = waiter.context.owner().setTimer(waitMs, fired -> {
       if (waiter.take()) {
         waiting.decrementAndGet();
+        leave(queue, waiter);
         if (unread) {
           // Its body is not wanted any more; flowing again, it is read and dropped.
           ctx.request().resume();
@@ -290,11 +296,22 @@ public final class InFlightLimit {
     if (tryEnter()) {
       if (waiter.take()) {
         waiting.decrementAndGet();
+        leave(queue, waiter);
         waiter.admit();
       } else {
         exit();
       }
     }
+  }
+
+  /**
+   * Takes a waiter answered without a hand-over out of its queue. Out of the count is not enough: left in the queue
+   * until an exit polls it, it would keep its whole request in memory (over HTTP/2 a stream's too), and a spike
+   * refuses thousands of newcomers before a place comes free for them. Waiters in one queue wait equally long, so
+   * the one whose time is up is at or near the head and this costs little.
+   */
+  private static void leave(Queue<Waiter> queue, Waiter waiter) {
+    queue.remove(waiter);
   }
 
   private void pass(RoutingContext ctx, boolean newDemand) {

@@ -31,10 +31,14 @@ class InFlightLimitTest {
   private static final int MAX = 2;
   private static final int WAITING_MAX = 2;
   private static final long WAIT_MS_MAX = 1_500;
+  /** The wait of the limit whose newcomers are refused quickly, one after another. */
+  private static final long BRIEF_WAIT_MS = 50;
+  private static final int BRIEFLY_REFUSED = 20;
   private Vertx vertx;
   private HttpServer server;
   private InFlightLimit limit;
   private InFlightLimit waitingLimit;
+  private InFlightLimit briefLimit;
   /** Requests let through and held open until the test answers them. */
   private final List<Promise<Void>> held = new CopyOnWriteArrayList<>();
   /** The bodies of the requests let through, in the order they reached the handler. */
@@ -60,6 +64,9 @@ class InFlightLimitTest {
     router.post("/checkout").handler(waitingLimit.newDemandHandler(
         ctx -> "yes".equals(ctx.request().getHeader("Sold-Out"))));
     router.post("/checkout").handler(BodyHandler.create()).handler(this::holdWithBody);
+    briefLimit = new InFlightLimit("test", MAX, WAITING_MAX, BRIEF_WAIT_MS, BRIEF_WAIT_MS);
+    router.post("/brief").handler(briefLimit.newDemandHandler(ctx -> false));
+    router.post("/brief").handler(BodyHandler.create()).handler(this::holdWithBody);
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
@@ -85,7 +92,11 @@ class InFlightLimitTest {
   }
 
   private CompletableFuture<HttpResponse<String>> queued(String body) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/queue"))
+    return posted("/queue", body);
+  }
+
+  private CompletableFuture<HttpResponse<String>> posted(String path, String body) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path))
         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
     return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
@@ -300,6 +311,23 @@ class InFlightLimitTest {
       Thread.sleep(10);
     }
     assertThat(waitingLimit.inFlight()).as("every place given back").isZero();
+  }
+
+  @Test
+  void keepsNoHoldOnTheRequestsItRefusedSoASpikeCannotFillTheMemory() throws Exception {
+    for (int i = 0; i < MAX; i++) {
+      posted("/brief", "holding-" + i);
+    }
+    awaitHeld(MAX);
+
+    // A spike's newcomers, each told its place after its brief wait, while no place comes free to sweep the queue.
+    for (int i = 0; i < BRIEFLY_REFUSED; i++) {
+      assertThat(posted("/brief", "newcomer-" + i).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+    }
+
+    assertThat(briefLimit.waiting()).isZero();
+    assertThat(briefLimit.queued()).as("refused requests the waiting room still refers to").isZero();
+    assertThat(held).as("no newcomer reached the handler").hasSize(MAX);
   }
 
   private void awaitHeld(int count) throws InterruptedException {
