@@ -248,7 +248,8 @@ public final class Gateway implements AutoCloseable {
         .setPort(config.port() == 0 ? SHARED_FREE_PORT : config.port())
         .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
         .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE);
-    return vertx.deployVerticle(() -> new HttpServerVerticle(options, router, config.shutdownGraceMs(), servers::add),
+    return vertx.deployVerticle(() -> new HttpServerVerticle(options, router, config.shutdownGraceMs(), servers::add,
+        registry),
         new DeploymentOptions().setInstances(config.httpInstances()));
   }
 

@@ -1,6 +1,7 @@
 package io.keyhold.gateway;
 
 import io.keyhold.gateway.api.Problems;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -25,16 +26,21 @@ final class HttpServerVerticle extends VerticleBase {
   private final Router router;
   private final long shutdownGraceMs;
   private final Consumer<HttpServer> listening;
+  private final MeterRegistry meters;
+  private EventLoopLag lag;
   private HttpServer server;
 
   /**
    * @param listening told of the server once it listens (on this verticle's event loop)
+   * @param meters where the lag of this verticle's event loop is recorded ({@link EventLoopLag})
    */
-  HttpServerVerticle(HttpServerOptions options, Router router, long shutdownGraceMs, Consumer<HttpServer> listening) {
+  HttpServerVerticle(HttpServerOptions options, Router router, long shutdownGraceMs, Consumer<HttpServer> listening,
+      MeterRegistry meters) {
     this.options = new HttpServerOptions(Objects.requireNonNull(options, "options"));
     this.router = Objects.requireNonNull(router, "router");
     this.shutdownGraceMs = shutdownGraceMs;
     this.listening = Objects.requireNonNull(listening, "listening");
+    this.meters = Objects.requireNonNull(meters, "meters");
   }
 
   @Override
@@ -46,6 +52,8 @@ final class HttpServerVerticle extends VerticleBase {
         .listen()
         .onSuccess(listened -> {
           server = listened;
+          lag = new EventLoopLag(vertx, meters);
+          lag.start();
           listening.accept(listened);
         });
   }
@@ -56,6 +64,9 @@ final class HttpServerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    if (lag != null) {
+      lag.stop();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(shutdownGraceMs, TimeUnit.MILLISECONDS);
   }
 }

@@ -57,7 +57,7 @@ public final class Endpoints {
    * in it. Its p50 and p99 cover the last two minutes at most (80 s at least).
    */
   public static final String ANSWER_TIMER = "keyhold.api.answer";
-  static final Duration ANSWER_PERCENTILES_WINDOW = Duration.ofSeconds(120);
+  public static final Duration ANSWER_PERCENTILES_WINDOW = Duration.ofSeconds(120);
   private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   /** The media type a JSON body is sent as, parameters (a charset) allowed; compiled once, not per request. */
   private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json\\s*(;.*)?");
