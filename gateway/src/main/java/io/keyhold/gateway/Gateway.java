@@ -45,6 +45,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -100,6 +101,13 @@ public final class Gateway implements AutoCloseable {
    * connection of the shop's too: with 250 ms the flash sale's checkouts queued in the shop's own pool).
    */
   static final long API_NEW_DEMAND_WAIT_MS_MAX = 50;
+  /**
+   * Calls one HTTP/2 connection may have open at once (the servers speak HTTP/2 over cleartext too, h2c, to a
+   * caller that knows it or asks to upgrade): the SETTINGS limit every HTTP/2 caller is told. A shop's server can
+   * multiplex its checkouts instead of queuing them for a few HTTP/1.1 connections; what is held in memory stays
+   * bounded by the in-flight cap and its waiting room, not by this.
+   */
+  static final long HTTP2_STREAMS_PER_CONNECTION_MAX = 100;
   /**
    * What the HTTP servers listen on when the config asks for any free port (0). Vert.x gives each server on
    * port 0 a port of its own, and a second server cannot bind the first one's port afterwards; servers on the
@@ -247,7 +255,9 @@ public final class Gateway implements AutoCloseable {
         .setHost(config.host())
         .setPort(config.port() == 0 ? SHARED_FREE_PORT : config.port())
         .setMaxInitialLineLength(HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH)
-        .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE);
+        .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE)
+        .setHttp2ClearTextEnabled(true)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(HTTP2_STREAMS_PER_CONNECTION_MAX));
     return vertx.deployVerticle(() -> new HttpServerVerticle(options, router, config.shutdownGraceMs(), servers::add,
         registry),
         new DeploymentOptions().setInstances(config.httpInstances()));
