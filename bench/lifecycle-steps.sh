@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Where a lifecycle's gateway CPU goes, step by step. The flash sale prints one figure, CPU-ms per completed
+# lifecycle. This splits it: BUYERS buyers take each step of a lifecycle together (CONCURRENCY at once) — the
+# checkout, the sandbox payment created, then confirmed (its signed notice, the funding, the key delivered and
+# checked), the order read, the key revealed, the order confirmed (released, the shop paid) — and after each
+# step the gateway is left to settle, so what a step set off is counted with it. Printed: the gateway's CPU-ms per
+# call of each step, for ROUNDS rounds, and the median, min and max of the rounds after the first (the JIT's
+# warm-up). A lifecycle here has no crowd and no event stream, unlike the flash sale's.
+# The gateway runs in its own process with the production JVM options, on its embedded PostgreSQL (the
+# gateway's CPU is what is measured, not the database's). Needs: JDK 17+, python3, curl.
+#
+# Knobs (environment): SIMULATOR_JAR (simulator/target/keyhold-simulator.jar, which holds the gateway),
+# BUYERS (2000), ROUNDS (3), CONCURRENCY (32), BENCH_PORT (18500), GATEWAY_JAVA_OPTS (the production options of
+# docs/operations.md; add -XX:StartFlightRecording=... to profile a step).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+JAR="${SIMULATOR_JAR:-$ROOT/simulator/target/keyhold-simulator.jar}"
+BUYERS="${BUYERS:-2000}"
+ROUNDS="${ROUNDS:-3}"
+CONCURRENCY="${CONCURRENCY:-32}"
+BENCH_PORT="${BENCH_PORT:-18500}"
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError}"
+READY_TIMEOUT_SECONDS=180
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+need_tools lifecycle-steps.sh java python3 curl
+ensure_jar "$JAR" "$ROOT"
+
+WORK="$(mktemp -d /tmp/keyhold-steps.XXXXXX)"
+ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+GATEWAY_PID=""
+cleanup() {
+  if [[ -n "$GATEWAY_PID" ]]; then
+    kill "$GATEWAY_PID" 2>/dev/null || true
+    wait "$GATEWAY_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
+log "the gateway on its embedded PostgreSQL, in its own process"
+# shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS is a flag list on purpose
+KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keyhold.gateway.GatewayMain \
+  --port "$BENCH_PORT" --data-dir "$WORK/gateway-data" --no-demo >"$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+for _ in $(seq 1 "$READY_TIMEOUT_SECONDS"); do
+  curl -fsS "http://127.0.0.1:$BENCH_PORT/health/ready" >/dev/null 2>&1 && break
+  kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -30 "$WORK/gateway.log" >&2; exit 3; }
+  sleep 1
+done
+curl -fsS "http://127.0.0.1:$BENCH_PORT/health/ready" >/dev/null || { tail -30 "$WORK/gateway.log" >&2; exit 3; }
+
+log "$ROUNDS rounds of $BUYERS buyers, $CONCURRENCY at once"
+python3 "$ROOT/bench/lifecycle_steps.py" "$BENCH_PORT" "$GATEWAY_PID" "$ADMIN_TOKEN" "$BUYERS" "$ROUNDS" "$CONCURRENCY"

@@ -1,0 +1,154 @@
+"""Gateway CPU per lifecycle step, for bench/lifecycle-steps.sh (which starts the gateway and says how to run this).
+
+Every step is taken by all buyers together, a fixed number at once, and then the gateway is left to settle (its CPU
+quiet, its outbox empty), so what a step set off after its answer (a notice, a funding, a delivery, a release) is
+counted with it. The figure is the gateway process's CPU over the step, divided by the calls. Round 1 carries the
+JIT's warm-up; the summary is over the later rounds.
+
+Usage: lifecycle_steps.py PORT GATEWAY_PID ADMIN_TOKEN BUYERS ROUNDS CONCURRENCY
+"""
+import http.client
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+PORT, PID, TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+BUYERS, ROUNDS, CONCURRENCY = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+HZ = os.sysconf('SC_CLK_TCK')
+CALL_TIMEOUT_S = 60
+# Settled: at most this many CPU ticks over a probe, twice in a row (the gateway's own timers tick meanwhile).
+QUIET_TICKS_MAX = 3
+QUIET_PROBE_S = 0.5
+SETTLE_PROBES_MAX = 240
+KEYS_PER_UPLOAD = 1000
+PRICE_MINOR = 1000
+CURRENCY = 'CNY'
+STEPS = ('checkout', 'payment created', 'payment confirmed', 'order read', 'key revealed', 'order confirmed')
+HELP = {
+    'checkout': 'the shop places the order, a key reserved',
+    'payment created': 'the buyer starts a sandbox payment',
+    'payment confirmed': "the buyer pays: the sandbox's signed notice, funding, the key delivered and checked",
+    'order read': 'the buyer reads the order',
+    'key revealed': 'the buyer reveals the key',
+    'order confirmed': 'the buyer confirms: released, the shop paid',
+}
+
+connections = threading.local()
+
+
+def call(method, path, bearer=None, body=None):
+    """One call over this thread's keep-alive connection; answers (status, parsed JSON or None)."""
+    connection = getattr(connections, 'value', None)
+    if connection is None:
+        connection = connections.value = http.client.HTTPConnection('127.0.0.1', PORT, timeout=CALL_TIMEOUT_S)
+    headers = {'Content-Type': 'application/json', 'Accept': 'application/json'}
+    if bearer:
+        headers['Authorization'] = 'Bearer ' + bearer
+    if method == 'POST':
+        headers['Idempotency-Key'] = str(uuid.uuid4())
+    connection.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    return response.status, (json.loads(data) if data else None)
+
+
+def gateway_ticks():
+    fields = open(f'/proc/{PID}/stat').read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def outbox_pending():
+    connection = http.client.HTTPConnection('127.0.0.1', PORT, timeout=CALL_TIMEOUT_S)
+    connection.request('GET', '/metrics', headers={'Authorization': 'Bearer ' + TOKEN})
+    text = connection.getresponse().read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith('keyhold_outbox_pending'))
+
+
+def settle():
+    quiet = 0
+    for _ in range(SETTLE_PROBES_MAX):
+        before = gateway_ticks()
+        time.sleep(QUIET_PROBE_S)
+        quiet = quiet + 1 if gateway_ticks() - before <= QUIET_TICKS_MAX else 0
+        if quiet >= 2 and outbox_pending() == 0:
+            return
+    raise SystemExit('the gateway did not settle')
+
+
+def take(pool, step, work, items):
+    """All items take the step; answers what each gave (None: failed) and the gateway's CPU-ms per call."""
+    before = gateway_ticks()
+    results = list(pool.map(work, items))
+    settle()
+    failed = sum(1 for result in results if result is None)
+    if failed:
+        raise SystemExit(f'{step}: {failed} of {len(items)} calls failed')
+    return results, 1000 * (gateway_ticks() - before) / HZ / len(items)
+
+
+def main():
+    status, merchant = call('POST', '/admin/v1/merchants', TOKEN, {'name': 'Lifecycle Steps', 'fee_basis_points': 250})
+    assert status == 201, (status, merchant)
+    api_key = merchant['api_key']
+    status, sku = call('POST', '/v1/skus', api_key, {'name': 'Card', 'price': PRICE_MINOR, 'currency': CURRENCY})
+    assert status == 201, (status, sku)
+    sku_id = sku['id']
+    for _ in range(0, BUYERS * ROUNDS, KEYS_PER_UPLOAD):
+        keys = ['STEP-' + uuid.uuid4().hex for _ in range(KEYS_PER_UPLOAD)]
+        status, answer = call('POST', f'/v1/skus/{sku_id}/stock', api_key, {'keys': keys})
+        assert status == 201, (status, answer)
+    settle()
+
+    def checkout(_):
+        status, answer = call('POST', '/v1/checkout-sessions', api_key, {'sku_id': sku_id, 'quantity': 1})
+        return (answer['order_id'], answer['order_url'].split('t=')[1]) if status == 201 else None
+
+    def create_payment(order):
+        status, answer = call('POST', '/v1/sandbox/payments', None, {
+            'order_id': order[0], 'order_token': order[1], 'amount': {'amount': PRICE_MINOR, 'currency': CURRENCY}})
+        return (order, answer['payment_id']) if status == 201 else None
+
+    def confirm_payment(payment):
+        status, _ = call('POST', f'/v1/sandbox/payments/{payment[1]}/confirm', None, {})
+        return payment[0] if status == 200 else None
+
+    def read(order):
+        status, answer = call('GET', f'/v1/buyer/orders/{order[0]}', order[1])
+        return order if status == 200 and answer['state'] == 'ready' else None
+
+    def reveal(order):
+        status, _ = call('POST', f'/v1/buyer/orders/{order[0]}/reveal', order[1], {})
+        return order if status == 200 else None
+
+    def confirm(order):
+        status, _ = call('POST', f'/v1/buyer/orders/{order[0]}/confirm', order[1], {})
+        return order if status == 200 else None
+
+    figures = {step: [] for step in STEPS}
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        for round_number in range(1, ROUNDS + 1):
+            items = range(BUYERS)
+            for step, work in zip(STEPS, (checkout, create_payment, confirm_payment, read, reveal, confirm)):
+                items, cpu_ms = take(pool, step, work, items)
+                figures[step].append(cpu_ms)
+            print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}' for step in STEPS), flush=True)
+
+    warmed = slice(1, None) if ROUNDS > 1 else slice(0, None)
+    print(f'\ngateway CPU-ms per call, {BUYERS} buyers a round, {CONCURRENCY} at once; median, min and max of rounds '
+          f'{2 if ROUNDS > 1 else 1}-{ROUNDS}:')
+    print(f'{"step":20s} {"median":>8s} {"min":>8s} {"max":>8s}  what it covers')
+    total = 0.0
+    for step in STEPS:
+        values = figures[step][warmed]
+        total += statistics.median(values)
+        print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}  {HELP[step]}')
+    print(f'{"a lifecycle":20s} {total:8.3f}                    the sum of the medians (no event stream, no crowd)')
+
+
+if __name__ == '__main__':
+    main()
