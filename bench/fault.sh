@@ -39,7 +39,6 @@ ARRIVAL_SECONDS="${ARRIVAL_SECONDS:-$((KILLS * (FAULT_INTERVAL + RESTART_DELAY +
   + PG_RESTARTS * (FAULT_INTERVAL + PG_DOWN_SECONDS + FAULT_SLACK_SECONDS) + 10))}"
 SIM_ARGS="${SIM_ARGS:-}"
 SIM_TIMEOUT_SECONDS="${SIM_TIMEOUT_SECONDS:-$((ARRIVAL_SECONDS + 600))}"
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
 # Longest wait for /health/ready after a start or a database restart; past it the bench stops (exit 3).

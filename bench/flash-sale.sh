@@ -35,8 +35,6 @@ PGBENCH_THREADS="${PGBENCH_THREADS:-2}"
 BENCH_PORT="${BENCH_PORT:-18480}"
 SIM_ARGS="${SIM_ARGS:-}"
 SIM_TIMEOUT_SECONDS="${SIM_TIMEOUT_SECONDS:-300}"
-# The JVM options docs/operations.md recommends for production.
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 # The load generator is not what is measured: C1 only, so its JIT does not take a core from the gateway.
 SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1}"

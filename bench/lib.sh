@@ -2,6 +2,10 @@
 # What the benches under bench/ share: the system PostgreSQL 15 they run on, the benchmark role, the simulator jar
 # and the log line. Sourced, never run; the sourcing script sets `set -euo pipefail` and its own knobs first.
 
+# The gateway's JVM options docs/operations.md recommends for production ("Running"): every bench runs the gateway
+# with them unless GATEWAY_JAVA_OPTS says otherwise.
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError}"
+
 PG_HOST=127.0.0.1
 PG_PORT=5432
 ROLE=keyhold_bench

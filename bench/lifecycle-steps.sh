@@ -20,7 +20,6 @@ BUYERS="${BUYERS:-2000}"
 ROUNDS="${ROUNDS:-3}"
 CONCURRENCY="${CONCURRENCY:-32}"
 BENCH_PORT="${BENCH_PORT:-18500}"
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xms128m -Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError}"
 READY_TIMEOUT_SECONDS=180
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
@@ -40,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
-log "the gateway on its embedded PostgreSQL, in its own process"
+log "the gateway on its embedded PostgreSQL, in its own process; JVM options: $GATEWAY_JAVA_OPTS"
 # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS is a flag list on purpose
 KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keyhold.gateway.GatewayMain \
   --port "$BENCH_PORT" --data-dir "$WORK/gateway-data" --no-demo >"$WORK/gateway.log" 2>&1 &
