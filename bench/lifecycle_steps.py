@@ -28,15 +28,6 @@ SETTLE_PROBES_MAX = 240
 KEYS_PER_UPLOAD = 1000
 PRICE_MINOR = 1000
 CURRENCY = 'CNY'
-STEPS = ('checkout', 'payment created', 'payment confirmed', 'order read', 'key revealed', 'order confirmed')
-HELP = {
-    'checkout': 'the shop places the order, a key reserved',
-    'payment created': 'the buyer starts a sandbox payment',
-    'payment confirmed': "the buyer pays: the sandbox's signed notice, funding, the key delivered and checked",
-    'order read': 'the buyer reads the order',
-    'key revealed': 'the buyer reveals the key',
-    'order confirmed': 'the buyer confirms: released, the shop paid',
-}
 
 connections = threading.local()
 
@@ -129,24 +120,34 @@ def main():
         status, _ = call('POST', f'/v1/buyer/orders/{order[0]}/confirm', order[1], {})
         return order if status == 200 else None
 
-    figures = {step: [] for step in STEPS}
+    # Each step in a lifecycle's order: its name, what one buyer does, and what its figure covers.
+    steps = (
+        ('checkout', checkout, 'the shop places the order, a key reserved'),
+        ('payment created', create_payment, 'the buyer starts a sandbox payment'),
+        ('payment confirmed', confirm_payment,
+         "the buyer pays: the sandbox's signed notice, funding, the key delivered and checked"),
+        ('order read', read, 'the buyer reads the order'),
+        ('key revealed', reveal, 'the buyer reveals the key'),
+        ('order confirmed', confirm, 'the buyer confirms: released, the shop paid'),
+    )
+    figures = {step: [] for step, _, _ in steps}
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         for round_number in range(1, ROUNDS + 1):
             items = range(BUYERS)
-            for step, work in zip(STEPS, (checkout, create_payment, confirm_payment, read, reveal, confirm)):
+            for step, work, _ in steps:
                 items, cpu_ms = take(pool, step, work, items)
                 figures[step].append(cpu_ms)
-            print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}' for step in STEPS), flush=True)
+            print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}' for step, _, _ in steps), flush=True)
 
     warmed = slice(1, None) if ROUNDS > 1 else slice(0, None)
     print(f'\ngateway CPU-ms per call, {BUYERS} buyers a round, {CONCURRENCY} at once; median, min and max of rounds '
           f'{2 if ROUNDS > 1 else 1}-{ROUNDS}:')
     print(f'{"step":20s} {"median":>8s} {"min":>8s} {"max":>8s}  what it covers')
     total = 0.0
-    for step in STEPS:
+    for step, _, covers in steps:
         values = figures[step][warmed]
         total += statistics.median(values)
-        print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}  {HELP[step]}')
+        print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}  {covers}')
     print(f'{"a lifecycle":20s} {total:8.3f}                    the sum of the medians (no event stream, no crowd)')
 
 
