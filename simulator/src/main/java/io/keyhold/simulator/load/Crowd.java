@@ -40,7 +40,7 @@ public final class Crowd {
   private long snapshotTimer = -1;
   private long stopTimer = -1;
   private long lagTimer = -1;
-  private long lagProbedAtNs;
+  private LagProbe lagProbe;
 
   public Crowd(RunContext run, List<BuyerPlan> plans, List<Shop> shops, AtomicReference<ProgressSnapshot> progress) {
     this.run = run;
@@ -54,7 +54,7 @@ public final class Crowd {
   public Future<Void> run() {
     progress.set(run.metrics().snapshot());
     snapshotTimer = run.vertx().setPeriodic(SNAPSHOT_MS, id -> progress.set(run.metrics().snapshot()));
-    lagProbedAtNs = System.nanoTime();
+    lagProbe = new LagProbe(LAG_PROBE_MS, System.nanoTime());
     lagTimer = run.vertx().setPeriodic(LAG_PROBE_MS, id -> probeLag());
     stopTimer = run.vertx().setTimer(Math.max(1, run.stopAtMs() + STOP_GRACE_MS - run.nowMs()), id -> giveUp());
     if (plans.isEmpty()) {
@@ -66,12 +66,9 @@ public final class Crowd {
     return done.future();
   }
 
-  /** Records how much later than asked the probe ran: time this loop spent on other work first. */
+  /** Records how late the probe ran against its due time: time this loop spent on other work first. */
   private void probeLag() {
-    long now = System.nanoTime();
-    long lateMs = (now - lagProbedAtNs) / 1_000_000 - LAG_PROBE_MS;
-    lagProbedAtNs = now;
-    run.metrics().recordMs(Phase.SIMULATOR_LAG, Math.max(0, lateMs));
+    run.metrics().recordMs(Phase.SIMULATOR_LAG, lagProbe.lateMs(System.nanoTime()));
   }
 
   private void tick() {
