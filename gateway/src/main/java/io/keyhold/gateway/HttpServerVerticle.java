@@ -27,20 +27,23 @@ final class HttpServerVerticle extends VerticleBase {
   private final long shutdownGraceMs;
   private final Consumer<HttpServer> listening;
   private final MeterRegistry meters;
+  private final OpenConnections connections;
   private EventLoopLag lag;
   private HttpServer server;
 
   /**
    * @param listening told of the server once it listens (on this verticle's event loop)
    * @param meters where the lag of this verticle's event loop is recorded ({@link EventLoopLag})
+   * @param connections counts this server's connections with every other server's
    */
   HttpServerVerticle(HttpServerOptions options, Router router, long shutdownGraceMs, Consumer<HttpServer> listening,
-      MeterRegistry meters) {
+      MeterRegistry meters, OpenConnections connections) {
     this.options = new HttpServerOptions(Objects.requireNonNull(options, "options"));
     this.router = Objects.requireNonNull(router, "router");
     this.shutdownGraceMs = shutdownGraceMs;
     this.listening = Objects.requireNonNull(listening, "listening");
     this.meters = Objects.requireNonNull(meters, "meters");
+    this.connections = Objects.requireNonNull(connections, "connections");
   }
 
   @Override
@@ -48,6 +51,7 @@ final class HttpServerVerticle extends VerticleBase {
     return vertx.createHttpServer(options)
         .invalidRequestHandler(Problems.invalidRequestHandler(options.getMaxInitialLineLength(),
             options.getMaxHeaderSize()))
+        .connectionHandler(connections::track)
         .requestHandler(router)
         .listen()
         .onSuccess(listened -> {
