@@ -5,13 +5,15 @@
 # checked), the order read, the key revealed, the order confirmed (released, the shop paid) — and after each
 # step the gateway is left to settle, so what a step set off is counted with it. Printed: the gateway's CPU-ms per
 # call of each step, for ROUNDS rounds, and the median, min and max of the rounds after the first (the JIT's
-# warm-up). A lifecycle here has no crowd and no event stream, unlike the flash sale's.
+# warm-up). A lifecycle here has no crowd and, unless STREAMS=1, no event stream, unlike the flash sale's.
 # The gateway runs in its own process with the production JVM options, on its embedded PostgreSQL (the
 # gateway's CPU is what is measured, not the database's). Needs: JDK 17+, python3, curl.
 #
 # Knobs (environment): SIMULATOR_JAR (simulator/target/keyhold-simulator.jar, which holds the gateway),
-# BUYERS (2000), ROUNDS (3), CONCURRENCY (32), BENCH_PORT (18500), GATEWAY_JAVA_OPTS (the production options of
-# docs/operations.md; add -XX:StartFlightRecording=... to profile a step).
+# BUYERS (2000, at most the gateway's 2,000 event streams with STREAMS=1), ROUNDS (3), CONCURRENCY (32), BENCH_PORT
+# (18500), GATEWAY_JAVA_OPTS (the production options of docs/operations.md; add -XX:StartFlightRecording=... to profile
+# a step), STREAMS (0; 1: every buyer follows its order over the event stream from its payment on, as in the flash
+# sale, and the steps after it include the views their changes pushed).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -5,11 +5,18 @@ quiet, its outbox empty), so what a step set off after its answer (a notice, a f
 counted with it. The figure is the gateway process's CPU over the step, divided by the calls. Round 1 carries the
 JIT's warm-up; the summary is over the later rounds.
 
+With STREAMS=1 in the environment every buyer also follows its order over the event stream, as the flash sale's
+buyers do: opened once its payment is created (the step "stream opened", which costs the first view), drained in
+the background, closed after the round's last step. Each later step's figure then includes the views its changes
+pushed; set beside a run without streams, the difference is what following costs.
+
 Usage: lifecycle_steps.py PORT GATEWAY_PID ADMIN_TOKEN BUYERS ROUNDS CONCURRENCY
 """
 import http.client
 import json
 import os
+import selectors
+import socket
 import statistics
 import sys
 import threading
@@ -28,6 +35,9 @@ SETTLE_PROBES_MAX = 240
 KEYS_PER_UPLOAD = 1000
 PRICE_MINOR = 1000
 CURRENCY = 'CNY'
+STREAMS = os.environ.get('STREAMS', '0') == '1'
+STREAM_READ_BYTES = 65536
+STREAM_POLL_S = 0.1
 
 connections = threading.local()
 
@@ -58,6 +68,53 @@ def outbox_pending():
     connection.request('GET', '/metrics', headers={'Authorization': 'Bearer ' + TOKEN})
     text = connection.getresponse().read().decode()
     return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith('keyhold_outbox_pending'))
+
+
+class Streams:
+    """The buyers' open event streams, drained by one background thread so the gateway never waits on a full socket."""
+
+    def __init__(self):
+        self.selector = selectors.DefaultSelector()
+        self.lock = threading.Lock()
+        self.sockets = []
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+        self.thread.start()
+
+    def open(self, order):
+        """Opens the order's stream and waits for its answer's head; answers the order, or None when refused."""
+        stream = socket.create_connection(('127.0.0.1', PORT), timeout=CALL_TIMEOUT_S)
+        stream.sendall((f'GET /v1/buyer/orders/{order[0]}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                        f'Authorization: Bearer {order[1]}\r\nAccept: text/event-stream\r\n\r\n').encode())
+        head = b''
+        while b'\r\n\r\n' not in head:
+            chunk = stream.recv(STREAM_READ_BYTES)
+            if not chunk:
+                break
+            head += chunk
+        if not head.startswith(b'HTTP/1.1 200'):
+            stream.close()
+            return None
+        stream.setblocking(False)
+        with self.lock:
+            self.sockets.append(stream)
+            self.selector.register(stream, selectors.EVENT_READ)
+        return order
+
+    def drain(self):
+        # The selector is not locked: registering while it waits is safe, and a stream closed meanwhile is skipped.
+        while True:  # a daemon thread: it ends with the bench
+            for key, _ in self.selector.select(STREAM_POLL_S):
+                try:
+                    key.fileobj.recv(STREAM_READ_BYTES)
+                except OSError:
+                    pass
+
+    def close_all(self):
+        with self.lock:
+            for stream in self.sockets:
+                self.selector.unregister(stream)
+                stream.close()
+            self.sockets = []
 
 
 def settle():
@@ -108,6 +165,11 @@ def main():
         status, _ = call('POST', f'/v1/sandbox/payments/{payment[1]}/confirm', None, {})
         return payment[0] if status == 200 else None
 
+    streams = Streams() if STREAMS else None
+
+    def follow(payment):
+        return payment if streams.open(payment[0]) is not None else None
+
     def read(order):
         status, answer = call('GET', f'/v1/buyer/orders/{order[0]}', order[1])
         return order if status == 200 and answer['state'] == 'ready' else None
@@ -124,6 +186,7 @@ def main():
     steps = (
         ('checkout', checkout, 'the shop places the order, a key reserved'),
         ('payment created', create_payment, 'the buyer starts a sandbox payment'),
+    ) + ((('stream opened', follow, "the buyer follows the order: its event stream and first view"),) if STREAMS else ()) + (
         ('payment confirmed', confirm_payment,
          "the buyer pays: the sandbox's signed notice, funding, the key delivered and checked"),
         ('order read', read, 'the buyer reads the order'),
@@ -137,6 +200,9 @@ def main():
             for step, work, _ in steps:
                 items, cpu_ms = take(pool, step, work, items)
                 figures[step].append(cpu_ms)
+            if streams:
+                streams.close_all()
+                settle()
             print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}' for step, _, _ in steps), flush=True)
 
     warmed = slice(1, None) if ROUNDS > 1 else slice(0, None)
@@ -148,7 +214,8 @@ def main():
         values = figures[step][warmed]
         total += statistics.median(values)
         print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}  {covers}')
-    print(f'{"a lifecycle":20s} {total:8.3f}                    the sum of the medians (no event stream, no crowd)')
+    print(f'{"a lifecycle":20s} {total:8.3f}                    the sum of the medians '
+          f'({"the buyer following its event stream" if STREAMS else "no event stream"}; no crowd)')
 
 
 if __name__ == '__main__':

@@ -30,8 +30,4 @@ final class OpenConnections {
       assert left >= 0 : "more connections closed than opened";
     });
   }
-
-  int open() {
-    return open.get();
-  }
 }

@@ -54,9 +54,10 @@ public final class OrderView {
   private final Amount compensationUnpaid;
   private final Map<String, String> timelineTexts;
   private final Set<String> actions;
-  // Parsed from the texts on first use; parsing is idempotent, so a repeat on another thread is harmless.
-  private Map<String, Instant> deadlines;
-  private Map<String, Instant> timeline;
+  // Parsed from the texts on first use. Volatile, since a view read on the event loop may be asked on another
+  // thread; the parse is idempotent, so two threads parsing at once both get the same.
+  private volatile Map<String, Instant> deadlines;
+  private volatile Map<String, Instant> timeline;
   private final String merchantId;
   private final String skuId;
 

@@ -66,7 +66,7 @@ public final class Crowd {
     return done.future();
   }
 
-  /** Records how late the probe ran against its due time: time this loop spent on other work first. */
+  /** Records how late the probe ran against its due time: time this loop spent on other work, or waiting for a core. */
   private void probeLag() {
     run.metrics().recordMs(Phase.SIMULATOR_LAG, lagProbe.lateMs(System.nanoTime()));
   }
