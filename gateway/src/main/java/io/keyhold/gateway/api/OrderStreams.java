@@ -70,6 +70,8 @@ final class OrderStreams {
       + " FROM orders o WHERE o.id = ANY($1)";
   /** The view's field that changes with every read, so never decides whether a view is new. */
   private static final String SERVER_TIME = "server_time";
+  /** Room for an event's lines around its data ({@code id:}, {@code event:}, the server time): one allocation. */
+  private static final int EVENT_FRAMING_BYTES = 96;
   private static final Pattern STREAM_PATH = Pattern.compile("/v1/buyer/orders/[^/]+/events");
 
   private final Vertx vertx;
@@ -227,11 +229,12 @@ final class OrderStreams {
 
   private void sendHere(Stream stream, JsonObject view) {
     long version = view.getLong("version");
-    // The view without its server time, encoded once: what is compared with the last view sent, and, with the time
-    // put first, what is sent. The view is shared by the order's streams: a shallow copy, never changed, is enough.
+    // The view without its server time, encoded once, straight to UTF-8: what is compared with the last view sent,
+    // and, with the time put first, what is sent. The view is shared by the order's streams: a shallow copy, never
+    // changed, is enough.
     Map<String, Object> fields = new LinkedHashMap<>(view.getMap());
     Object serverTime = fields.remove(SERVER_TIME);
-    String data = new JsonObject(fields).encode();
+    Buffer data = new JsonObject(fields).toBuffer();
     synchronized (this) {
       if (stream.ended || version < stream.sentVersion
           || (version == stream.sentVersion && data.equals(stream.sentData))) {
@@ -240,12 +243,23 @@ final class OrderStreams {
       stream.sentVersion = version;
       stream.sentData = data;
     }
-    String sent = serverTime == null ? data
-        : "{\"" + SERVER_TIME + "\":" + Json.encode(serverTime) + (data.length() > 2 ? "," + data.substring(1) : "}");
-    write(stream, "id: " + version + "\nevent: order\ndata: " + sent + "\n\n");
+    Buffer event = Buffer.buffer(data.length() + EVENT_FRAMING_BYTES)
+        .appendString("id: ").appendString(Long.toString(version)).appendString("\nevent: order\ndata: ");
+    if (serverTime == null) {
+      event.appendBuffer(data);
+    } else {
+      event.appendString("{\"" + SERVER_TIME + "\":").appendString(Json.encode(serverTime));
+      // The rest of the object after its '{', or its end when it has no other member.
+      event.appendString(data.length() > 2 ? "," : "").appendBuffer(data, 1, data.length() - 1);
+    }
+    write(stream, event.appendString("\n\n"));
   }
 
   private void write(Stream stream, String text) {
+    write(stream, Buffer.buffer(text));
+  }
+
+  private void write(Stream stream, Buffer bytes) {
     HttpServerResponse response = stream.response;
     if (response.ended() || response.closed()) {
       remove(stream);
@@ -256,7 +270,7 @@ final class OrderStreams {
       remove(stream);
       return;
     }
-    response.write(Buffer.buffer(text)).onFailure(failure -> remove(stream));
+    response.write(bytes).onFailure(failure -> remove(stream));
   }
 
   private void heartbeat() {
@@ -356,7 +370,7 @@ final class OrderStreams {
     final Promise<Reply> done = Promise.promise();
     /** What went out last; read and written on {@link #context} only. */
     long sentVersion;
-    String sentData;
+    Buffer sentData;
     boolean ended;
 
     Stream(Channel channel, HttpServerResponse response, Context context, long openedNanos) {

@@ -223,6 +223,11 @@ class BuyerApiTest {
       JsonObject first = stream.next(Duration.ofSeconds(10));
       assertThat(first).as("the first event").isNotNull();
       assertThat(first.getString("state")).isEqualTo("ready");
+      // The order's view, its server time put first.
+      assertThat(first.fieldNames().iterator().next()).isEqualTo("server_time");
+      assertThat(first.getString("server_time")).isNotBlank();
+      assertThat(first.fieldNames()).containsExactlyInAnyOrderElementsOf(
+          gw.get(purchase.path(""), purchase.token()).json().fieldNames());
 
       assertThat(purchases.act(purchase, "reveal").status()).isEqualTo(200);
       JsonObject change = stream.next(Duration.ofSeconds(10));
