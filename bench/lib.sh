@@ -33,6 +33,25 @@ ensure_jar() {
   fi
 }
 
+# start_embedded_gateway JAR PORT WORK ADMIN_TOKEN: the gateway in its own process on its embedded PostgreSQL (under
+# WORK), with GATEWAY_JAVA_OPTS and its log in WORK/gateway.log; sets GATEWAY_PID and returns once it answers ready, or
+# exits 3 with the log's tail.
+EMBEDDED_READY_TIMEOUT_SECONDS=180
+start_embedded_gateway() {
+  local jar=$1 port=$2 work=$3 token=$4
+  # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS is a flag list on purpose
+  KEYHOLD_ADMIN_TOKEN="$token" java $GATEWAY_JAVA_OPTS -cp "$jar" io.keyhold.gateway.GatewayMain \
+    --port "$port" --data-dir "$work/gateway-data" --no-demo >"$work/gateway.log" 2>&1 &
+  GATEWAY_PID=$!
+  for _ in $(seq 1 "$EMBEDDED_READY_TIMEOUT_SECONDS"); do
+    curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$GATEWAY_PID" 2>/dev/null || break
+    sleep 1
+  done
+  tail -30 "$work/gateway.log" >&2
+  exit 3
+}
+
 # start_system_postgres: the system cluster up and answering (started here if it was down).
 start_system_postgres() {
   log "system PostgreSQL 15"

@@ -22,7 +22,6 @@ BUYERS="${BUYERS:-2000}"
 ROUNDS="${ROUNDS:-3}"
 CONCURRENCY="${CONCURRENCY:-32}"
 BENCH_PORT="${BENCH_PORT:-18500}"
-READY_TIMEOUT_SECONDS=180
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 need_tools lifecycle-steps.sh java python3 curl
@@ -42,16 +41,7 @@ trap cleanup EXIT
 
 log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
 log "the gateway on its embedded PostgreSQL, in its own process; JVM options: $GATEWAY_JAVA_OPTS"
-# shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS is a flag list on purpose
-KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$JAR" io.keyhold.gateway.GatewayMain \
-  --port "$BENCH_PORT" --data-dir "$WORK/gateway-data" --no-demo >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-for _ in $(seq 1 "$READY_TIMEOUT_SECONDS"); do
-  curl -fsS "http://127.0.0.1:$BENCH_PORT/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -30 "$WORK/gateway.log" >&2; exit 3; }
-  sleep 1
-done
-curl -fsS "http://127.0.0.1:$BENCH_PORT/health/ready" >/dev/null || { tail -30 "$WORK/gateway.log" >&2; exit 3; }
+start_embedded_gateway "$JAR" "$BENCH_PORT" "$WORK" "$ADMIN_TOKEN"
 
 log "$ROUNDS rounds of $BUYERS buyers, $CONCURRENCY at once"
 python3 "$ROOT/bench/lifecycle_steps.py" "$BENCH_PORT" "$GATEWAY_PID" "$ADMIN_TOKEN" "$BUYERS" "$ROUNDS" "$CONCURRENCY"
