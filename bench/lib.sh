@@ -33,23 +33,38 @@ ensure_jar() {
   fi
 }
 
-# start_embedded_gateway JAR PORT WORK ADMIN_TOKEN: the gateway in its own process on its embedded PostgreSQL (under
-# WORK), with GATEWAY_JAVA_OPTS and its log in WORK/gateway.log; sets GATEWAY_PID and returns once it answers ready, or
-# exits 3 with the log's tail.
+# run_embedded_gateway NAME JAR PORT: a work folder (/tmp/keyhold-NAME.*), an admin token, and the gateway in its own
+# process on its embedded PostgreSQL in that folder, with GATEWAY_JAVA_OPTS and its log in WORK/gateway.log; both go
+# at exit. Sets WORK, ADMIN_TOKEN and GATEWAY_PID; returns once the gateway answers ready, or exits 3 with the
+# log's tail.
 EMBEDDED_READY_TIMEOUT_SECONDS=180
-start_embedded_gateway() {
-  local jar=$1 port=$2 work=$3 token=$4
+run_embedded_gateway() {
+  local jar=$2 port=$3
+  WORK="$(mktemp -d "/tmp/keyhold-$1.XXXXXX")"
+  ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  GATEWAY_PID=""
+  trap stop_embedded_gateway EXIT
+  log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
+  log "the gateway on its embedded PostgreSQL, in its own process; JVM options: $GATEWAY_JAVA_OPTS"
   # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS is a flag list on purpose
-  KEYHOLD_ADMIN_TOKEN="$token" java $GATEWAY_JAVA_OPTS -cp "$jar" io.keyhold.gateway.GatewayMain \
-    --port "$port" --data-dir "$work/gateway-data" --no-demo >"$work/gateway.log" 2>&1 &
+  KEYHOLD_ADMIN_TOKEN="$ADMIN_TOKEN" java $GATEWAY_JAVA_OPTS -cp "$jar" io.keyhold.gateway.GatewayMain \
+    --port "$port" --data-dir "$WORK/gateway-data" --no-demo >"$WORK/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   for _ in $(seq 1 "$EMBEDDED_READY_TIMEOUT_SECONDS"); do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && return 0
     kill -0 "$GATEWAY_PID" 2>/dev/null || break
     sleep 1
   done
-  tail -30 "$work/gateway.log" >&2
+  tail -30 "$WORK/gateway.log" >&2
   exit 3
+}
+
+stop_embedded_gateway() {
+  if [[ -n "$GATEWAY_PID" ]]; then
+    kill "$GATEWAY_PID" 2>/dev/null || true
+    wait "$GATEWAY_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
 }
 
 # start_system_postgres: the system cluster up and answering (started here if it was down).

@@ -27,21 +27,7 @@ source "$ROOT/bench/lib.sh"
 need_tools lifecycle-steps.sh java python3 curl
 ensure_jar "$JAR" "$ROOT"
 
-WORK="$(mktemp -d /tmp/keyhold-steps.XXXXXX)"
-ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-GATEWAY_PID=""
-cleanup() {
-  if [[ -n "$GATEWAY_PID" ]]; then
-    kill "$GATEWAY_PID" 2>/dev/null || true
-    wait "$GATEWAY_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
-log "the gateway on its embedded PostgreSQL, in its own process; JVM options: $GATEWAY_JAVA_OPTS"
-start_embedded_gateway "$JAR" "$BENCH_PORT" "$WORK" "$ADMIN_TOKEN"
+run_embedded_gateway steps "$JAR" "$BENCH_PORT"
 
 log "$ROUNDS rounds of $BUYERS buyers, $CONCURRENCY at once"
 python3 "$ROOT/bench/lifecycle_steps.py" "$BENCH_PORT" "$GATEWAY_PID" "$ADMIN_TOKEN" "$BUYERS" "$ROUNDS" "$CONCURRENCY"

@@ -27,21 +27,7 @@ source "$ROOT/bench/lib.sh"
 need_tools per-call.sh java ab python3 curl jq
 ensure_jar "$JAR" "$ROOT"
 
-WORK="$(mktemp -d /tmp/keyhold-per-call.XXXXXX)"
-ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-GATEWAY_PID=""
-cleanup() {
-  if [[ -n "$GATEWAY_PID" ]]; then
-    kill "$GATEWAY_PID" 2>/dev/null || true
-    wait "$GATEWAY_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log "machine: $(nproc) cores; $(java -version 2>&1 | head -1)"
-log "the gateway on its embedded PostgreSQL, in its own process; JVM options: $GATEWAY_JAVA_OPTS"
-start_embedded_gateway "$JAR" "$BENCH_PORT" "$WORK" "$ADMIN_TOKEN"
+run_embedded_gateway per-call "$JAR" "$BENCH_PORT"
 BASE="http://127.0.0.1:$BENCH_PORT"
 
 # A shop, a SKU with stock for every placed checkout, a SKU with none, and one order to read.
@@ -51,8 +37,8 @@ SKU="$(post /v1/skus "$API_KEY" '{"name":"Card","price":1000,"currency":"CNY"}' 
 EMPTY_SKU="$(post /v1/skus "$API_KEY" '{"name":"Gone","price":1000,"currency":"CNY"}' | jq -r .id)"
 KEYS_NEEDED=$(( 1 + ROUNDS * (WARMUP_REQUESTS + PLACED_REQUESTS) ))
 for _ in $(seq 1 $(( (KEYS_NEEDED + KEYS_PER_UPLOAD - 1) / KEYS_PER_UPLOAD ))); do
-  python3 -c "import json, uuid; print(json.dumps({'keys': ['PC-' + uuid.uuid4().hex for _ in range($KEYS_PER_UPLOAD)]}))" \
-    >"$WORK/keys.json"
+  python3 -c "import json, uuid
+print(json.dumps({'keys': ['PC-' + uuid.uuid4().hex for _ in range($KEYS_PER_UPLOAD)]}))" >"$WORK/keys.json"
   post "/v1/skus/$SKU/stock" "$API_KEY" "@$WORK/keys.json" >/dev/null
 done
 ORDER="$(post /v1/checkout-sessions "$API_KEY" "{\"sku_id\":\"$SKU\",\"quantity\":1}")"
@@ -72,14 +58,16 @@ measure() {
   after="$(ticks)"
   awk -v name="$name" -v d=$((after - before)) -v hz="$(getconf CLK_TCK)" '
     /Complete requests/ { done_ = $3 } /Non-2xx responses/ { refused = $3 } /Requests per second/ { rate = $4 }
-    END { printf "%-28s %7d %8d %9.0f %12.3f\n", name, done_, refused + 0, rate, (done_ > 0 ? 1000 * d / hz / done_ : 0) }' \
+    END { per = (done_ > 0 ? 1000 * d / hz / done_ : 0)
+          printf "%-28s %7d %8d %9.0f %12.3f\n", name, done_, refused + 0, rate, per }' \
     <<<"$out"
 }
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round of $ROUNDS, $CONCURRENCY at once"
   printf '%-28s %7s %8s %9s %12s\n' request requests non-2xx "req/s" "CPU-ms/req"
   measure "GET /health/live" "$HEALTH_REQUESTS" "$BASE/health/live"
-  measure "GET buyer order view" "$VIEW_REQUESTS" -H "Authorization: Bearer $ORDER_TOKEN" "$BASE/v1/buyer/orders/$ORDER_ID"
+  measure "GET buyer order view" "$VIEW_REQUESTS" -H "Authorization: Bearer $ORDER_TOKEN" \
+    "$BASE/v1/buyer/orders/$ORDER_ID"
   measure "POST checkout, sold out" "$SOLD_OUT_REQUESTS" -H "Authorization: Bearer $API_KEY" -T application/json \
     -p "$WORK/sold-out.json" "$BASE/v1/checkout-sessions"
   measure "POST checkout, placed" "$PLACED_REQUESTS" -H "Authorization: Bearer $API_KEY" -T application/json \
