@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * How late an HTTP server's event loop runs what is due on it: a timer due every {@link #PROBE_MS} on the loop,
  * and how long after its due time each firing came. A request that arrives while its loop is this late waits
  * about as long before any handler reads it, a wait {@link Endpoints#ANSWER_TIMER} cannot show, since it starts
- * at the first handler. A checkout slow as the shop sees it but quick in the answer timer was waiting here, or in
- * the shop's own connection queue when this is low.
+ * at the first handler. A checkout slow as the shop sees it but quick in the answer timer was waiting here, or, when
+ * this is low, on the shop's side: in its connection queue, or for a core of its own.
  *
  * <p>One per {@link HttpServerVerticle}, on its event loop; all record into one {@link #LAG_TIMER}. Vert.x fires a
  * periodic timer at a fixed rate, so a loop held up for several periods fires the missed ones at once: each is

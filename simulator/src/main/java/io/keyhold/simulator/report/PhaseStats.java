@@ -21,7 +21,7 @@ public record PhaseStats(Phase phase, long count, double p50Ms, double p90Ms, do
         ms(micros.getValueAtPercentile(99.9)), ms(micros.getMaxValue()), Math.round(micros.getMean()) / 1000.0);
   }
 
-  private static double ms(long micros) {
+  static double ms(long micros) {
     return micros / 1000.0;
   }
 

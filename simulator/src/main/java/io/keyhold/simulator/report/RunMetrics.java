@@ -187,7 +187,7 @@ public final class RunMetrics {
    */
   private double p99Ms(Phase phase) {
     Histogram micros = histograms.get(phase);
-    return micros.getTotalCount() == 0 ? 0 : micros.getValueAtPercentile(99) / 1000.0;
+    return micros.getTotalCount() == 0 ? 0 : PhaseStats.ms(micros.getValueAtPercentile(99));
   }
 
   /** The per-second series as JSON arrays. */
