@@ -1,10 +1,14 @@
 package io.keyhold.gateway.engine;
 
+import io.keyhold.escrow.Accounts;
+import io.keyhold.escrow.EvidenceEvent;
 import io.keyhold.escrow.EvidenceType;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
 import io.keyhold.escrow.OrderState;
 import io.keyhold.escrow.OrderUnit;
+import io.keyhold.escrow.Posting;
+import io.keyhold.escrow.Transition;
 import io.keyhold.escrow.UnitState;
 import io.keyhold.gateway.store.KeyedBatches;
 import io.keyhold.gateway.store.OrderStore;
@@ -34,6 +38,10 @@ import java.util.Objects;
 public final class BuyerOrders {
   /** The newest evidence events turned into the timeline; older ones stay in the evidence bundle. */
   public static final int TIMELINE_EVENTS_MAX = 500;
+  /** The detail of {@code order.compensated} that records what the deposit could not pay. */
+  private static final String COMPENSATION_UNPAID = "unpaid";
+  private static final String MERCHANT_ACCOUNT_PREFIX = "merchant:";
+  private static final String PAYABLE_ACCOUNT_SUFFIX = ":payable";
 
   /**
    * What a view shows beside the order, for the order {@code o}: names, money moved, and the timeline (the
@@ -54,7 +62,8 @@ public final class BuyerOrders {
       + " (SELECT coalesce(sum(split_part(data->>'unpaid', ' ', 1)::bigint), 0) FROM evidence_events"
       + "   WHERE merchant_id = o.merchant_id AND order_id = o.id AND type = 'order.compensated')"
       + "   AS compensation_unpaid_minor,"
-      + " (SELECT coalesce(json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.seq),"
+      + " (SELECT coalesce(json_agg(json_build_object('seq', e.seq, 'type', e.type, 'at', e.at, 'data', e.data)"
+      + "   ORDER BY e.seq),"
       + "   '[]'::json) FROM (SELECT seq, type, at, data FROM evidence_events WHERE merchant_id = o.merchant_id"
       + "   AND order_id = o.id ORDER BY seq DESC LIMIT " + TIMELINE_EVENTS_MAX + ") e) AS timeline";
   /** Orders ($1: their ids) and what their views show beside them, in one statement. */
@@ -87,8 +96,107 @@ public final class BuyerOrders {
 
   /** The buyer's view of the order, or null when there is none. */
   public Future<JsonObject> view(String orderId, boolean withKeys) {
-    return ordersById.ask(orderId).compose(row -> row == null ? Future.succeededFuture(null)
-        : view(OrderStore.toStored(row).order(), row, withKeys));
+    return read(orderId).compose(read -> read == null ? Future.succeededFuture(null)
+        : view(read.order(), read.beside(), withKeys));
+  }
+
+  /** The order and what its view shows beside it, read in one statement (one snapshot); null when there is none. */
+  public Future<Read> read(String orderId) {
+    return ordersById.ask(orderId).map(row -> row == null ? null
+        : new Read(OrderStore.toStored(row).order(), Beside.of(row)));
+  }
+
+  /** The view of {@code order} with {@code beside} as it stands, without keys: what an event stream pushes. */
+  public JsonObject render(Order order, Beside beside) {
+    return render(order, beside, Map.of(), orders.now());
+  }
+
+  /** An order and what its view shows beside it, of one snapshot. */
+  public record Read(Order order, Beside beside) {
+    public Read {
+      Objects.requireNonNull(order, "order");
+      Objects.requireNonNull(beside, "beside");
+    }
+  }
+
+  /**
+   * What a view shows beside the order: the names, the money its own ledger postings moved and the refunds sent for
+   * it, and the newest evidence events ({@code seq, type, at, data}, oldest first; {@code evidenceSeq} the last one's
+   * number, 0 for none). Read with the order ({@link #BESIDE}), or carried forward by a change this instance stored
+   * ({@link #after}): the stored change's postings and evidence are all the view's money and timeline gained.
+   */
+  public record Beside(String merchantName, String skuName, long refundedMinor, long releasedMinor,
+      long refundSentMinor, long compensatedMinor, long compensationUnpaidMinor, JsonArray timeline, long evidenceSeq) {
+    public Beside {
+      Objects.requireNonNull(timeline, "timeline");
+      assert timeline.size() <= TIMELINE_EVENTS_MAX : "a timeline of " + timeline.size() + " events";
+    }
+
+    static Beside of(Row row) {
+      JsonArray timeline = timelineOf(row);
+      long lastSeq = timeline.isEmpty() ? 0 : timeline.getJsonObject(timeline.size() - 1).getLong("seq");
+      return new Beside(row.getString("merchant_name"), row.getString("sku_name"), row.getLong("refunded_minor"),
+          row.getLong("released_minor"), row.getLong("refund_sent_minor"), row.getLong("compensated_minor"),
+          row.getLong("compensation_unpaid_minor"), timeline, lastSeq);
+    }
+
+    /**
+     * This, after a change stored right after the snapshot it stands for: its postings added to the sums, its
+     * evidence to the timeline. Null when the change's evidence does not carry on from {@link #evidenceSeq} (some
+     * change came between, or none was recorded), and the view must be read again.
+     */
+    public Beside after(Transition change) {
+      List<EvidenceEvent> evidence = change.evidence();
+      if (evidence.isEmpty() || evidence.get(0).seq() != evidenceSeq + 1) {
+        return null;
+      }
+      long refunded = refundedMinor;
+      long released = releasedMinor;
+      long compensated = compensatedMinor;
+      for (Posting posting : change.postings()) {
+        String account = posting.account();
+        long minor = posting.amount().minorUnits();
+        if (account.equals(Accounts.REFUNDS_OUT)) {
+          refunded += minor;
+        } else if (account.equals(Accounts.PLATFORM_FEES) || isMerchantPayable(account)) {
+          released += minor;
+        } else if (account.equals(Accounts.COMPENSATIONS_OUT)) {
+          compensated += minor;
+        }
+      }
+      long unpaid = compensationUnpaidMinor;
+      List<Object> events = new ArrayList<>(timeline.getList());
+      long seq = evidenceSeq;
+      for (EvidenceEvent event : evidence) {
+        if (event.seq() != seq + 1) {
+          return null;
+        }
+        seq = event.seq();
+        events.add(new JsonObject().put("seq", seq).put("type", event.type().code()).put("at", Wire.time(event.at()))
+            .put("data", new JsonObject(new HashMap<>(event.details()))));
+        if (event.type() == EvidenceType.ORDER_COMPENSATED) {
+          unpaid += unpaidMinor(event.details().get(COMPENSATION_UNPAID));
+        }
+      }
+      List<Object> newest = events.subList(Math.max(0, events.size() - TIMELINE_EVENTS_MAX), events.size());
+      return new Beside(merchantName, skuName, refunded, released, refundSentMinor, compensated, unpaid,
+          new JsonArray(new ArrayList<>(newest)), seq);
+    }
+
+    /** {@code account LIKE 'merchant:%:payable'}, as {@link #BESIDE} sums it. */
+    private static boolean isMerchantPayable(String account) {
+      return account.startsWith(MERCHANT_ACCOUNT_PREFIX) && account.endsWith(PAYABLE_ACCOUNT_SUFFIX)
+          && account.length() >= MERCHANT_ACCOUNT_PREFIX.length() + PAYABLE_ACCOUNT_SUFFIX.length();
+    }
+
+    /** The minor units of {@code order.compensated}'s {@code unpaid} ({@code '<minor units> <currency>'}), as summed. */
+    private static long unpaidMinor(String unpaid) {
+      if (unpaid == null) {
+        return 0;
+      }
+      int space = unpaid.indexOf(' ');
+      return Long.parseLong(space < 0 ? unpaid : unpaid.substring(0, space));
+    }
   }
 
   private Future<Map<String, Row>> ordersAndBeside(List<String> orderIds) {
@@ -132,6 +240,10 @@ public final class BuyerOrders {
   }
 
   private Future<JsonObject> view(Order order, Row beside, boolean withKeys) {
+    return view(order, Beside.of(beside), withKeys);
+  }
+
+  private Future<JsonObject> view(Order order, Beside beside, boolean withKeys) {
     List<String> visible = withKeys ? order.keyRefsVisibleToBuyer() : List.of();
     Future<Map<String, String>> opened = visible.isEmpty()
         ? Future.succeededFuture(Map.of())
@@ -139,7 +251,7 @@ public final class BuyerOrders {
     return opened.map(openedKeys -> render(order, beside, openedKeys, orders.now()));
   }
 
-  static JsonObject render(Order order, Row extras, Map<String, String> openedKeys, Instant now) {
+  static JsonObject render(Order order, Beside extras, Map<String, String> openedKeys, Instant now) {
     String currency = order.unitPrice().currency().getCurrencyCode();
     JsonArray units = new JsonArray();
     boolean revealed = order.revealedAt() != null;
@@ -150,16 +262,16 @@ public final class BuyerOrders {
           .put("sealed", shown && !revealed)
           .put("key", shown && revealed ? key : null));
     }
-    long refunded = extras.getLong("refunded_minor");
-    long refundSent = extras.getLong("refund_sent_minor");
+    long refunded = extras.refundedMinor();
+    long refundSent = extras.refundSentMinor();
     JsonObject deadlines = EvidenceBundles.deadlines(order);
     Object nextActionAt = deadlines.remove("next_action_at");
     return OrderViews.price(new JsonObject()
         .put("id", order.id())
         .put("state", order.state().code())
         .put("version", order.version())
-        .put("merchant", new JsonObject().put("id", order.merchantId()).put("name", extras.getString("merchant_name")))
-        .put("sku", new JsonObject().put("id", order.skuId()).put("name", extras.getString("sku_name"))), order)
+        .put("merchant", new JsonObject().put("id", order.merchantId()).put("name", extras.merchantName()))
+        .put("sku", new JsonObject().put("id", order.skuId()).put("name", extras.skuName())), order)
         .put("units", units)
         .put("placed_at", Wire.time(order.placedAt()))
         .put("funded_at", Wire.time(order.fundedAt()))
@@ -168,12 +280,12 @@ public final class BuyerOrders {
         .put("next_action_at", nextActionAt)
         .put("refunded", Wire.money(refunded, currency))
         .put("refund_status", refunded == 0 ? "none" : refundSent >= refunded ? "sent" : "pending")
-        .put("released", Wire.money(extras.getLong("released_minor"), currency))
+        .put("released", Wire.money(extras.releasedMinor(), currency))
         .put("compensation", new JsonObject()
-            .put("paid", Wire.money(extras.getLong("compensated_minor"), currency))
-            .put("unpaid", Wire.money(extras.getLong("compensation_unpaid_minor"), currency)))
+            .put("paid", Wire.money(extras.compensatedMinor(), currency))
+            .put("unpaid", Wire.money(extras.compensationUnpaidMinor(), currency)))
         .put("dispute", OrderViews.dispute(order, false))
-        .put("timeline", timeline(timelineOf(extras)))
+        .put("timeline", timeline(extras.timeline()))
         .put("actions", actions(order, now))
         .put("server_time", Wire.time(now));
   }

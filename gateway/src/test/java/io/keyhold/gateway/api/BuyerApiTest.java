@@ -240,6 +240,57 @@ class BuyerApiTest {
   }
 
   @Test
+  void pushesAfterItsOwnChangesTheViewAReadShowsWithoutReadingIt() throws Exception {
+    OrderStreams streams = gw.gateway().buyerSide().streams();
+    Purchases.Purchase released = purchases.checkout(shop, 2);
+    Purchases.Purchase refunded = purchases.checkout(shop, 1);
+    long carriedBefore = streams.viewsCarried();
+    int compared = 0;
+    try (EventStream first = EventStream.open(gw.baseUrl() + released.path("/events") + "?t=" + released.token());
+        EventStream second = EventStream.open(gw.baseUrl() + refunded.path("/events") + "?t=" + refunded.token())) {
+      compared += sameAsRead(first, released, "awaiting_payment");
+      compared += sameAsRead(second, refunded, "awaiting_payment");
+      // Payment, keys taken and checked (money into escrow), the reveal, the confirmation (money released to the
+      // shop and the platform's fee); payment, then a cancellation before the reveal (money refunded).
+      purchases.pay(released);
+      compared += sameAsRead(first, released, "ready");
+      assertThat(purchases.act(released, "reveal").status()).isEqualTo(200);
+      compared += sameAsRead(first, released, "inspection");
+      assertThat(purchases.act(released, "confirm").status()).isEqualTo(200);
+      compared += sameAsRead(first, released, "released");
+      purchases.pay(refunded);
+      compared += sameAsRead(second, refunded, "ready");
+      assertThat(purchases.act(refunded, "cancel").status()).isEqualTo(200);
+      compared += sameAsRead(second, refunded, "refunded");
+    }
+    assertThat(compared).as("views compared").isEqualTo(7);
+    // Every change above but a few read nothing: the reveal, the confirmation and the cancellation at least.
+    assertThat(streams.viewsCarried() - carriedBefore).as("views carried forward").isGreaterThanOrEqualTo(3);
+  }
+
+  /**
+   * Waits for the stream's view in {@code state}, then reads the order's view: the two agree but for the server time
+   * (and whether a refund was sent yet, which the stream shows from its next heartbeat). Answers 1.
+   */
+  private static int sameAsRead(EventStream stream, Purchases.Purchase purchase, String state) throws Exception {
+    long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonObject pushed = null;
+    while (System.nanoTime() < giveUp && (pushed == null || !state.equals(pushed.getString("state")))) {
+      pushed = stream.next(Duration.ofNanos(Math.max(1, giveUp - System.nanoTime())));
+    }
+    assertThat(pushed).as("a view in state %s", state).isNotNull();
+    assertThat(pushed.getString("state")).isEqualTo(state);
+    JsonObject read = TestGateway.await(gw.gateway().buyerSide().buyers().view(purchase.orderId(), false));
+    assertThat(read.getLong("version")).as("no change after %s", state).isEqualTo(pushed.getLong("version"));
+    for (JsonObject view : List.of(pushed, read)) {
+      view.remove("server_time");
+      view.remove("refund_status");
+    }
+    assertThat(pushed).as("the view pushed in state %s", state).isEqualTo(read);
+    return 1;
+  }
+
+  @Test
   void limitsTheLiveStreamsOfOneOrder() throws Exception {
     Purchases.Purchase purchase = purchases.readyOrder(shop, 1);
     String url = gw.baseUrl() + purchase.path("/events") + "?t=" + purchase.token();
