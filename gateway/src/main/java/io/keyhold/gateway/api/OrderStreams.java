@@ -26,7 +26,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stream gets {@code retry}, then the order's view at once ({@code event: order}, {@code id:}
  * the order version, {@code data:} the view without keys), then the view again after every change
- * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, and, when this
- * instance decided the change, its postings and evidence too, which carry forward what the view showed beside the
- * order at its last read, so nothing is read; otherwise only what the view shows beside the order is read), and a
+ * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, so at most what the
+ * view shows beside it is read, and nothing when {@link BuyerOrders} can carry it forward from its last read), and a
  * comment
  * line every {@link #HEARTBEAT_MS} so proxies keep the connection. At each heartbeat one query reads
  * the version (and refunds carried out) of every order being watched, and the orders that moved are
@@ -83,7 +81,6 @@ final class OrderStreams {
   private final int perOrderMax;
   private final int totalMax;
   private final Map<String, Channel> channels = new HashMap<>();
-  private final AtomicLong viewsCarried = new AtomicLong();
   private int open;
 
   public OrderStreams(Vertx vertx, Pool pool, BuyerOrders buyers) {
@@ -104,7 +101,7 @@ final class OrderStreams {
     this.buyers = buyers;
     this.perOrderMax = perOrderMax;
     this.totalMax = totalMax;
-    buyers.store().changes().listenStored(this::changed);
+    buyers.store().changes().listen(this::changed);
     vertx.setPeriodic(heartbeatMs, id -> heartbeat());
   }
 
@@ -157,10 +154,10 @@ final class OrderStreams {
     response.exceptionHandler(failure -> remove(stream));
     ctx.request().connection().shutdownHandler(shutdown -> remove(stream));
     response.write("retry: " + RETRY_MS + "\n\n");
-    buyers.read(orderId)
-        .onSuccess(read -> {
-          if (read != null) {
-            send(stream, remembered(stream.channel, read));
+    buyers.view(orderId, false)
+        .onSuccess(view -> {
+          if (view != null) {
+            send(stream, view);
           }
         })
         .onFailure(failure -> {
@@ -170,58 +167,15 @@ final class OrderStreams {
     return stream.done.future();
   }
 
-  /**
-   * A change this instance committed: the streams of the order, if any, get its view. When the channel holds what
-   * the view showed beside the order at the version the change was decided on, the change's own postings and
-   * evidence carry it forward and nothing is read; else (a change of another instance or of the sweeper came between,
-   * or a read is under way) the view is read again.
-   */
-  private void changed(OrderChanges.Stored stored) {
-    Order order = stored.order();
+  /** A change this instance committed: the streams of the order, if any, get its view. */
+  private void changed(Order order) {
     Channel channel;
-    BuyerOrders.Beside carried = null;
-    List<Stream> targets = List.of();
     synchronized (this) {
       channel = channels.get(order.id());
-      if (channel == null) {
-        return;
-      }
-      if (!channel.loading && stored.change() != null && channel.beside != null
-          && channel.besideVersion == stored.fromVersion()) {
-        carried = channel.beside.after(stored.change());
-        if (carried != null) {
-          channel.beside = carried;
-          channel.besideVersion = order.version();
-          targets = new ArrayList<>(channel.streams);
-        }
-      }
     }
-    if (carried == null) {
+    if (channel != null) {
       refresh(channel, order);
-      return;
     }
-    viewsCarried.incrementAndGet();
-    JsonObject view = buyers.render(order, carried);
-    targets.forEach(stream -> send(stream, view));
-  }
-
-  /**
-   * Keeps what {@code read} shows beside its order for the changes to come, unless the channel holds a newer one;
-   * answers the view.
-   */
-  private JsonObject remembered(Channel channel, BuyerOrders.Read read) {
-    synchronized (this) {
-      if (channel.beside == null || read.order().version() >= channel.besideVersion) {
-        channel.beside = read.beside();
-        channel.besideVersion = read.order().version();
-      }
-    }
-    return buyers.render(read.order(), read.beside());
-  }
-
-  /** Views pushed after a change without reading the order again (for tests). */
-  long viewsCarried() {
-    return viewsCarried.get();
   }
 
   /**
@@ -241,9 +195,7 @@ final class OrderStreams {
       }
       channel.loading = true;
     }
-    Future<JsonObject> view = known == null
-        ? buyers.read(channel.orderId).map(read -> read == null ? null : remembered(channel, read))
-        : buyers.view(known, false);
+    Future<JsonObject> view = known == null ? buyers.view(channel.orderId, false) : buyers.view(known, false);
     view.onComplete(result -> {
       List<Stream> targets;
       boolean again;
@@ -399,9 +351,6 @@ final class OrderStreams {
     final Set<Stream> streams = new LinkedHashSet<>();
     /** Version and refunds of the order at the last heartbeat. */
     String seen;
-    /** What the view showed beside the order at {@link #besideVersion}, as last read or carried forward (null: none). */
-    BuyerOrders.Beside beside;
-    long besideVersion;
     boolean loading;
     /** A view asked for while one was loading, of the order read again ... */
     boolean readAgain;

@@ -1,5 +1,7 @@
 package io.keyhold.gateway.engine;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.keyhold.escrow.Accounts;
 import io.keyhold.escrow.EvidenceEvent;
 import io.keyhold.escrow.EvidenceType;
@@ -11,6 +13,7 @@ import io.keyhold.escrow.Posting;
 import io.keyhold.escrow.Transition;
 import io.keyhold.escrow.UnitState;
 import io.keyhold.gateway.store.KeyedBatches;
+import io.keyhold.gateway.store.OrderChanges;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.Wire;
@@ -20,12 +23,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The buyer's side of an order: the view of {@code GET /v1/buyer/orders/{id}} (openapi.yaml) and the
@@ -41,6 +46,13 @@ public final class BuyerOrders {
   /** The detail of {@code order.compensated} that records what the deposit could not pay. */
   private static final String COMPENSATION_UNPAID = "unpaid";
   private static final String MERCHANT_ACCOUNT_PREFIX = "merchant:";
+  /**
+   * Orders whose view this instance read or carried forward lately, kept with what it showed beside them: enough for
+   * every order of a flash sale in flight at once (a kept entry is ~3 KB), each for {@link #BESIDE_KEPT_FOR}.
+   */
+  public static final int BESIDES_KEPT_MAX = 4_096;
+  /** Longer than a buyer takes from payment to confirmation in a spike; a later view reads again. */
+  public static final Duration BESIDE_KEPT_FOR = Duration.ofMinutes(5);
   private static final String PAYABLE_ACCOUNT_SUFFIX = ":payable";
 
   /**
@@ -81,13 +93,23 @@ public final class BuyerOrders {
   private final KeyedBatches<String, Row> ordersById = new KeyedBatches<>(this::ordersAndBeside, KeyedBatches.KEYS_MAX);
   private final KeyedBatches<OrderRef, Row> besides = new KeyedBatches<>(this::beside, KeyedBatches.KEYS_MAX);
 
+  // What views showed beside orders, at the version each stands for: read with the order, or carried forward by the
+  // changes this instance stored since (see carry). A view after a change of its own then reads nothing.
+  private final Cache<String, Kept> kept =
+      Caffeine.newBuilder().maximumSize(BESIDES_KEPT_MAX).expireAfterWrite(BESIDE_KEPT_FOR).build();
+  private final AtomicLong viewsCarried = new AtomicLong();
+
   /** An order in hand, as its view's rows beside it are found. */
   private record OrderRef(String merchantId, String orderId, String skuId) {}
+
+  /** What the view of an order showed beside it at {@code version}. */
+  private record Kept(long version, Beside beside) {}
 
   public BuyerOrders(Pool pool, OrderStore orders, KeyOpener keys) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.orders = Objects.requireNonNull(orders, "orders");
     this.keys = Objects.requireNonNull(keys, "keys");
+    orders.changes().listenStored(this::carry);
   }
 
   public OrderStore store() {
@@ -100,20 +122,63 @@ public final class BuyerOrders {
         : view(read.order(), read.beside(), withKeys));
   }
 
-  /** The order and what its view shows beside it, read in one statement (one snapshot); null when there is none. */
-  public Future<Read> read(String orderId) {
-    return ordersById.ask(orderId).map(row -> row == null ? null
-        : new Read(OrderStore.toStored(row).order(), Beside.of(row)));
+  /**
+   * The order and what its view shows beside it, read in one statement (one snapshot); null when there is none. Kept
+   * for the changes to come ({@link #carried}).
+   */
+  private Future<Read> read(String orderId) {
+    return ordersById.ask(orderId).map(row -> {
+      if (row == null) {
+        return null;
+      }
+      Read read = new Read(OrderStore.toStored(row).order(), Beside.of(row));
+      long version = read.order().version();
+      kept.asMap().merge(orderId, new Kept(version, read.beside()),
+          (old, fresh) -> old.version() > fresh.version() ? old : fresh);
+      return read;
+    });
   }
 
-  /** The view of {@code order} with {@code beside} as it stands, without keys: what an event stream pushes. */
-  public JsonObject render(Order order, Beside beside) {
-    return render(order, beside, Map.of(), orders.now());
+  /**
+   * What the view of {@code order} shows beside it, without reading, when this instance read it at that version or
+   * stored every change since it last read it; else null.
+   */
+  private Beside carried(Order order) {
+    Kept at = kept.getIfPresent(order.id());
+    if (at == null || at.version() != order.version()) {
+      return null;
+    }
+    viewsCarried.incrementAndGet();
+    return at.beside();
+  }
+
+  /** Views made without reading what they show beside the order ({@link #carried}), for tests. */
+  public long viewsCarried() {
+    return viewsCarried.get();
+  }
+
+  /**
+   * Carries what the order's view showed beside it forward by a change this instance stored, when it was kept at the
+   * version the change was decided on; a change known only by its result (the sweeper's), or one decided on another
+   * version, leaves nothing kept that could be older than the order.
+   */
+  private void carry(OrderChanges.Stored stored) {
+    Order order = stored.order();
+    kept.asMap().computeIfPresent(order.id(), (id, old) -> {
+      if (old.version() >= order.version()) {
+        return old;
+      }
+      if (stored.change() == null || old.version() != stored.fromVersion()) {
+        return null;
+      }
+      Beside after = old.beside().after(stored.change());
+      return after == null ? null : new Kept(order.version(), after);
+    });
   }
 
   /** An order and what its view shows beside it, of one snapshot. */
-  public record Read(Order order, Beside beside) {
-    public Read {
+  private record Read(Order order, Beside beside) {
+    Read {
       Objects.requireNonNull(order, "order");
       Objects.requireNonNull(beside, "beside");
     }
@@ -125,9 +190,9 @@ public final class BuyerOrders {
    * number, 0 for none). Read with the order ({@link #BESIDE}), or carried forward by a change this instance stored
    * ({@link #after}): the stored change's postings and evidence are all the view's money and timeline gained.
    */
-  public record Beside(String merchantName, String skuName, long refundedMinor, long releasedMinor,
+  record Beside(String merchantName, String skuName, long refundedMinor, long releasedMinor,
       long refundSentMinor, long compensatedMinor, long compensationUnpaidMinor, JsonArray timeline, long evidenceSeq) {
-    public Beside {
+    Beside {
       Objects.requireNonNull(timeline, "timeline");
       assert timeline.size() <= TIMELINE_EVENTS_MAX : "a timeline of " + timeline.size() + " events";
     }
@@ -145,7 +210,7 @@ public final class BuyerOrders {
      * evidence to the timeline. Null when the change's evidence does not carry on from {@link #evidenceSeq} (some
      * change came between, or none was recorded), and the view must be read again.
      */
-    public Beside after(Transition change) {
+    Beside after(Transition change) {
       List<EvidenceEvent> evidence = change.evidence();
       if (evidence.isEmpty() || evidence.get(0).seq() != evidenceSeq + 1) {
         return null;
@@ -233,8 +298,15 @@ public final class BuyerOrders {
         });
   }
 
-  /** The view of {@code order} as stored, with the rows beside it. */
+  /**
+   * The view of {@code order} as stored, with what it shows beside it: carried forward from this instance's last read
+   * when it can be ({@link #carried}), else read.
+   */
   public Future<JsonObject> view(Order order, boolean withKeys) {
+    Beside carried = carried(order);
+    if (carried != null) {
+      return view(order, carried, withKeys);
+    }
     return besides.ask(new OrderRef(order.merchantId(), order.id(), order.skuId()))
         .compose(beside -> view(order, beside, withKeys));
   }

@@ -43,7 +43,10 @@ public final class OrderChanges {
     }
   }
 
-  /** Calls {@code listener} with every committed order change of this instance, with what was decided when known. */
+  /**
+   * Calls {@code listener} with every committed order change of this instance, with what was decided when known;
+   * before the listeners of {@link #listen}, so that what they ask of it sees the change.
+   */
   public void listenStored(Consumer<Stored> listener) {
     storedListeners.add(listener);
   }
