@@ -46,6 +46,11 @@ public final class BuyerOrders {
   /** The detail of {@code order.compensated} that records what the deposit could not pay. */
   private static final String COMPENSATION_UNPAID = "unpaid";
   private static final String MERCHANT_ACCOUNT_PREFIX = "merchant:";
+  /** The evidence details a timeline entry shows. */
+  private static final String UNIT = "unit";
+  private static final String VERDICT = "verdict";
+  private static final String REASON = "reason";
+  private static final Map<String, String> API_TYPES = apiTypes();
   /**
    * Orders whose view this instance read or carried forward lately, kept with what it showed beside them: enough for
    * every order of a flash sale in flight at once (a kept entry is ~3 KB), each for {@link #BESIDE_KEPT_FOR}.
@@ -186,20 +191,22 @@ public final class BuyerOrders {
 
   /**
    * What a view shows beside the order: the names, the money its own ledger postings moved and the refunds sent for
-   * it, and the newest evidence events ({@code seq, type, at, data}, oldest first; {@code evidenceSeq} the last one's
-   * number, 0 for none). Read with the order ({@link #BESIDE}), or carried forward by a change this instance stored
-   * ({@link #after}): the stored change's postings and evidence are all the view's money and timeline gained.
+   * it, and the newest evidence events (oldest first; {@code evidenceSeq} the last one's number, 0 for none). Read
+   * with the order ({@link #BESIDE}), or carried forward by a change this instance stored ({@link #after}): the
+   * stored change's postings and evidence are all the view's money and timeline gained. The names are those of the
+   * last read: a rename shows in the views after the next.
    */
   record Beside(String merchantName, String skuName, long refundedMinor, long releasedMinor,
-      long refundSentMinor, long compensatedMinor, long compensationUnpaidMinor, JsonArray timeline, long evidenceSeq) {
+      long refundSentMinor, long compensatedMinor, long compensationUnpaidMinor, List<TimelineEvent> timeline,
+      long evidenceSeq) {
     Beside {
-      Objects.requireNonNull(timeline, "timeline");
+      timeline = List.copyOf(timeline);
       assert timeline.size() <= TIMELINE_EVENTS_MAX : "a timeline of " + timeline.size() + " events";
     }
 
     static Beside of(Row row) {
-      JsonArray timeline = timelineOf(row);
-      long lastSeq = timeline.isEmpty() ? 0 : timeline.getJsonObject(timeline.size() - 1).getLong("seq");
+      List<TimelineEvent> timeline = timelineOf(row);
+      long lastSeq = timeline.isEmpty() ? 0 : timeline.get(timeline.size() - 1).seq();
       return new Beside(row.getString("merchant_name"), row.getString("sku_name"), row.getLong("refunded_minor"),
           row.getLong("released_minor"), row.getLong("refund_sent_minor"), row.getLong("compensated_minor"),
           row.getLong("compensation_unpaid_minor"), timeline, lastSeq);
@@ -230,22 +237,22 @@ public final class BuyerOrders {
         }
       }
       long unpaid = compensationUnpaidMinor;
-      List<Object> events = new ArrayList<>(timeline.getList());
+      List<TimelineEvent> events = new ArrayList<>(timeline);
       long seq = evidenceSeq;
       for (EvidenceEvent event : evidence) {
         if (event.seq() != seq + 1) {
           return null;
         }
         seq = event.seq();
-        events.add(new JsonObject().put("seq", seq).put("type", event.type().code()).put("at", Wire.time(event.at()))
-            .put("data", new JsonObject(new HashMap<>(event.details()))));
+        Map<String, String> details = event.details();
+        events.add(new TimelineEvent(seq, apiType(event.type().code()), event.at(), details.get(UNIT),
+            details.get(VERDICT), details.get(REASON)));
         if (event.type() == EvidenceType.ORDER_COMPENSATED) {
           unpaid += unpaidMinor(event.details().get(COMPENSATION_UNPAID));
         }
       }
-      List<Object> newest = events.subList(Math.max(0, events.size() - TIMELINE_EVENTS_MAX), events.size());
-      return new Beside(merchantName, skuName, refunded, released, refundSentMinor, compensated, unpaid,
-          new JsonArray(new ArrayList<>(newest)), seq);
+      List<TimelineEvent> newest = events.subList(Math.max(0, events.size() - TIMELINE_EVENTS_MAX), events.size());
+      return new Beside(merchantName, skuName, refunded, released, refundSentMinor, compensated, unpaid, newest, seq);
     }
 
     /** {@code account LIKE 'merchant:%:payable'}, as {@link #BESIDE} sums it. */
@@ -381,57 +388,83 @@ public final class BuyerOrders {
         .put("dispute", dispute);
   }
 
-  /** The timeline column read as JSON (PostgreSQL sends {@code json} as text). */
-  private static JsonArray timelineOf(Row row) {
-    Object value = row.getValue("timeline");
-    return value instanceof JsonArray array ? array : new JsonArray(String.valueOf(value));
+  /**
+   * An evidence event as the timeline shows it: its API name ({@link #apiType}), time, and the details it shows. Kept
+   * small, since the views of orders in flight keep their newest events ({@link #BESIDES_KEPT_MAX}).
+   */
+  record TimelineEvent(long seq, String type, Instant at, String unit, String verdict, String reason) {
+    TimelineEvent {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(at, "at");
+    }
+
+    /** An event of the timeline column ({@code seq, type, at, data}). */
+    static TimelineEvent of(JsonObject event) {
+      JsonObject data = event.getJsonObject("data");
+      return new TimelineEvent(event.getLong("seq"), apiType(event.getString("type")),
+          Wire.instant(event.getString("at")), data.getString(UNIT), data.getString(VERDICT), data.getString(REASON));
+    }
   }
 
-  /**
-   * The timeline: evidence events ({@code type, at, data}, oldest first) with API names
-   * ({@code keys.delivered}, {@code resupply.requested}); unit events of one type at one instant merge into
-   * one entry listing the units.
-   */
-  static JsonArray timeline(JsonArray oldestFirst) {
-    JsonArray timeline = new JsonArray();
-    JsonObject last = null;
-    for (int i = 0; i < oldestFirst.size(); i++) {
-      JsonObject event = oldestFirst.getJsonObject(i);
-      String type = apiType(event.getString("type"));
-      String at = Wire.time(Wire.instant(event.getString("at")));
-      JsonObject data = event.getJsonObject("data");
-      String unit = data.getString("unit");
-      String verdict = data.getString("verdict");
-      if (unit != null && last != null && type.equals(last.getString("type")) && at.equals(last.getString("at"))
-          && Objects.equals(verdict, last.getString("verdict")) && last.containsKey("units")) {
-        last.getJsonArray("units").add(Integer.parseInt(unit));
-        continue;
-      }
-      JsonObject entry = new JsonObject().put("type", type).put("at", at);
-      if (unit != null) {
-        entry.put("units", new JsonArray().add(Integer.parseInt(unit)));
-      }
-      if (verdict != null) {
-        entry.put("verdict", verdict);
-      }
-      String reason = data.getString("reason");
-      if (reason != null) {
-        entry.put("reason", reason);
-      }
-      timeline.add(entry);
-      last = entry;
+  /** The timeline column read (PostgreSQL sends {@code json} as text). */
+  private static List<TimelineEvent> timelineOf(Row row) {
+    Object value = row.getValue("timeline");
+    JsonArray events = value instanceof JsonArray array ? array : new JsonArray(String.valueOf(value));
+    List<TimelineEvent> timeline = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      timeline.add(TimelineEvent.of(events.getJsonObject(i)));
     }
     return timeline;
   }
 
-  /** The timeline name of an evidence type (docs/order-life.md): the evidence code, but for two that read better. */
+  /**
+   * The timeline: evidence events, oldest first, with API names ({@code keys.delivered}, {@code resupply.requested});
+   * unit events of one type at one instant merge into one entry listing the units.
+   */
+  static JsonArray timeline(List<TimelineEvent> oldestFirst) {
+    JsonArray timeline = new JsonArray();
+    JsonObject last = null;
+    TimelineEvent lastEvent = null;
+    for (TimelineEvent event : oldestFirst) {
+      String unit = event.unit();
+      if (unit != null && last != null && event.type().equals(lastEvent.type()) && event.at().equals(lastEvent.at())
+          && Objects.equals(event.verdict(), lastEvent.verdict()) && last.containsKey("units")) {
+        last.getJsonArray("units").add(Integer.parseInt(unit));
+        continue;
+      }
+      JsonObject entry = new JsonObject().put("type", event.type()).put("at", Wire.time(event.at()));
+      if (unit != null) {
+        entry.put("units", new JsonArray().add(Integer.parseInt(unit)));
+      }
+      if (event.verdict() != null) {
+        entry.put("verdict", event.verdict());
+      }
+      if (event.reason() != null) {
+        entry.put("reason", event.reason());
+      }
+      timeline.add(entry);
+      last = entry;
+      lastEvent = event;
+    }
+    return timeline;
+  }
+
+  /**
+   * The timeline name of an evidence type (docs/order-life.md): the evidence code, but for two that read better; the
+   * one String of each known type, so that kept timelines share them.
+   */
   static String apiType(String evidenceCode) {
-    if (EvidenceType.UNIT_KEY_DELIVERED.code().equals(evidenceCode)) {
-      return "keys.delivered";
+    String known = API_TYPES.get(evidenceCode);
+    return known != null ? known : evidenceCode;
+  }
+
+  private static Map<String, String> apiTypes() {
+    Map<String, String> names = new HashMap<>();
+    for (EvidenceType type : EvidenceType.values()) {
+      names.put(type.code(), type.code());
     }
-    if (EvidenceType.UNIT_REPLACEMENT_REQUESTED.code().equals(evidenceCode)) {
-      return "resupply.requested";
-    }
-    return evidenceCode;
+    names.put(EvidenceType.UNIT_KEY_DELIVERED.code(), "keys.delivered");
+    names.put(EvidenceType.UNIT_REPLACEMENT_REQUESTED.code(), "resupply.requested");
+    return Map.copyOf(names);
   }
 }
