@@ -35,9 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stream gets {@code retry}, then the order's view at once ({@code event: order}, {@code id:}
  * the order version, {@code data:} the view without keys), then the view again after every change
- * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, so at most what the
- * view shows beside it is read, and nothing when {@link BuyerOrders} can carry it forward from its last read), and a
- * comment
+ * this gateway commits ({@link OrderChanges}: the committed order comes with the announcement, so only what the
+ * view shows beside it is read), and a comment
  * line every {@link #HEARTBEAT_MS} so proxies keep the connection. At each heartbeat one query reads
  * the version (and refunds carried out) of every order being watched, and the orders that moved are
  * read again, so a change made by another gateway instance on the same database, or a refund the

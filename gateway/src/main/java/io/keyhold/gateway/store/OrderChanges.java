@@ -1,9 +1,7 @@
 package io.keyhold.gateway.store;
 
 import io.keyhold.escrow.Order;
-import io.keyhold.escrow.Transition;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -22,33 +20,12 @@ public final class OrderChanges {
   private static final Logger LOG = LoggerFactory.getLogger(OrderChanges.class);
 
   private final List<Consumer<Order>> listeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<Stored>> storedListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> queuedListeners = new CopyOnWriteArrayList<>();
   private final List<BiConsumer<StoredOrder, List<ClaimedEffect>>> claimedListeners = new CopyOnWriteArrayList<>();
 
   /** Calls {@code listener} with every committed order change of this instance. */
   public void listen(Consumer<Order> listener) {
     listeners.add(listener);
-  }
-
-  /**
-   * A committed change of this instance: the order as stored and, when this instance decided it as one change on
-   * the order at {@code fromVersion}, what escrow-core decided ({@code change}: its postings and evidence are what
-   * was written beside the order); else {@code change} is null and {@code fromVersion} 0.
-   */
-  public record Stored(Order order, long fromVersion, Transition change) {
-    public Stored {
-      Objects.requireNonNull(order, "order");
-      assert change == null || fromVersion >= 1 : "a change from version " + fromVersion;
-    }
-  }
-
-  /**
-   * Calls {@code listener} with every committed order change of this instance, with what was decided when known;
-   * before the listeners of {@link #listen}, so that what they ask of it sees the change.
-   */
-  public void listenStored(Consumer<Stored> listener) {
-    storedListeners.add(listener);
   }
 
   /**
@@ -73,15 +50,6 @@ public final class OrderChanges {
    * whether it queued others.
    */
   public void announce(StoredOrder stored, List<ClaimedEffect> claimed, boolean queued) {
-    announce(new Stored(stored.order(), 0, null), stored, claimed, queued);
-  }
-
-  /**
-   * Announces a committed change decided as {@code change.change()} on the order at {@code change.fromVersion()},
-   * stored as {@code stored}, with the outbox rows it queued and claimed (see {@link #announce(StoredOrder, List,
-   * boolean)}).
-   */
-  public void announce(Stored change, StoredOrder stored, List<ClaimedEffect> claimed, boolean queued) {
     if (!claimed.isEmpty()) {
       for (BiConsumer<StoredOrder, List<ClaimedEffect>> listener : claimedListeners) {
         try {
@@ -91,7 +59,7 @@ public final class OrderChanges {
         }
       }
     }
-    announce(change, queued);
+    announce(stored.order(), queued);
   }
 
   /** Announces a committed change that may have queued outbox rows (see {@link #announce(Order, boolean)}). */
@@ -105,18 +73,6 @@ public final class OrderChanges {
    * failure.
    */
   public void announce(Order order, boolean queued) {
-    announce(new Stored(order, 0, null), queued);
-  }
-
-  private void announce(Stored change, boolean queued) {
-    Order order = change.order();
-    for (Consumer<Stored> listener : storedListeners) {
-      try {
-        listener.accept(change);
-      } catch (RuntimeException e) {
-        LOG.warn("an order change listener failed for order {}: {}", order.id(), e.toString());
-      }
-    }
     for (Consumer<Order> listener : listeners) {
       try {
         listener.accept(order);

@@ -497,9 +497,7 @@ public final class OrderStore {
   public void announce(Applied applied) {
     if (applied.changed()) {
       recent.put(applied.after().id(), applied.after());
-      OrderChanges.Stored stored = new OrderChanges.Stored(applied.after().order(),
-          applied.before().order().version(), (Transition) applied.outcome());
-      changes.announce(stored, applied.after(), applied.claimed(), applied.unclaimed() > 0);
+      changes.announce(applied.after(), applied.claimed(), applied.unclaimed() > 0);
     }
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keyhold.escrow.EvidenceType;
 import io.keyhold.escrow.RejectionCode;
-import io.keyhold.gateway.engine.BuyerOrders;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -238,70 +237,6 @@ class BuyerApiTest {
       assertThat(change.getJsonArray("units").getJsonObject(0).getValue("key")).isNull();
       assertThat(change.encode()).doesNotContain(shop.keys().toArray(new String[0]));
     }
-  }
-
-  @Test
-  void viewsAfterItsOwnChangesShowWhatAReadShowsWithoutReadingIt() throws Exception {
-    BuyerOrders buyers = gw.gateway().buyerSide().buyers();
-    Purchases.Purchase released = purchases.checkout(shop, 2);
-    Purchases.Purchase refunded = purchases.checkout(shop, 1);
-    long carriedBefore = buyers.viewsCarried();
-    int compared = 0;
-    try (EventStream first = EventStream.open(gw.baseUrl() + released.path("/events") + "?t=" + released.token());
-        EventStream second = EventStream.open(gw.baseUrl() + refunded.path("/events") + "?t=" + refunded.token())) {
-      compared += sameAsRead(first, released, "awaiting_payment");
-      compared += sameAsRead(second, refunded, "awaiting_payment");
-      // Payment, keys taken and checked (money into escrow), the reveal, the confirmation (money released to the
-      // shop and the platform's fee); payment, then a cancellation before the reveal (money refunded).
-      purchases.pay(released);
-      compared += sameAsRead(first, released, "ready");
-      answerSameAsRead(released, "reveal");
-      compared += sameAsRead(first, released, "inspection");
-      answerSameAsRead(released, "confirm");
-      compared += sameAsRead(first, released, "released");
-      purchases.pay(refunded);
-      compared += sameAsRead(second, refunded, "ready");
-      assertThat(purchases.act(refunded, "cancel").status()).isEqualTo(200);
-      compared += sameAsRead(second, refunded, "refunded");
-    }
-    assertThat(compared).as("views compared").isEqualTo(7);
-    // The views after the changes above read nothing beside the order: pushed after the payments, the reveal, the
-    // confirmation and the cancellation, and the answers to the last three.
-    assertThat(buyers.viewsCarried() - carriedBefore).as("views carried forward").isGreaterThanOrEqualTo(6);
-  }
-
-  /** The buyer's {@code action} answers with the view a read shows after it (its keys too), but for the server time. */
-  private static void answerSameAsRead(Purchases.Purchase purchase, String action) {
-    TestGateway.Response answer = purchases.act(purchase, action);
-    assertThat(answer.status()).isEqualTo(200);
-    JsonObject answered = answer.json();
-    JsonObject read = purchases.get(purchase).json();
-    for (JsonObject view : List.of(answered, read)) {
-      view.remove("server_time");
-    }
-    assertThat(answered).as("the answer to %s", action).isEqualTo(read);
-  }
-
-  /**
-   * Waits for the stream's view in {@code state}, then reads the order's view: the two agree but for the server time
-   * (and whether a refund was sent yet, which the stream shows from its next heartbeat). Answers 1.
-   */
-  private static int sameAsRead(EventStream stream, Purchases.Purchase purchase, String state) throws Exception {
-    long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject pushed = null;
-    while (System.nanoTime() < giveUp && (pushed == null || !state.equals(pushed.getString("state")))) {
-      pushed = stream.next(Duration.ofNanos(Math.max(1, giveUp - System.nanoTime())));
-    }
-    assertThat(pushed).as("a view in state %s", state).isNotNull();
-    assertThat(pushed.getString("state")).isEqualTo(state);
-    JsonObject read = TestGateway.await(gw.gateway().buyerSide().buyers().view(purchase.orderId(), false));
-    assertThat(read.getLong("version")).as("no change after %s", state).isEqualTo(pushed.getLong("version"));
-    for (JsonObject view : List.of(pushed, read)) {
-      view.remove("server_time");
-      view.remove("refund_status");
-    }
-    assertThat(pushed).as("the view pushed in state %s", state).isEqualTo(read);
-    return 1;
   }
 
   @Test
