@@ -38,6 +38,8 @@ ensure_jar() {
 # at exit. Sets WORK, ADMIN_TOKEN and GATEWAY_PID; returns once the gateway answers ready, or exits 3 with the
 # log's tail.
 EMBEDDED_READY_TIMEOUT_SECONDS=180
+# The gateway log's warnings and errors printed when a bench on it fails.
+FAILED_LOG_LINES=40
 run_embedded_gateway() {
   local jar=$2 port=$3
   WORK="$(mktemp -d "/tmp/keyhold-$1.XXXXXX")"
@@ -60,6 +62,12 @@ run_embedded_gateway() {
 }
 
 stop_embedded_gateway() {
+  local status=$?
+  # A bench that failed keeps what the gateway said about it: its work folder, log included, goes next.
+  if [[ "$status" != 0 && -f "$WORK/gateway.log" ]]; then
+    echo "the bench failed (exit $status); the gateway's last warnings and errors:" >&2
+    grep -E ' (WARN|ERROR) ' "$WORK/gateway.log" | tail -"$FAILED_LOG_LINES" >&2 || true
+  fi
   if [[ -n "$GATEWAY_PID" ]]; then
     kill "$GATEWAY_PID" 2>/dev/null || true
     wait "$GATEWAY_PID" 2>/dev/null || true

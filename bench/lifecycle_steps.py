@@ -12,6 +12,7 @@ pushed; set beside a run without streams, the difference is what following costs
 
 Usage: lifecycle_steps.py PORT GATEWAY_PID ADMIN_TOKEN BUYERS ROUNDS CONCURRENCY
 """
+import collections
 import http.client
 import json
 import os
@@ -40,6 +41,9 @@ STREAM_READ_BYTES = 65536
 STREAM_POLL_S = 0.1
 
 connections = threading.local()
+# Answers other than 2xx by status and problem code, so that a step with failed calls says what they were.
+unanswered = collections.Counter()
+unanswered_lock = threading.Lock()
 
 
 def call(method, path, bearer=None, body=None):
@@ -55,7 +59,12 @@ def call(method, path, bearer=None, body=None):
     connection.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
     response = connection.getresponse()
     data = response.read()
-    return response.status, (json.loads(data) if data else None)
+    answer = json.loads(data) if data else None
+    if response.status >= 300:
+        code = answer.get('code') if isinstance(answer, dict) else None
+        with unanswered_lock:
+            unanswered[(response.status, code)] += 1
+    return response.status, answer
 
 
 def gateway_ticks():
@@ -131,11 +140,16 @@ def settle():
 def take(pool, step, work, items):
     """All items take the step; answers what each gave (None: failed) and the gateway's CPU-ms per call."""
     before = gateway_ticks()
+    with unanswered_lock:
+        unanswered_before = collections.Counter(unanswered)
     results = list(pool.map(work, items))
     settle()
     failed = sum(1 for result in results if result is None)
     if failed:
-        raise SystemExit(f'{step}: {failed} of {len(items)} calls failed')
+        with unanswered_lock:
+            answers = ', '.join(f'{count} x {status} {code}' for (status, code), count
+                                in (unanswered - unanswered_before).most_common())
+        raise SystemExit(f'{step}: {failed} of {len(items)} calls failed; answered: {answers or "none other than 2xx"}')
     return results, 1000 * (gateway_ticks() - before) / HZ / len(items)
 
 
