@@ -63,7 +63,7 @@ run_embedded_gateway() {
 
 stop_embedded_gateway() {
   local status=$?
-  # A bench that failed keeps what the gateway said about it: its work folder, log included, goes next.
+  # A bench that failed prints what the gateway warned of: its work folder, log included, goes next.
   if [[ "$status" != 0 && -f "$WORK/gateway.log" ]]; then
     echo "the bench failed (exit $status); the gateway's last warnings and errors:" >&2
     grep -E ' (WARN|ERROR) ' "$WORK/gateway.log" | tail -"$FAILED_LOG_LINES" >&2 || true
