@@ -217,16 +217,19 @@ children_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 statements_so_far() {
   gw_sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$GW_DB')"
 }
+wal_position() { gw_sql "SELECT pg_current_wal_lsn()"; }
+# What the per-lifecycle figures are read from, as of now: the gateway's and PostgreSQL's CPU ticks, the statements
+# counted and the WAL position.
+sale_figures() { echo "$(process_ticks "$GATEWAY_PID") $(postgres_ticks) $(statements_so_far) $(wal_position)"; }
 # The simulator prints this line once its last buyer is done, before it reads every order again and audits the books.
 # The per-lifecycle figures stop there: that last look and the audit are the bench checking the sale, not lifecycles
 # (they cost the gateway ~0.3 ms per lifecycle when counted in).
 SALE_END_MARKER="Taking a last look at every order"
 SALE_END_POLL_SECONDS=0.1
-# In the background during a run: once the simulator's log ($1) shows the sale's end, writes the gateway's and
-# PostgreSQL's CPU ticks, the statements counted and the WAL position then to $2.
+# In the background during a run: once the simulator's log ($1) shows the sale's end, writes sale_figures to $2.
 watch_sale_end() {
   until grep -q "$SALE_END_MARKER" "$1" 2>/dev/null; do sleep "$SALE_END_POLL_SECONDS"; done
-  echo "$(process_ticks "$GATEWAY_PID") $(postgres_ticks) $(statements_so_far) $(gw_sql "SELECT pg_current_wal_lsn()")" >"$2.part"
+  sale_figures >"$2.part"
   mv "$2.part" "$2"
 }
 # After a run: reads what watch_sale_end ($1: its pid) wrote to $2 into SALE_GATEWAY, SALE_POSTGRES, SALE_STATEMENTS and
@@ -234,13 +237,11 @@ watch_sale_end() {
 read_sale_end() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
-  if [[ -s "$2" ]]; then
-    read -r SALE_GATEWAY SALE_POSTGRES SALE_STATEMENTS SALE_WAL <"$2"
-  else
+  if [[ ! -s "$2" ]]; then
     echo "the simulator's log never showed the sale's end: the figures per lifecycle include its last look and audit"
-    SALE_GATEWAY="$(process_ticks "$GATEWAY_PID")"; SALE_POSTGRES="$(postgres_ticks)"
-    SALE_STATEMENTS="$(statements_so_far)"; SALE_WAL="$(gw_sql "SELECT pg_current_wal_lsn()")"
+    sale_figures >"$2"
   fi
+  read -r SALE_GATEWAY SALE_POSTGRES SALE_STATEMENTS SALE_WAL <"$2"
 }
 phase() { jq -r --arg p "$2" '.phases[] | select(.phase == $p) | "\(.p50_ms) \(.p99_ms) \(.count)"' "$1"; }
 # The gateway's own p99 time to answer a checkout over the last two minutes at most (its keyhold_api_answer_seconds, the worst of
@@ -269,7 +270,7 @@ for run in $(seq 1 "$RUNS"); do
   log "run $run/$RUNS: the flash sale ${SIM_ARGS:+($SIM_ARGS)}"
   su postgres -c "psql -q -At -d $GW_DB -c 'SELECT pg_stat_statements_reset()'" >/dev/null
   RUN_START="$(gw_sql "SELECT now()")"
-  WAL_BEFORE="$(gw_sql "SELECT pg_current_wal_lsn()")"
+  WAL_BEFORE="$(wal_position)"
   read -r BUSY_BEFORE ALL_BEFORE <<<"$(machine_ticks)"
   GATEWAY_BEFORE="$(process_ticks "$GATEWAY_PID")"
   POSTGRES_BEFORE="$(postgres_ticks)"

@@ -102,6 +102,9 @@ class Streams:
             head += chunk
         if not head.startswith(b'HTTP/1.1 200'):
             stream.close()
+            status = head.split(b' ', 2)[1] if head.count(b' ') >= 2 else b''
+            with unanswered_lock:
+                unanswered[(int(status) if status.isdigit() else 0, None)] += 1
             return None
         stream.setblocking(False)
         with self.lock:
