@@ -205,7 +205,6 @@ fi
 
 gw_sql() { su postgres -c "psql -At -d $GW_DB -c \"$1\""; }
 machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
-process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # Every PostgreSQL process of the system cluster (the gateway's connections are pooled, so they live through a run).
 postgres_ticks() {
   local total=0 pid

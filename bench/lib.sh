@@ -16,6 +16,9 @@ STARTED_POSTGRES=0
 
 log() { printf '\n== %s\n' "$*"; }
 
+# process_ticks PID: the process's CPU so far (user + system), in clock ticks; 0 once it is gone.
+process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # need_tools NAME TOOL...: exits 3 naming the first tool missing from the PATH.
 need_tools() {
   local name="$1"

@@ -47,15 +47,14 @@ ORDER_TOKEN="$(jq -r .order_url <<<"$ORDER" | sed 's/.*t=//')"
 echo "{\"sku_id\":\"$SKU\",\"quantity\":1}" >"$WORK/placed.json"
 echo "{\"sku_id\":\"$EMPTY_SKU\",\"quantity\":1}" >"$WORK/sold-out.json"
 
-ticks() { awk '{print $14 + $15}' "/proc/$GATEWAY_PID/stat"; }
 # measure NAME N AB-ARGS...: N requests after the warm-up; prints requests, non-2xx answers, req/s, CPU-ms per request.
 measure() {
   local name=$1 n=$2 before after out
   shift 2
   ab -q -k -c "$CONCURRENCY" -n "$WARMUP_REQUESTS" "$@" >/dev/null 2>&1 || true
-  before="$(ticks)"
+  before="$(process_ticks "$GATEWAY_PID")"
   out="$(ab -q -k -c "$CONCURRENCY" -n "$n" "$@" 2>&1)" || true
-  after="$(ticks)"
+  after="$(process_ticks "$GATEWAY_PID")"
   awk -v name="$name" -v d=$((after - before)) -v hz="$(getconf CLK_TCK)" '
     /Complete requests/ { done_ = $3 } /Non-2xx responses/ { refused = $3 } /Requests per second/ { rate = $4 }
     END { per = (done_ > 0 ? 1000 * d / hz / done_ : 0)
