@@ -1,16 +1,18 @@
-"""Gateway CPU per lifecycle step, for bench/lifecycle-steps.sh (which starts the gateway and says how to run this).
+"""Gateway and PostgreSQL CPU per lifecycle step, for bench/lifecycle-steps.sh (which starts the gateway and says how to
+run this).
 
 Every step is taken by all buyers together, a fixed number at once, and then the gateway is left to settle (its CPU
 quiet, its outbox empty), so what a step set off after its answer (a notice, a funding, a delivery, a release) is
-counted with it. The figure is the gateway process's CPU over the step, divided by the calls. Round 1 carries the
-JIT's warm-up; the summary is over the later rounds.
+counted with it. The figures are the gateway process's CPU over the step and that of its PostgreSQL (the postmaster,
+its children, and the children it reaped meanwhile), each divided by the calls. Round 1 carries the JIT's warm-up; the
+summary is over the later rounds.
 
 With STREAMS=1 in the environment every buyer also follows its order over the event stream, as the flash sale's
 buyers do: opened once its payment is created (the step "stream opened", which costs the first view), drained in
 the background, closed after the round's last step. Each later step's figure then includes the views its changes
 pushed; set beside a run without streams, the difference is what following costs.
 
-Usage: lifecycle_steps.py PORT GATEWAY_PID ADMIN_TOKEN BUYERS ROUNDS CONCURRENCY
+Usage: lifecycle_steps.py PORT GATEWAY_PID ADMIN_TOKEN BUYERS ROUNDS CONCURRENCY POSTMASTER_PID
 """
 import collections
 import http.client
@@ -27,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 PORT, PID, TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 BUYERS, ROUNDS, CONCURRENCY = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+POSTMASTER = int(sys.argv[7])
 HZ = os.sysconf('SC_CLK_TCK')
 CALL_TIMEOUT_S = 60
 # Settled: at most this many CPU ticks over a probe, twice in a row (the gateway's own timers tick meanwhile).
@@ -67,9 +70,30 @@ def call(method, path, bearer=None, body=None):
     return response.status, answer
 
 
+def stat_fields(pid):
+    # After the command's closing parenthesis: state, ppid, ..., utime (11), stime (12), cutime (13), cstime (14).
+    return open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+
+
 def gateway_ticks():
-    fields = open(f'/proc/{PID}/stat').read().rsplit(')', 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+    fields = stat_fields(PID)
+    return int(fields[11]) + int(fields[12])
+
+
+def postgres_ticks():
+    """The postmaster's CPU with that of the backends it reaped, and its live children's own."""
+    fields = stat_fields(POSTMASTER)
+    total = sum(int(value) for value in fields[11:15])
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            child = stat_fields(entry)
+        except OSError:
+            continue  # gone meanwhile: its time is in the postmaster's reaped children now
+        if int(child[1]) == POSTMASTER:
+            total += int(child[11]) + int(child[12])
+    return total
 
 
 def outbox_pending():
@@ -141,8 +165,8 @@ def settle():
 
 
 def take(pool, step, work, items):
-    """All items take the step; answers what each gave (None: failed) and the gateway's CPU-ms per call."""
-    before = gateway_ticks()
+    """All items take the step; answers what each gave (None: failed), the gateway's and PostgreSQL's CPU-ms per call."""
+    before, postgres_before = gateway_ticks(), postgres_ticks()
     with unanswered_lock:
         unanswered_before = collections.Counter(unanswered)
     results = list(pool.map(work, items))
@@ -153,7 +177,8 @@ def take(pool, step, work, items):
             answers = ', '.join(f'{count} x {status} {code}' for (status, code), count
                                 in (unanswered - unanswered_before).most_common())
         raise SystemExit(f'{step}: {failed} of {len(items)} calls failed; answered: {answers or "none other than 2xx"}')
-    return results, 1000 * (gateway_ticks() - before) / HZ / len(items)
+    per_call = 1000 / HZ / len(items)
+    return results, (gateway_ticks() - before) * per_call, (postgres_ticks() - postgres_before) * per_call
 
 
 def main():
@@ -211,29 +236,33 @@ def main():
         ('order confirmed', confirm, 'the buyer confirms: released, the shop paid'),
     )
     figures = {step: [] for step, _, _ in steps}
+    postgres = {step: [] for step, _, _ in steps}
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         for round_number in range(1, ROUNDS + 1):
             items = range(BUYERS)
             for step, work, _ in steps:
-                items, cpu_ms = take(pool, step, work, items)
+                items, cpu_ms, postgres_ms = take(pool, step, work, items)
                 figures[step].append(cpu_ms)
+                postgres[step].append(postgres_ms)
             if streams:
                 streams.close_all()
                 settle()
-            print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}' for step, _, _ in steps), flush=True)
+            print(f'round {round_number}: ' + ', '.join(f'{step} {figures[step][-1]:.3f}/{postgres[step][-1]:.3f}'
+                                                        for step, _, _ in steps), flush=True)
 
     warmed = slice(1, None) if ROUNDS > 1 else slice(0, None)
-    print(f'\ngateway CPU-ms per call, {BUYERS} buyers a round, {CONCURRENCY} at once; median, min and max of rounds '
-          f'{2 if ROUNDS > 1 else 1}-{ROUNDS}:')
-    print(f'{"step":20s} {"median":>8s} {"min":>8s} {"max":>8s}  what it covers')
-    total = 0.0
+    print(f'\nCPU-ms per call (gateway / PostgreSQL), {BUYERS} buyers a round, {CONCURRENCY} at once; median, min and '
+          f'max of rounds {2 if ROUNDS > 1 else 1}-{ROUNDS}:')
+    print(f'{"step":20s} {"gateway":>8s} {"min":>8s} {"max":>8s} {"postgres":>9s} {"min":>8s} {"max":>8s}  what it covers')
+    total, postgres_total = 0.0, 0.0
     for step, _, covers in steps:
-        values = figures[step][warmed]
+        values, postgres_values = figures[step][warmed], postgres[step][warmed]
         total += statistics.median(values)
-        print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f}  {covers}')
-    print(f'{"a lifecycle":20s} {total:8.3f}                    the sum of the medians '
+        postgres_total += statistics.median(postgres_values)
+        print(f'{step:20s} {statistics.median(values):8.3f} {min(values):8.3f} {max(values):8.3f} '
+              f'{statistics.median(postgres_values):9.3f} {min(postgres_values):8.3f} {max(postgres_values):8.3f}  {covers}')
+    print(f'{"a lifecycle":20s} {total:8.3f} {"":17s} {postgres_total:9.3f} {"":17s}  the sums of the medians '
           f'({"the buyer following its event stream" if STREAMS else "no event stream"}; no crowd)')
-
 
 if __name__ == '__main__':
     main()
