@@ -41,8 +41,9 @@ public final class DatabaseLocation {
    * How PostgreSQL plans the gateway's prepared statements: once per connection, without the values. Left to its own
    * choice it planned the batched reads and answers (an array of ids as the parameter) again at every call, as it
    * guesses a generic plan for 100 array elements, dearer than a custom one for the few that come: in the flash sale
-   * that was ~8 % of PostgreSQL's CPU, more than those statements' own execution. Every statement here finds its rows
-   * by key, so the plan made without the values is the one the values would get.
+   * that was ~8 % of PostgreSQL's CPU, more than those statements' own execution. The statements on the hot path find
+   * their rows by key, so the plan made without the values is the one the values would get; the rest (the sweeper's
+   * and outbox's claims, the audit, the consoles) run rarely enough that a plan made once costs nothing that matters.
    */
   static final String PLAN_CACHE_MODE = "force_generic_plan";
 
