@@ -145,8 +145,13 @@ public final class Idempotency {
   private static final String STORE_NUMBERED = STORE.formatted(OrderStore.placeholders(1, 9));
   private static final String RELEASE = "DELETE FROM idempotency_records"
       + " WHERE scope = $1 AND idempotency_key = $2 AND state = 'in_progress' AND claim_token = $3";
-  private static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
-      + "SELECT ctid FROM idempotency_records WHERE expires_at < $1 LIMIT $2))";
+  /**
+   * Up to $2 expired records, oldest first. In expiry order, a plan made without the values walks the expiry index from
+   * its oldest end and stops at the first unexpired record; unordered, it read the whole table at every sweep to find
+   * the few expired (240 ms at 720,000 records, against 0.2).
+   */
+  static final String PURGE = "DELETE FROM idempotency_records WHERE ctid = ANY(ARRAY("
+      + "SELECT ctid FROM idempotency_records WHERE expires_at < $1 ORDER BY expires_at LIMIT $2))";
 
   private final Pool pool;
   private final KeyVault vault;
