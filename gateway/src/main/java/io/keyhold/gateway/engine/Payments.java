@@ -115,18 +115,20 @@ public final class Payments {
   private static final String REFUSED_NOTICE = "UPDATE payment_starts SET refused_notices = refused_notices + 1,"
       + " last_refusal = $3 WHERE provider = $1 AND provider_txn_id = $2";
   /**
-   * Claims a batch of started payments to ask about: started before $2, not yet applied, due; each is due again
-   * after $3 seconds times the polls so far (at most {@link #POLL_BACKOFF_STEPS_MAX} times), so a payment never
-   * paid is asked about less and less often, and not at all after {@link #POLL_AGE_MAX}.
+   * Claims a batch of due started payments, started before $2, in due order. One not yet applied and started after $5
+   * ({@link #POLL_AGE_MAX} ago) is to be asked about ({@code open}): it is due again after $3 seconds times the polls so
+   * far (at most {@link #POLL_BACKOFF_STEPS_MAX} times), so a payment never paid is asked about less and less often.
+   * Any other is done with and leaves the line for good (due at infinity): left due, every poll would walk past all the
+   * payments applied in the last {@link #POLL_AGE_MAX} and all those abandoned ever (165 ms a poll at 230,000 starts).
    */
-  private static final String CLAIM_POLLS = "UPDATE payment_starts s SET polls = s.polls + 1,"
-      + " next_poll_at = $1 + make_interval(secs => $3 * LEAST(s.polls + 1, " + Payments.POLL_BACKOFF_STEPS_MAX + "))"
-      + " WHERE (s.provider, s.provider_txn_id) IN (SELECT t.provider, t.provider_txn_id FROM payment_starts t"
-      + " WHERE t.next_poll_at <= $1 AND t.created_at <= $2 AND t.created_at > $5"
+  static final String CLAIM_POLLS = "WITH due AS (SELECT t.provider, t.provider_txn_id, t.created_at > $5"
       + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = t.provider"
-      + " AND p.provider_txn_id = t.provider_txn_id AND p.use IS NOT NULL)"
-      + " ORDER BY t.next_poll_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
-      + " RETURNING s.provider, s.provider_txn_id, s.order_id, s.amount_minor, s.currency";
+      + " AND p.provider_txn_id = t.provider_txn_id AND p.use IS NOT NULL) AS open FROM payment_starts t"
+      + " WHERE t.next_poll_at <= $1 AND t.created_at <= $2 ORDER BY t.next_poll_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
+      + " UPDATE payment_starts s SET polls = s.polls + due.open::int, next_poll_at = CASE WHEN due.open"
+      + " THEN $1 + make_interval(secs => $3 * LEAST(s.polls + 1, " + Payments.POLL_BACKOFF_STEPS_MAX + "))"
+      + " ELSE 'infinity' END FROM due WHERE s.provider = due.provider AND s.provider_txn_id = due.provider_txn_id"
+      + " RETURNING due.open, s.provider, s.provider_txn_id, s.order_id, s.amount_minor, s.currency";
   private static final String RECORD_OWED = "INSERT INTO refunds_owed (idempotency_key, provider, provider_txn_id,"
       + " merchant_id, order_id, amount_minor, currency, reason, cause, created_at)"
       + " SELECT $1, p.provider, p.provider_txn_id, p.merchant_id, p.order_id, $4, $5, $6, $7, $8 FROM payments p"
@@ -291,9 +293,10 @@ public final class Payments {
   }
 
   /**
-   * One query poll: claims up to {@link #POLL_BATCH_MAX} payments started over {@code afterMs} ago and not yet
-   * applied, asks each one's provider about it, and applies each found paid like its notice. Answers how many were
-   * asked about; a provider that could not be asked is asked again at the next due time.
+   * One query poll: claims up to {@link #POLL_BATCH_MAX} due payments started over {@code afterMs} ago, asks each
+   * one's provider about those not yet applied, and applies each found paid like its notice. Answers how many were
+   * claimed (a full batch: poll again at once), those done with included; a provider that could not be asked is asked
+   * again at the next due time.
    */
   public Future<Integer> pollOnce(long afterMs) {
     Instant now = orders.now();
@@ -304,7 +307,9 @@ public final class Payments {
     return pool.preparedQuery(CLAIM_POLLS).execute(claim).compose(rows -> {
       List<Future<Void>> asked = new ArrayList<>();
       for (Row row : rows) {
-        asked.add(poll(row));
+        if (row.getBoolean("open")) {
+          asked.add(poll(row));
+        }
       }
       return Future.join(asked).map(rows.size()).otherwise(rows.size());
     });

@@ -175,6 +175,41 @@ class EpayPaymentTest {
   }
 
   @Test
+  void aStartedPaymentLeavesThePollLineOnceAppliedOrPastThePollAge() throws Exception {
+    Purchases.Purchase paid = purchases.checkout(shop, 1);
+    String paidNo = payAtSite(paid);
+    purchases.awaitState(paid, "ready");
+    // Applied: the next poll that meets it takes it out of the line, so no later poll walks past it.
+    await(() -> retired(paidNo), "the applied payment to leave the poll line");
+    int paidAsked = polls(paidNo);
+
+    Purchases.Purchase abandoned = purchases.checkout(shop, 1);
+    String abandonedNo = startAtSite(abandoned).outTradeNo();
+    await(() -> polls(abandonedNo) > 0, "the unpaid payment to be asked about");
+    // Started longer ago than the poll age: nobody asks about it any more, and it leaves the line.
+    flows.gw.query("UPDATE payment_starts SET created_at = created_at - $2::int * interval '1 second',"
+        + " next_poll_at = now() WHERE provider_txn_id = $1", abandonedNo,
+        (int) Payments.POLL_AGE_MAX.plusHours(1).toSeconds());
+    await(() -> retired(abandonedNo), "the payment past the poll age to leave the poll line");
+    int abandonedAsked = polls(abandonedNo);
+
+    // Out of the line, neither is asked about again (the poll runs every 100 ms here).
+    Flows.pause(1_000);
+    assertThat(polls(paidNo)).isEqualTo(paidAsked);
+    assertThat(polls(abandonedNo)).isEqualTo(abandonedAsked);
+  }
+
+  private static boolean retired(String outTradeNo) {
+    return flows.gw.query("SELECT next_poll_at = 'infinity' AS retired FROM payment_starts"
+        + " WHERE provider_txn_id = $1", outTradeNo).get(0).getBoolean("retired");
+  }
+
+  private static int polls(String outTradeNo) {
+    return flows.gw.query("SELECT polls FROM payment_starts WHERE provider_txn_id = $1", outTradeNo).get(0)
+        .getInteger("polls");
+  }
+
+  @Test
   void refundsASecondPaymentThroughTheSiteRefundApi() throws Exception {
     Purchases.Purchase purchase = purchases.checkout(shop, 1);
     Started first = startAtSite(purchase);
