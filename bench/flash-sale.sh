@@ -325,6 +325,12 @@ for run in $(seq 1 "$RUNS"); do
   fi
   [[ "$RUN_EXIT" == 0 ]] || SIM_EXIT=$RUN_EXIT
   grep -E 'AUDIT|lifecycles completed' "$WORK/run-$run.log" | tail -3 || true
+  # Where the keys not sold went: the run's SKU is the one its orders name.
+  read -r HELD IN_STOCK DELIVERED <<<"$(gw_sql "SELECT count(*) FILTER (WHERE state = 'reserved'),
+    count(*) FILTER (WHERE state = 'available'), count(*) FILTER (WHERE state = 'delivered') FROM stock_keys
+    WHERE sku_id IN (SELECT DISTINCT sku_id FROM orders WHERE placed_at >= '$RUN_START')" | tr '|' ' ')"
+  echo "  keys at the sale's end: $KEYS_SOLD sold; $HELD held by checkouts not paid (their pay window still open)," \
+    "$IN_STOCK back in stock, $((DELIVERED - KEYS_SOLD)) delivered and not sold (refunded after the buyer saw the key, or not settled)"
   COMPLETED="$(jq -r '.completed_lifecycles' "$REPORT")"
   LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
   read -r _ CHECKOUT_P99 _ <<<"$(phase "$REPORT" checkout)"
