@@ -16,13 +16,19 @@ import java.util.Objects;
  * never the history, so it stays cheap however many orders have closed.
  */
 public final class OperationsFigures {
-  private static final String READ = "WITH open AS (SELECT merchant_id, id, state, next_action_at FROM orders"
+  /**
+   * The reading. An open order's escrow postings are looked up by the order ({@code OFFSET 0} keeps that look-up from
+   * being flattened into a join): as a join, PostgreSQL read every posting ever made to find the open orders' few,
+   * 0.5 s at 1.1 million postings, at every reading.
+   */
+  static final String READ = "WITH open AS (SELECT merchant_id, id, state, next_action_at FROM orders"
       + " WHERE next_action_at IS NOT NULL OR state = 'disputed')"
       + " SELECT (SELECT coalesce(json_object_agg(state, n), '{}') FROM"
       + " (SELECT state, count(*) AS n FROM open GROUP BY state) s) AS open_by_state,"
       + " (SELECT coalesce(json_object_agg(currency, held), '{}') FROM (SELECT p.currency, sum(p.amount_minor) AS held"
-      + " FROM open o JOIN ledger_postings p ON p.merchant_id = o.merchant_id AND p.order_id = o.id"
-      + " AND p.account = 'escrow:' || o.id GROUP BY p.currency) e) AS escrow_held,"
+      + " FROM open o CROSS JOIN LATERAL (SELECT currency, amount_minor FROM ledger_postings"
+      + " WHERE merchant_id = o.merchant_id AND order_id = o.id AND account = 'escrow:' || o.id OFFSET 0) p"
+      + " GROUP BY p.currency) e) AS escrow_held,"
       + " (SELECT count(*) FROM outbox WHERE state = 'pending') AS outbox_pending,"
       + " (SELECT coalesce(extract(epoch FROM ($1 - min(created_at))), 0) FROM outbox WHERE state = 'pending')"
       + " AS outbox_oldest_seconds,"

@@ -19,26 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class SweeperClaimPlanTest {
   private static final int ORDERS = 3_000;
-  private static final String MERCHANT = "mer_" + "a".repeat(24);
-  private static final String SKU = "sku_" + "a".repeat(24);
-  /** Orders and their payments, enough that the plan made without values reads the payments whole. */
-  private static final String[] FILL = {
-      "INSERT INTO merchants (id, name, fee_basis_points, adapter_type, adapter_config_key_id, adapter_config_sealed,"
-          + " webhook_secret_key_id, webhook_secret_sealed) VALUES ('" + MERCHANT + "', 'Plans', 0, 'stock', 'k1',"
-          + " '\\x00', 'k1', '\\x00')",
-      "INSERT INTO skus (merchant_id, id, name, price_minor, currency, pay_within_seconds, deliver_within_seconds,"
-          + " validate_within_seconds, resupply_within_seconds, max_resupply_attempts, inspection_window_seconds,"
-          + " max_hold_seconds, adapter_type) VALUES ('" + MERCHANT + "', '" + SKU + "', 'Plans', 100, 'CNY', 60, 10,"
-          + " 10, 10, 1, 60, 3600, 'stock')",
-      "INSERT INTO orders (merchant_id, id, sku_id, state, version, next_action_at, quantity, unit_price_minor,"
-          + " currency, token_hash, adapter_type, data, placed_at, updated_at) SELECT '" + MERCHANT + "',"
-          + " 'ord_' || translate(lpad(n::text, 24, '0'), '0123456789', 'abcdefghij'), '" + SKU + "', 'released', 5,"
-          + " CASE WHEN n % 2 = 0 THEN now() + interval '1 day' END, 1, 100, 'CNY', sha256(n::text::bytea), 'stock',"
-          + " '{}', now(), now() FROM generate_series(1, " + ORDERS + ") AS n",
+  /** Half of the orders due tomorrow: enough that the plan made without values reads the payments whole. */
+  private static final String DUE = "CASE WHEN n % 2 = 0 THEN now() + interval '1 day' END";
+  /** A payment for each order. */
+  private static final String[] PAYMENTS = {
       "INSERT INTO payments (provider, provider_txn_id, merchant_id, order_id, amount_minor, currency, use,"
-          + " received_at) SELECT 'sandbox', 'pay' || n, '" + MERCHANT + "',"
-          + " 'ord_' || translate(lpad(n::text, 24, '0'), '0123456789', 'abcdefghij'), 100, 'CNY', 'funded', now()"
-          + " FROM generate_series(1, " + ORDERS + ") AS n",
+          + " received_at) SELECT 'sandbox', 'pay' || n, '" + Plans.MERCHANT + "', " + Plans.orderId("n")
+          + ", 100, 'CNY', 'funded', now() FROM generate_series(1, " + ORDERS + ") AS n",
       "ANALYZE orders",
       "ANALYZE payments"};
 
@@ -49,7 +36,8 @@ class SweeperClaimPlanTest {
       String owed = Sweeper.OWED_KINDS.stream().map(kind -> "'" + kind + "'").collect(Collectors.joining(","));
       String types = "timestamptz, int, text[], text";
       String args = "now(), 64, ARRAY[" + owed + "], '" + SandboxProvider.NOTICE_KIND + "'";
-      String[] plans = await(pool.withTransaction(tx -> Plans.run(tx, FILL)
+      String[] plans = await(pool.withTransaction(tx -> Plans.run(tx, Plans.ordersOf(ORDERS, DUE))
+          .compose(orders -> Plans.run(tx, PAYMENTS))
           .compose(filled -> Plans.of(tx, Sweeper.CLAIM, types, args))
           .compose(withoutValues -> Plans.run(tx, DatabaseLocation.PLAN_WITH_VALUES)
               .compose(set -> Plans.of(tx, Sweeper.CLAIM, types, args))
