@@ -115,11 +115,12 @@ public final class Payments {
   private static final String REFUSED_NOTICE = "UPDATE payment_starts SET refused_notices = refused_notices + 1,"
       + " last_refusal = $3 WHERE provider = $1 AND provider_txn_id = $2";
   /**
-   * Claims a batch of due started payments, started before $2, in due order. One not yet applied and started after $5
-   * ({@link #POLL_AGE_MAX} ago) is to be asked about ({@code open}): it is due again after $3 seconds times the polls so
-   * far (at most {@link #POLL_BACKOFF_STEPS_MAX} times), so a payment never paid is asked about less and less often.
-   * Any other is done with and leaves the line for good (due at infinity): left due, every poll would walk past all the
-   * payments applied in the last {@link #POLL_AGE_MAX} and all those abandoned ever (165 ms a poll at 230,000 starts).
+   * Claims a batch of due started payments, started before $2, in due order. One not yet applied and started after
+   * $5 ({@link #POLL_AGE_MAX} ago) is to be asked about ({@code open}): it is due again after $3 seconds times the
+   * polls so far (at most {@link #POLL_BACKOFF_STEPS_MAX} times), so a payment never paid is asked about less and less
+   * often. Any other is done with and leaves the line for good (due at infinity): left due, every poll would walk past
+   * all the payments applied in the last {@link #POLL_AGE_MAX} and all those abandoned ever (165 ms a poll at 230,000
+   * starts).
    */
   static final String CLAIM_POLLS = "WITH due AS (SELECT t.provider, t.provider_txn_id, t.created_at > $5"
       + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = t.provider"
