@@ -57,8 +57,12 @@ public final class StockVault {
   private static final String INSERT_FINGERPRINTS = "INSERT INTO key_fingerprints (fingerprint, merchant_id, sku_id,"
       + " source) SELECT f, $2, $3, 'stock' FROM unnest($1::bytea[]) AS t(f)"
       + " ON CONFLICT (fingerprint) DO NOTHING RETURNING fingerprint";
-  private static final String INSERT_KEYS = "INSERT INTO stock_keys (merchant_id, sku_id, vault_key_id, sealed_key,"
-      + " fingerprint, state) SELECT $1, $2, $3, k, f, 'available' FROM unnest($4::bytea[], $5::bytea[]) AS t(k, f)";
+  /** The keys stored, and the SKU's count of every key it ever had raised by as many, in one statement. */
+  private static final String INSERT_KEYS = "WITH stored AS (INSERT INTO stock_keys (merchant_id, sku_id, vault_key_id,"
+      + " sealed_key, fingerprint, state) SELECT $1, $2, $3, k, f, 'available' FROM unnest($4::bytea[], $5::bytea[])"
+      + " AS t(k, f) RETURNING 1), counted AS (UPDATE skus SET stock_keys_total = stock_keys_total"
+      + " + (SELECT count(*) FROM stored) WHERE merchant_id = $1 AND id = $2)"
+      + " SELECT count(*) AS stored FROM stored";
   /**
    * The claim, all or nothing in one statement: the planner walks stock_keys_available in id order and
    * skips rows others hold; only when it found all {@code $3} are they reserved. Answers the reserved ids,
@@ -93,14 +97,17 @@ public final class StockVault {
   public static final String SEALED_COLUMNS = "id, sku_id, vault_key_id, sealed_key";
   private static final String OPEN = "SELECT " + SEALED_COLUMNS + " FROM stock_keys"
       + " WHERE merchant_id = $1 AND id = ANY($2) ORDER BY id";
-  private static final String COUNTS = "SELECT count(*) FILTER (WHERE state = 'available') AS available,"
-      + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
-      + " count(*) FILTER (WHERE state = 'delivered') AS delivered"
-      + " FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2";
-  private static final String COUNTS_BY_SKU = "SELECT sku_id, count(*) FILTER (WHERE state = 'available') AS available,"
-      + " count(*) FILTER (WHERE state = 'reserved') AS reserved,"
-      + " count(*) FILTER (WHERE state = 'delivered') AS delivered"
-      + " FROM stock_keys WHERE merchant_id = $1 AND sku_id = ANY($2) GROUP BY sku_id";
+  /**
+   * Each of the merchant's SKUs $2: every key it ever had (kept at upload), and its available and reserved keys, open
+   * stock counted through their partial indexes; the rest are delivered. Counting the delivered ones read the SKU's
+   * whole history at each request.
+   */
+  static final String COUNTS = "SELECT s.id AS sku_id, s.stock_keys_total AS total,"
+      + " (SELECT count(*) FROM stock_keys k WHERE k.merchant_id = s.merchant_id AND k.sku_id = s.id"
+      + " AND k.state = 'available') AS available,"
+      + " (SELECT count(*) FROM stock_keys k WHERE k.merchant_id = s.merchant_id AND k.sku_id = s.id"
+      + " AND k.state = 'reserved') AS reserved"
+      + " FROM skus s WHERE s.merchant_id = $1 AND s.id = ANY($2)";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -205,9 +212,10 @@ public final class StockVault {
               .addString(keys.skuId).addString(keys.vaultKeyId).addValue(keys.sealed).addValue(keys.fingerprints));
         })
         .map(rows -> {
-          assert rows.rowCount() == keys.size() : "stored " + rows.rowCount() + " of " + keys.size() + " keys";
+          int stored = rows.iterator().next().getLong("stored").intValue();
+          assert stored == keys.size() : "stored " + stored + " of " + keys.size() + " keys";
           shortStock.forgetSku(keys.merchantId, keys.skuId);
-          return new UploadResult(keys.skuId, rows.rowCount());
+          return new UploadResult(keys.skuId, stored);
         });
   }
 
@@ -395,13 +403,12 @@ public final class StockVault {
   /** How many keys of each of the merchant's {@code skuIds} are in each state, in one statement. */
   public Future<Map<String, StockCounts>> counts(String merchantId, List<String> skuIds) {
     Tuple args = Tuple.tuple().addString(merchantId).addArrayOfString(skuIds.toArray(new String[0]));
-    return pool.preparedQuery(COUNTS_BY_SKU).execute(args)
+    return pool.preparedQuery(COUNTS).execute(args)
         .map(rows -> {
           Map<String, StockCounts> counts = new HashMap<>();
           skuIds.forEach(id -> counts.put(id, StockCounts.EMPTY));
           for (Row row : rows) {
-            counts.put(row.getString("sku_id"),
-                new StockCounts(row.getLong("available"), row.getLong("reserved"), row.getLong("delivered")));
+            counts.put(row.getString("sku_id"), countsOf(row));
           }
           return counts;
         });
@@ -409,10 +416,18 @@ public final class StockVault {
 
   /** How many keys of the SKU are in each state. */
   public Future<StockCounts> counts(String merchantId, String skuId) {
-    return pool.preparedQuery(COUNTS).execute(Tuple.of(merchantId, skuId)).map(rows -> {
-      Row row = rows.iterator().next();
-      return new StockCounts(row.getLong("available"), row.getLong("reserved"), row.getLong("delivered"));
-    });
+    return counts(merchantId, List.of(skuId)).map(counts -> counts.get(skuId));
+  }
+
+  private static StockCounts countsOf(Row row) {
+    long total = row.getLong("total");
+    long available = row.getLong("available");
+    long reserved = row.getLong("reserved");
+    long delivered = total - available - reserved;
+    // Keys are never deleted and every one stored raised the total: the rest cannot be negative.
+    assert delivered >= 0 : "SKU " + row.getString("sku_id") + " has " + total + " keys in all but " + available
+        + " available and " + reserved + " reserved";
+    return new StockCounts(available, reserved, Math.max(0, delivered));
   }
 
   /** Binds a sealed key to its merchant and SKU: a ciphertext moved to another row fails to open. */

@@ -256,6 +256,33 @@ class StockVaultTest {
   }
 
   @Test
+  void stockFiguresMatchTheKeysInEachStateThroughUploadsReservationsDeliveriesAndReleases() {
+    Merchant merchant = gw.createMerchant("Figures Shop");
+    String sku = gw.createSku(merchant);
+    gw.uploadKeys(merchant, sku, keys("FIG", 5));
+    gw.uploadKeys(merchant, sku, keys("FIG-MORE", 3));
+    List<Long> first = TestGateway.await(vault.reserve(merchant.id(), sku, 3, "figures-1", inMinutes(5)));
+    TestGateway.await(vault.reserve(merchant.id(), sku, 2, "figures-2", inMinutes(5)));
+    TestGateway.await(gw.gateway().pool()
+        .withTransaction(tx -> vault.deliver(tx, merchant.id(), "figures-1", first.subList(0, 2))));
+    TestGateway.await(vault.cancel(gw.gateway().pool(), merchant.id(), "figures-2"));
+
+    // Delivered is what the SKU ever had less its open stock: the same as counting the keys one by one.
+    StockVault.StockCounts counted = counted(merchant, sku);
+    assertThat(counted).isEqualTo(new StockVault.StockCounts(5, 1, 2));
+    assertThat(TestGateway.await(vault.counts(merchant.id(), sku))).isEqualTo(counted);
+    assertThat(TestGateway.await(vault.counts(merchant.id(), List.of(sku, "sku_unknown")))).containsEntry(sku, counted)
+        .containsEntry("sku_unknown", StockVault.StockCounts.EMPTY);
+  }
+
+  private static StockVault.StockCounts counted(Merchant merchant, String sku) {
+    Row row = gw.query("SELECT count(*) FILTER (WHERE state = 'available') AS available,"
+        + " count(*) FILTER (WHERE state = 'reserved') AS reserved, count(*) FILTER (WHERE state = 'delivered')"
+        + " AS delivered FROM stock_keys WHERE merchant_id = $1 AND sku_id = $2", merchant.id(), sku).get(0);
+    return new StockVault.StockCounts(row.getLong("available"), row.getLong("reserved"), row.getLong("delivered"));
+  }
+
+  @Test
   void anotherMerchantCannotOpenOrClaimTheKeys() {
     Merchant owner = gw.createMerchant("Owner");
     Merchant stranger = gw.createMerchant("Stranger");
