@@ -6,6 +6,7 @@ import io.keyhold.escrow.OrderState;
 import io.keyhold.gateway.engine.Checkout;
 import io.keyhold.gateway.engine.Deliveries;
 import io.keyhold.gateway.store.KeyStore;
+import io.keyhold.gateway.store.OptionalFilters;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
 import io.vertx.core.Future;
@@ -34,10 +35,10 @@ public final class OrderRoutes {
   public static final int PAGE_SIZE_MAX = 100;
   private static final Set<String> PUSH_FIELDS = Set.of("units");
   private static final Set<String> PUSH_UNIT_FIELDS = Set.of("index", "key");
-  private static final String LIST = "SELECT merchant_id, id, adapter_type, reservation_id, reserved_until, buyer_ref,"
-      + " version, data, placed_at FROM orders WHERE merchant_id = $1 AND ($2::text IS NULL OR state = $2)"
-      + " AND ($3::timestamptz IS NULL OR (placed_at, id) < ($3, $4)) AND ($6::timestamptz IS NULL OR placed_at >= $6)"
-      + " ORDER BY placed_at DESC, id DESC LIMIT $5";
+  /** A page of the merchant's orders, newest first; optional: by state, after a cursor, placed since. */
+  static final OptionalFilters LIST = new OptionalFilters("SELECT merchant_id, id, adapter_type, reservation_id,"
+      + " reserved_until, buyer_ref, version, data, placed_at FROM orders WHERE merchant_id = $1", 1,
+      List.of("state = ?", "(placed_at, id) < (?, ?)", "placed_at >= ?"), "ORDER BY placed_at DESC, id DESC LIMIT ?");
 
   private final Pool pool;
   private final OrderStore orders;
@@ -101,10 +102,19 @@ public final class OrderRoutes {
       }
     }
     int pageSize = limit;
-    Tuple args = Tuple.tuple().addString(request.merchantId()).addString(state)
-        .addOffsetDateTime(cursor == null ? null : cursor.placedAt()).addString(cursor == null ? null : cursor.id())
-        .addInteger(pageSize + 1).addOffsetDateTime(placedSince);
-    return pool.preparedQuery(LIST).execute(args).map(rows -> {
+    Tuple args = Tuple.tuple().addString(request.merchantId());
+    if (state != null) {
+      args.addString(state);
+    }
+    if (cursor != null) {
+      args.addOffsetDateTime(cursor.placedAt()).addString(cursor.id());
+    }
+    if (placedSince != null) {
+      args.addOffsetDateTime(placedSince);
+    }
+    args.addInteger(pageSize + 1);
+    String list = LIST.statement(state != null, cursor != null, placedSince != null);
+    return pool.preparedQuery(list).execute(args).map(rows -> {
       JsonArray items = new JsonArray();
       String next = null;
       int seen = 0;

@@ -3,6 +3,7 @@ package io.keyhold.gateway.engine;
 import io.keyhold.escrow.Award;
 import io.keyhold.escrow.Order;
 import io.keyhold.escrow.OrderEvent;
+import io.keyhold.gateway.store.OptionalFilters;
 import io.keyhold.gateway.store.OrderCodec;
 import io.keyhold.gateway.store.OrderStore;
 import io.keyhold.gateway.store.OrderViews;
@@ -36,13 +37,13 @@ public final class Disputes {
   public static final int PAGE_MAX = 50;
   public static final int CURSOR_LENGTH_MAX = 200;
 
-  private static final String OPEN = "SELECT data, updated_at, id FROM orders WHERE state = 'disputed'"
-      + " AND ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2))"
-      + " ORDER BY updated_at DESC, id DESC LIMIT " + (PAGE_MAX + 1);
-  private static final String DECIDED = "SELECT data, updated_at, id FROM orders WHERE state <> 'disputed'"
-      + " AND jsonb_typeof(data -> 'dispute') = 'object'"
-      + " AND ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2))"
-      + " ORDER BY updated_at DESC, id DESC LIMIT " + (PAGE_MAX + 1);
+  /** A page, after the previous page's last dispute when a cursor is given. */
+  private static final List<String> AFTER = List.of("(updated_at, id) < (?, ?)");
+  private static final String PAGE = "ORDER BY updated_at DESC, id DESC LIMIT " + (PAGE_MAX + 1);
+  private static final OptionalFilters OPEN = new OptionalFilters("SELECT data, updated_at, id FROM orders"
+      + " WHERE state = 'disputed'", 0, AFTER, PAGE);
+  private static final OptionalFilters DECIDED = new OptionalFilters("SELECT data, updated_at, id FROM orders"
+      + " WHERE state <> 'disputed' AND jsonb_typeof(data -> 'dispute') = 'object'", 0, AFTER, PAGE);
 
   private final Pool pool;
   private final OrderStore orders;
@@ -70,8 +71,9 @@ public final class Disputes {
 
   /** One page of open (or decided) disputes, newest first; {@code cursor} from the previous page or null. */
   public Future<JsonObject> list(boolean open, String cursor) {
-    Tuple after = cursor == null ? Tuple.tuple().addOffsetDateTime(null).addString(null) : decodeCursor(cursor);
-    return pool.preparedQuery(open ? OPEN : DECIDED).execute(after).map(rows -> {
+    Tuple after = cursor == null ? Tuple.tuple() : decodeCursor(cursor);
+    String page = (open ? OPEN : DECIDED).statement(cursor != null);
+    return pool.preparedQuery(page).execute(after).map(rows -> {
       JsonArray items = new JsonArray();
       String next = null;
       int seen = 0;
@@ -129,7 +131,8 @@ public final class Disputes {
             .put("units", OrderViews.units(order, false, "key_fingerprint", false)));
   }
 
-  static String encodeCursor(OffsetDateTime updatedAt, String id) {
+  /** The cursor of a page that ends at the dispute of order {@code id}, last changed at {@code updatedAt}. */
+  public static String encodeCursor(OffsetDateTime updatedAt, String id) {
     String plain = updatedAt.toInstant().toString() + "|" + id;
     return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
   }

@@ -13,9 +13,10 @@ import java.util.Objects;
  * whether it is done, still retried or failed for good, after how many attempts and with which last error.
  */
 public final class WebhookDeliveries {
-  private static final String LIST = "SELECT id, order_id, payload ->> 'type' AS event, state, attempts, last_error,"
-      + " created_at, next_attempt_at, finished_at FROM outbox WHERE merchant_id = $1 AND kind = 'notify'"
-      + " AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4";
+  /** A page of the merchant's deliveries, newest first; optional: by state, before an id. */
+  static final OptionalFilters LIST = new OptionalFilters("SELECT id, order_id, payload ->> 'type' AS event, state,"
+      + " attempts, last_error, created_at, next_attempt_at, finished_at FROM outbox WHERE merchant_id = $1"
+      + " AND kind = 'notify'", 1, List.of("state = ?", "id < ?"), "ORDER BY id DESC LIMIT ?");
 
   private final Pool pool;
 
@@ -28,8 +29,15 @@ public final class WebhookDeliveries {
    * {@code failed}; null for all), before the delivery {@code beforeId} (null for the first page).
    */
   public Future<List<JsonObject>> list(String merchantId, String state, Long beforeId, int limit) {
-    Tuple args = Tuple.tuple().addString(merchantId).addString(state).addLong(beforeId).addInteger(limit);
-    return pool.preparedQuery(LIST).execute(args).map(rows -> {
+    Tuple args = Tuple.tuple().addString(merchantId);
+    if (state != null) {
+      args.addString(state);
+    }
+    if (beforeId != null) {
+      args.addLong(beforeId);
+    }
+    args.addInteger(limit);
+    return pool.preparedQuery(LIST.statement(state != null, beforeId != null)).execute(args).map(rows -> {
       List<JsonObject> items = new ArrayList<>();
       rows.forEach(row -> items.add(new JsonObject()
           .put("id", row.getLong("id"))

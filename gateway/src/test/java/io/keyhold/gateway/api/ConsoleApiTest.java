@@ -92,6 +92,12 @@ class ConsoleApiTest {
     assertThat(delivery.getInteger("attempts")).isPositive();
     assertThat(delivery.getString("state")).isIn("pending", "failed");
     assertThat(gw.get("/v1/webhook-deliveries?state=done", merchant.apiKey()).body()).doesNotContain(purchase.orderId());
+    // A page after a cursor holds the deliveries older than it: this one after the next id, not after its own.
+    long id = delivery.getLong("id");
+    assertThat(gw.get("/v1/webhook-deliveries?cursor=" + (id + 1), merchant.apiKey()).json().getJsonArray("items")
+        .stream().map(JsonObject.class::cast).map(item -> item.getLong("id")).toList()).contains(id);
+    assertThat(gw.get("/v1/webhook-deliveries?cursor=" + id, merchant.apiKey()).json().getJsonArray("items")
+        .stream().map(JsonObject.class::cast).map(item -> item.getLong("id")).toList()).doesNotContain(id);
     assertThat(gw.get("/v1/webhook-deliveries?cursor=x", merchant.apiKey()).problemCode()).isEqualTo("validation_failed");
 
     TestGateway.Response health = gw.get("/v1/adapter-health", merchant.apiKey());

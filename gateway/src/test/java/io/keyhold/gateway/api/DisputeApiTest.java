@@ -6,6 +6,7 @@ import io.keyhold.gateway.engine.Disputes;
 import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +75,13 @@ class DisputeApiTest {
     JsonArray decidedList = gw.get("/admin/v1/disputes?state=decided", gw.adminToken()).json().getJsonArray("items");
     assertThat(decidedList.stream().map(item -> ((JsonObject) item).getString("order_id")).toList())
         .contains(purchase.orderId());
+    // A page after a cursor holds what comes after it, newest first: this dispute after a cursor just past it, not
+    // after its own.
+    OffsetDateTime changed = gw.query("SELECT updated_at FROM orders WHERE id = $1", purchase.orderId())
+        .get(0).getOffsetDateTime("updated_at");
+    assertThat(decidedAfter(Disputes.encodeCursor(changed.plusSeconds(1), purchase.orderId())))
+        .contains(purchase.orderId());
+    assertThat(decidedAfter(Disputes.encodeCursor(changed, purchase.orderId()))).doesNotContain(purchase.orderId());
     assertThat(gw.get("/admin/v1/audit", gw.adminToken()).json().getBoolean("ok")).isTrue();
   }
 
@@ -125,5 +133,10 @@ class DisputeApiTest {
     assertThat(gw.get("/admin/v1/disputes?cursor=notacursor", gw.adminToken()).problemCode())
         .isEqualTo("validation_failed");
     assertThat(purchases.get(undisputed).json().getString("state")).isEqualTo("ready");
+  }
+
+  private static List<String> decidedAfter(String cursor) {
+    return gw.get("/admin/v1/disputes?state=decided&cursor=" + cursor, gw.adminToken()).json().getJsonArray("items")
+        .stream().map(item -> ((JsonObject) item).getString("order_id")).toList();
   }
 }
