@@ -122,7 +122,7 @@ public final class Payments {
    * all the payments applied in the last {@link #POLL_AGE_MAX} and all those abandoned ever (165 ms a poll at 230,000
    * starts).
    */
-  static final String CLAIM_POLLS = "WITH due AS (SELECT t.provider, t.provider_txn_id, t.created_at > $5"
+  private static final String CLAIM_POLLS = "WITH due AS (SELECT t.provider, t.provider_txn_id, t.created_at > $5"
       + " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = t.provider"
       + " AND p.provider_txn_id = t.provider_txn_id AND p.use IS NOT NULL) AS open FROM payment_starts t"
       + " WHERE t.next_poll_at <= $1 AND t.created_at <= $2 ORDER BY t.next_poll_at LIMIT $4 FOR UPDATE SKIP LOCKED)"

@@ -102,7 +102,7 @@ public final class StockVault {
    * stock counted through their partial indexes; the rest are delivered. Counting the delivered ones read the SKU's
    * whole history at each request.
    */
-  static final String COUNTS = "SELECT s.id AS sku_id, s.stock_keys_total AS total,"
+  private static final String COUNTS = "SELECT s.id AS sku_id, s.stock_keys_total AS total,"
       + " (SELECT count(*) FROM stock_keys k WHERE k.merchant_id = s.merchant_id AND k.sku_id = s.id"
       + " AND k.state = 'available') AS available,"
       + " (SELECT count(*) FROM stock_keys k WHERE k.merchant_id = s.merchant_id AND k.sku_id = s.id"

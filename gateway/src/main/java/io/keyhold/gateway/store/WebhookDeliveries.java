@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public final class WebhookDeliveries {
   /** A page of the merchant's deliveries, newest first; optional: by state, before an id. */
-  static final OptionalFilters LIST = new OptionalFilters("SELECT id, order_id, payload ->> 'type' AS event, state,"
+  private static final OptionalFilters LIST = new OptionalFilters("SELECT id, order_id, payload ->> 'type' AS event, state,"
       + " attempts, last_error, created_at, next_attempt_at, finished_at FROM outbox WHERE merchant_id = $1"
       + " AND kind = 'notify'", 1, List.of("state = ?", "id < ?"), "ORDER BY id DESC LIMIT ?");
 

@@ -94,10 +94,8 @@ class ConsoleApiTest {
     assertThat(gw.get("/v1/webhook-deliveries?state=done", merchant.apiKey()).body()).doesNotContain(purchase.orderId());
     // A page after a cursor holds the deliveries older than it: this one after the next id, not after its own.
     long id = delivery.getLong("id");
-    assertThat(gw.get("/v1/webhook-deliveries?cursor=" + (id + 1), merchant.apiKey()).json().getJsonArray("items")
-        .stream().map(JsonObject.class::cast).map(item -> item.getLong("id")).toList()).contains(id);
-    assertThat(gw.get("/v1/webhook-deliveries?cursor=" + id, merchant.apiKey()).json().getJsonArray("items")
-        .stream().map(JsonObject.class::cast).map(item -> item.getLong("id")).toList()).doesNotContain(id);
+    assertThat(deliveryIdsBefore(merchant, id + 1)).contains(id);
+    assertThat(deliveryIdsBefore(merchant, id)).doesNotContain(id);
     assertThat(gw.get("/v1/webhook-deliveries?cursor=x", merchant.apiKey()).problemCode()).isEqualTo("validation_failed");
 
     TestGateway.Response health = gw.get("/v1/adapter-health", merchant.apiKey());
@@ -122,5 +120,11 @@ class ConsoleApiTest {
       Thread.sleep(200);
     }
     assertThat(last).as("the merchant's key after the change").isEqualTo(status);
+  }
+
+  /** The ids of the merchant's first page of webhook deliveries older than {@code cursor}. */
+  private static java.util.List<Long> deliveryIdsBefore(TestGateway.Merchant merchant, long cursor) {
+    return gw.get("/v1/webhook-deliveries?cursor=" + cursor, merchant.apiKey()).json().getJsonArray("items").stream()
+        .map(JsonObject.class::cast).map(item -> item.getLong("id")).toList();
   }
 }

@@ -170,8 +170,7 @@ class EpayPaymentTest {
 
     purchases.awaitState(purchase, "ready");
     assertThat(site.sentNotices()).noneMatch(url -> url.contains(outTradeNo));
-    assertThat(flows.gw.query("SELECT polls FROM payment_starts WHERE provider_txn_id = $1", outTradeNo).get(0)
-        .getInteger("polls")).isPositive();
+    assertThat(polls(outTradeNo)).isPositive();
   }
 
   @Test
