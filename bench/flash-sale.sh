@@ -22,7 +22,8 @@
 # SIMULATOR_NICE (-10: the simulator goes first for a core; 0 runs it at the gateway's and PostgreSQL's priority),
 # WARMUP_ARGS (flags of the unmeasured warm-up run; empty skips it), KEEP_WORK (1 keeps the work folder with report.json/html),
 # RAW_ONLY (1 stops after the pgbench figure), RUNS (3), FIXED_RATE_SECONDS (30; 0 skips the fixed-rate run),
-# JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept).
+# JFR (1 records the gateway with Java Flight Recorder into the work folder, which is then kept),
+# PERF (1 samples the whole machine with Linux perf through each measured run, the JVMs' compiled code named; see below).
 # With KEEP_WORK=1 the work folder also holds statements-N.txt: each run's most called statements (calls, ms, WAL bytes per call),
 # and statements-by-time-N.txt: the same figures, the statements PostgreSQL spent most time on first; metrics-N.txt: the
 # gateway's /metrics as each run ends (answer times per operation, pool waits, the outbox); wal-N.txt: pg_waldump's
@@ -53,11 +54,24 @@ FIXED_RATE_SECONDS="${FIXED_RATE_SECONDS:-30}"
 if [[ "${JFR:-0}" == 1 ]]; then
   KEEP_WORK=1
 fi
+# PERF=1: `perf record -a` from each measured run's start to its end (the shop's set-up and the last look included),
+# into perf-N.data, and per run the machine's samples split by process (gateway, PostgreSQL, simulator, idle, other)
+# with each one's most sampled functions, in perf-N.txt and on the screen once the gateway has stopped. JFR sees
+# only the gateway's Java threads; this sees PostgreSQL, the kernel, the collectors and the compilers too. Each JVM
+# writes /tmp/perf-PID.map of its compiled code as it exits (moved into the work folder afterwards).
+PERF_HZ=999
+PERF_SYMBOLS_LISTED=25
+PERF_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"
 READY_TIMEOUT_SECONDS=120
 # Statements kept per run in the work folder (statements-N.txt), most called first.
 STATEMENTS_LISTED=40
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+if [[ "${PERF:-0}" == 1 ]]; then
+  KEEP_WORK=1
+  GATEWAY_JAVA_OPTS="$GATEWAY_JAVA_OPTS $PERF_JAVA_OPTS"
+  SIMULATOR_JAVA_OPTS="$SIMULATOR_JAVA_OPTS $PERF_JAVA_OPTS"
+fi
 RAW_DB=keyhold_bench_raw
 GW_DB=keyhold_bench_gateway
 ADMIN_TOKEN="bench-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -85,6 +99,9 @@ cleanup() {
 trap cleanup EXIT
 
 need_tools flash-sale.sh java pgbench psql pg_isready pg_ctlcluster jq
+if [[ "${PERF:-0}" == 1 ]]; then
+  need_tools flash-sale.sh perf
+fi
 
 log "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM; $(java -version 2>&1 | head -1)"
 
@@ -278,8 +295,17 @@ for run in $(seq 1 "$RUNS"); do
   RUN_EXIT=0
   watch_sale_end "$WORK/run-$run.log" "$WORK/sale-end-$run.txt" &
   WATCHER_PID=$!
+  PERF_PID=""
+  if [[ "${PERF:-0}" == 1 ]]; then
+    perf record -a -F "$PERF_HZ" -o "$WORK/perf-$run.data" >"$WORK/perf-$run.log" 2>&1 &
+    PERF_PID=$!
+  fi
   # shellcheck disable=SC2086  # SIM_ARGS is a list of flags on purpose
   simulate "run-$run" --profile flash-sale $SIM_ARGS || RUN_EXIT=$?
+  if [[ -n "$PERF_PID" ]]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+  fi
   read_sale_end "$WATCHER_PID" "$WORK/sale-end-$run.txt"
   # The gateway's own figures as the run ends (answer times per operation, event-loop lag, pools, outbox): where a
   # phase waited.
@@ -427,10 +453,56 @@ printf '\nfixed-rate run: %s\n' "$FIXED_LINE"
 printf 'gateway peak RSS through the whole bench: %d MiB (at ready: %d MiB; JVM options: %s)\n' \
   "$((PEAK_RSS_KB / 1024))" "$((RSS_READY_KB / 1024))" "$GATEWAY_JAVA_OPTS"
 printf 'statements counted by pg_stat_statements in the gateway database (BEGIN and COMMIT included); figures per lifecycle from the simulator'"'"'s start to the sale'"'"'s end (its last look and audit left out)\n'
-if [[ "${JFR:-0}" == 1 ]]; then
+if [[ "${JFR:-0}" == 1 || "${PERF:-0}" == 1 ]]; then
+  # Both are written as the gateway's JVM exits.
   kill "$GATEWAY_PID" 2>/dev/null || true
   for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
+fi
+if [[ "${JFR:-0}" == 1 ]]; then
   echo "flight recording: $WORK/gateway.jfr"
+fi
+if [[ "${PERF:-0}" == 1 ]]; then
+  for data in "$WORK"/perf-*.data; do
+    summary="${data%.data}.txt"
+    # One line a sample: "comm pid/tid address symbol (object)"; a process that has a perf map is a JVM.
+    perf script -i "$data" -F comm,pid,tid,ip,sym,dso 2>/dev/null | awk -v gw="$GATEWAY_PID" -v top="$PERF_SYMBOLS_LISTED" '
+      # A thread name may hold spaces ("VM Thread"): the sample is read around its "pid/tid address".
+      match($0, / [0-9]+\/[0-9]+ +[0-9a-f]+ /) {
+        comm = substr($0, 1, RSTART); gsub(/^ +| +$/, "", comm)
+        split(substr($0, RSTART + 1, RLENGTH), ids, "/"); pid = ids[1]
+        sym = substr($0, RSTART + RLENGTH)
+        if (pid == gw) who = "gateway"
+        else if (comm == "postgres") who = "postgresql"
+        else if (comm == "swapper") who = "idle"
+        else {
+          if (!(pid in jvm)) jvm[pid] = system("test -f /tmp/perf-" pid ".map") == 0
+          who = jvm[pid] ? "simulator" : "other"
+        }
+        n[who]++; all++; at[who SUBSEP sym]++ }
+      END {
+        groups = 0
+        for (w in n) order[++groups] = w
+        for (i = 1; i <= groups; i++) for (j = i + 1; j <= groups; j++) if (n[order[j]] > n[order[i]]) {
+          t = order[i]; order[i] = order[j]; order[j] = t
+        }
+        printf "%-12s %8s %7s\n", "process", "samples", "share"
+        for (i = 1; i <= groups; i++) printf "%-12s %8d %6.1f%%\n", order[i], n[order[i]], 100 * n[order[i]] / all
+        for (i = 1; i <= groups; i++) {
+          w = order[i]
+          printf "\n%s, most sampled (share of its samples):\n", w
+          cmd = "sort -rn | head -" top
+          for (key in at) {
+            split(key, wk, SUBSEP)
+            if (wk[1] == w) printf "%6.1f%%  %s\n", 100 * at[key] / n[w], wk[2] | cmd
+          }
+          close(cmd)
+        }
+      }' >"$summary"
+    printf '\nperf, %s: the machine by process\n' "$(basename "$data")"
+    sed -n '1,/^$/p' "$summary"
+  done
+  mv /tmp/perf-*.map "$WORK/" 2>/dev/null || true
+  echo "perf: $WORK/perf-N.data with its summary perf-N.txt; perf report -i needs the maps moved back to /tmp"
 fi
 if [[ "${KEEP_WORK:-0}" == 1 ]]; then
   echo "reports: $WORK/run-*/report.html"
