@@ -41,7 +41,7 @@ SIM_ARGS="${SIM_ARGS:-}"
 SIM_TIMEOUT_SECONDS="${SIM_TIMEOUT_SECONDS:-300}"
 GATEWAY_ARGS="${GATEWAY_ARGS:-}"
 # The load generator is not what is measured: C1 only, so its JIT does not take a core from the gateway, and the
-# serial collector, whose write barrier and lone thread cost less than G1's (G1 took ~8 % of its CPU).
+# serial collector, whose write barrier and lone thread cost less than G1's (G1 took ~10 % of its CPU).
 SIMULATOR_JAVA_OPTS="${SIMULATOR_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 # The simulator stands for the buyers' and the shop's own machines, so it goes first for a core. At the same
 # priority as the gateway and PostgreSQL its one event loop waited seconds for one in the spike (simulator_lag p99
