@@ -62,11 +62,7 @@ cleanup() {
   if [[ -n "$PROBE_PID" ]]; then
     wait "$PROBE_PID" 2>/dev/null || true
   fi
-  if [[ -n "$GATEWAY_PID" ]] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    kill "$GATEWAY_PID" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$GATEWAY_PID" 2>/dev/null || true
-  fi
+  stop_gateway
   if [[ "${KEEP_WORK:-0}" != 1 ]]; then
     timeout 120 bash "$CLUSTER" stop "$CLUSTER_DIR" || true
     rm -rf "$WORK"

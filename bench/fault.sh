@@ -68,14 +68,6 @@ other_clients() {
     AND datname IS DISTINCT FROM '$GW_DB' AND pid <> pg_backend_pid()\"" 2>/dev/null || echo 0
 }
 
-stop_gateway() {
-  if [[ -n "$GATEWAY_PID" ]] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    kill "$GATEWAY_PID" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$GATEWAY_PID" 2>/dev/null || true
-  fi
-}
-
 cleanup() {
   if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then
     kill "$SIM_PID" 2>/dev/null || true

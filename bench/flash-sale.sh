@@ -80,11 +80,7 @@ WORK="$(mktemp -d /tmp/keyhold-bench.XXXXXX)"
 GATEWAY_PID=""
 
 cleanup() {
-  if [[ -n "$GATEWAY_PID" ]] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    kill "$GATEWAY_PID" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$GATEWAY_PID" 2>/dev/null || true
-  fi
+  stop_gateway
   su postgres -c "psql -q -c 'DROP DATABASE IF EXISTS $RAW_DB' -c 'DROP DATABASE IF EXISTS $GW_DB'" \
     >/dev/null 2>&1 || true
   if [[ "$STARTED_POSTGRES" == 1 ]]; then
@@ -455,8 +451,7 @@ printf 'gateway peak RSS through the whole bench: %d MiB (at ready: %d MiB; JVM 
 printf 'statements counted by pg_stat_statements in the gateway database (BEGIN and COMMIT included); figures per lifecycle from the simulator'"'"'s start to the sale'"'"'s end (its last look and audit left out)\n'
 if [[ "${JFR:-0}" == 1 || "${PERF:-0}" == 1 ]]; then
   # Both are written as the gateway's JVM exits.
-  kill "$GATEWAY_PID" 2>/dev/null || true
-  for _ in $(seq 1 30); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
+  stop_gateway
 fi
 if [[ "${JFR:-0}" == 1 ]]; then
   echo "flight recording: $WORK/gateway.jfr"

@@ -78,6 +78,17 @@ stop_embedded_gateway() {
   rm -rf "$WORK"
 }
 
+# Seconds a gateway has to stop on SIGTERM (its flight recording and perf map are written as it exits) before SIGKILL.
+GATEWAY_STOP_SECONDS=30
+# stop_gateway: the gateway of GATEWAY_PID stopped, if it still runs.
+stop_gateway() {
+  if [[ -n "$GATEWAY_PID" ]] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    kill "$GATEWAY_PID" 2>/dev/null || true
+    for _ in $(seq 1 "$GATEWAY_STOP_SECONDS"); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 1; done
+    kill -9 "$GATEWAY_PID" 2>/dev/null || true
+  fi
+}
+
 # start_system_postgres: the system cluster up and answering (started here if it was down).
 start_system_postgres() {
   log "system PostgreSQL 15"

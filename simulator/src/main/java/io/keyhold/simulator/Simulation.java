@@ -135,9 +135,9 @@ public final class Simulation {
     try {
       Books books = new Books();
       // What the run's own CPU figures rest on: where epoll cannot load, the simulator spends more per call.
+      Throwable noEpoll = vertx.unavailableNativeTransportCause();
       out.printf("Simulator sockets on %s%n", vertx.isNativeTransportEnabled() ? "the native transport (epoll)"
-          : "Java NIO" + (vertx.unavailableNativeTransportCause() == null ? ""
-              : " (" + vertx.unavailableNativeTransportCause() + ")"));
+          : "Java NIO" + (noEpoll == null ? "" : " (" + noEpoll + ")"));
       out.printf("Setting up %d shop(s) on %s ...%n", config.shops(), target.describe());
       ShopSetup setup = new ShopSetup(vertx, client, config, books, runId);
       List<Shop> shops = await(context, setup::setUp, SETUP_TIMEOUT_MS);
