@@ -85,8 +85,6 @@ public final class Gateway implements AutoCloseable {
   public static final Duration READY_QUERY_TIMEOUT = Duration.ofSeconds(2);
   /** The embedded PostgreSQL cluster's folder under the data folder. */
   public static final String EMBEDDED_PG_DIR = "pg";
-  /** Vert.x's own count (twice the cores), named here because the pools spread their connections over them. */
-  static final int EVENT_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
   /** API requests may fill a quarter of the pool's wait queue; see {@link #apiRequestsInFlightMax}. */
   static final int API_SHARE_OF_POOL_QUEUE = 4;
   /**
@@ -168,7 +166,7 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true).setMetricsOptions(
+        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true).setMetricsOptions(
             // Vert.x's HTTP server meters cost every request several meter updates and a gauge lookup (~7 µs of
             // its ~20-450 µs, measured in docs/operations.md); keyhold_api_answer_seconds times every answer, and
             // OpenConnections counts the connections. Pool, SQL client and HTTP client meters stay.
@@ -198,7 +196,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private Future<Void> boot() {
-    pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax(), EVENT_LOOPS);
+    pool = database.connect(vertx, config.poolMaxSize(), config.poolWaitQueueMax(), config.eventLoops());
     merchants = new MerchantService(pool, secrets.vault());
     catalog = new Catalog(secrets.vault());
     stock = new StockVault(vertx, pool, secrets.vault(), secrets.fingerprints(), config.stockBatchMax());

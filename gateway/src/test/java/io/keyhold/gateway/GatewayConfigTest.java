@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.gateway.store.DatabaseLocation;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -62,9 +61,9 @@ class GatewayConfigTest {
   void servesHttpOnEveryEventLoopByDefaultAndTakesTheCountFromTheConfigFile() {
     GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(),
         new JsonObject().put("http_instances", 3)).build();
-    int eventLoops = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int cores = Runtime.getRuntime().availableProcessors();
 
-    assertThat(GatewayConfig.builder().build().httpInstances()).isEqualTo(eventLoops);
+    assertThat(GatewayConfig.builder().build().httpInstances()).isEqualTo(cores);
     assertThat(config.httpInstances()).isEqualTo(3);
     assertThat(config.toBuilder().build().httpInstances()).isEqualTo(3);
     assertThat(config.toString()).contains("httpInstances=3");
@@ -72,6 +71,21 @@ class GatewayConfigTest {
         .hasMessage("http instances must be between 1 and " + GatewayConfig.HTTP_INSTANCES_MAX + ", but was 0");
     assertThatThrownBy(() -> GatewayConfig.builder().httpInstances(GatewayConfig.HTTP_INSTANCES_MAX + 1))
         .hasMessageContaining("but was " + (GatewayConfig.HTTP_INSTANCES_MAX + 1));
+  }
+
+  @Test
+  void runsOneEventLoopPerCoreByDefaultAndAsManyAsTheConfigFileSaysWithAServerOnEach() {
+    GatewayConfig config = GatewayConfigFile.apply(GatewayConfig.builder(),
+        new JsonObject().put("event_loops", 3)).build();
+
+    assertThat(GatewayConfig.builder().build().eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(config.eventLoops()).isEqualTo(3);
+    assertThat(config.httpInstances()).as("one server per event loop unless told").isEqualTo(3);
+    assertThat(GatewayConfig.builder().eventLoops(3).httpInstances(1).build().httpInstances()).isEqualTo(1);
+    assertThat(config.toBuilder().build().eventLoops()).isEqualTo(3);
+    assertThat(config.toString()).contains("eventLoops=3");
+    assertThatThrownBy(() -> GatewayConfig.builder().eventLoops(0))
+        .hasMessage("event loops must be between 1 and " + GatewayConfig.EVENT_LOOPS_MAX + ", but was 0");
   }
 
   @Test

@@ -47,6 +47,18 @@ class HttpInstancesTest {
   }
 
   @Test
+  void runsAsManyEventLoopsAsConfiguredWithAServerOnEachByDefault() throws Exception {
+    int eventLoops = 3;
+    try (TestGateway gw = TestGateway.start(config -> config.eventLoops(eventLoops))) {
+      assertThat(threadsServing(gw.gateway())).hasSize(eventLoops);
+    }
+    // Servers past the loops share them: three servers on one loop answer on one thread.
+    try (TestGateway gw = TestGateway.start(config -> config.eventLoops(1).httpInstances(3))) {
+      assertThat(threadsServing(gw.gateway())).hasSize(1);
+    }
+  }
+
+  @Test
   void runsItsSocketsOnEpollOnLinux() throws Exception {
     // The native library ships for this platform only; elsewhere the gateway runs on NIO and says so at start.
     assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
