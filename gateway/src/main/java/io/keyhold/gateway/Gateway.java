@@ -166,11 +166,11 @@ public final class Gateway implements AutoCloseable {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxGaugeRepeats.install();
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true).setMetricsOptions(
+        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true)
             // Vert.x's HTTP server meters cost every request several meter updates and a gauge lookup (~7 µs of
             // its ~20-450 µs, measured in docs/operations.md); keyhold_api_answer_seconds times every answer, and
             // OpenConnections counts the connections. Pool, SQL client and HTTP client meters stay.
-            new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
                 .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();

@@ -79,7 +79,8 @@ public final class GatewayConfig {
   private final int stockBatchMax;
   private final long shutdownGraceMs;
   private final int eventLoops;
-  private final int httpInstances;
+  /** As set; null: one per event loop. */
+  private final Integer httpInstances;
   private final boolean seedDemo;
   private final SecretOverrides secrets;
   private final String metricsToken;
@@ -101,8 +102,7 @@ public final class GatewayConfig {
     this.stockBatchMax = b.stockBatchMax;
     this.shutdownGraceMs = b.shutdownGraceMs;
     this.eventLoops = b.eventLoops;
-    // One HTTP server per event loop unless told: one server alone serves every request on one loop, one core.
-    this.httpInstances = b.httpInstances != null ? b.httpInstances : b.eventLoops;
+    this.httpInstances = b.httpInstances;
     this.seedDemo = b.seedDemo;
     this.secrets = new SecretOverrides(b.vaultKeys, b.fingerprintKey, b.evidenceSeed, b.adminToken);
     this.metricsToken = b.metricsToken;
@@ -172,7 +172,8 @@ public final class GatewayConfig {
 
   /** HTTP servers on the one host and port, each on an event loop of its own (Vert.x spreads connections). */
   public int httpInstances() {
-    return httpInstances;
+    // One HTTP server per event loop unless told: one server alone serves every request on one loop, one core.
+    return httpInstances != null ? httpInstances : eventLoops;
   }
 
   /** Whether the first start seeds a demo merchant, SKU and stock. */
@@ -254,7 +255,7 @@ public final class GatewayConfig {
         + ", database=" + (pgUrl == null ? "embedded" : "url given") + ", poolMaxSize=" + poolMaxSize
         + ", poolWaitQueueMax=" + poolWaitQueueMax + ", bodyLimitBytes=" + bodyLimitBytes
         + ", requestTimeoutMs=" + requestTimeoutMs + ", stockBatchMax=" + stockBatchMax
-        + ", shutdownGraceMs=" + shutdownGraceMs + ", eventLoops=" + eventLoops + ", httpInstances=" + httpInstances
+        + ", shutdownGraceMs=" + shutdownGraceMs + ", eventLoops=" + eventLoops + ", httpInstances=" + httpInstances()
         + ", seedDemo=" + seedDemo + ", outboundAllowHosts="
         + outboundRules.allowedHosts() + ", " + secrets + ", metricsToken=" + (metricsToken == null ? "none" : "given")
         + ", " + engine + "]";

@@ -10,8 +10,8 @@ import java.util.Set;
  * check every value. Keys, in snake_case: {@code host}, {@code port}, {@code data_dir},
  * {@code pg_url}, {@code public_base_url}, {@code pool_max_size}, {@code pool_wait_queue_max},
  * {@code body_limit_bytes}, {@code request_timeout_ms}, {@code stock_batch_max},
- * {@code shutdown_grace_ms}, {@code event_loops}, {@code http_instances}, {@code seed_demo}, {@code console_session_idle_seconds},
- * {@code console_session_max_seconds}, {@code outbound_allow_hosts} (an array
+ * {@code shutdown_grace_ms}, {@code event_loops}, {@code http_instances}, {@code seed_demo},
+ * {@code console_session_idle_seconds}, {@code console_session_max_seconds}, {@code outbound_allow_hosts} (an array
  * of hosts), {@code engine} (see {@link io.keyhold.gateway.engine.EngineConfig.Builder#applyJson}), {@code payments}
  * ({@code checkout}: the provider the checkout page pays through; {@code providers}: each provider plug-in's
  * settings by id, e.g. {@code epay}), and
@@ -23,8 +23,8 @@ public final class GatewayConfigFile {
 
   private static final Set<String> KEYS = Set.of("host", "port", "data_dir", "pg_url", "public_base_url",
       "pool_max_size", "pool_wait_queue_max", "body_limit_bytes", "request_timeout_ms", "stock_batch_max",
-      "shutdown_grace_ms", "event_loops", "http_instances", "seed_demo", "secrets", "engine", "outbound_allow_hosts", "payments",
-      "console_session_idle_seconds", "console_session_max_seconds");
+      "shutdown_grace_ms", "event_loops", "http_instances", "seed_demo", "secrets", "engine", "outbound_allow_hosts",
+      "payments", "console_session_idle_seconds", "console_session_max_seconds");
   private static final Set<String> PAYMENT_KEYS = Set.of("checkout", "providers");
   private static final Set<String> SECRET_KEYS =
       Set.of("vault_keys", "fingerprint_key", "evidence_seed", "admin_token", "metrics_token");
