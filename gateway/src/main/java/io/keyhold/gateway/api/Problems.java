@@ -187,7 +187,7 @@ public final class Problems {
         case BUSY -> Problem.of(ProblemCode.OVERLOADED, refusal.detail());
         case MERCHANT_UNAVAILABLE -> Problem.of(ProblemCode.MERCHANT_UNAVAILABLE, refusal.detail());
         case MERCHANT_BAD_SIGNATURE -> Problem.of(ProblemCode.MERCHANT_BAD_SIGNATURE, refusal.detail());
-        case OUT_OF_STOCK -> Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
+        case OUT_OF_STOCK -> outOfStock(refusal);
         case MERCHANT_DEPOSIT_LOW -> Problem.of(ProblemCode.MERCHANT_DEPOSIT_LOW, refusal.detail());
         case DEPOSIT_BELOW_FLOOR -> Problem.of(ProblemCode.DEPOSIT_BELOW_FLOOR, refusal.detail());
         case DEPOSIT_CURRENCY_MISMATCH -> Problem.of(ProblemCode.DEPOSIT_CURRENCY_MISMATCH, refusal.detail());
@@ -202,6 +202,20 @@ public final class Problems {
           .with("positions", new JsonArray(new ArrayList<>(duplicates.positions())));
     }
     return null;
+  }
+
+  /**
+   * Out of stock; for keys Keyhold holds, also how many of them checkouts hold ({@code held_units}) and when the first
+   * of those holds ends ({@code held_until}): a shop can tell its buyers the sale is over, or that keys may come back.
+   */
+  private static Problem outOfStock(Refusal refusal) {
+    Problem problem = Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
+    StockVault.Held held = refusal.held();
+    if (held == null) {
+      return problem;
+    }
+    problem = problem.with("held_units", held.units());
+    return held.firstUntil() == null ? problem : problem.with("held_until", held.firstUntil().toString());
   }
 
   /** The problem for a failure and/or a status code set by Vert.x Web. */

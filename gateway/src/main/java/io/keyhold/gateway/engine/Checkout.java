@@ -22,6 +22,7 @@ import io.keyhold.gateway.store.StoredOrder;
 import io.keyhold.gateway.store.OrderTokens;
 import io.keyhold.gateway.store.OrderViews;
 import io.keyhold.gateway.store.ShortLivedCache;
+import io.keyhold.gateway.store.StockVault;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -93,10 +94,13 @@ public final class Checkout {
   private final Supplier<String> baseUrl;
   private final Cache<SkuKey, Terms> terms = ShortLivedCache.of(TERMS_CACHED_MAX);
 
-  /** Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago. */
+  /**
+   * Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago: if so, the keys
+   * checkouts held then ({@link StockVault#heldWhileShort}); else null.
+   */
   @FunctionalInterface
   public interface SoldOutHint {
-    boolean knownShort(String merchantId, String skuId, int quantity);
+    StockVault.Held heldWhileShort(String merchantId, String skuId, int quantity);
   }
 
   public Checkout(Pool pool, OrderStore orders, MerchantAdapters adapters, KeyVault vault, EngineConfig config,
@@ -143,7 +147,7 @@ public final class Checkout {
           .recover(failure -> Future.failedFuture(DatabaseOutage.isOutage(failure) ? failure
               : Refusal.of(Refusal.Code.MERCHANT_UNAVAILABLE, "The merchant's shop is not set up to sell now")))
           .compose(adapter -> adapter.reserve(skuId, quantity, until)
-              .recover(failure -> Future.failedFuture(reserveRefusal(failure)))
+              .recover(failure -> Future.failedFuture(reserveRefusal(failure, merchantId, skuId, quantity)))
               .compose(reservation -> place(merchantId, skuId, quantity, buyerRef, terms, reservation, now,
                   answer).recover(failure -> {
                     // Nothing was stored: give the hold back at once rather than wait for it to lapse.
@@ -250,11 +254,14 @@ public final class Checkout {
    * only — a null never sells, the reservation does.
    */
   public Refusal knownSoldOut(String merchantId, String skuId, int quantity) {
-    return soldOut.knownShort(merchantId, skuId, quantity) ? outOfStock() : null;
+    StockVault.Held held = soldOut.heldWhileShort(merchantId, skuId, quantity);
+    return held == null ? null : outOfStock(held);
   }
 
-  private static Refusal outOfStock() {
-    return Refusal.of(Refusal.Code.OUT_OF_STOCK, "Not enough keys are free for this quantity");
+  /** Out of stock, saying how many keys checkouts hold when Keyhold holds the stock ({@code held}; null: unknown). */
+  private static Refusal outOfStock(StockVault.Held held) {
+    String detail = "Not enough keys are free for this quantity";
+    return held == null ? Refusal.of(Refusal.Code.OUT_OF_STOCK, detail) : Refusal.outOfStock(detail, held);
   }
 
   /**
@@ -265,11 +272,12 @@ public final class Checkout {
     terms.asMap().keySet().removeIf(key -> key.merchantId().equals(merchantId));
   }
 
-  private static Throwable reserveRefusal(Throwable failure) {
+  private Throwable reserveRefusal(Throwable failure, String merchantId, String skuId, int quantity) {
     io.keyhold.adapters.spi.Refusal shop = failure instanceof MerchantRefusedException refused
         ? refused.refusal() : null;
     if (shop == io.keyhold.adapters.spi.Refusal.OUT_OF_STOCK) {
-      return outOfStock();
+      // The consignment stock's claim that came up short left what checkouts hold in the hint; a shop's refusal did not.
+      return outOfStock(soldOut.heldWhileShort(merchantId, skuId, quantity));
     }
     if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {
       return Refusal.of(Refusal.Code.OUT_OF_STOCK, "The shop does not sell this SKU now");

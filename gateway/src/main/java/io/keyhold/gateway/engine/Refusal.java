@@ -1,6 +1,7 @@
 package io.keyhold.gateway.engine;
 
 import io.keyhold.escrow.RejectionCode;
+import io.keyhold.gateway.store.StockVault;
 import java.util.Objects;
 
 /**
@@ -43,29 +44,39 @@ public final class Refusal extends RuntimeException {
   private final Code code;
   private final transient RejectionCode rejection;
   private final String field;
+  private final transient StockVault.Held held;
 
-  private Refusal(Code code, String detail, RejectionCode rejection, String field) {
+  private Refusal(Code code, String detail, RejectionCode rejection, String field, StockVault.Held held) {
     super(Objects.requireNonNull(detail, "detail"), null, false, false);
     this.code = Objects.requireNonNull(code, "code");
     this.rejection = rejection;
     this.field = field;
+    this.held = held;
   }
 
   public static Refusal of(Code code, String detail) {
     if (code == Code.ORDER_REFUSED || code == Code.MALFORMED_INPUT) {
       throw new IllegalArgumentException(code + " needs its rejection or field");
     }
-    return new Refusal(code, detail, null, null);
+    return new Refusal(code, detail, null, null, null);
+  }
+
+  /**
+   * {@link Code#OUT_OF_STOCK} for a SKU whose keys Keyhold holds, saying how many of them checkouts hold ({@code held}):
+   * those may come back to stock, when their buyers do not pay.
+   */
+  public static Refusal outOfStock(String detail, StockVault.Held held) {
+    return new Refusal(Code.OUT_OF_STOCK, detail, null, null, Objects.requireNonNull(held, "held"));
   }
 
   /** The order's refusal of an event, as escrow-core gave it. */
   public static Refusal byOrder(RejectionCode rejection, String detail) {
-    return new Refusal(Code.ORDER_REFUSED, detail, Objects.requireNonNull(rejection, "rejection"), null);
+    return new Refusal(Code.ORDER_REFUSED, detail, Objects.requireNonNull(rejection, "rejection"), null, null);
   }
 
   /** A malformed value in {@code field} ({@code query:cursor}, a JSON pointer...). */
   public static Refusal malformed(String field, String detail) {
-    return new Refusal(Code.MALFORMED_INPUT, detail, null, Objects.requireNonNull(field, "field"));
+    return new Refusal(Code.MALFORMED_INPUT, detail, null, Objects.requireNonNull(field, "field"), null);
   }
 
   public Code code() {
@@ -80,6 +91,14 @@ public final class Refusal extends RuntimeException {
   /** The malformed field for {@link Code#MALFORMED_INPUT}, else null. */
   public String field() {
     return field;
+  }
+
+  /**
+   * For {@link Code#OUT_OF_STOCK} of keys Keyhold holds (the consignment stock), the SKU's keys checkouts hold; null
+   * when not known (a remote shop's stock).
+   */
+  public StockVault.Held held() {
+    return held;
   }
 
   public String detail() {

@@ -17,23 +17,34 @@ final class ShortStock {
   /** SKUs remembered at most; past it the memory starts over (it is a cache, not a record). */
   static final int SKUS_MAX = 10_000;
 
-  private record Shortage(int free, long untilNanos) {}
+  private record Shortage(int free, StockVault.Held held, long untilNanos) {}
 
   private final ConcurrentHashMap<String, Shortage> bySku = new ConcurrentHashMap<>();
 
   /** True while the SKU is remembered to have fewer than {@code quantity} free keys. */
   boolean isShort(String merchantId, String skuId, int quantity) {
-    Shortage shortage = bySku.get(key(merchantId, skuId));
-    return shortage != null && shortage.untilNanos - System.nanoTime() > 0 && quantity > shortage.free;
+    return shortage(merchantId, skuId, quantity) != null;
   }
 
-  /** A claim for more keys than were free found {@code free}. */
-  void remember(String merchantId, String skuId, int free) {
+  /** The keys held by checkouts while the SKU is remembered short for {@code quantity}; else null. */
+  StockVault.Held heldWhileShort(String merchantId, String skuId, int quantity) {
+    Shortage shortage = shortage(merchantId, skuId, quantity);
+    return shortage == null ? null : shortage.held;
+  }
+
+  private Shortage shortage(String merchantId, String skuId, int quantity) {
+    Shortage shortage = bySku.get(key(merchantId, skuId));
+    return shortage != null && shortage.untilNanos - System.nanoTime() > 0 && quantity > shortage.free
+        ? shortage : null;
+  }
+
+  /** A claim for more keys than were free found {@code free}, and {@code held} reserved by checkouts. */
+  void remember(String merchantId, String skuId, int free, StockVault.Held held) {
     assert free >= 0 : "free keys cannot be negative: " + free;
     if (bySku.size() >= SKUS_MAX) {
       bySku.clear();
     }
-    bySku.put(key(merchantId, skuId), new Shortage(free, System.nanoTime() + MEMORY.toNanos()));
+    bySku.put(key(merchantId, skuId), new Shortage(free, held, System.nanoTime() + MEMORY.toNanos()));
   }
 
   void forgetSku(String merchantId, String skuId) {

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,7 +70,8 @@ public final class StockVault {
    * or one row with a null id and how many were free. The update reaches the picked keys by primary key, the ids as
    * one array: joined to {@code picked} instead, the plan PostgreSQL keeps for the statement read every key of the
    * merchant for each claim (a bitmap scan on the merchant alone, the join filtering by id: 2,900 index entries a
-   * claim late in a flash sale of 2,000 keys).
+   * claim late in a flash sale of 2,000 keys). A claim that comes up short also answers how many of the SKU's keys
+   * checkouts hold and the earliest end of their holds ({@link Held}); a claim that does not skips that read.
    */
   static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
       + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available'"
@@ -78,7 +80,10 @@ public final class StockVault {
       + " claimed AS (UPDATE stock_keys s SET state = 'reserved', reservation_ref = $4, reserved_until = $5"
       + " FROM found WHERE found.free = $3 AND s.merchant_id = $1 AND s.id = ANY(ARRAY(SELECT id FROM picked))"
       + " RETURNING s.id)"
-      + " SELECT claimed.id, found.free FROM found LEFT JOIN claimed ON true";
+      + " SELECT claimed.id, found.free, held.units AS held, held.first_until AS held_until FROM found"
+      + " LEFT JOIN claimed ON true LEFT JOIN LATERAL (SELECT count(*) AS units, min(k.reserved_until) AS first_until"
+      + " FROM stock_keys k WHERE found.free < $3 AND k.merchant_id = $1 AND k.sku_id = $2 AND k.state = 'reserved')"
+      + " held ON true";
   private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
       + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";
   /** {@link #RELEASE} and, in the same statement, how many keys of the reservation were delivered already. */
@@ -278,18 +283,21 @@ public final class StockVault {
         .compose(rows -> {
           List<Long> ids = new ArrayList<>(rows.rowCount());
           long free = 0;
+          Held held = null;
           for (Row row : rows) {
             free = row.getLong("free");
             if (row.getLong("id") != null) {
               ids.add(row.getLong("id"));
             }
+            OffsetDateTime heldUntil = row.getOffsetDateTime("held_until");
+            held = new Held(row.getLong("held").intValue(), heldUntil == null ? null : heldUntil.toInstant());
           }
           if (ids.size() == quantity) {
             return Future.succeededFuture(ids);
           }
           assert ids.isEmpty() : "a short claim reserved " + ids.size() + " keys";
-          shortStock.remember(merchantId, skuId, (int) free);
-          return Future.failedFuture(new OutOfStockException(skuId, quantity, (int) free));
+          shortStock.remember(merchantId, skuId, (int) free, held);
+          return Future.failedFuture(new OutOfStockException(skuId, quantity, (int) free, held));
         });
   }
 
@@ -300,6 +308,29 @@ public final class StockVault {
    */
   public boolean knownShort(String merchantId, String skuId, int quantity) {
     return shortStock.isShort(merchantId, skuId, quantity);
+  }
+
+  /**
+   * While {@link #knownShort} holds for {@code quantity}: how many of the SKU's keys checkouts held when the claim came
+   * up short, and when the first hold ends; else null.
+   */
+  public Held heldWhileShort(String merchantId, String skuId, int quantity) {
+    return shortStock.heldWhileShort(merchantId, skuId, quantity);
+  }
+
+  /**
+   * Keys of a SKU that checkouts hold ({@code reserved}): each comes back to stock when its hold ends unless its order
+   * was paid first; an order's hold ends at its pay deadline, or a cancel gives it back sooner.
+   *
+   * @param units keys held, 0 or more
+   * @param firstUntil when the earliest hold ends at the latest; null when none is held
+   */
+  public record Held(int units, Instant firstUntil) {
+    public Held {
+      if (units < 0 || (units == 0) != (firstUntil == null)) {
+        throw new IllegalArgumentException("held keys " + units + " with a first hold until " + firstUntil);
+      }
+    }
   }
 
   /** {@link #reserve(SqlClient, String, String, int, String, OffsetDateTime)} in its own transaction. */
@@ -512,11 +543,18 @@ public final class StockVault {
     private static final long serialVersionUID = 1L;
     private final int requested;
     private final int available;
+    private final transient Held held;
 
-    public OutOfStockException(String skuId, int requested, int available) {
+    public OutOfStockException(String skuId, int requested, int available, Held held) {
       super("SKU " + skuId + " had " + available + " free keys, " + requested + " were asked for", null, false, false);
       this.requested = requested;
       this.available = available;
+      this.held = Objects.requireNonNull(held, "held");
+    }
+
+    /** The SKU's keys checkouts held when the claim came up short. */
+    public Held held() {
+      return held;
     }
 
     public int requested() {

@@ -603,9 +603,40 @@ class BuyerProblemsTest {
 
     assertThat(tooMany.status()).isEqualTo(409);
     assertThat(tooMany.problemCode()).isEqualTo("out_of_stock");
+    assertThat(tooMany.json().getInteger("held_units")).as("no checkout holds a key").isZero();
+    assertThat(tooMany.json().containsKey("held_until")).isFalse();
     assertThat(flows.gw.query("SELECT count(*) FROM orders").get(0).getLong(0)).isEqualTo(ordersBefore);
     assertThat(flows.gw.get("/v1/skus/" + sku + "/stock", shop.apiKey()).json().getJsonObject("stock")
         .getLong("available")).isEqualTo(1);
+  }
+
+  @Test
+  void soldOutSaysWhatUnpaidCheckoutsHoldAndSellsItOnceTheirHoldEnds() {
+    Flows.Merchant shop = flows.stockMerchant("Held back");
+    String sku = flows.sku(shop, Flows.shortPolicy(), null);
+    flows.upload(shop, sku, List.of("HELD-" + UUID.randomUUID()));
+    Flows.Session unpaid = flows.checkout(shop, sku, 1);
+
+    TestGateway.Response soldOut = flows.tryCheckout(shop, sku, 1);
+    TestGateway.Response toldAgain = flows.tryCheckout(shop, sku, 1);
+
+    assertThat(soldOut.status()).isEqualTo(409);
+    assertThat(soldOut.problemCode()).isEqualTo("out_of_stock");
+    assertThat(soldOut.json().getInteger("held_units")).as("the unpaid checkout's key").isEqualTo(1);
+    Instant heldUntil = Instant.parse(soldOut.json().getString("held_until"));
+    assertThat(heldUntil).as("the hold lasts the pay window at least")
+        .isAfterOrEqualTo(Instant.parse(unpaid.json().getString("expires_at")));
+    assertThat(toldAgain.json().getInteger("held_units")).as("answered from memory, the same").isEqualTo(1);
+    assertThat(toldAgain.json().getString("held_until")).isEqualTo(soldOut.json().getString("held_until"));
+
+    flows.advance(Duration.ofSeconds(61));
+    flows.awaitState(shop, unpaid.orderId(), "expired");
+    awaitEffectsDone(unpaid.orderId());
+    Flows.Session comeBack = flows.checkout(shop, sku, 1);
+
+    assertThat(comeBack.orderId()).isNotEqualTo(unpaid.orderId());
+    assertThat(flows.gw.get("/v1/skus/" + sku + "/stock", shop.apiKey()).json().getJsonObject("stock")
+        .getLong("available")).isZero();
   }
 
   // ---- operations

@@ -2,6 +2,7 @@ package io.keyhold.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.keyhold.gateway.testing.TestGateway.Merchant;
 import io.keyhold.gateway.testing.TestGateway.Response;
@@ -11,6 +12,7 @@ import io.vertx.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -189,6 +191,28 @@ class StockVaultTest {
     assertThat(TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 2, "two", inMinutes(5))))
         .hasSize(2);
     assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isZero();
+  }
+
+  @Test
+  void aShortClaimSaysHowManyKeysCheckoutsHoldAndWhenTheFirstHoldEnds() {
+    Merchant merchant = gw.createMerchant("Held Keys Shop");
+    String sku = gw.createSku(merchant);
+    gw.uploadKeys(merchant, sku, keys("HELD", 3));
+    // PostgreSQL keeps microseconds.
+    OffsetDateTime later = inMinutes(15).truncatedTo(ChronoUnit.MICROS);
+    OffsetDateTime sooner = inMinutes(5).truncatedTo(ChronoUnit.MICROS);
+    TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 1, "later", later));
+    TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 1, "sooner", sooner));
+
+    Throwable shortClaim = catchThrowable(() -> TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(),
+        sku, 2, "two", inMinutes(5))));
+
+    StockVault.Held expected = new StockVault.Held(2, sooner.toInstant());
+    assertThat(shortClaim).isInstanceOf(StockVault.OutOfStockException.class);
+    assertThat(((StockVault.OutOfStockException) shortClaim).held()).isEqualTo(expected);
+    assertThat(vault.heldWhileShort(merchant.id(), sku, 2)).as("remembered for the crowd").isEqualTo(expected);
+    assertThat(vault.heldWhileShort(merchant.id(), sku, 1)).as("one key is free").isNull();
+    assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isEqualTo(1);
   }
 
   @Test
