@@ -354,6 +354,9 @@ for run in $(seq 1 "$RUNS"); do
     WHERE sku_id IN (SELECT DISTINCT sku_id FROM orders WHERE placed_at >= '$RUN_START')" | tr '|' ' ')"
   echo "  keys at the sale's end: $KEYS_SOLD sold; $HELD held by checkouts not paid (their pay window still open)," \
     "$IN_STOCK back in stock, $((DELIVERED - KEYS_SOLD)) delivered and not sold (refunded after the buyer saw the key, or not settled)"
+  # Those held keys come back as their holds end; a sold-out answer says how many are held and until when.
+  echo "  buyers told sold out while unpaid checkouts still held keys: $(jq -r \
+    '[.series_per_second.sold_out_while_held[]?] | add // 0' "$REPORT") of $(jq -r '.outcomes.sold_out // 0' "$REPORT")"
   COMPLETED="$(jq -r '.completed_lifecycles' "$REPORT")"
   LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
   read -r _ CHECKOUT_P99 _ <<<"$(phase "$REPORT" checkout)"

@@ -7,6 +7,7 @@ import io.keyhold.simulator.load.Crowd;
 import io.keyhold.simulator.report.Outcome;
 import io.keyhold.simulator.report.Phase;
 import io.keyhold.simulator.report.ReportFiles;
+import io.keyhold.simulator.report.RunMetrics;
 import io.keyhold.simulator.report.RunReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -51,6 +52,11 @@ class SimulatorEndToEndTest {
     assertThat(report.exitCode()).isZero();
     assertThat(report.outcomes().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(800);
     assertThat(report.outcomes().getOrDefault(Outcome.SOLD_OUT, 0)).as(printed()).isGreaterThan(500);
+    // The buyers who abandon (7 %) hold their keys for the whole pay window, longer than this run: the gateway says
+    // so in its sold-out answers, and the summary tells them apart.
+    assertThat(report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD.code())).as(printed()).isPositive()
+        .isLessThanOrEqualTo(report.outcomes().getOrDefault(Outcome.SOLD_OUT, 0));
+    assertThat(printed()).contains("of the sold-outs while unpaid checkouts still held keys");
     assertThat(report.completedLifecycles()).as(printed()).isGreaterThan(100);
     assertThat(report.phase(Phase.CHECKOUT).count()).isGreaterThan(600);
     assertThat(report.phase(Phase.FUNDED_TO_READY).count()).isPositive();

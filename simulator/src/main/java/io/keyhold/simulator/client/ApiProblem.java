@@ -15,11 +15,14 @@ public final class ApiProblem extends RuntimeException {
   public static final String NOT_SENT = "not_sent";
   /** The code of an answer that is not a problem document (a proxy's page, an empty body). */
   public static final String UNREADABLE = "unreadable_answer";
+  /** {@link #heldUnits()} of an answer that did not say. */
+  public static final int NOT_SAID = -1;
 
   private final int status;
   private final String code;
   private final long retryAfterMs;
   private final String ticket;
+  private final int heldUnits;
 
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs) {
     this(operation, status, code, detail, retryAfterMs, null);
@@ -27,25 +30,36 @@ public final class ApiProblem extends RuntimeException {
 
   /** An answer that also gave a place in the gateway's waiting room: its {@code ticket}, or null. */
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket) {
-    this(operation, status, code, detail, retryAfterMs, ticket, null);
+    this(operation, status, code, detail, retryAfterMs, ticket, NOT_SAID, null);
+  }
+
+  /**
+   * An answer as the gateway gave it: with its place in line ({@code ticket}, or null) and, for an out-of-stock
+   * answer about the gateway's consignment stock, the keys unpaid checkouts hold ({@code heldUnits}; else
+   * {@link #NOT_SAID}).
+   */
+  public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket,
+      int heldUnits) {
+    this(operation, status, code, detail, retryAfterMs, ticket, heldUnits, null);
   }
 
   // An answer is an outcome the caller acts on, not a fault to trace: no stack trace (a flash sale answers
   // thousands of sold-outs and places in line, and filling each trace cost the simulator's loop ~1 % of its CPU).
   private ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket,
-      Throwable cause) {
+      int heldUnits, Throwable cause) {
     super(operation + " answered " + status + " " + code + (detail == null ? "" : ": " + detail), cause, false,
         false);
     this.status = status;
     this.code = code;
     this.retryAfterMs = retryAfterMs;
     this.ticket = ticket;
+    this.heldUnits = heldUnits;
   }
 
   /** A call that got no answer; {@code cause} is kept for the log, not for its message. */
   public static ApiProblem noAnswer(String operation, Throwable cause) {
     return new ApiProblem(operation, 0, NO_ANSWER, cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : " " + cause.getMessage()), -1, null, cause);
+        + (cause.getMessage() == null ? "" : " " + cause.getMessage()), -1, null, NOT_SAID, cause);
   }
 
   /** The HTTP status, or 0 when no answer came. */
@@ -69,6 +83,14 @@ public final class ApiProblem extends RuntimeException {
    */
   public String ticket() {
     return ticket;
+  }
+
+  /**
+   * For {@code out_of_stock} of the gateway's consignment stock, the SKU's keys unpaid checkouts held ({@code
+   * held_units}): above 0, keys may come back to stock; else {@link #NOT_SAID}.
+   */
+  public int heldUnits() {
+    return heldUnits;
   }
 
   /**

@@ -306,8 +306,10 @@ final class GatewayTransport {
     }
     String code = json != null && json.getValue("code") instanceof String c ? c : ApiProblem.UNREADABLE;
     String detail = json != null && json.getValue("detail") instanceof String d ? d : null;
+    int heldUnits = json != null && json.getValue("held_units") instanceof Integer held && held >= 0 ? held
+        : ApiProblem.NOT_SAID;
     throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()),
-        ticket(response.headers()));
+        ticket(response.headers()), heldUnits);
   }
 
   /** The buyers' calls: what a browser sends (checkout page data, payments, the buyer API). */

@@ -92,6 +92,9 @@ final class VirtualBuyer {
     if (failure instanceof ApiProblem problem) {
       if (problem.outOfStock()) {
         run.metrics().record(Phase.CHECKOUT, micros);
+        if (problem.heldUnits() > 0) {
+          run.metrics().count(RunMetrics.Series.SOLD_OUT_WHILE_HELD);
+        }
         return Outcome.SOLD_OUT;
       }
       run.error("createCheckout " + problem.status() + " " + problem.code());

@@ -23,6 +23,11 @@ public final class ConsoleSummary {
         out.append(' ').append(outcome.code()).append(' ').append(count);
       }
     }
+    long soldOutWhileHeld = report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD.code());
+    if (soldOutWhileHeld > 0) {
+      out.append(String.format(Locale.ROOT, " (%d of the sold-outs while unpaid checkouts still held keys)",
+          soldOutWhileHeld));
+    }
     out.append(String.format("%n  orders by state:"));
     for (Map.Entry<String, Integer> state : new java.util.TreeMap<>(report.states()).entrySet()) {
       out.append(' ').append(state.getKey()).append(' ').append(state.getValue());

@@ -29,6 +29,8 @@ public final class RunMetrics {
     ARRIVALS("arrivals"),
     CHECKOUTS("checkouts"),
     SOLD_OUT("sold_out"),
+    /** Checkouts answered out of stock while unpaid checkouts still held keys of the SKU (some may come back). */
+    SOLD_OUT_WHILE_HELD("sold_out_while_held"),
     COMPLETED("completed"),
     FAILED("failed");
 

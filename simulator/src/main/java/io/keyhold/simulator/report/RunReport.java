@@ -53,6 +53,16 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
     failures = List.copyOf(failures);
   }
 
+  /** The sum of the per-second series {@code code} ({@link RunMetrics.Series#code()}); 0 when the run has none. */
+  public long seriesTotal(String code) {
+    JsonArray values = series.getJsonArray(code);
+    long total = 0;
+    for (int i = 0; values != null && i < values.size(); i++) {
+      total += values.getInteger(i);
+    }
+    return total;
+  }
+
   /**
    * 0 when the run rehearsed and the audit passed; {@value #EXIT_VIOLATION} on a violation; else
    * {@value #EXIT_RUN_FAILED}.

@@ -64,6 +64,18 @@ class VirtualBuyerTest {
       assertThat(fake.requests()).hasSize(1);
     }
     assertThat(metrics[0].stats(Phase.CHECKOUT).count()).isEqualTo(1);
+    assertThat(metrics[0].total(RunMetrics.Series.SOLD_OUT_WHILE_HELD)).as("the answer said nothing held").isZero();
+  }
+
+  @Test
+  void aSoldOutWhileUnpaidCheckoutsHoldKeysIsCountedApart() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    try (FakeGateway fake = FakeGateway.start(request -> request.response().setStatusCode(409)
+        .putHeader("Content-Type", "application/problem+json").end(new JsonObject().put("status", 409)
+            .put("code", "out_of_stock").put("held_units", 3).put("held_until", "2026-12-05T16:00:00Z").encode()))) {
+      assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
+    }
+    assertThat(metrics[0].total(RunMetrics.Series.SOLD_OUT_WHILE_HELD)).isEqualTo(1);
   }
 
   @Test
