@@ -205,8 +205,9 @@ public final class Problems {
   }
 
   /**
-   * Out of stock; for keys Keyhold holds, also how many of them checkouts hold ({@code held_units}) and when the first
-   * of those holds ends ({@code held_until}): a shop can tell its buyers the sale is over, or that keys may come back.
+   * Out of stock; for keys Keyhold holds, also how many of them orders awaiting payment hold ({@code held_units}) and
+   * the first of their pay deadlines ({@code held_until}): a shop can tell its buyers the sale is over, or when keys
+   * may come back.
    */
   private static Problem outOfStock(Refusal refusal) {
     Problem problem = Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());

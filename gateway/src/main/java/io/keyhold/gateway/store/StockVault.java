@@ -71,7 +71,8 @@ public final class StockVault {
    * one array: joined to {@code picked} instead, the plan PostgreSQL keeps for the statement read every key of the
    * merchant for each claim (a bitmap scan on the merchant alone, the join filtering by id: 2,900 index entries a
    * claim late in a flash sale of 2,000 keys). A claim that comes up short also answers how many of the SKU's keys
-   * checkouts hold and the earliest end of their holds ({@link Held}); a claim that does not skips that read.
+   * orders awaiting payment hold, and the first of their pay deadlines ({@link Held}): an order unpaid then expires
+   * and gives its keys back. A claim that does not come up short skips that read.
    */
   static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
       + " WHERE merchant_id = $1 AND sku_id = $2 AND state = 'available'"
@@ -81,9 +82,9 @@ public final class StockVault {
       + " FROM found WHERE found.free = $3 AND s.merchant_id = $1 AND s.id = ANY(ARRAY(SELECT id FROM picked))"
       + " RETURNING s.id)"
       + " SELECT claimed.id, found.free, held.units AS held, held.first_until AS held_until FROM found"
-      + " LEFT JOIN claimed ON true LEFT JOIN LATERAL (SELECT count(*) AS units, min(k.reserved_until) AS first_until"
-      + " FROM stock_keys k WHERE found.free < $3 AND k.merchant_id = $1 AND k.sku_id = $2 AND k.state = 'reserved')"
-      + " held ON true";
+      + " LEFT JOIN claimed ON true LEFT JOIN LATERAL (SELECT coalesce(sum(o.quantity), 0) AS units,"
+      + " min(o.next_action_at) AS first_until FROM orders o WHERE found.free < $3 AND o.merchant_id = $1"
+      + " AND o.state = 'awaiting_payment' AND o.sku_id = $2) held ON true";
   private static final String RELEASE = "UPDATE stock_keys SET state = 'available', reservation_ref = NULL,"
       + " reserved_until = NULL WHERE merchant_id = $1 AND reservation_ref = $2 AND state = 'reserved' RETURNING id";
   /** {@link #RELEASE} and, in the same statement, how many keys of the reservation were delivered already. */
@@ -319,11 +320,11 @@ public final class StockVault {
   }
 
   /**
-   * Keys of a SKU that checkouts hold ({@code reserved}): each comes back to stock when its hold ends unless its order
-   * was paid first; an order's hold ends at its pay deadline, or a cancel gives it back sooner.
+   * Keys of a SKU that orders awaiting payment hold: an order not paid by its pay deadline expires then (the sweeper
+   * meets it within its lag) and its keys come back to stock.
    *
    * @param units keys held, 0 or more
-   * @param firstUntil when the earliest hold ends at the latest; null when none is held
+   * @param firstUntil the first of those orders' pay deadlines; null when none is held
    */
   public record Held(int units, Instant firstUntil) {
     public Held {

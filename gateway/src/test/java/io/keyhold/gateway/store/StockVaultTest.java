@@ -10,9 +10,9 @@ import io.keyhold.gateway.testing.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -194,20 +194,18 @@ class StockVaultTest {
   }
 
   @Test
-  void aShortClaimSaysHowManyKeysCheckoutsHoldAndWhenTheFirstHoldEnds() {
+  void aShortClaimSaysHowManyKeysOrdersAwaitingPaymentHoldAndTheFirstPayDeadline() {
     Merchant merchant = gw.createMerchant("Held Keys Shop");
     String sku = gw.createSku(merchant);
-    gw.uploadKeys(merchant, sku, keys("HELD", 3));
-    // PostgreSQL keeps microseconds.
-    OffsetDateTime later = inMinutes(15).truncatedTo(ChronoUnit.MICROS);
-    OffsetDateTime sooner = inMinutes(5).truncatedTo(ChronoUnit.MICROS);
-    TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 1, "later", later));
-    TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(), sku, 1, "sooner", sooner));
+    gw.uploadKeys(merchant, sku, keys("HELD", 4));
+    TestGateway.Session first = gw.checkout(merchant.apiKey(), sku, 2);
+    gw.checkout(merchant.apiKey(), sku, 1);
+    Instant firstPayDeadline = Instant.parse(first.json().getString("expires_at"));
 
     Throwable shortClaim = catchThrowable(() -> TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(),
         sku, 2, "two", inMinutes(5))));
 
-    StockVault.Held expected = new StockVault.Held(2, sooner.toInstant());
+    StockVault.Held expected = new StockVault.Held(3, firstPayDeadline);
     assertThat(shortClaim).isInstanceOf(StockVault.OutOfStockException.class);
     assertThat(((StockVault.OutOfStockException) shortClaim).held()).isEqualTo(expected);
     assertThat(vault.heldWhileShort(merchant.id(), sku, 2)).as("remembered for the crowd").isEqualTo(expected);
