@@ -356,7 +356,10 @@ for run in $(seq 1 "$RUNS"); do
     "$IN_STOCK back in stock, $((DELIVERED - KEYS_SOLD)) delivered and not sold (refunded after the buyer saw the key, or not settled)"
   # Those held keys come back as their holds end; a sold-out answer says how many are held and until when.
   echo "  buyers told sold out while unpaid checkouts still held keys: $(jq -r \
-    '[.series_per_second.sold_out_while_held[]?] | add // 0' "$REPORT") of $(jq -r '.outcomes.sold_out // 0' "$REPORT")"
+    '[.series_per_second.sold_out_while_held[]?] | add // 0' "$REPORT"); looks again for them (--come-back-within):" \
+    "$(jq -r '[.series_per_second.came_back[]?] | add // 0' "$REPORT"), checkouts placed by them: $(jq -r \
+    '[.series_per_second.bought_on_coming_back[]?] | add // 0' "$REPORT"); buyers sold out in the end: $(jq -r \
+    '.outcomes.sold_out // 0' "$REPORT")"
   COMPLETED="$(jq -r '.completed_lifecycles' "$REPORT")"
   LPS="$(jq -r '.lifecycles_per_second' "$REPORT")"
   read -r _ CHECKOUT_P99 _ <<<"$(phase "$REPORT" checkout)"

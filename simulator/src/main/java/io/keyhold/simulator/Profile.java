@@ -61,7 +61,7 @@ public enum Profile {
   SimulationConfig.Builder defaults(SimulationConfig.Builder b) {
     // Shared by every profile: short deadlines (the gateway's lower bounds), buyers who act at once.
     b.seed(1).follow(FollowMode.SSE).priceMinor(1_000).currency("CNY").feeBasisPoints(250).quantity(1, 1)
-        .thinkMsMax(200).sweeperLagSeconds(10).settleSeconds(15)
+        .thinkMsMax(200).comeBackWithinSeconds(0).sweeperLagSeconds(10).settleSeconds(15)
         .disputeRefundShare(0.5).connections(256).buyerConnections(1_000)
         .deadlines(new Deadlines(60, 10, 10, 10, 1, 60, 3_600))
         .behaviours(new BehaviourMix(0.85, 0.03, 0.05, 0.07, 0))

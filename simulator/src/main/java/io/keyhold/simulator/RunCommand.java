@@ -148,6 +148,8 @@ final class RunCommand implements Callable<Integer> {
       + " in flight to land before the audit.") Integer settleSeconds;
   @Option(names = "--follow", description = "sse or poll.") String follow;
   @Option(names = "--think-ms-max") Integer thinkMsMax;
+  @Option(names = "--come-back-within", description = "Seconds a buyer told sold out, while unpaid checkouts still"
+      + " hold keys, stays to look again for them (0: leaves at once; the default).") Integer comeBackWithin;
 
   private final PrintStream stdout;
   private final PrintStream stderr;
@@ -331,6 +333,7 @@ final class RunCommand implements Callable<Integer> {
     if (settleSeconds != null) b.settleSeconds(settleSeconds);
     if (follow != null) b.follow(FollowMode.fromCode(follow));
     if (thinkMsMax != null) b.thinkMsMax(thinkMsMax);
+    if (comeBackWithin != null) b.comeBackWithinSeconds(comeBackWithin);
     return b.build();
   }
 

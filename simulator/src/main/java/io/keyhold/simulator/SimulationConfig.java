@@ -21,6 +21,8 @@ public final class SimulationConfig {
   public static final int CONNECTIONS_MAX = 4_096;
   public static final int DRAIN_SECONDS_MAX = 3_600;
   public static final int THINK_MS_MAX = 60_000;
+  /** The longest a buyer told sold out may stay to look again for keys unpaid checkouts give back. */
+  public static final int COME_BACK_WITHIN_SECONDS_MAX = 3_600;
   public static final int SWEEPER_LAG_SECONDS_MAX = 600;
   public static final int SETTLE_SECONDS_MAX = 600;
   public static final long PRICE_MINOR_MAX = 1_000_000_000_000L;
@@ -58,6 +60,7 @@ public final class SimulationConfig {
   private final int settleSeconds;
   private final FollowMode follow;
   private final int thinkMsMax;
+  private final int comeBackWithinSeconds;
   private final double disputeRefundShare;
   private final long compensationMinor;
   private final long depositMinor;
@@ -91,6 +94,7 @@ public final class SimulationConfig {
     this.settleSeconds = b.settleSeconds;
     this.follow = b.follow;
     this.thinkMsMax = b.thinkMsMax;
+    this.comeBackWithinSeconds = b.comeBackWithinSeconds;
     this.disputeRefundShare = b.disputeRefundShare;
     this.compensationMinor = b.compensationMinor;
     this.depositMinor = b.depositMinor;
@@ -238,6 +242,14 @@ public final class SimulationConfig {
     return thinkMsMax;
   }
 
+  /**
+   * How long a buyer told sold out while orders awaiting payment still hold keys stays to look again for them (from
+   * its first sold-out answer); 0: it leaves at once.
+   */
+  public int comeBackWithinSeconds() {
+    return comeBackWithinSeconds;
+  }
+
   /** Share of disputes the arbiter decides as a refund (the rest: release). */
   public double disputeRefundShare() {
     return disputeRefundShare;
@@ -296,6 +308,7 @@ public final class SimulationConfig {
     b.settleSeconds = settleSeconds;
     b.follow = follow;
     b.thinkMsMax = thinkMsMax;
+    b.comeBackWithinSeconds = comeBackWithinSeconds;
     b.disputeRefundShare = disputeRefundShare;
     b.compensationMinor = compensationMinor;
     b.depositMinor = depositMinor;
@@ -332,6 +345,7 @@ public final class SimulationConfig {
         .put("settle_seconds", settleSeconds)
         .put("follow", follow.code())
         .put("think_ms_max", thinkMsMax)
+        .put("come_back_within_seconds", comeBackWithinSeconds)
         .put("dispute_refund_share", disputeRefundShare)
         .put("compensation_minor", compensationMinor)
         .put("deposit_minor", depositMinor)
@@ -372,6 +386,7 @@ public final class SimulationConfig {
     private int settleSeconds;
     private FollowMode follow;
     private int thinkMsMax;
+    private int comeBackWithinSeconds;
     private double disputeRefundShare;
     private long compensationMinor;
     private long depositMinor;
@@ -523,6 +538,12 @@ public final class SimulationConfig {
     public Builder thinkMsMax(int value) {
       range("think ms max", value, 0, THINK_MS_MAX);
       this.thinkMsMax = value;
+      return this;
+    }
+
+    public Builder comeBackWithinSeconds(int value) {
+      range("come back within seconds", value, 0, COME_BACK_WITHIN_SECONDS_MAX);
+      this.comeBackWithinSeconds = value;
       return this;
     }
 

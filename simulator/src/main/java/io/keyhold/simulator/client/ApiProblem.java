@@ -23,6 +23,7 @@ public final class ApiProblem extends RuntimeException {
   private final long retryAfterMs;
   private final String ticket;
   private final int heldUnits;
+  private final long heldUntilMs;
 
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs) {
     this(operation, status, code, detail, retryAfterMs, null);
@@ -30,23 +31,24 @@ public final class ApiProblem extends RuntimeException {
 
   /** An answer that also gave a place in the gateway's waiting room: its {@code ticket}, or null. */
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket) {
-    this(operation, status, code, detail, retryAfterMs, ticket, NOT_SAID, null);
+    this(operation, status, code, detail, retryAfterMs, ticket, NOT_SAID, NOT_SAID, null);
   }
 
   /**
    * An answer as the gateway gave it: with its place in line ({@code ticket}, or null) and, for an out-of-stock
-   * answer about the gateway's consignment stock, the keys unpaid checkouts hold ({@code heldUnits}; else
-   * {@link #NOT_SAID}).
+   * answer about the gateway's consignment stock, the keys unpaid checkouts hold ({@code heldUnits}) and the first
+   * of their pay deadlines ({@code heldUntilMs}, epoch milliseconds); each {@link #NOT_SAID} when the answer did not
+   * say.
    */
   public ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket,
-      int heldUnits) {
-    this(operation, status, code, detail, retryAfterMs, ticket, heldUnits, null);
+      int heldUnits, long heldUntilMs) {
+    this(operation, status, code, detail, retryAfterMs, ticket, heldUnits, heldUntilMs, null);
   }
 
   // An answer is an outcome the caller acts on, not a fault to trace: no stack trace (a flash sale answers
   // thousands of sold-outs and places in line, and filling each trace cost the simulator's loop ~1 % of its CPU).
   private ApiProblem(String operation, int status, String code, String detail, long retryAfterMs, String ticket,
-      int heldUnits, Throwable cause) {
+      int heldUnits, long heldUntilMs, Throwable cause) {
     super(operation + " answered " + status + " " + code + (detail == null ? "" : ": " + detail), cause, false,
         false);
     this.status = status;
@@ -54,12 +56,13 @@ public final class ApiProblem extends RuntimeException {
     this.retryAfterMs = retryAfterMs;
     this.ticket = ticket;
     this.heldUnits = heldUnits;
+    this.heldUntilMs = heldUntilMs;
   }
 
   /** A call that got no answer; {@code cause} is kept for the log, not for its message. */
   public static ApiProblem noAnswer(String operation, Throwable cause) {
     return new ApiProblem(operation, 0, NO_ANSWER, cause.getClass().getSimpleName()
-        + (cause.getMessage() == null ? "" : " " + cause.getMessage()), -1, null, NOT_SAID, cause);
+        + (cause.getMessage() == null ? "" : " " + cause.getMessage()), -1, null, NOT_SAID, NOT_SAID, cause);
   }
 
   /** The HTTP status, or 0 when no answer came. */
@@ -91,6 +94,11 @@ public final class ApiProblem extends RuntimeException {
    */
   public int heldUnits() {
     return heldUnits;
+  }
+
+  /** With {@link #heldUnits()} above 0, the first pay deadline of the unpaid checkouts (epoch ms); else NOT_SAID. */
+  public long heldUntilMs() {
+    return heldUntilMs;
   }
 
   /**

@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -309,13 +311,25 @@ final class GatewayTransport {
     int heldUnits = json != null && json.getValue("held_units") instanceof Integer held && held >= 0 ? held
         : ApiProblem.NOT_SAID;
     throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()),
-        ticket(response.headers()), heldUnits);
+        ticket(response.headers()), heldUnits, instantMs(json, "held_until"));
   }
 
   /** The buyers' calls: what a browser sends (checkout page data, payments, the buyer API). */
   static boolean buyerSide(String path) {
     return path.startsWith("/v1/buyer/") || path.startsWith("/v1/sandbox/")
         || path.startsWith("/v1/checkout-sessions/") || path.equals(PayerCalls.START_PATH);
+  }
+
+  /** The epoch milliseconds of the instant {@code json.name}, or {@link ApiProblem#NOT_SAID} (absent or malformed). */
+  static long instantMs(JsonObject json, String name) {
+    if (json == null || !(json.getValue(name) instanceof String text)) {
+      return ApiProblem.NOT_SAID;
+    }
+    try {
+      return Instant.parse(text).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      return ApiProblem.NOT_SAID;
+    }
   }
 
   static long retryAfterMs(MultiMap headers) {

@@ -35,7 +35,19 @@ final class VirtualBuyer {
   /** A dispute reason of the buyer API. */
   static final String DISPUTE_REASON = "key_invalid";
   static final String DISPUTE_TEXT = "simulated dispute: the key does not work";
-
+  /**
+   * A buyer told sold out while unpaid checkouts hold keys looks again no sooner than this (or their first pay
+   * deadline, if later) and a spread of up to {@link #COME_BACK_SPREAD_MS} more: as a page refreshed now and then,
+   * not as a crowd arriving at one instant.
+   */
+  static final long COME_BACK_EVERY_MS = 2_000;
+  static final long COME_BACK_SPREAD_MS = 1_000;
+  /** After a pay deadline, how long the expired order's keys may take to come back (the sweeper's round, the cancel). */
+  static final long COME_BACK_AFTER_DEADLINE_MS = 1_000;
+  /** The most times a buyer looks again, whatever its patience. */
+  static final int COME_BACKS_MAX = 30;
+  /** A buyer does not look again this close to the run's stop: what it bought could not be paid and delivered. */
+  static final long COME_BACK_BEFORE_STOP_MS = 10_000;
 
   private final RunContext run;
   private final BuyerPlan plan;
@@ -61,10 +73,20 @@ final class VirtualBuyer {
   Future<Outcome> visit() {
     long arrivalAtMs = run.startMs() + plan.arrivalMs();
     run.metrics().recordMs(Phase.ADMISSION_WAIT, run.nowMs() - arrivalAtMs);
+    return checkout(arrivalAtMs, 0, -1);
+  }
+
+  /**
+   * Asks the shop for a checkout; told sold out while unpaid checkouts hold keys, looks again as its patience
+   * ({@link io.keyhold.simulator.SimulationConfig#comeBackWithinSeconds()}) allows, from {@code firstSoldOutAtMs}
+   * (-1: not told yet). Each look is a new checkout (its own Idempotency-Key).
+   */
+  private Future<Outcome> checkout(long arrivalAtMs, int comeBacks, long firstSoldOutAtMs) {
     long checkoutStartNs = System.nanoTime();
     CallTiming timing = new CallTiming();
+    String idempotencyKey = run.runId() + "-checkout-" + plan.index() + (comeBacks == 0 ? "" : "-again-" + comeBacks);
     return run.client().merchant().createCheckout(shop.apiKey(), shop.skuId(), plan.quantity(), plan.buyerRef(),
-            run.runId() + "-checkout-" + plan.index(), timing)
+            idempotencyKey, timing)
         .transform(result -> {
           long micros = (System.nanoTime() - checkoutStartNs) / 1_000;
           // A buyer told to come back waited in the gateway's line, whatever the end: that wait is its own
@@ -75,15 +97,43 @@ final class VirtualBuyer {
             micros -= waited;
           }
           if (result.failed()) {
-            return Future.succeededFuture(checkoutFailed(result.cause(), micros));
+            Outcome outcome = checkoutFailed(result.cause(), micros, comeBacks == 0);
+            long soldOutAtMs = firstSoldOutAtMs < 0 ? run.nowMs() : firstSoldOutAtMs;
+            long backAtMs = outcome == Outcome.SOLD_OUT ? comeBackAtMs(result.cause(), comeBacks, soldOutAtMs) : -1;
+            if (backAtMs < 0) {
+              return Future.succeededFuture(outcome);
+            }
+            run.metrics().count(RunMetrics.Series.CAME_BACK);
+            return run.pause(backAtMs - run.nowMs()).compose(waited -> checkout(arrivalAtMs, comeBacks + 1, soldOutAtMs));
           }
           run.metrics().record(Phase.CHECKOUT, micros);
           run.metrics().count(RunMetrics.Series.CHECKOUTS);
+          if (comeBacks > 0) {
+            run.metrics().count(RunMetrics.Series.BOUGHT_ON_COMING_BACK);
+          }
           return placed(result.result(), arrivalAtMs);
         });
   }
 
-  private Outcome checkoutFailed(Throwable failure, long micros) {
+  /**
+   * When a buyer told sold out ({@code soldOut}) looks again: no sooner than {@link #COME_BACK_EVERY_MS} nor than
+   * the first held key's pay deadline, spread by the buyer's index; -1 when it leaves: nothing is held, its patience
+   * or its looks are used up, or the run stops first.
+   */
+  private long comeBackAtMs(Throwable soldOut, int comeBacks, long firstSoldOutAtMs) {
+    long patienceMs = run.config().comeBackWithinSeconds() * 1_000L;
+    if (patienceMs == 0 || comeBacks >= COME_BACKS_MAX || !(soldOut instanceof ApiProblem problem)
+        || problem.heldUnits() <= 0 || problem.heldUntilMs() == ApiProblem.NOT_SAID) {
+      return -1;
+    }
+    long now = run.nowMs();
+    long spread = Math.floorMod(plan.index() * 7_919L + comeBacks * 104_729L, COME_BACK_SPREAD_MS + 1);
+    long at = Math.max(now + COME_BACK_EVERY_MS, problem.heldUntilMs() + COME_BACK_AFTER_DEADLINE_MS) + spread;
+    return at - firstSoldOutAtMs <= patienceMs && at < run.stopAtMs() - COME_BACK_BEFORE_STOP_MS ? at : -1;
+  }
+
+  /** The outcome of a failed checkout; {@code firstLook}: the buyer's first ask (not a look again). */
+  private Outcome checkoutFailed(Throwable failure, long micros, boolean firstLook) {
     if (run.nowMs() >= run.stopAtMs()) {
       // The run ended while this buyer waited (in the client's queue, or for a slow answer).
       run.error("createCheckout still waiting at the stop");
@@ -92,7 +142,7 @@ final class VirtualBuyer {
     if (failure instanceof ApiProblem problem) {
       if (problem.outOfStock()) {
         run.metrics().record(Phase.CHECKOUT, micros);
-        if (problem.heldUnits() > 0) {
+        if (firstLook && problem.heldUnits() > 0) {
           run.metrics().count(RunMetrics.Series.SOLD_OUT_WHILE_HELD);
         }
         return Outcome.SOLD_OUT;

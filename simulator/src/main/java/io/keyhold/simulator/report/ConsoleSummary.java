@@ -24,9 +24,11 @@ public final class ConsoleSummary {
       }
     }
     long soldOutWhileHeld = report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD.code());
+    long cameBack = report.seriesTotal(RunMetrics.Series.CAME_BACK.code());
     if (soldOutWhileHeld > 0) {
-      out.append(String.format(Locale.ROOT, " (%d of the sold-outs while unpaid checkouts still held keys)",
-          soldOutWhileHeld));
+      out.append(String.format(Locale.ROOT, " (%d buyers told sold out while unpaid checkouts still held keys;"
+          + " %d looks again, %d checkouts placed by them)", soldOutWhileHeld, cameBack,
+          report.seriesTotal(RunMetrics.Series.BOUGHT_ON_COMING_BACK.code())));
     }
     out.append(String.format("%n  orders by state:"));
     for (Map.Entry<String, Integer> state : new java.util.TreeMap<>(report.states()).entrySet()) {

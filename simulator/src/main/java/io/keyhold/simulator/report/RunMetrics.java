@@ -29,8 +29,12 @@ public final class RunMetrics {
     ARRIVALS("arrivals"),
     CHECKOUTS("checkouts"),
     SOLD_OUT("sold_out"),
-    /** Checkouts answered out of stock while unpaid checkouts still held keys of the SKU (some may come back). */
+    /** Buyers first answered out of stock while unpaid checkouts still held keys of the SKU (some may come back). */
     SOLD_OUT_WHILE_HELD("sold_out_while_held"),
+    /** Buyers told sold out who looked again later for keys unpaid checkouts gave back (each look counted). */
+    CAME_BACK("came_back"),
+    /** Checkouts placed by buyers who looked again: keys unpaid checkouts gave back, sold after all. */
+    BOUGHT_ON_COMING_BACK("bought_on_coming_back"),
     COMPLETED("completed"),
     FAILED("failed");
 

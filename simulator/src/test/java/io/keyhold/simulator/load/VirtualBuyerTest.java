@@ -17,7 +17,11 @@ import io.keyhold.simulator.report.RunMetrics;
 import io.keyhold.simulator.testing.FakeGateway;
 import io.keyhold.simulator.testing.OnContext;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +42,13 @@ class VirtualBuyerTest {
   }
 
   private Outcome visitAgainst(FakeGateway fake, RunMetrics[] metricsOut) throws Exception {
-    SimulationConfig config = SimulationConfig.builder(Profile.FLASH_SALE).buyers(1).thinkMsMax(0).build();
+    return visitAgainst(fake, metricsOut, 0);
+  }
+
+  /** One buyer's visit against {@code fake}, staying {@code comeBackWithinSeconds} to look again when sold out. */
+  private Outcome visitAgainst(FakeGateway fake, RunMetrics[] metricsOut, int comeBackWithinSeconds) throws Exception {
+    SimulationConfig config = SimulationConfig.builder(Profile.FLASH_SALE).buyers(1).thinkMsMax(0)
+        .comeBackWithinSeconds(comeBackWithinSeconds).build();
     GatewayClient client = GatewayClient.create(vertx, fake.url(), "admin", 2, 5_000, QUICK);
     long start = System.currentTimeMillis();
     RunMetrics metrics = new RunMetrics(System::currentTimeMillis, start, 1, 60);
@@ -76,6 +86,44 @@ class VirtualBuyerTest {
       assertThat(visitAgainst(fake, metrics)).isEqualTo(Outcome.SOLD_OUT);
     }
     assertThat(metrics[0].total(RunMetrics.Series.SOLD_OUT_WHILE_HELD)).isEqualTo(1);
+  }
+
+  /** Sold out with {@code held} keys held until {@code heldUntil}; 0 held: the sale is over. */
+  private static void soldOut(HttpServerRequest request, int held, Instant heldUntil) {
+    JsonObject problem = new JsonObject().put("status", 409).put("code", "out_of_stock").put("held_units", held);
+    if (held > 0) {
+      problem.put("held_until", heldUntil.toString());
+    }
+    request.response().setStatusCode(409).putHeader("Content-Type", "application/problem+json").end(problem.encode());
+  }
+
+  @Test
+  void aPatientBuyerToldKeysAreHeldLooksAgainWithANewCheckoutAndLeavesOnceNoneAre() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    List<Long> askedAtMs = new CopyOnWriteArrayList<>();
+    try (FakeGateway fake = FakeGateway.start(request -> {
+      askedAtMs.add(System.currentTimeMillis());
+      // First: one key held by a checkout whose pay deadline has just passed; then: the sale is over.
+      soldOut(request, askedAtMs.size() == 1 ? 1 : 0, Instant.now().minusSeconds(1));
+    })) {
+      assertThat(visitAgainst(fake, metrics, 20)).isEqualTo(Outcome.SOLD_OUT);
+      assertThat(fake.requests()).extracting(FakeGateway.Seen::idempotencyKey).doesNotHaveDuplicates().hasSize(2);
+    }
+    assertThat(askedAtMs.get(1) - askedAtMs.get(0)).as("a look again waits its turn")
+        .isGreaterThanOrEqualTo(VirtualBuyer.COME_BACK_EVERY_MS);
+    assertThat(metrics[0].total(RunMetrics.Series.CAME_BACK)).isEqualTo(1);
+    assertThat(metrics[0].total(RunMetrics.Series.SOLD_OUT_WHILE_HELD)).as("counted once, on the first answer")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBuyerLeavesWhenTheHeldKeysComeBackAfterItsPatience() throws Exception {
+    RunMetrics[] metrics = new RunMetrics[1];
+    try (FakeGateway fake = FakeGateway.start(request -> soldOut(request, 5, Instant.now().plusSeconds(60)))) {
+      assertThat(visitAgainst(fake, metrics, 20)).isEqualTo(Outcome.SOLD_OUT);
+      assertThat(fake.requests()).hasSize(1);
+    }
+    assertThat(metrics[0].total(RunMetrics.Series.CAME_BACK)).isZero();
   }
 
   @Test
