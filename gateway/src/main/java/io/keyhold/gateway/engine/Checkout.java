@@ -96,7 +96,7 @@ public final class Checkout {
 
   /**
    * Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago: if so, the keys
-   * checkouts held then ({@link StockVault#heldWhileShort}); else null.
+   * orders awaiting payment held then ({@link StockVault#heldWhileShort}); else null.
    */
   @FunctionalInterface
   public interface SoldOutHint {
@@ -258,7 +258,7 @@ public final class Checkout {
     return held == null ? null : outOfStock(held);
   }
 
-  /** Out of stock, saying how many keys checkouts hold when Keyhold holds the stock ({@code held}; null: unknown). */
+  /** Out of stock; with the keys unpaid orders hold when Keyhold holds the stock ({@code held}; null: not known). */
   private static Refusal outOfStock(StockVault.Held held) {
     String detail = "Not enough keys are free for this quantity";
     return held == null ? Refusal.of(Refusal.Code.OUT_OF_STOCK, detail) : Refusal.outOfStock(detail, held);
@@ -276,7 +276,7 @@ public final class Checkout {
     io.keyhold.adapters.spi.Refusal shop = failure instanceof MerchantRefusedException refused
         ? refused.refusal() : null;
     if (shop == io.keyhold.adapters.spi.Refusal.OUT_OF_STOCK) {
-      // The consignment stock's claim that came up short left what checkouts hold in the hint; a shop's refusal did not.
+      // The consignment stock's short claim left what unpaid orders hold in the hint; a shop's refusal did not.
       return outOfStock(soldOut.heldWhileShort(merchantId, skuId, quantity));
     }
     if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {

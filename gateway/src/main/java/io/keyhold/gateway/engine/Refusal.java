@@ -62,8 +62,8 @@ public final class Refusal extends RuntimeException {
   }
 
   /**
-   * {@link Code#OUT_OF_STOCK} for a SKU whose keys Keyhold holds, saying how many of them checkouts hold ({@code held}):
-   * those may come back to stock, when their buyers do not pay.
+   * {@link Code#OUT_OF_STOCK} for a SKU whose keys Keyhold holds, saying how many of them orders awaiting payment
+   * hold ({@code held}): those come back to stock if their buyers do not pay.
    */
   public static Refusal outOfStock(String detail, StockVault.Held held) {
     return new Refusal(Code.OUT_OF_STOCK, detail, null, null, Objects.requireNonNull(held, "held"));
@@ -94,8 +94,8 @@ public final class Refusal extends RuntimeException {
   }
 
   /**
-   * For {@link Code#OUT_OF_STOCK} of keys Keyhold holds (the consignment stock), the SKU's keys checkouts hold; null
-   * when not known (a remote shop's stock).
+   * For {@link Code#OUT_OF_STOCK} of keys Keyhold holds (the consignment stock), the SKU's keys unpaid orders
+   * hold; null when not known (a remote shop's stock).
    */
   public StockVault.Held held() {
     return held;

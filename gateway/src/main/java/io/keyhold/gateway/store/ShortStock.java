@@ -26,7 +26,7 @@ final class ShortStock {
     return shortage(merchantId, skuId, quantity) != null;
   }
 
-  /** The keys held by checkouts while the SKU is remembered short for {@code quantity}; else null. */
+  /** The keys orders awaiting payment held while the SKU is remembered short for {@code quantity}; else null. */
   StockVault.Held heldWhileShort(String merchantId, String skuId, int quantity) {
     Shortage shortage = shortage(merchantId, skuId, quantity);
     return shortage == null ? null : shortage.held;
@@ -38,7 +38,7 @@ final class ShortStock {
         ? shortage : null;
   }
 
-  /** A claim for more keys than were free found {@code free}, and {@code held} reserved by checkouts. */
+  /** A claim for more keys than were free found {@code free}, and {@code held} held by orders awaiting payment. */
   void remember(String merchantId, String skuId, int free, StockVault.Held held) {
     assert free >= 0 : "free keys cannot be negative: " + free;
     if (bySku.size() >= SKUS_MAX) {

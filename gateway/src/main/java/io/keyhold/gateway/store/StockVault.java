@@ -312,8 +312,8 @@ public final class StockVault {
   }
 
   /**
-   * While {@link #knownShort} holds for {@code quantity}: how many of the SKU's keys checkouts held when the claim came
-   * up short, and when the first hold ends; else null.
+   * While {@link #knownShort} holds for {@code quantity}: how many of the SKU's keys orders awaiting payment held when
+   * the claim came up short, and the first of their pay deadlines; else null.
    */
   public Held heldWhileShort(String merchantId, String skuId, int quantity) {
     return shortStock.heldWhileShort(merchantId, skuId, quantity);

@@ -42,7 +42,7 @@ final class VirtualBuyer {
    */
   static final long COME_BACK_EVERY_MS = 2_000;
   static final long COME_BACK_SPREAD_MS = 1_000;
-  /** After a pay deadline, how long the expired order's keys may take to come back (the sweeper's round, the cancel). */
+  /** After a pay deadline, how long an expired order's keys may take to come back (the sweeper, the cancel). */
   static final long COME_BACK_AFTER_DEADLINE_MS = 1_000;
   /** The most times a buyer looks again, whatever its patience. */
   static final int COME_BACKS_MAX = 30;
@@ -104,7 +104,8 @@ final class VirtualBuyer {
               return Future.succeededFuture(outcome);
             }
             run.metrics().count(RunMetrics.Series.CAME_BACK);
-            return run.pause(backAtMs - run.nowMs()).compose(waited -> checkout(arrivalAtMs, comeBacks + 1, soldOutAtMs));
+            return run.pause(backAtMs - run.nowMs())
+                .compose(waited -> checkout(arrivalAtMs, comeBacks + 1, soldOutAtMs));
           }
           run.metrics().record(Phase.CHECKOUT, micros);
           run.metrics().count(RunMetrics.Series.CHECKOUTS);
