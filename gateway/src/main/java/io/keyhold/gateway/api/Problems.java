@@ -205,18 +205,19 @@ public final class Problems {
   }
 
   /**
-   * Out of stock; for keys Keyhold holds, also how many of them orders awaiting payment hold ({@code held_units}) and
-   * the first of their pay deadlines ({@code held_until}): a shop can tell its buyers the sale is over, or when keys
-   * may come back.
+   * Out of stock; for keys Keyhold holds, also how many are free ({@code available_units}: fewer than asked), how many
+   * orders awaiting payment hold ({@code held_units}) and the first of their pay deadlines ({@code held_until}): a
+   * shop can offer fewer, tell its buyers when keys may come back, or that the sale is over.
    */
   private static Problem outOfStock(Refusal refusal) {
     Problem problem = Problem.of(ProblemCode.OUT_OF_STOCK, refusal.detail());
-    StockVault.Held held = refusal.held();
-    if (held == null) {
+    StockVault.Shortfall shortfall = refusal.shortfall();
+    if (shortfall == null) {
       return problem;
     }
-    problem = problem.with("held_units", held.units());
-    return held.firstUntil() == null ? problem : problem.with("held_until", held.firstUntil().toString());
+    problem = problem.with("available_units", shortfall.free()).with("held_units", shortfall.heldUnits());
+    return shortfall.firstPayDeadline() == null ? problem
+        : problem.with("held_until", shortfall.firstPayDeadline().toString());
   }
 
   /** The problem for a failure and/or a status code set by Vert.x Web. */

@@ -95,12 +95,12 @@ public final class Checkout {
   private final Cache<SkuKey, Terms> terms = ShortLivedCache.of(TERMS_CACHED_MAX);
 
   /**
-   * Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago: if so, the keys
-   * orders awaiting payment held then ({@link StockVault#heldWhileShort}); else null.
+   * Whether this instance saw the SKU's stock come up short for {@code quantity} a moment ago: if so, what the claim
+   * found, keys free and keys orders awaiting payment held ({@link StockVault#knownShortfall}); else null.
    */
   @FunctionalInterface
   public interface SoldOutHint {
-    StockVault.Held heldWhileShort(String merchantId, String skuId, int quantity);
+    StockVault.Shortfall knownShortfall(String merchantId, String skuId, int quantity);
   }
 
   public Checkout(Pool pool, OrderStore orders, MerchantAdapters adapters, KeyVault vault, EngineConfig config,
@@ -254,14 +254,14 @@ public final class Checkout {
    * only — a null never sells, the reservation does.
    */
   public Refusal knownSoldOut(String merchantId, String skuId, int quantity) {
-    StockVault.Held held = soldOut.heldWhileShort(merchantId, skuId, quantity);
-    return held == null ? null : outOfStock(held);
+    StockVault.Shortfall shortfall = soldOut.knownShortfall(merchantId, skuId, quantity);
+    return shortfall == null ? null : outOfStock(shortfall);
   }
 
-  /** Out of stock; with the keys unpaid orders hold when Keyhold holds the stock ({@code held}; null: not known). */
-  private static Refusal outOfStock(StockVault.Held held) {
+  /** Out of stock; with what the claim found when Keyhold holds the stock ({@code shortfall}; null: not known). */
+  private static Refusal outOfStock(StockVault.Shortfall shortfall) {
     String detail = "Not enough keys are free for this quantity";
-    return held == null ? Refusal.of(Refusal.Code.OUT_OF_STOCK, detail) : Refusal.outOfStock(detail, held);
+    return shortfall == null ? Refusal.of(Refusal.Code.OUT_OF_STOCK, detail) : Refusal.outOfStock(detail, shortfall);
   }
 
   /**
@@ -277,7 +277,7 @@ public final class Checkout {
         ? refused.refusal() : null;
     if (shop == io.keyhold.adapters.spi.Refusal.OUT_OF_STOCK) {
       // The consignment stock's short claim left what unpaid orders hold in the hint; a shop's refusal did not.
-      return outOfStock(soldOut.heldWhileShort(merchantId, skuId, quantity));
+      return outOfStock(soldOut.knownShortfall(merchantId, skuId, quantity));
     }
     if (shop == io.keyhold.adapters.spi.Refusal.UNKNOWN_SKU) {
       return Refusal.of(Refusal.Code.OUT_OF_STOCK, "The shop does not sell this SKU now");

@@ -108,7 +108,7 @@ public final class OrderEngine {
         new StockAdapter.Factory(pool, enginePool, stock), meters, clock, outboundRules);
     KeyStore keys = new KeyStore(vertx, secrets.vault(), secrets.fingerprints());
     Deliveries deliveries = new Deliveries(orders, keys);
-    Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl, stock::heldWhileShort);
+    Checkout checkout = new Checkout(pool, orders, adapters, secrets.vault(), config, baseUrl, stock::knownShortfall);
     return SandboxProvider.create(pool, client, secrets.vault(), clock, config.sandboxChaos(),
             config.sandboxNoticeDelayMs(), selfUrl)
         .compose(sandbox -> plugins(vertx, clock, config.paymentProviders()).map(plugins -> {

@@ -44,14 +44,14 @@ public final class Refusal extends RuntimeException {
   private final Code code;
   private final transient RejectionCode rejection;
   private final String field;
-  private final transient StockVault.Held held;
+  private final transient StockVault.Shortfall shortfall;
 
-  private Refusal(Code code, String detail, RejectionCode rejection, String field, StockVault.Held held) {
+  private Refusal(Code code, String detail, RejectionCode rejection, String field, StockVault.Shortfall shortfall) {
     super(Objects.requireNonNull(detail, "detail"), null, false, false);
     this.code = Objects.requireNonNull(code, "code");
     this.rejection = rejection;
     this.field = field;
-    this.held = held;
+    this.shortfall = shortfall;
   }
 
   public static Refusal of(Code code, String detail) {
@@ -62,11 +62,11 @@ public final class Refusal extends RuntimeException {
   }
 
   /**
-   * {@link Code#OUT_OF_STOCK} for a SKU whose keys Keyhold holds, saying how many of them orders awaiting payment
-   * hold ({@code held}): those come back to stock if their buyers do not pay.
+   * {@link Code#OUT_OF_STOCK} for a SKU whose keys Keyhold holds, saying what the claim found ({@code shortfall}): the
+   * keys free, and those orders awaiting payment hold, which come back to stock if their buyers do not pay.
    */
-  public static Refusal outOfStock(String detail, StockVault.Held held) {
-    return new Refusal(Code.OUT_OF_STOCK, detail, null, null, Objects.requireNonNull(held, "held"));
+  public static Refusal outOfStock(String detail, StockVault.Shortfall shortfall) {
+    return new Refusal(Code.OUT_OF_STOCK, detail, null, null, Objects.requireNonNull(shortfall, "shortfall"));
   }
 
   /** The order's refusal of an event, as escrow-core gave it. */
@@ -94,11 +94,11 @@ public final class Refusal extends RuntimeException {
   }
 
   /**
-   * For {@link Code#OUT_OF_STOCK} of keys Keyhold holds (the consignment stock), the SKU's keys unpaid orders
-   * hold; null when not known (a remote shop's stock).
+   * For {@link Code#OUT_OF_STOCK} of keys Keyhold holds (the consignment stock), the keys free and those unpaid
+   * orders hold; null when not known (a remote shop's stock).
    */
-  public StockVault.Held held() {
-    return held;
+  public StockVault.Shortfall shortfall() {
+    return shortfall;
   }
 
   public String detail() {

@@ -1,6 +1,7 @@
 package io.keyhold.gateway.store;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,7 +18,7 @@ final class ShortStock {
   /** SKUs remembered at most; past it the memory starts over (it is a cache, not a record). */
   static final int SKUS_MAX = 10_000;
 
-  private record Shortage(int free, StockVault.Held held, long untilNanos) {}
+  private record Shortage(StockVault.Shortfall found, long untilNanos) {}
 
   private final ConcurrentHashMap<String, Shortage> bySku = new ConcurrentHashMap<>();
 
@@ -26,25 +27,25 @@ final class ShortStock {
     return shortage(merchantId, skuId, quantity) != null;
   }
 
-  /** The keys orders awaiting payment held while the SKU is remembered short for {@code quantity}; else null. */
-  StockVault.Held heldWhileShort(String merchantId, String skuId, int quantity) {
+  /** What the claim that came up short found, while the SKU is remembered short for {@code quantity}; else null. */
+  StockVault.Shortfall knownShortfall(String merchantId, String skuId, int quantity) {
     Shortage shortage = shortage(merchantId, skuId, quantity);
-    return shortage == null ? null : shortage.held;
+    return shortage == null ? null : shortage.found;
   }
 
   private Shortage shortage(String merchantId, String skuId, int quantity) {
     Shortage shortage = bySku.get(key(merchantId, skuId));
-    return shortage != null && shortage.untilNanos - System.nanoTime() > 0 && quantity > shortage.free
+    return shortage != null && shortage.untilNanos - System.nanoTime() > 0 && quantity > shortage.found.free()
         ? shortage : null;
   }
 
-  /** A claim for more keys than were free found {@code free}, and {@code held} held by orders awaiting payment. */
-  void remember(String merchantId, String skuId, int free, StockVault.Held held) {
-    assert free >= 0 : "free keys cannot be negative: " + free;
+  /** A claim for more keys than were free found {@code found}. */
+  void remember(String merchantId, String skuId, StockVault.Shortfall found) {
     if (bySku.size() >= SKUS_MAX) {
       bySku.clear();
     }
-    bySku.put(key(merchantId, skuId), new Shortage(free, held, System.nanoTime() + MEMORY.toNanos()));
+    bySku.put(key(merchantId, skuId), new Shortage(Objects.requireNonNull(found, "found"),
+        System.nanoTime() + MEMORY.toNanos()));
   }
 
   void forgetSku(String merchantId, String skuId) {

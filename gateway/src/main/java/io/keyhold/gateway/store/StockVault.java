@@ -71,7 +71,7 @@ public final class StockVault {
    * one array: joined to {@code picked} instead, the plan PostgreSQL keeps for the statement read every key of the
    * merchant for each claim (a bitmap scan on the merchant alone, the join filtering by id: 2,900 index entries a
    * claim late in a flash sale of 2,000 keys). A claim that comes up short also answers how many of the SKU's keys
-   * orders awaiting payment hold, and the first of their pay deadlines ({@link Held}): an order unpaid then expires
+   * orders awaiting payment hold, and the first of their pay deadlines ({@link Shortfall}): an order unpaid then expires
    * and gives its keys back. A claim that does not come up short skips that read.
    */
   static final String CLAIM = "WITH picked AS (SELECT id FROM stock_keys"
@@ -284,21 +284,22 @@ public final class StockVault {
         .compose(rows -> {
           List<Long> ids = new ArrayList<>(rows.rowCount());
           long free = 0;
-          Held held = null;
+          Shortfall shortfall = null;
           for (Row row : rows) {
             free = row.getLong("free");
             if (row.getLong("id") != null) {
               ids.add(row.getLong("id"));
             }
             OffsetDateTime heldUntil = row.getOffsetDateTime("held_until");
-            held = new Held(row.getLong("held").intValue(), heldUntil == null ? null : heldUntil.toInstant());
+            shortfall = new Shortfall((int) free, row.getLong("held").intValue(),
+                heldUntil == null ? null : heldUntil.toInstant());
           }
           if (ids.size() == quantity) {
             return Future.succeededFuture(ids);
           }
           assert ids.isEmpty() : "a short claim reserved " + ids.size() + " keys";
-          shortStock.remember(merchantId, skuId, (int) free, held);
-          return Future.failedFuture(new OutOfStockException(skuId, quantity, (int) free, held));
+          shortStock.remember(merchantId, skuId, shortfall);
+          return Future.failedFuture(new OutOfStockException(skuId, quantity, shortfall));
         });
   }
 
@@ -312,24 +313,26 @@ public final class StockVault {
   }
 
   /**
-   * While {@link #knownShort} holds for {@code quantity}: how many of the SKU's keys orders awaiting payment held when
-   * the claim came up short, and the first of their pay deadlines; else null.
+   * While {@link #knownShort} holds for {@code quantity}: what the claim that came up short found ({@link Shortfall});
+   * else null.
    */
-  public Held heldWhileShort(String merchantId, String skuId, int quantity) {
-    return shortStock.heldWhileShort(merchantId, skuId, quantity);
+  public Shortfall knownShortfall(String merchantId, String skuId, int quantity) {
+    return shortStock.knownShortfall(merchantId, skuId, quantity);
   }
 
   /**
-   * Keys of a SKU that orders awaiting payment hold: an order not paid by its pay deadline expires then (the sweeper
-   * meets it within its lag) and its keys come back to stock.
+   * What a claim that came up short found: the SKU's keys free, and those orders awaiting payment hold. An order not
+   * paid by its pay deadline expires then (the sweeper meets it within its lag) and its keys come back to stock.
    *
-   * @param units keys held, 0 or more
-   * @param firstUntil the first of those orders' pay deadlines; null when none is held
+   * @param free keys free, fewer than were asked for
+   * @param heldUnits keys orders awaiting payment hold, 0 or more
+   * @param firstPayDeadline the first of those orders' pay deadlines; null when none is held
    */
-  public record Held(int units, Instant firstUntil) {
-    public Held {
-      if (units < 0 || (units == 0) != (firstUntil == null)) {
-        throw new IllegalArgumentException("held keys " + units + " with a first hold until " + firstUntil);
+  public record Shortfall(int free, int heldUnits, Instant firstPayDeadline) {
+    public Shortfall {
+      if (free < 0 || heldUnits < 0 || (heldUnits == 0) != (firstPayDeadline == null)) {
+        throw new IllegalArgumentException("a shortfall of " + free + " free and " + heldUnits + " held keys, the"
+            + " first held until " + firstPayDeadline);
       }
     }
   }
@@ -543,19 +546,18 @@ public final class StockVault {
   public static final class OutOfStockException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int requested;
-    private final int available;
-    private final transient Held held;
+    private final transient Shortfall shortfall;
 
-    public OutOfStockException(String skuId, int requested, int available, Held held) {
-      super("SKU " + skuId + " had " + available + " free keys, " + requested + " were asked for", null, false, false);
+    public OutOfStockException(String skuId, int requested, Shortfall shortfall) {
+      super("SKU " + skuId + " had " + shortfall.free() + " free keys, " + requested + " were asked for", null, false,
+          false);
       this.requested = requested;
-      this.available = available;
-      this.held = Objects.requireNonNull(held, "held");
+      this.shortfall = shortfall;
     }
 
-    /** The SKU's keys checkouts held when the claim came up short. */
-    public Held held() {
-      return held;
+    /** What the claim found: keys free, and those orders awaiting payment hold. */
+    public Shortfall shortfall() {
+      return shortfall;
     }
 
     public int requested() {
@@ -563,7 +565,7 @@ public final class StockVault {
     }
 
     public int available() {
-      return available;
+      return shortfall.free();
     }
   }
 }

@@ -603,6 +603,7 @@ class BuyerProblemsTest {
 
     assertThat(tooMany.status()).isEqualTo(409);
     assertThat(tooMany.problemCode()).isEqualTo("out_of_stock");
+    assertThat(tooMany.json().getInteger("available_units")).as("fewer would sell").isEqualTo(1);
     assertThat(tooMany.json().getInteger("held_units")).as("no checkout holds a key").isZero();
     assertThat(tooMany.json().containsKey("held_until")).isFalse();
     assertThat(flows.gw.query("SELECT count(*) FROM orders").get(0).getLong(0)).isEqualTo(ordersBefore);
@@ -622,6 +623,7 @@ class BuyerProblemsTest {
 
     assertThat(soldOut.status()).isEqualTo(409);
     assertThat(soldOut.problemCode()).isEqualTo("out_of_stock");
+    assertThat(soldOut.json().getInteger("available_units")).isZero();
     assertThat(soldOut.json().getInteger("held_units")).as("the unpaid checkout's key").isEqualTo(1);
     assertThat(Instant.parse(soldOut.json().getString("held_until"))).as("the unpaid checkout's pay deadline")
         .isEqualTo(Instant.parse(unpaid.json().getString("expires_at")));

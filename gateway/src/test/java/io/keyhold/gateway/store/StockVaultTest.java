@@ -194,7 +194,7 @@ class StockVaultTest {
   }
 
   @Test
-  void aShortClaimSaysHowManyKeysOrdersAwaitingPaymentHoldAndTheFirstPayDeadline() {
+  void aShortClaimSaysWhatIsFreeWhatOrdersAwaitingPaymentHoldAndTheFirstPayDeadline() {
     Merchant merchant = gw.createMerchant("Held Keys Shop");
     String sku = gw.createSku(merchant);
     gw.uploadKeys(merchant, sku, keys("HELD", 4));
@@ -205,11 +205,11 @@ class StockVaultTest {
     Throwable shortClaim = catchThrowable(() -> TestGateway.await(vault.reserve(gw.gateway().pool(), merchant.id(),
         sku, 2, "two", inMinutes(5))));
 
-    StockVault.Held expected = new StockVault.Held(3, firstPayDeadline);
+    StockVault.Shortfall expected = new StockVault.Shortfall(1, 3, firstPayDeadline);
     assertThat(shortClaim).isInstanceOf(StockVault.OutOfStockException.class);
-    assertThat(((StockVault.OutOfStockException) shortClaim).held()).isEqualTo(expected);
-    assertThat(vault.heldWhileShort(merchant.id(), sku, 2)).as("remembered for the crowd").isEqualTo(expected);
-    assertThat(vault.heldWhileShort(merchant.id(), sku, 1)).as("one key is free").isNull();
+    assertThat(((StockVault.OutOfStockException) shortClaim).shortfall()).isEqualTo(expected);
+    assertThat(vault.knownShortfall(merchant.id(), sku, 2)).as("remembered for the crowd").isEqualTo(expected);
+    assertThat(vault.knownShortfall(merchant.id(), sku, 1)).as("one key is free").isNull();
     assertThat(TestGateway.await(vault.counts(merchant.id(), sku)).available()).isEqualTo(1);
   }
 
