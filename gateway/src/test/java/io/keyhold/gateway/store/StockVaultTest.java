@@ -340,6 +340,10 @@ class StockVaultTest {
         "'" + merchant.id() + "', '" + sku + "', 5, 'x', now()");
     assertThat(kept).contains("Index Cond: ((merchant_id = $1) AND (id = ANY").doesNotContain("Seq Scan")
         .doesNotContain("Bitmap Heap Scan on stock_keys s");
+    // A claim that comes up short reads the held keys from the SKU's orders awaiting payment alone, not from every
+    // order the merchant has awaiting payment.
+    assertThat(plan).contains("orders_awaiting_payment_by_sku");
+    assertThat(kept).contains("orders_awaiting_payment_by_sku");
   }
 
   /** The plan PostgreSQL keeps for {@code sql} once it plans without the values (a generic plan), as text. */
