@@ -1,7 +1,9 @@
 package io.keyhold.gateway.store;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +24,14 @@ final class Migrations {
 
   /** Migrates the database to the newest version; answers how many migrations ran now. */
   public static int apply(DatabaseLocation location) {
-    Flyway flyway = Flyway.configure()
+    FluentConfiguration configuration = Flyway.configure()
         .dataSource(location.jdbcUrl(), location.user(), location.password())
         .locations(LOCATION)
-        .failOnMissingLocations(true)
-        .load();
+        .failOnMissingLocations(true);
+    // A session lock, not one held in an open transaction: CREATE INDEX CONCURRENTLY waits for every open
+    // transaction, Flyway's own lock included, and would wait for it forever.
+    configuration.getPluginRegister().getPlugin(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+    Flyway flyway = configuration.load();
     MigrateResult result = flyway.migrate();
     // Flyway names a target version only when it applied something; otherwise the schema stayed where it was.
     String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
