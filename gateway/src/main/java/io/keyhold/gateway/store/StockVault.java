@@ -563,9 +563,5 @@ public final class StockVault {
     public int requested() {
       return requested;
     }
-
-    public int available() {
-      return shortfall.free();
-    }
   }
 }

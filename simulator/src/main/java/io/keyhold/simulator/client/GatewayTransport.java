@@ -14,7 +14,6 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -310,26 +309,15 @@ final class GatewayTransport {
     String detail = json != null && json.getValue("detail") instanceof String d ? d : null;
     int heldUnits = json != null && json.getValue("held_units") instanceof Integer held && held >= 0 ? held
         : ApiProblem.NOT_SAID;
+    Instant heldUntil = json == null ? null : OrderView.instant(json.getValue("held_until"));
     throw new ApiProblem(operation, status, code, detail, retryAfterMs(response.headers()),
-        ticket(response.headers()), heldUnits, instantMs(json, "held_until"));
+        ticket(response.headers()), heldUnits, heldUntil == null ? ApiProblem.NOT_SAID : heldUntil.toEpochMilli());
   }
 
   /** The buyers' calls: what a browser sends (checkout page data, payments, the buyer API). */
   static boolean buyerSide(String path) {
     return path.startsWith("/v1/buyer/") || path.startsWith("/v1/sandbox/")
         || path.startsWith("/v1/checkout-sessions/") || path.equals(PayerCalls.START_PATH);
-  }
-
-  /** The epoch milliseconds of the instant {@code json.name}, or {@link ApiProblem#NOT_SAID} (absent or malformed). */
-  static long instantMs(JsonObject json, String name) {
-    if (json == null || !(json.getValue(name) instanceof String text)) {
-      return ApiProblem.NOT_SAID;
-    }
-    try {
-      return Instant.parse(text).toEpochMilli();
-    } catch (DateTimeParseException e) {
-      return ApiProblem.NOT_SAID;
-    }
   }
 
   static long retryAfterMs(MultiMap headers) {

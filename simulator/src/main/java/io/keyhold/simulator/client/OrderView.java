@@ -256,7 +256,8 @@ public final class OrderView {
     return Collections.unmodifiableMap(read);
   }
 
-  private static Instant instant(Object value) {
+  /** The instant {@code value} names (an ISO-8601 text with an offset), or null when it names none. */
+  static Instant instant(Object value) {
     if (!(value instanceof String text)) {
       return null;
     }
