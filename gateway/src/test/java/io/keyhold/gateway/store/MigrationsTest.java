@@ -1,23 +1,44 @@
 package io.keyhold.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.gateway.testing.CapturedLogs;
 import io.keyhold.gateway.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.junit.jupiter.api.Test;
 
 class MigrationsTest {
   private static final int STARTED_TOGETHER = 3;
   private static final long MIGRATE_WITHIN_SECONDS = 120;
   private static final Pattern VERSION = Pattern.compile("at schema version (\\S+) \\((\\d+) migrations applied now\\)");
+  /** The migration that builds an index CONCURRENTLY, the one before it, and the index it builds. */
+  private static final String CONCURRENT_VERSION = "17";
+  private static final String VERSION_BEFORE = "16";
+  private static final String CONCURRENT_INDEX = "orders_awaiting_payment_by_sku";
+  private static final String BUILD = "CREATE INDEX CONCURRENTLY " + CONCURRENT_INDEX
+      + " ON orders (merchant_id, sku_id, next_action_at) WHERE state = 'awaiting_payment'";
+  private static final long BUILD_WAITING_WITHIN_MS = 30_000;
 
   @Test
   void anAlreadyMigratedDatabaseLogsItsRealSchemaVersion() {
@@ -65,5 +86,148 @@ class MigrationsTest {
       starts.shutdownNow();
       TestDatabase.drop(database);
     }
+  }
+
+  @Test
+  void anIndexBuiltConcurrentlyWhoseMigrationWasNeverRecordedIsBuiltAgain() throws Exception {
+    // A gateway killed while Flyway builds the index: PostgreSQL finishes the statement for the dead client, and the
+    // migration is never recorded. Its next start runs the migration again, on an index already there.
+    DatabaseLocation database = TestDatabase.fresh();
+    try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+      migrateTo(database, VERSION_BEFORE);
+      statement.execute(BUILD);
+      assertThat(indexValid(statement)).as("left built, unrecorded").isTrue();
+
+      assertThat(Migrations.apply(database)).isEqualTo(1);
+
+      assertThat(indexValid(statement)).isTrue();
+      assertThat(recorded(statement)).as("the migration recorded once, as a success").containsExactly(true);
+    } finally {
+      TestDatabase.drop(database);
+    }
+  }
+
+  @Test
+  void anIndexBuildCutShortIsBuiltAgain() throws Exception {
+    // A build cut short (its connection lost, the database restarted) leaves the index in the catalog, invalid. Here
+    // the build is cancelled while it waits for a transaction that writes to orders, as every concurrent build does.
+    DatabaseLocation database = TestDatabase.fresh();
+    ExecutorService builder = Executors.newSingleThreadExecutor();
+    try (Connection writer = connect(database); Connection watcher = connect(database);
+        Statement watch = watcher.createStatement()) {
+      migrateTo(database, VERSION_BEFORE);
+      writer.setAutoCommit(false);
+      try (Statement write = writer.createStatement()) {
+        write.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
+      }
+      Future<Throwable> build = builder.submit(() -> {
+        try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+          statement.execute(BUILD);
+          return null;
+        } catch (SQLException e) {
+          return e;
+        }
+      });
+      cancelBuildOnceItWaits(watch);
+      assertThat(build.get(MIGRATE_WITHIN_SECONDS, TimeUnit.SECONDS)).as("the build was cancelled")
+          .isInstanceOf(SQLException.class);
+      writer.rollback();
+      assertThat(indexValid(watch)).as("left in the catalog, invalid").isFalse();
+
+      assertThat(Migrations.apply(database)).isEqualTo(1);
+
+      assertThat(indexValid(watch)).isTrue();
+      assertThat(recorded(watch)).containsExactly(true);
+    } finally {
+      builder.shutdownNow();
+      TestDatabase.drop(database);
+    }
+  }
+
+  @Test
+  void aConcurrentBuildRecordedAsFailedRunsAgain() throws Exception {
+    // Flyway records a migration run outside a transaction that failed, and refuses to start past it until the
+    // schema is repaired: here a Flyway without the gateway's recovery (a release before it) met a leftover index.
+    DatabaseLocation database = TestDatabase.fresh();
+    try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
+      migrateTo(database, VERSION_BEFORE);
+      statement.execute(BUILD);
+      assertThatThrownBy(() -> migrateTo(database, CONCURRENT_VERSION)).isInstanceOf(FlywayException.class);
+      assertThat(recorded(statement)).as("recorded as failed").containsExactly(false);
+
+      assertThat(Migrations.apply(database)).isEqualTo(1);
+
+      assertThat(indexValid(statement)).isTrue();
+      assertThat(recorded(statement)).containsExactly(true);
+    } finally {
+      TestDatabase.drop(database);
+    }
+  }
+
+  @Test
+  void everyMigrationThatBuildsAnIndexConcurrentlyNamesItForRecovery() throws Exception {
+    Pattern build = Pattern.compile("CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\\w+)",
+        Pattern.CASE_INSENSITIVE);
+    Pattern name = Pattern.compile("V(\\d+)__.*\\.sql");
+    Map<String, String> found = new HashMap<>();
+    Path folder = Path.of(MigrationsTest.class.getResource("/db/migration").toURI());
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path file : files.toList()) {
+        Matcher version = name.matcher(file.getFileName().toString());
+        assertThat(version.matches()).as(file.getFileName().toString()).isTrue();
+        String script = Files.readString(file).replaceAll("(?m)--.*$", "");
+        Matcher index = build.matcher(script);
+        while (index.find()) {
+          assertThat(found.put(version.group(1), index.group(1))).as("one concurrent build a migration").isNull();
+        }
+      }
+    }
+    assertThat(found).isNotEmpty().isEqualTo(Migrations.BUILT_CONCURRENTLY);
+  }
+
+  private static void migrateTo(DatabaseLocation database, String version) {
+    Flyway flyway = Flyway.configure().dataSource(database.jdbcUrl(), database.user(), database.password())
+        .locations(Migrations.LOCATION).target(version).load();
+    flyway.getConfiguration().getPluginRegister().getPlugin(PostgreSQLConfigurationExtension.class)
+        .setTransactionalLock(false);
+    flyway.migrate();
+  }
+
+  private static Connection connect(DatabaseLocation database) throws SQLException {
+    return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+  }
+
+  /** Null when there is no such index; else whether PostgreSQL may use it. */
+  private static Boolean indexValid(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("SELECT i.indisvalid FROM pg_index i JOIN pg_class c"
+        + " ON c.oid = i.indexrelid WHERE c.relname = '" + CONCURRENT_INDEX + "'")) {
+      return rows.next() ? rows.getBoolean(1) : null;
+    }
+  }
+
+  /** The schema history's rows for the concurrent migration: whether each succeeded. */
+  private static List<Boolean> recorded(Statement statement) throws SQLException {
+    List<Boolean> rows = new ArrayList<>();
+    try (ResultSet found = statement.executeQuery("SELECT success FROM flyway_schema_history WHERE version = '"
+        + CONCURRENT_VERSION + "'")) {
+      while (found.next()) {
+        rows.add(found.getBoolean(1));
+      }
+    }
+    return rows;
+  }
+
+  private static void cancelBuildOnceItWaits(Statement watch) throws Exception {
+    long giveUpAt = System.currentTimeMillis() + BUILD_WAITING_WITHIN_MS;
+    while (System.currentTimeMillis() < giveUpAt) {
+      try (ResultSet rows = watch.executeQuery("SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+          + " WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'")) {
+        if (rows.next() && rows.getBoolean(1)) {
+          return;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    throw new AssertionError("the index build never waited for the writing transaction");
   }
 }
