@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keyhold.gateway.testing.CapturedLogs;
+import io.keyhold.gateway.testing.GatewayProcess;
 import io.keyhold.gateway.testing.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,10 +15,12 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,6 +32,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MigrationsTest {
   private static final int STARTED_TOGETHER = 3;
@@ -39,6 +45,10 @@ class MigrationsTest {
   private static final String BUILD = "CREATE INDEX CONCURRENTLY " + CONCURRENT_INDEX
       + " ON orders (merchant_id, sku_id, next_action_at) WHERE state = 'awaiting_payment'";
   private static final long BUILD_WAITING_WITHIN_MS = 30_000;
+  /** A session's statement is the build (Flyway sends it with the script's comments before it), not the watcher's. */
+  private static final String BUILDING = "query LIKE '%CREATE INDEX CONCURRENTLY " + CONCURRENT_INDEX + "%'"
+      + " AND pid <> pg_backend_pid()";
+  private static final String ADMIN_TOKEN = "kha_migrate_" + UUID.randomUUID();
 
   @Test
   void anAlreadyMigratedDatabaseLogsItsRealSchemaVersion() {
@@ -185,6 +195,39 @@ class MigrationsTest {
     assertThat(found).isNotEmpty().isEqualTo(Migrations.BUILT_CONCURRENTLY);
   }
 
+  @Test
+  void aGatewayKilledWhileItBuildsAnIndexStartsAgain(@TempDir Path work) throws Exception {
+    // The real crash: a gateway process upgrading an older schema is killed (SIGKILL) while its index build waits
+    // for a transaction that writes to orders. Its backend lives on, finishes the build for nobody and goes; the
+    // migration was never recorded. The next start must build it again and serve.
+    DatabaseLocation database = TestDatabase.fresh();
+    Path dataDir = work.resolve("data");
+    try (Connection writer = connect(database); Connection watcher = connect(database);
+        Statement watch = watcher.createStatement();
+        GatewayProcess first = new GatewayProcess(dataDir, database, freePort(), ADMIN_TOKEN, null);
+        GatewayProcess second = new GatewayProcess(dataDir, database, freePort(), ADMIN_TOKEN, null)) {
+      migrateTo(database, VERSION_BEFORE);
+      writer.setAutoCommit(false);
+      try (Statement write = writer.createStatement()) {
+        write.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
+      }
+      first.start();
+      awaitBuildWaiting(watch);
+      first.kill();
+      writer.rollback();
+      awaitNoBuild(watch);
+      assertThat(recorded(watch)).as("the killed upgrade recorded nothing").isEmpty();
+
+      second.start();
+      second.awaitReady(Duration.ofSeconds(MIGRATE_WITHIN_SECONDS));
+
+      assertThat(indexValid(watch)).isTrue();
+      assertThat(recorded(watch)).containsExactly(true);
+    } finally {
+      TestDatabase.drop(database);
+    }
+  }
+
   private static void migrateTo(DatabaseLocation database, String version) {
     Flyway flyway = Flyway.configure().dataSource(database.jdbcUrl(), database.user(), database.password())
         .locations(Migrations.LOCATION).target(version).load();
@@ -217,11 +260,40 @@ class MigrationsTest {
     return rows;
   }
 
+  private static void awaitBuildWaiting(Statement watch) throws Exception {
+    awaitBuilds(watch, "SELECT count(*) FROM pg_stat_activity WHERE " + BUILDING + " AND wait_event_type = 'Lock'",
+        true);
+  }
+
+  private static void awaitNoBuild(Statement watch) throws Exception {
+    awaitBuilds(watch, "SELECT count(*) FROM pg_stat_activity WHERE " + BUILDING, false);
+  }
+
+  private static void awaitBuilds(Statement watch, String count, boolean some) throws Exception {
+    long giveUpAt = System.currentTimeMillis() + BUILD_WAITING_WITHIN_MS;
+    while (System.currentTimeMillis() < giveUpAt) {
+      try (ResultSet rows = watch.executeQuery(count)) {
+        rows.next();
+        if ((rows.getLong(1) > 0) == some) {
+          return;
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    throw new AssertionError(some ? "no index build waited" : "an index build is still running");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   private static void cancelBuildOnceItWaits(Statement watch) throws Exception {
     long giveUpAt = System.currentTimeMillis() + BUILD_WAITING_WITHIN_MS;
     while (System.currentTimeMillis() < giveUpAt) {
       try (ResultSet rows = watch.executeQuery("SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
-          + " WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'")) {
+          + " WHERE " + BUILDING + " AND wait_event_type = 'Lock'")) {
         if (rows.next() && rows.getBoolean(1)) {
           return;
         }
