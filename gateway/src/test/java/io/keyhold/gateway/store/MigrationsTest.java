@@ -110,8 +110,7 @@ class MigrationsTest {
 
       assertThat(Migrations.apply(database)).isEqualTo(1);
 
-      assertThat(indexValid(statement)).isTrue();
-      assertThat(recorded(statement)).as("the migration recorded once, as a success").containsExactly(true);
+      assertBuiltAndRecordedOnce(statement);
     } finally {
       TestDatabase.drop(database);
     }
@@ -126,10 +125,7 @@ class MigrationsTest {
     try (Connection writer = connect(database); Connection watcher = connect(database);
         Statement watch = watcher.createStatement()) {
       migrateTo(database, VERSION_BEFORE);
-      writer.setAutoCommit(false);
-      try (Statement write = writer.createStatement()) {
-        write.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
-      }
+      holdWritesOnOrders(writer);
       Future<Throwable> build = builder.submit(() -> {
         try (Connection connection = connect(database); Statement statement = connection.createStatement()) {
           statement.execute(BUILD);
@@ -146,8 +142,7 @@ class MigrationsTest {
 
       assertThat(Migrations.apply(database)).isEqualTo(1);
 
-      assertThat(indexValid(watch)).isTrue();
-      assertThat(recorded(watch)).containsExactly(true);
+      assertBuiltAndRecordedOnce(watch);
     } finally {
       builder.shutdownNow();
       TestDatabase.drop(database);
@@ -167,8 +162,7 @@ class MigrationsTest {
 
       assertThat(Migrations.apply(database)).isEqualTo(1);
 
-      assertThat(indexValid(statement)).isTrue();
-      assertThat(recorded(statement)).containsExactly(true);
+      assertBuiltAndRecordedOnce(statement);
     } finally {
       TestDatabase.drop(database);
     }
@@ -207,10 +201,7 @@ class MigrationsTest {
         GatewayProcess first = new GatewayProcess(dataDir, database, freePort(), ADMIN_TOKEN, null);
         GatewayProcess second = new GatewayProcess(dataDir, database, freePort(), ADMIN_TOKEN, null)) {
       migrateTo(database, VERSION_BEFORE);
-      writer.setAutoCommit(false);
-      try (Statement write = writer.createStatement()) {
-        write.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
-      }
+      holdWritesOnOrders(writer);
       first.start();
       awaitBuildWaiting(watch);
       first.kill();
@@ -221,8 +212,7 @@ class MigrationsTest {
       second.start();
       second.awaitReady(Duration.ofSeconds(MIGRATE_WITHIN_SECONDS));
 
-      assertThat(indexValid(watch)).isTrue();
-      assertThat(recorded(watch)).containsExactly(true);
+      assertBuiltAndRecordedOnce(watch);
     } finally {
       TestDatabase.drop(database);
     }
@@ -234,6 +224,22 @@ class MigrationsTest {
     flyway.getConfiguration().getPluginRegister().getPlugin(PostgreSQLConfigurationExtension.class)
         .setTransactionalLock(false);
     flyway.migrate();
+  }
+
+  /**
+   * Opens a transaction on {@code writer} that holds the lock a write to orders takes: a concurrent index build waits
+   * for it, as it waits for every transaction writing to the table.
+   */
+  private static void holdWritesOnOrders(Connection writer) throws SQLException {
+    writer.setAutoCommit(false);
+    try (Statement write = writer.createStatement()) {
+      write.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE");
+    }
+  }
+
+  private static void assertBuiltAndRecordedOnce(Statement statement) throws SQLException {
+    assertThat(indexValid(statement)).as("the index valid").isTrue();
+    assertThat(recorded(statement)).as("the migration recorded once, as a success").containsExactly(true);
   }
 
   private static Connection connect(DatabaseLocation database) throws SQLException {
