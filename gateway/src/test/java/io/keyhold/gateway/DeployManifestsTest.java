@@ -2,6 +2,7 @@ package io.keyhold.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keyhold.gateway.store.Database;
 import io.keyhold.gateway.testing.TestGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,6 +87,10 @@ class DeployManifestsTest {
       assertThat(port instanceof String name ? ports.get(name) : port).as(probe).isEqualTo(config.port());
       assertThat(gw.get(probePath, null).status()).as("%s %s on a running gateway", probe, probePath).isEqualTo(200);
     }
+    long startupSeconds = ((Number) path(container, "startupProbe.periodSeconds")).longValue()
+        * ((Number) path(container, "startupProbe.failureThreshold")).longValue();
+    assertThat(startupSeconds).as("a start may migrate, or wait for another instance's migration")
+        .isGreaterThanOrEqualTo(Database.MIGRATION_WAIT_MAX.toSeconds());
     assertThat(path(container, "resources.limits.memory")).isNotNull();
     assertThat(path(deployment, "spec.template.spec.securityContext.runAsNonRoot")).isEqualTo(true);
   }

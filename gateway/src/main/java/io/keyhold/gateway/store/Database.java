@@ -7,6 +7,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,12 @@ public final class Database {
    */
   public static final String LIVENESS_POOL_NAME = "keyhold-pg-liveness";
   public static final int LIVENESS_POOL_WAIT_QUEUE_MAX = 4;
+  /**
+   * How long a start waits for another instance's schema migration to end before it gives up (and its supervisor
+   * starts it again). A migration that builds an index concurrently takes minutes on a big table, and a start
+   * stopped while it builds begins the build again, so a supervisor must allow a start at least this long.
+   */
+  public static final Duration MIGRATION_WAIT_MAX = Duration.ofMinutes(10);
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 

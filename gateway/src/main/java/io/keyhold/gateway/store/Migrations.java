@@ -51,6 +51,8 @@ final class Migrations {
         .dataSource(location.jdbcUrl(), location.user(), location.password())
         .locations(LOCATION)
         .failOnMissingLocations(true)
+        // Flyway asks for its lock once a second, this many times, while another instance migrates.
+        .lockRetryCount((int) Database.MIGRATION_WAIT_MAX.toSeconds())
         .callbacks(new LeftoverIndexes());
     // A session lock, not one held in an open transaction: CREATE INDEX CONCURRENTLY waits for every open
     // transaction, Flyway's own lock included, and would wait for it forever.
