@@ -49,6 +49,9 @@ class MigrationsTest {
   private static final String BUILDING = "query LIKE '%CREATE INDEX CONCURRENTLY " + CONCURRENT_INDEX + "%'"
       + " AND pid <> pg_backend_pid()";
   private static final String ADMIN_TOKEN = "kha_migrate_" + UUID.randomUUID();
+  /** How long Flyway itself waits for its lock (50 tries, a second apart), and a margin past it. */
+  private static final long FLYWAY_OWN_LOCK_WAIT_SECONDS = 50;
+  private static final long PAST_FLYWAYS_OWN_WAIT_SECONDS = FLYWAY_OWN_LOCK_WAIT_SECONDS + 5;
 
   @Test
   void anAlreadyMigratedDatabaseLogsItsRealSchemaVersion() {
@@ -92,6 +95,35 @@ class MigrationsTest {
 
       assertThat(counts.stream().filter(n -> n > 0).toList()).as("applied by one instance").hasSize(1);
       assertThat(Migrations.apply(database)).as("nothing left to apply").isZero();
+    } finally {
+      starts.shutdownNow();
+      TestDatabase.drop(database);
+    }
+  }
+
+  @Test
+  void aStartWaitsForAnotherInstancesLongIndexBuildPastFlywaysOwnWait() throws Exception {
+    // One instance's build waits for a writing transaction (as one on a big table takes minutes); a second instance
+    // started meanwhile waits for the migration lock past Flyway's own 50 s (Database.MIGRATION_WAIT_MAX), then finds
+    // the migration done.
+    assertThat(Database.MIGRATION_WAIT_MAX.toSeconds()).isGreaterThan(PAST_FLYWAYS_OWN_WAIT_SECONDS);
+    DatabaseLocation database = TestDatabase.fresh();
+    ExecutorService starts = Executors.newFixedThreadPool(2);
+    try (Connection writer = connect(database); Connection watcher = connect(database);
+        Statement watch = watcher.createStatement()) {
+      migrateTo(database, VERSION_BEFORE);
+      holdWritesOnOrders(writer);
+      Future<Integer> building = starts.submit(() -> Migrations.apply(database));
+      awaitBuildWaiting(watch);
+      Future<Integer> waiting = starts.submit(() -> Migrations.apply(database));
+
+      TimeUnit.SECONDS.sleep(PAST_FLYWAYS_OWN_WAIT_SECONDS);
+      assertThat(waiting.isDone()).as("still waiting for the lock, not given up").isFalse();
+      writer.rollback();
+
+      assertThat(building.get(MIGRATE_WITHIN_SECONDS, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(waiting.get(MIGRATE_WITHIN_SECONDS, TimeUnit.SECONDS)).as("found it done").isZero();
+      assertBuiltAndRecordedOnce(watch);
     } finally {
       starts.shutdownNow();
       TestDatabase.drop(database);
