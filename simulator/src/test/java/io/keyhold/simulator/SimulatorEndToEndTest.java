@@ -54,7 +54,7 @@ class SimulatorEndToEndTest {
     assertThat(report.outcomes().getOrDefault(Outcome.SOLD_OUT, 0)).as(printed()).isGreaterThan(500);
     // The buyers who abandon (7 %) hold their keys for the whole pay window, longer than this run: the gateway says
     // so in its sold-out answers, and the summary tells them apart.
-    assertThat(report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD.code())).as(printed()).isPositive()
+    assertThat(report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD)).as(printed()).isPositive()
         .isLessThanOrEqualTo(report.outcomes().getOrDefault(Outcome.SOLD_OUT, 0));
     assertThat(printed()).contains("buyers told sold out while unpaid checkouts still held keys; 0 looks again,"
         + " 0 checkouts placed by them");
@@ -85,8 +85,8 @@ class SimulatorEndToEndTest {
     assertThat(report.audit().violations()).as(printed()).isEmpty();
     assertThat(report.failures()).as(printed()).isEmpty();
     assertThat(report.exitCode()).isZero();
-    long cameBack = report.seriesTotal(RunMetrics.Series.CAME_BACK.code());
-    long bought = report.seriesTotal(RunMetrics.Series.BOUGHT_ON_COMING_BACK.code());
+    long cameBack = report.seriesTotal(RunMetrics.Series.CAME_BACK);
+    long bought = report.seriesTotal(RunMetrics.Series.BOUGHT_ON_COMING_BACK);
     assertThat(bought).as(printed()).isPositive().isLessThanOrEqualTo(cameBack);
     assertThat(report.outcomes().getOrDefault(Outcome.ABANDONED, 0) + report.completedLifecycles())
         .as("more checkouts held keys than there are keys: some went to a second buyer after the first never paid")

@@ -23,12 +23,12 @@ public final class ConsoleSummary {
         out.append(' ').append(outcome.code()).append(' ').append(count);
       }
     }
-    long soldOutWhileHeld = report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD.code());
-    long cameBack = report.seriesTotal(RunMetrics.Series.CAME_BACK.code());
+    long soldOutWhileHeld = report.seriesTotal(RunMetrics.Series.SOLD_OUT_WHILE_HELD);
+    long cameBack = report.seriesTotal(RunMetrics.Series.CAME_BACK);
     if (soldOutWhileHeld > 0) {
       out.append(String.format(Locale.ROOT, " (%d buyers told sold out while unpaid checkouts still held keys;"
           + " %d looks again, %d checkouts placed by them)", soldOutWhileHeld, cameBack,
-          report.seriesTotal(RunMetrics.Series.BOUGHT_ON_COMING_BACK.code())));
+          report.seriesTotal(RunMetrics.Series.BOUGHT_ON_COMING_BACK)));
     }
     out.append(String.format("%n  orders by state:"));
     for (Map.Entry<String, Integer> state : new java.util.TreeMap<>(report.states()).entrySet()) {

@@ -53,9 +53,9 @@ public record RunReport(JsonObject config, String target, Instant startedAt, lon
     failures = List.copyOf(failures);
   }
 
-  /** The sum of the per-second series {@code code} ({@link RunMetrics.Series#code()}); 0 when the run has none. */
-  public long seriesTotal(String code) {
-    JsonArray values = series.getJsonArray(code);
+  /** The sum of the per-second series {@code name}; 0 when the run has none. */
+  public long seriesTotal(RunMetrics.Series name) {
+    JsonArray values = series.getJsonArray(name.code());
     long total = 0;
     for (int i = 0; values != null && i < values.size(); i++) {
       total += values.getInteger(i);
