@@ -85,8 +85,9 @@ public final class Database {
   }
 
   /**
-   * Builds the API pool and the engine's pool, each spreading its connections over {@code eventLoops} event
-   * loops; call once, after {@link #prepare}. Answers the API pool.
+   * Builds the API pool (one per event loop, {@link EventLoopPools}: a request's statements run on its own loop) and
+   * the engine's pool (its connections spread over {@code eventLoops} event loops); call once, after
+   * {@link #prepare}. Answers the API pool.
    */
   public Pool connect(Vertx vertx, int maxSize, int maxWaitQueue, int eventLoops) {
     if (pool != null) {
@@ -94,16 +95,15 @@ public final class Database {
     }
     // One for the three pools: what one found out about the hosts, the others start from.
     writableHost = location.several() ? new WritableHost(vertx, location) : null;
-    pool = build(vertx, POOL_NAME, maxSize, maxWaitQueue, eventLoops);
-    enginePool = build(vertx, ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops);
-    livenessPool = build(vertx, LIVENESS_POOL_NAME, 1, LIVENESS_POOL_WAIT_QUEUE_MAX, 1);
-    LOG.info("database pools: API {} connections at most, {} waiting at most; engine {} connections; over {} event"
-        + " loops; to {}", maxSize, maxWaitQueue, ENGINE_POOL_SIZE, eventLoops, location);
+    pool = EventLoopPools.build(POOL_NAME, maxSize, maxWaitQueue, eventLoops, options -> build(vertx, options));
+    enginePool = build(vertx, poolOptions(ENGINE_POOL_NAME, ENGINE_POOL_SIZE, ENGINE_POOL_WAIT_QUEUE_MAX, eventLoops));
+    livenessPool = build(vertx, poolOptions(LIVENESS_POOL_NAME, 1, LIVENESS_POOL_WAIT_QUEUE_MAX, 1));
+    LOG.info("database pools: API {} connections at most, {} waiting at most, shared by {} event loops; engine {}"
+        + " connections; to {}", maxSize, maxWaitQueue, eventLoops, ENGINE_POOL_SIZE, location);
     return pool;
   }
 
-  private Pool build(Vertx vertx, String name, int maxSize, int maxWaitQueue, int eventLoops) {
-    PoolOptions options = poolOptions(name, maxSize, maxWaitQueue, eventLoops);
+  private Pool build(Vertx vertx, PoolOptions options) {
     if (writableHost == null) {
       return PgBuilder.pool().with(options).connectingTo(location.connectOptions()).using(vertx).build();
     }
@@ -113,9 +113,9 @@ public final class Database {
   }
 
   /**
-   * Each new connection goes to the next of {@code eventLoops} event loops, round robin. Left to itself a pool
-   * opens a connection on the event loop of whoever asked, so connections bunch on the loops that asked first
-   * (the one that started the gateway, the engine's) and one loop carries the I/O of most of them.
+   * The options of a pool used from one loop for all of them (the engine's): each new connection goes to the next
+   * of {@code eventLoops} event loops, round robin. Left to itself a pool opens a connection on the event loop of
+   * whoever asked, so the connections would bunch on the engine's loop and it would carry the I/O of all of them.
    */
   static PoolOptions poolOptions(String name, int maxSize, int maxWaitQueue, int eventLoops) {
     return new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false)

@@ -17,10 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway's pools spread their connections over the event loops: connections asked for from one
- * event loop are not all tied to it, so no one loop carries the database I/O of every request. A pool
- * built with the gateway's options tells, when it opens a connection, which thread that connection's
- * I/O runs on.
+ * The engine's pool spreads its connections over the event loops: connections asked for from one event
+ * loop (the engine's) are not all tied to it, so no one loop carries the database I/O of all its work. A
+ * pool built with those options tells, when it opens a connection, which thread that connection's I/O runs
+ * on. (The API pool is one pool per loop instead: {@link EventLoopPoolsTest}.)
  */
 class PoolEventLoopsTest {
   private static final int EVENT_LOOPS = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
