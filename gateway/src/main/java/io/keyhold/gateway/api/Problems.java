@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -239,6 +240,11 @@ public final class Problems {
     if (failure instanceof ConnectionPoolTooBusyException) {
       LOG.warn("database pool wait queue full: answering 503 to {} {}", ctx.request().method(), ctx.request().path());
       return Problem.of(ProblemCode.OVERLOADED);
+    }
+    if (failure instanceof HttpClosedException) {
+      // The caller hung up before its request was read whole: no fault of ours, and nobody left to answer.
+      LOG.debug("the caller of {} {} hung up before its request was read", ctx.request().method(), ctx.request().path());
+      return Problem.of(ProblemCode.VALIDATION_FAILED, "The request was not received whole");
     }
     int status = failure instanceof HttpException http ? http.getStatusCode() : statusCode;
     switch (status) {

@@ -2,8 +2,9 @@ package io.keyhold.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.keyhold.gateway.testing.TestGateway.Response;
+import io.keyhold.gateway.testing.CapturedLogs;
 import io.keyhold.gateway.testing.TestGateway;
+import io.keyhold.gateway.testing.TestGateway.Response;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProtocolErrorsTest {
   private static final int SOCKET_TIMEOUT_MS = 10_000;
+  /** Time for the server to read a request's headers and start on its body before the caller hangs up. */
+  private static final long HEADERS_READ_MS = 300;
   private static TestGateway gw;
 
   @BeforeAll
@@ -71,6 +75,31 @@ class ProtocolErrorsTest {
     assertThat(putStock.headers().get("allow")).as(putStock.headers().toString()).isEqualTo("GET, POST");
     assertThat(postHealth.status()).isEqualTo(405);
     assertThat(postHealth.headers().get("allow")).as(postHealth.headers().toString()).isEqualTo("GET");
+  }
+
+  @Test
+  void aCallerThatHangsUpMidBodyIsNoInternalError() throws Exception {
+    try (CapturedLogs logs = CapturedLogs.start()) {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gw.gateway().port())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/skus HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        Thread.sleep(HEADERS_READ_MS);
+      }
+
+      awaitLogLine(logs, "hung up before its request was read");
+      assertThat(logs.messages()).noneMatch(line -> line.startsWith("ERROR"));
+    }
+  }
+
+  /** Waits until a log line contains {@code text}, failing after {@link #SOCKET_TIMEOUT_MS}. */
+  private static void awaitLogLine(CapturedLogs logs, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMillis(SOCKET_TIMEOUT_MS).toNanos();
+    while (System.nanoTime() < deadline && logs.messages().stream().noneMatch(line -> line.contains(text))) {
+      Thread.sleep(20);
+    }
+    assertThat(logs.messages()).anyMatch(line -> line.contains(text));
   }
 
   /** Sends {@code request} as it is and reads the answer until the server closes the connection. */
