@@ -113,9 +113,10 @@ public final class Database {
   }
 
   /**
-   * The options of a pool used from one loop for all of them (the engine's): each new connection goes to the next
-   * of {@code eventLoops} event loops, round robin. Left to itself a pool opens a connection on the event loop of
-   * whoever asked, so the connections would bunch on the engine's loop and it would carry the I/O of all of them.
+   * The options of the gateway's pools. A pool used from one loop for all of them (the engine's) sends each new
+   * connection to the next of {@code eventLoops} event loops, round robin: left to itself ({@code eventLoops} 0, as
+   * each of {@link EventLoopPools} is) a pool opens a connection on the event loop of whoever asked, so the
+   * connections would bunch on the engine's loop and it would carry the I/O of all of them.
    */
   static PoolOptions poolOptions(String name, int maxSize, int maxWaitQueue, int eventLoops) {
     return new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false)

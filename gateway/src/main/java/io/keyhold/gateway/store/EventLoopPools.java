@@ -46,16 +46,11 @@ final class EventLoopPools implements Pool {
     }
     List<Pool> pools = new ArrayList<>(eventLoops);
     for (int loop = 0; loop < eventLoops; loop++) {
-      pools.add(build.apply(options(name + "-" + loop, share(maxSize, eventLoops, loop),
-          share(maxWaitQueue, eventLoops, loop))));
+      // No fixed loops of its own (0): a loop's pool opens its connections on the loop that asks it.
+      pools.add(build.apply(Database.poolOptions(name + "-" + loop, share(maxSize, eventLoops, loop),
+          share(maxWaitQueue, eventLoops, loop), 0)));
     }
     return new EventLoopPools(pools);
-  }
-
-  /** The options of one loop's pool: no fixed loops of its own, so it opens connections on the loop that asks. */
-  static PoolOptions options(String name, int maxSize, int maxWaitQueue) {
-    return new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setName(name).setShared(false)
-        .setEventLoopSize(0);
   }
 
   /** Part {@code index} of {@code total} shared by {@code parts} as evenly as can be; at least 1. */
